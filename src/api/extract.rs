@@ -1,0 +1,293 @@
+//! Request extractors whose rejections are problem responses: JSON and form bodies, query
+//! strings, path ids, pagination and the authenticated caller.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::domain::{Actor, BusinessId, FieldError, Role, UserId};
+use crate::repositories::users;
+use crate::startup::AppState;
+
+/// A JSON body; wrong media type is 415, malformed JSON 400, wrong fields 422 naming the field,
+/// and with `STRICT_VALIDATION` unknown fields are 422 too.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+/// A form-encoded body (`application/x-www-form-urlencoded`).
+#[derive(Debug)]
+pub struct ApiForm<T>(pub T);
+
+/// A query string; values of the wrong type are 422.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+/// A numeric id in the path; anything else is 404.
+#[derive(Debug, Clone, Copy)]
+pub struct PathId(pub i64);
+
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(CONTENT_TYPE)?.to_str().ok()?;
+    Some(
+        value
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase(),
+    )
+}
+
+/// Reads the whole body within the route's limit: an oversize body is 413.
+pub async fn read_body(request: Request, state: &Arc<AppState>) -> Result<Bytes, ApiError> {
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::BadRequest("The request body could not be read.".into())
+            }
+        })
+}
+
+impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &Arc<AppState>) -> Result<Self, ApiError> {
+        let media = media_type(request.headers());
+        let is_json = media
+            .as_deref()
+            .is_some_and(|m| m == "application/json" || m.ends_with("+json"));
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType(
+                "Send the body as application/json.".into(),
+            ));
+        }
+        let body = read_body(request, state).await?;
+        parse_json(&body, state.settings.strict_validation).map(Self)
+    }
+}
+
+/// Deserialises JSON, naming the field at fault and, when `strict`, refusing unknown fields.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8], strict: bool) -> Result<T, ApiError> {
+    let mut unknown = Vec::new();
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value: Result<T, _> = {
+        let mut record_unknown = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());
+        let ignoring = serde_ignored::Deserializer::new(&mut deserializer, &mut record_unknown);
+        serde_path_to_error::deserialize(ignoring)
+    };
+    let value = value.map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::BadRequest(format!("The body is not valid JSON: {inner}"))
+        } else {
+            let field = if path == "." { "body".to_owned() } else { path };
+            ApiError::Validation(vec![FieldError::new(
+                field,
+                clean_serde_message(&inner.to_string()),
+            )])
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|error| ApiError::BadRequest(format!("The body is not valid JSON: {error}")))?;
+    if strict && !unknown.is_empty() {
+        return Err(ApiError::Validation(
+            unknown
+                .into_iter()
+                .map(|field| FieldError::new(field, "unknown field"))
+                .collect(),
+        ));
+    }
+    Ok(value)
+}
+
+/// Drops serde's " at line 1 column 9" suffix, which means nothing to an API user.
+fn clean_serde_message(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiForm<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &Arc<AppState>) -> Result<Self, ApiError> {
+        if media_type(request.headers()).as_deref() != Some("application/x-www-form-urlencoded") {
+            return Err(ApiError::UnsupportedMediaType(
+                "Send the body as application/x-www-form-urlencoded.".into(),
+            ));
+        }
+        let body = read_body(request, state).await?;
+        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(&body));
+        serde_path_to_error::deserialize(deserializer)
+            .map(Self)
+            .map_err(|error| {
+                let field = error.path().to_string();
+                ApiError::Validation(vec![FieldError::new(
+                    if field == "." { "body".into() } else { field },
+                    error.into_inner().to_string(),
+                )])
+            })
+    }
+}
+
+impl<T: DeserializeOwned + Send> FromRequestParts<Arc<AppState>> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &Arc<AppState>) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(Self)
+            .map_err(|error| {
+                let field = error.path().to_string();
+                ApiError::Validation(vec![FieldError::new(
+                    if field == "." { "query".into() } else { field },
+                    error.into_inner().to_string(),
+                )])
+            })
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| ApiError::NotFound)?;
+        raw.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(Self)
+            .ok_or(ApiError::NotFound)
+    }
+}
+
+/// `?limit=&offset=`: limit defaults to 50 and may be 1 to 200.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    /// Rows to return.
+    pub limit: u64,
+    /// Rows to skip.
+    pub offset: u64,
+}
+
+impl Page {
+    /// Largest `limit` accepted.
+    pub const MAX_LIMIT: u64 = 200;
+    /// `limit` when none is given.
+    pub const DEFAULT_LIMIT: u64 = 50;
+
+    /// Checks the bounds.
+    pub fn new(limit: Option<u64>, offset: Option<u64>) -> Result<Self, ApiError> {
+        let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);
+        if limit == 0 || limit > Self::MAX_LIMIT {
+            return Err(ApiError::invalid(
+                "limit",
+                format!("must be between 1 and {}", Self::MAX_LIMIT),
+            ));
+        }
+        Ok(Self {
+            limit,
+            offset: offset.unwrap_or(0),
+        })
+    }
+}
+
+/// Only `?limit=&offset=`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// 1 to 200; default 50.
+    pub limit: Option<u64>,
+    /// Default 0.
+    pub offset: Option<u64>,
+}
+
+impl FromRequestParts<Arc<AppState>> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| {
+                let (scheme, token) = value.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            })
+            .ok_or_else(|| ApiError::Unauthorized("A bearer token is required.".into()))?;
+        let claims = state
+            .jwt
+            .verify(token)
+            .ok_or_else(|| ApiError::Unauthorized("The token is invalid or has expired.".into()))?;
+        let user_id = claims
+            .sub
+            .parse::<i64>()
+            .map_err(|_| ApiError::Unauthorized("The token is invalid.".into()))?;
+        let user = users::find_active(&state.db, BusinessId(claims.bid), UserId(user_id))
+            .await?
+            .ok_or_else(|| {
+                ApiError::Unauthorized("The account no longer exists or is disabled.".into())
+            })?;
+        Ok(Self {
+            user: UserId(user.id),
+            business: BusinessId(user.business_id),
+            role: Role::from_stored(&user.role),
+        })
+    }
+}
+
+/// The caller's IP address: the socket peer, or the first `X-Forwarded-For` hop when
+/// `TRUST_FORWARDED_FOR` is set.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl FromRequestParts<Arc<AppState>> for ClientAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
+        if state.settings.trust_forwarded_for {
+            let forwarded = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse::<IpAddr>().ok());
+            if forwarded.is_some() {
+                return Ok(Self(forwarded));
+            }
+        }
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip()),
+        ))
+    }
+}

@@ -1,0 +1,79 @@
+//! The HTTP API: routers per resource, extractors, the problem format, OpenAPI and the
+//! middleware every request passes through.
+
+pub mod auth;
+pub mod business;
+pub mod clients;
+pub mod error;
+pub mod extract;
+pub mod health;
+mod middleware;
+pub mod responses;
+pub mod users;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Flow, OAuth2, Password, Scopes, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::startup::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Reminder App",
+        description = "Reminders by e-mail, SMS and WhatsApp with Stripe payment links. \
+                       Errors are RFC 9457 application/problem+json."
+    ),
+    tags(
+        (name = "auth", description = "Sign-up, sign-in and tokens"),
+        (name = "users", description = "Staff of a business"),
+        (name = "business", description = "The caller's business"),
+        (name = "clients", description = "Clients of a business"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+struct ApiDoc;
+
+/// The OpenAPI document and the routes it describes, with the API nested under `API_V1_STR`.
+pub fn routes(state: &AppState) -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
+    let settings = &state.settings;
+    let api = OpenApiRouter::new()
+        .merge(auth::router())
+        .merge(users::router())
+        .merge(business::router())
+        .merge(clients::router(settings.import_max_bytes));
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest(&settings.api_v1_str, api)
+        .merge(health::router())
+        .split_for_parts();
+    let token_url = format!("{}/auth/token", settings.api_v1_str);
+    openapi
+        .components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new(
+                token_url,
+                Scopes::new(),
+            ))])),
+        );
+    (router, openapi)
+}
+
+/// The whole application: API, docs and middleware, ready to serve.
+pub fn app(state: Arc<AppState>) -> Router {
+    let (router, openapi) = routes(&state);
+    let docs = SwaggerUi::new("/docs")
+        .url("/openapi.json", openapi)
+        .config(utoipa_swagger_ui::Config::default().persist_authorization(true));
+    let router = router
+        .merge(docs)
+        .fallback(middleware::route_not_found)
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
+    middleware::wrap(router, &state.settings).with_state(state)
+}

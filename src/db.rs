@@ -1,0 +1,82 @@
+//! Database connection: the URL's scheme picks the backend; SQLite gets WAL, a busy timeout and
+//! foreign keys. Dialect differences live in [`Backend`] and nowhere else.
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm_migration::MigratorTrait;
+
+use crate::migration::Migrator;
+
+/// The three supported databases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded, single node.
+    Sqlite,
+    /// MySQL or MariaDB.
+    MySql,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from a URL's scheme; any other scheme is an error.
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        let scheme = url.split("://").next().unwrap_or_default();
+        match scheme {
+            "sqlite" => Ok(Self::Sqlite),
+            "mysql" | "mariadb" => Ok(Self::MySql),
+            "postgres" | "postgresql" => Ok(Self::Postgres),
+            other => Err(format!(
+                "unsupported scheme {other:?}: use sqlite://, mysql:// or postgres://"
+            )),
+        }
+    }
+
+    /// The backend of an open connection.
+    pub fn of(db: &DatabaseConnection) -> Self {
+        match db.get_database_backend() {
+            DbBackend::MySql => Self::MySql,
+            DbBackend::Postgres => Self::Postgres,
+            _ => Self::Sqlite,
+        }
+    }
+}
+
+/// Opens a pool; creates the SQLite file when it does not exist.
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    let backend = Backend::from_url(url).map_err(anyhow::Error::msg)?;
+    let url = match url.strip_prefix("mariadb://") {
+        Some(rest) => format!("mysql://{rest}"),
+        None => url.to_owned(),
+    };
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(max_connections.max(1))
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    if backend == Backend::Postgres {
+        // Prepared statements would otherwise switch to a generic plan made while a table was
+        // small (e.g. early in a large import) and keep scanning it whole as it grows.
+        options.map_sqlx_postgres_opts(|opts| {
+            opts.options([("plan_cache_mode", "force_custom_plan")])
+        });
+    }
+    if backend == Backend::Sqlite {
+        options.map_sqlx_sqlite_opts(|opts| {
+            opts.create_if_missing(true)
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    }
+    Ok(Database::connect(options).await?)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await?;
+    Ok(())
+}

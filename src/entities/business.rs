@@ -1,0 +1,25 @@
+//! `businesses`: a tenant.
+
+use sea_orm::entity::prelude::*;
+
+/// A business (tenant) and its settings.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "businesses")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub name: String,
+    pub timezone: String,
+    /// Comma-separated channel names.
+    pub default_channels: String,
+    pub email_from: Option<String>,
+    /// ISO 3166 alpha-2 region for phone numbers written without a country code.
+    pub default_country: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

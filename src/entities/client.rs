@@ -1,0 +1,33 @@
+//! `clients`: the people a business reminds.
+
+use sea_orm::entity::prelude::*;
+
+/// A client of one business.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "clients")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub business_id: i64,
+    pub name: String,
+    /// Lowercased; unique within the business.
+    pub email: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    pub whatsapp_opt_in: bool,
+    /// Comma-separated channel names; empty means the business's defaults.
+    pub preferred_channels: String,
+    /// IANA name; `None` means the business's timezone.
+    pub timezone: Option<String>,
+    pub external_ref: Option<String>,
+    pub opted_out_email: bool,
+    pub opted_out_sms: bool,
+    pub opted_out_whatsapp: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

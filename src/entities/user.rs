@@ -1,0 +1,27 @@
+//! `users`: staff of one business.
+
+use sea_orm::entity::prelude::*;
+
+/// A member of staff who signs in.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub business_id: i64,
+    /// Lowercased; unique across all businesses (it identifies the account at sign-in).
+    pub email: String,
+    pub full_name: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// `owner`, `admin` or `member`.
+    pub role: String,
+    pub is_active: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

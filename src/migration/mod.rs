@@ -1,0 +1,35 @@
+//! Versioned schema migrations: one migrator for SQLite, MySQL/MariaDB and PostgreSQL.
+//!
+//! Portable columns only: UTC timestamps (`DATETIME(6)` on MySQL, whose `TIMESTAMP` stops in
+//! 2038), integer minor units, enums and lists as text.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_accounts_and_clients;
+
+/// Applies the migrations in order; the applied set is kept in `seaql_migrations`.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_accounts_and_clients::Migration)]
+    }
+}
+
+/// A non-null UTC timestamp column, portable past 2038 on every backend.
+pub(crate) fn timestamp(manager: &SchemaManager, column: impl IntoIden) -> ColumnDef {
+    let mut def = ColumnDef::new(column);
+    match manager.get_database_backend() {
+        sea_orm::DbBackend::MySql => def.custom(Alias::new("DATETIME(6)")),
+        _ => def.timestamp_with_time_zone(),
+    };
+    def.not_null().to_owned()
+}
+
+/// A nullable UTC timestamp column.
+pub(crate) fn timestamp_null(manager: &SchemaManager, column: impl IntoIden) -> ColumnDef {
+    let mut def = timestamp(manager, column);
+    def.null();
+    def
+}

@@ -1,0 +1,146 @@
+//! `clients`.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::Paged;
+use crate::domain::{BusinessId, ClientId};
+use crate::entities::client;
+
+/// A client of the business.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    id: ClientId,
+) -> Result<Option<client::Model>, DbErr> {
+    client::Entity::find_by_id(id.0)
+        .filter(client::Column::BusinessId.eq(business.0))
+        .one(db)
+        .await
+}
+
+/// Clients of the business, oldest first; `search` matches name, e-mail or phone, ignoring case.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    search: Option<&str>,
+    limit: u64,
+    offset: u64,
+) -> Result<Paged<client::Model>, DbErr> {
+    let mut query = client::Entity::find().filter(client::Column::BusinessId.eq(business.0));
+    if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
+        query = query.filter(search_condition(search));
+    }
+    let total = query.clone().count(db).await?;
+    let items = query
+        .order_by_asc(client::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    Ok(Paged { items, total })
+}
+
+fn search_condition(search: &str) -> Condition {
+    const ESCAPE: char = '!';
+    let escape = |text: &str| {
+        text.chars()
+            .flat_map(|c| match c {
+                '%' | '_' | ESCAPE => vec![ESCAPE, c],
+                _ => vec![c],
+            })
+            .collect::<String>()
+    };
+    let pattern = |text: &str| LikeExpr::new(format!("%{}%", escape(text))).escape(ESCAPE);
+    let lowered = search.to_lowercase();
+    let mut condition = Condition::any()
+        .add(Expr::expr(Func::lower(Expr::col(client::Column::Name))).like(pattern(&lowered)))
+        .add(client::Column::Email.like(pattern(&lowered)));
+    let digits: String = search
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    if digits.chars().any(|c| c.is_ascii_digit()) {
+        condition = condition.add(client::Column::Phone.like(pattern(&digits)));
+    }
+    condition
+}
+
+/// Clients of the business with any of these e-mails.
+pub async fn find_by_emails(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    emails: &[String],
+) -> Result<Vec<client::Model>, DbErr> {
+    if emails.is_empty() {
+        return Ok(Vec::new());
+    }
+    client::Entity::find()
+        .filter(client::Column::BusinessId.eq(business.0))
+        .filter(client::Column::Email.is_in(emails.iter().cloned()))
+        .all(db)
+        .await
+}
+
+/// Clients of the business with any of these external references.
+pub async fn find_by_external_refs(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    refs: &[String],
+) -> Result<Vec<client::Model>, DbErr> {
+    if refs.is_empty() {
+        return Ok(Vec::new());
+    }
+    client::Entity::find()
+        .filter(client::Column::BusinessId.eq(business.0))
+        .filter(client::Column::ExternalRef.is_in(refs.iter().cloned()))
+        .all(db)
+        .await
+}
+
+/// Inserts a client.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    row: client::ActiveModel,
+) -> Result<client::Model, DbErr> {
+    row.insert(db).await
+}
+
+/// Inserts many clients in one statement.
+pub async fn insert_many(
+    db: &impl ConnectionTrait,
+    rows: Vec<client::ActiveModel>,
+) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    client::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Saves changed fields.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    row: client::ActiveModel,
+) -> Result<client::Model, DbErr> {
+    row.update(db).await
+}
+
+/// Deletes a client of the business; false when there was none.
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    id: ClientId,
+) -> Result<bool, DbErr> {
+    let result = client::Entity::delete_many()
+        .filter(client::Column::Id.eq(id.0))
+        .filter(client::Column::BusinessId.eq(business.0))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}

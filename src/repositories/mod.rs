@@ -1,0 +1,17 @@
+//! Data access per aggregate. Every function that reads or writes a tenant's rows takes its
+//! `BusinessId` first and filters by it, so another business's row is simply not found.
+
+pub mod businesses;
+pub mod clients;
+pub mod login_throttle;
+pub mod refresh_tokens;
+pub mod users;
+
+/// Rows of one page and the total that matched.
+#[derive(Debug)]
+pub struct Paged<T> {
+    /// This page.
+    pub items: Vec<T>,
+    /// All matching rows.
+    pub total: u64,
+}

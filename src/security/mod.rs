@@ -1,0 +1,5 @@
+//! Password hashing and policy, access tokens (JWT) and opaque refresh tokens.
+
+pub mod jwt;
+pub mod password;
+pub mod tokens;

@@ -1,0 +1,277 @@
+//! Sign-up, sign-in with throttling, and refresh-token rotation with reuse detection.
+
+use std::net::IpAddr;
+
+use chrono::{Duration, Utc};
+use sea_orm::{Set, TransactionTrait};
+use serde::{Deserialize, Serialize};
+
+use super::throttle::{self, Key};
+use super::{ServiceError, ServiceResult, is_unique_violation};
+use crate::domain::{BusinessId, ChannelSet, Email, Role, TimeZone, UserId, Validation};
+use crate::entities::{business, user};
+use crate::repositories::{businesses, refresh_tokens, users};
+use crate::security::{password, tokens};
+use crate::startup::AppState;
+
+/// `POST /auth/register`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RegisterRequest {
+    /// The firm's name.
+    pub business_name: String,
+    /// The owner's e-mail; it signs in with it.
+    pub email: String,
+    /// At least 10 characters with a letter and a digit or symbol.
+    pub password: String,
+    /// The owner's name.
+    pub full_name: String,
+    /// IANA time zone of the business; default `UTC`.
+    #[serde(default)]
+    pub timezone: Option<String>,
+}
+
+/// Access and refresh tokens (`POST /auth/token`, `POST /auth/refresh`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TokenPair {
+    /// A JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Always `bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Exchange it once at `/auth/refresh` for a new pair.
+    pub refresh_token: String,
+}
+
+/// Validates a new staff member's fields; shared with user creation.
+pub fn validate_new_user(
+    validation: &mut Validation,
+    email: &str,
+    password_text: &str,
+    full_name: &str,
+) -> Option<Email> {
+    let email = validation.check("email", Email::parse(email));
+    let address = email.as_ref().map(Email::as_str).unwrap_or_default();
+    validation.check("password", password::check_policy(password_text, address));
+    validation.check("full_name", required_text(full_name, 200));
+    email
+}
+
+/// A trimmed, non-empty text of at most `max` characters.
+pub fn required_text(value: &str, max: usize) -> Result<String, String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        Err("must not be empty".into())
+    } else if trimmed.chars().count() > max {
+        Err(format!("must be at most {max} characters"))
+    } else {
+        Ok(trimmed.to_owned())
+    }
+}
+
+/// Hashes off the async runtime.
+pub async fn hash_password(password_text: String) -> ServiceResult<String> {
+    tokio::task::spawn_blocking(move || password::hash(&password_text))
+        .await
+        .map_err(|error| ServiceError::Internal(error.into()))?
+        .map_err(ServiceError::Internal)
+}
+
+/// Creates a business and its owner.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn register(
+    state: &AppState,
+    request: RegisterRequest,
+) -> ServiceResult<(user::Model, business::Model)> {
+    let mut validation = Validation::new();
+    let business_name =
+        validation.check("business_name", required_text(&request.business_name, 200));
+    let email = validate_new_user(
+        &mut validation,
+        &request.email,
+        &request.password,
+        &request.full_name,
+    );
+    let timezone = match &request.timezone {
+        Some(zone) => validation.check("timezone", TimeZone::parse(zone)),
+        None => Some(TimeZone::default()),
+    };
+    validation.finish().map_err(ServiceError::Validation)?;
+    let (Some(business_name), Some(email), Some(timezone)) = (business_name, email, timezone)
+    else {
+        return Err(ServiceError::invalid("body", "invalid registration"));
+    };
+    let password_hash = hash_password(request.password).await?;
+    let now = Utc::now();
+
+    let txn = state.db.begin().await?;
+    let business = businesses::insert(
+        &txn,
+        business::ActiveModel {
+            name: Set(business_name),
+            timezone: Set(timezone.name().to_owned()),
+            default_channels: Set(ChannelSet::parse(&["email"])
+                .map(|set| set.to_stored())
+                .unwrap_or_default()),
+            email_from: Set(None),
+            default_country: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let owner = users::insert(
+        &txn,
+        user::ActiveModel {
+            business_id: Set(business.id),
+            email: Set(email.as_str().to_owned()),
+            full_name: Set(request.full_name.trim().to_owned()),
+            password_hash: Set(password_hash),
+            role: Set(Role::Owner.as_str().to_owned()),
+            is_active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|error| {
+        if is_unique_violation(&error) {
+            ServiceError::Conflict("An account with this e-mail already exists.".into())
+        } else {
+            error.into()
+        }
+    })?;
+    txn.commit().await?;
+    tracing::info!(
+        business_id = business.id,
+        user_id = owner.id,
+        "business registered"
+    );
+    Ok((owner, business))
+}
+
+/// Signs in with e-mail and password; failures are limited per account and per address.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password_text: String,
+    address: Option<IpAddr>,
+) -> ServiceResult<TokenPair> {
+    let settings = &state.settings;
+    let email = username.trim().to_lowercase();
+    let account_key = format!("account:{email}");
+    let mut keys = vec![Key {
+        name: account_key.clone(),
+        max_failures: settings.login_max_failures_per_account,
+    }];
+    if let Some(address) = address {
+        keys.push(Key {
+            name: format!("address:{address}"),
+            max_failures: settings.login_max_failures_per_address,
+        });
+    }
+    let now = Utc::now();
+    throttle::ensure_not_locked(&state.db, &keys, now).await?;
+
+    let account = users::find_by_email(&state.db, &email).await?;
+    let stored_hash = account
+        .as_ref()
+        .map(|user| user.password_hash.clone())
+        .unwrap_or_else(|| password::decoy_hash().to_owned());
+    let matches =
+        tokio::task::spawn_blocking(move || password::verify(&password_text, &stored_hash))
+            .await
+            .map_err(|error| ServiceError::Internal(error.into()))?;
+
+    let user = match account {
+        Some(user) if matches => user,
+        _ => {
+            throttle::record_failure(
+                &state.db,
+                &keys,
+                now,
+                Duration::seconds(settings.login_lockout_seconds),
+            )
+            .await?;
+            tracing::info!("sign-in refused: wrong credentials");
+            return Err(ServiceError::Unauthorized(
+                "Incorrect e-mail or password.".into(),
+            ));
+        }
+    };
+    if !user.is_active {
+        return Err(ServiceError::Unauthorized(
+            "This account is disabled.".into(),
+        ));
+    }
+    throttle::clear(&state.db, &account_key).await?;
+    let family = uuid::Uuid::new_v4().to_string();
+    issue_pair(state, &user, &family).await
+}
+
+/// Exchanges a refresh token for a new pair. A token used twice revokes its whole family: one
+/// of the two holders is an attacker.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn refresh(state: &AppState, refresh_token: &str) -> ServiceResult<TokenPair> {
+    let refused =
+        || ServiceError::Unauthorized("The refresh token is invalid or has expired.".into());
+    let now = Utc::now();
+    let token = refresh_tokens::find_by_hash(&state.db, &tokens::token_hash(refresh_token))
+        .await?
+        .ok_or_else(refused)?;
+    if token.revoked_at.is_some() || token.expires_at <= now {
+        return Err(refused());
+    }
+    if token.used_at.is_some() || !refresh_tokens::mark_used(&state.db, token.id, now).await? {
+        refresh_tokens::revoke_family(&state.db, &token.family_id, now).await?;
+        tracing::warn!(
+            user_id = token.user_id,
+            "refresh token reused: family revoked"
+        );
+        return Err(ServiceError::Unauthorized(
+            "This refresh token was already used; sign in again.".into(),
+        ));
+    }
+    let user = users::find_active_by_id(&state.db, UserId(token.user_id))
+        .await?
+        .ok_or_else(refused)?;
+    issue_pair(state, &user, &token.family_id).await
+}
+
+async fn issue_pair(
+    state: &AppState,
+    user: &user::Model,
+    family: &str,
+) -> ServiceResult<TokenPair> {
+    let settings = &state.settings;
+    let now = Utc::now();
+    let access_ttl = Duration::minutes(settings.access_token_expire_minutes);
+    let access_token = state
+        .jwt
+        .issue(
+            UserId(user.id),
+            BusinessId(user.business_id),
+            now,
+            now + access_ttl,
+        )
+        .map_err(ServiceError::Internal)?;
+    let refresh_token = tokens::random_token();
+    refresh_tokens::insert(
+        &state.db,
+        UserId(user.id),
+        family,
+        &tokens::token_hash(&refresh_token),
+        now,
+        now + Duration::days(settings.refresh_token_expire_days),
+    )
+    .await?;
+    Ok(TokenPair {
+        access_token,
+        token_type: "bearer",
+        expires_in: access_ttl.num_seconds(),
+        refresh_token,
+    })
+}

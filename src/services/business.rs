@@ -1,0 +1,101 @@
+//! The caller's business and its settings.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+use serde::Deserialize;
+
+use super::auth::required_text;
+use super::{ServiceError, ServiceResult, double_option};
+use crate::domain::{Actor, ChannelSet, CountryCode, Email, TimeZone, Validation};
+use crate::entities::business;
+use crate::repositories::businesses;
+use crate::startup::AppState;
+
+/// `PATCH /business`: absent fields stay as they are; `null` clears an optional one.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct UpdateBusinessRequest {
+    /// The firm's name.
+    pub name: Option<String>,
+    /// IANA time zone, e.g. `Europe/London`.
+    pub timezone: Option<String>,
+    /// Channels a reminder uses when it names none: `email`, `sms`, `whatsapp`.
+    pub default_channels: Option<Vec<String>>,
+    /// Sender address of e-mails.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email_from: Option<Option<String>>,
+    /// ISO 3166 alpha-2 region for client phone numbers written without a country code.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub default_country: Option<Option<String>>,
+}
+
+/// The actor's business.
+pub async fn get(state: &AppState, actor: &Actor) -> ServiceResult<business::Model> {
+    businesses::find(&state.db, actor.business)
+        .await?
+        .ok_or(ServiceError::NotFound)
+}
+
+/// Changes settings; owners and admins only.
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0), err(Debug))]
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    request: UpdateBusinessRequest,
+) -> ServiceResult<business::Model> {
+    if !actor.role.can_manage() {
+        return Err(ServiceError::Forbidden(
+            "Only owners and admins change business settings.".into(),
+        ));
+    }
+    let current = get(state, actor).await?;
+    let mut validation = Validation::new();
+    let mut row = current.clone().into_active_model();
+    if let Some(name) = &request.name
+        && let Some(name) = validation.check("name", required_text(name, 200))
+    {
+        row.name = Set(name);
+    }
+    if let Some(zone) = &request.timezone
+        && let Some(zone) = validation.check("timezone", TimeZone::parse(zone))
+    {
+        row.timezone = Set(zone.name().to_owned());
+    }
+    if let Some(channels) = &request.default_channels {
+        let parsed = ChannelSet::parse(channels).and_then(|set| {
+            if set.is_empty() {
+                Err("must name at least one channel".to_owned())
+            } else {
+                Ok(set)
+            }
+        });
+        if let Some(set) = validation.check("default_channels", parsed) {
+            row.default_channels = Set(set.to_stored());
+        }
+    }
+    match &request.email_from {
+        Some(Some(address)) => {
+            if let Some(email) = validation.check("email_from", Email::parse(address)) {
+                row.email_from = Set(Some(email.as_str().to_owned()));
+            }
+        }
+        Some(None) => row.email_from = Set(None),
+        None => {}
+    }
+    match &request.default_country {
+        Some(Some(code)) => {
+            if let Some(code) = validation.check("default_country", CountryCode::parse(code)) {
+                row.default_country = Set(Some(code.as_str().to_owned()));
+            }
+        }
+        Some(None) => row.default_country = Set(None),
+        None => {}
+    }
+    validation.finish().map_err(ServiceError::Validation)?;
+    if !row.is_changed() {
+        return Ok(current);
+    }
+    row.updated_at = Set(Utc::now());
+    Ok(businesses::update(&state.db, row).await?)
+}

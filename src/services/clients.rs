@@ -1,0 +1,307 @@
+//! Clients of a business: validation shared by the API and the CSV import, and CRUD.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
+use serde::Deserialize;
+
+use super::auth::required_text;
+use super::{ServiceError, ServiceResult, double_option, is_unique_violation};
+use crate::domain::{
+    Actor, BusinessId, ChannelSet, ClientId, CountryCode, Email, PhoneE164, TimeZone, Validation,
+};
+use crate::entities::client;
+use crate::repositories::{Paged, businesses, clients};
+use crate::startup::AppState;
+
+/// Per-channel opt-outs; absent ones stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct OptOutsPatch {
+    /// E-mail unsubscribed.
+    pub email: Option<bool>,
+    /// SMS STOP received.
+    pub sms: Option<bool>,
+    /// WhatsApp opted out.
+    pub whatsapp: Option<bool>,
+}
+
+/// `POST /clients`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct CreateClientRequest {
+    /// The client's name.
+    pub name: String,
+    /// E-mail address; unique within the business.
+    pub email: Option<String>,
+    /// Phone number in any notation; stored in E.164.
+    pub phone: Option<String>,
+    /// The client agreed to WhatsApp messages.
+    #[serde(default)]
+    pub whatsapp_opt_in: bool,
+    /// Channels this client prefers; empty means the reminder's.
+    #[serde(default)]
+    pub preferred_channels: Vec<String>,
+    /// IANA time zone; default the business's.
+    pub timezone: Option<String>,
+    /// The firm's own reference; unique within the business.
+    pub external_ref: Option<String>,
+    /// Opt-outs already known.
+    #[serde(default)]
+    pub opted_out: Option<OptOutsPatch>,
+}
+
+/// `PATCH /clients/{id}`: absent fields stay as they are, `null` clears an optional one.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct UpdateClientRequest {
+    /// New name.
+    pub name: Option<String>,
+    /// New e-mail.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    /// New phone.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    /// WhatsApp consent.
+    pub whatsapp_opt_in: Option<bool>,
+    /// Preferred channels.
+    pub preferred_channels: Option<Vec<String>>,
+    /// IANA time zone.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub timezone: Option<Option<String>>,
+    /// External reference.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub external_ref: Option<Option<String>>,
+    /// Opt-outs.
+    pub opted_out: Option<OptOutsPatch>,
+}
+
+impl From<CreateClientRequest> for UpdateClientRequest {
+    fn from(request: CreateClientRequest) -> Self {
+        Self {
+            name: Some(request.name),
+            email: request.email.map(Some),
+            phone: request.phone.map(Some),
+            whatsapp_opt_in: Some(request.whatsapp_opt_in),
+            preferred_channels: Some(request.preferred_channels),
+            timezone: request.timezone.map(Some),
+            external_ref: request.external_ref.map(Some),
+            opted_out: request.opted_out,
+        }
+    }
+}
+
+/// A blank optional text counts as absent.
+fn non_blank(value: &str) -> Option<&str> {
+    let trimmed = value.trim();
+    (!trimmed.is_empty()).then_some(trimmed)
+}
+
+/// Validates `changes` and writes them into `row`, recording every field error.
+pub fn apply_changes(
+    validation: &mut Validation,
+    row: &mut client::ActiveModel,
+    changes: &UpdateClientRequest,
+    region: Option<CountryCode>,
+) {
+    if let Some(name) = &changes.name
+        && let Some(name) = validation.check("name", required_text(name, 200))
+    {
+        row.name = Set(name);
+    }
+    if let Some(email) = &changes.email {
+        match email.as_deref().and_then(non_blank) {
+            Some(text) => {
+                if let Some(email) = validation.check("email", Email::parse(text)) {
+                    row.email = Set(Some(email.as_str().to_owned()));
+                }
+            }
+            None => row.email = Set(None),
+        }
+    }
+    if let Some(phone) = &changes.phone {
+        match phone.as_deref().and_then(non_blank) {
+            Some(text) => {
+                if let Some(phone) = validation.check("phone", PhoneE164::parse(text, region)) {
+                    row.phone = Set(Some(phone.as_str().to_owned()));
+                }
+            }
+            None => row.phone = Set(None),
+        }
+    }
+    if let Some(opt_in) = changes.whatsapp_opt_in {
+        row.whatsapp_opt_in = Set(opt_in);
+    }
+    if let Some(channels) = &changes.preferred_channels
+        && let Some(set) = validation.check("preferred_channels", ChannelSet::parse(channels))
+    {
+        row.preferred_channels = Set(set.to_stored());
+    }
+    if let Some(zone) = &changes.timezone {
+        match zone.as_deref().and_then(non_blank) {
+            Some(text) => {
+                if let Some(zone) = validation.check("timezone", TimeZone::parse(text)) {
+                    row.timezone = Set(Some(zone.name().to_owned()));
+                }
+            }
+            None => row.timezone = Set(None),
+        }
+    }
+    if let Some(reference) = &changes.external_ref {
+        match reference.as_deref().and_then(non_blank) {
+            Some(text) => {
+                if let Some(text) = validation.check("external_ref", required_text(text, 191)) {
+                    row.external_ref = Set(Some(text));
+                }
+            }
+            None => row.external_ref = Set(None),
+        }
+    }
+    if let Some(opted_out) = &changes.opted_out {
+        if let Some(value) = opted_out.email {
+            row.opted_out_email = Set(value);
+        }
+        if let Some(value) = opted_out.sms {
+            row.opted_out_sms = Set(value);
+        }
+        if let Some(value) = opted_out.whatsapp {
+            row.opted_out_whatsapp = Set(value);
+        }
+    }
+}
+
+/// A new client row of the business with every flag off, ready for [`apply_changes`].
+pub fn blank_row(business: BusinessId) -> client::ActiveModel {
+    let now = Utc::now();
+    client::ActiveModel {
+        business_id: Set(business.0),
+        name: Set(String::new()),
+        email: Set(None),
+        phone: Set(None),
+        whatsapp_opt_in: Set(false),
+        preferred_channels: Set(String::new()),
+        timezone: Set(None),
+        external_ref: Set(None),
+        opted_out_email: Set(false),
+        opted_out_sms: Set(false),
+        opted_out_whatsapp: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// The business's region for national phone numbers.
+pub async fn phone_region(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+) -> ServiceResult<Option<CountryCode>> {
+    Ok(businesses::find(db, business)
+        .await?
+        .and_then(|b| b.default_country)
+        .and_then(|code| CountryCode::parse(&code).ok()))
+}
+
+/// 409 when another client of the business already has this e-mail or reference.
+async fn ensure_unique(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    row: &client::ActiveModel,
+    except: Option<i64>,
+) -> ServiceResult<()> {
+    let others = |found: Vec<client::Model>| found.into_iter().any(|c| Some(c.id) != except);
+    if let Some(Some(email)) = row.email.try_as_ref()
+        && others(clients::find_by_emails(db, business, std::slice::from_ref(email)).await?)
+    {
+        return Err(ServiceError::Conflict(
+            "Another client of this business has this e-mail.".into(),
+        ));
+    }
+    if let Some(Some(reference)) = row.external_ref.try_as_ref()
+        && others(
+            clients::find_by_external_refs(db, business, std::slice::from_ref(reference)).await?,
+        )
+    {
+        return Err(ServiceError::Conflict(
+            "Another client of this business has this external_ref.".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn conflict_or(error: sea_orm::DbErr) -> ServiceError {
+    if is_unique_violation(&error) {
+        ServiceError::Conflict(
+            "Another client of this business has this e-mail or external_ref.".into(),
+        )
+    } else {
+        error.into()
+    }
+}
+
+/// Clients of the actor's business; `search` matches name, e-mail or phone.
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    search: Option<&str>,
+    limit: u64,
+    offset: u64,
+) -> ServiceResult<Paged<client::Model>> {
+    Ok(clients::list(&state.db, actor.business, search, limit, offset).await?)
+}
+
+/// One client of the actor's business.
+pub async fn get(state: &AppState, actor: &Actor, id: ClientId) -> ServiceResult<client::Model> {
+    clients::find(&state.db, actor.business, id)
+        .await?
+        .ok_or(ServiceError::NotFound)
+}
+
+/// Adds a client.
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0), err(Debug))]
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    request: CreateClientRequest,
+) -> ServiceResult<client::Model> {
+    let region = phone_region(&state.db, actor.business).await?;
+    let mut row = blank_row(actor.business);
+    let mut validation = Validation::new();
+    apply_changes(&mut validation, &mut row, &request.into(), region);
+    validation.finish().map_err(ServiceError::Validation)?;
+    ensure_unique(&state.db, actor.business, &row, None).await?;
+    clients::insert(&state.db, row).await.map_err(conflict_or)
+}
+
+/// Changes a client.
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0, client_id = id.0), err(Debug))]
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: ClientId,
+    request: UpdateClientRequest,
+) -> ServiceResult<client::Model> {
+    let current = get(state, actor, id).await?;
+    let region = phone_region(&state.db, actor.business).await?;
+    let mut row = current.clone().into_active_model();
+    let mut validation = Validation::new();
+    apply_changes(&mut validation, &mut row, &request, region);
+    validation.finish().map_err(ServiceError::Validation)?;
+    if !row.is_changed() {
+        return Ok(current);
+    }
+    ensure_unique(&state.db, actor.business, &row, Some(current.id)).await?;
+    row.updated_at = Set(Utc::now());
+    clients::update(&state.db, row).await.map_err(conflict_or)
+}
+
+/// Deletes a client.
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0, client_id = id.0), err(Debug))]
+pub async fn delete(state: &AppState, actor: &Actor, id: ClientId) -> ServiceResult<()> {
+    if clients::delete(&state.db, actor.business, id).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound)
+    }
+}

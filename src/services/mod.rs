@@ -1,0 +1,14 @@
+//! Business rules. The only layer that opens transactions; handlers call these, these call
+//! repositories.
+
+pub mod auth;
+pub mod business;
+pub mod clients;
+mod error;
+pub mod import;
+mod patch;
+mod throttle;
+pub mod users;
+
+pub use error::{ServiceError, ServiceResult, is_unique_violation};
+pub use patch::double_option;

@@ -1,0 +1,227 @@
+//! Staff of a business: owners manage everyone, admins manage admins and members, members
+//! manage no one. The last active owner cannot be removed, demoted or disabled.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, IntoActiveModel, Set, TransactionTrait};
+use serde::Deserialize;
+
+use super::auth::{hash_password, required_text, validate_new_user};
+use super::{ServiceError, ServiceResult, double_option, is_unique_violation};
+use crate::domain::{Actor, Role, UserId, Validation};
+use crate::entities::user;
+use crate::repositories::{Paged, users};
+use crate::security::password;
+use crate::startup::AppState;
+
+/// `POST /users`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CreateUserRequest {
+    /// Signs in with it; unique across the service.
+    pub email: String,
+    /// Their name.
+    pub full_name: String,
+    /// Their first password (same policy as sign-up).
+    pub password: String,
+    /// Default `member`.
+    #[serde(default)]
+    pub role: Option<Role>,
+}
+
+/// `PATCH /users/{id}`: absent fields stay as they are.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct UpdateUserRequest {
+    /// New name.
+    pub full_name: Option<String>,
+    /// New role.
+    pub role: Option<Role>,
+    /// Disable or re-enable sign-in.
+    pub is_active: Option<bool>,
+    /// A new password.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub password: Option<Option<String>>,
+}
+
+fn require_manager(actor: &Actor) -> ServiceResult<()> {
+    if actor.role.can_manage() {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
+            "Only owners and admins manage users.".into(),
+        ))
+    }
+}
+
+fn require_may_touch(actor: &Actor, role: Role) -> ServiceResult<()> {
+    require_manager(actor)?;
+    if role == Role::Owner && actor.role != Role::Owner {
+        return Err(ServiceError::Forbidden("Only owners manage owners.".into()));
+    }
+    Ok(())
+}
+
+/// Staff of the actor's business.
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    limit: u64,
+    offset: u64,
+) -> ServiceResult<Paged<user::Model>> {
+    Ok(users::list(&state.db, actor.business, limit, offset).await?)
+}
+
+/// One user of the actor's business.
+pub async fn get(state: &AppState, actor: &Actor, id: UserId) -> ServiceResult<user::Model> {
+    users::find(&state.db, actor.business, id)
+        .await?
+        .ok_or(ServiceError::NotFound)
+}
+
+/// Adds a user to the actor's business.
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0), err(Debug))]
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    request: CreateUserRequest,
+) -> ServiceResult<user::Model> {
+    let role = request.role.unwrap_or(Role::Member);
+    require_may_touch(actor, role)?;
+    let mut validation = Validation::new();
+    let email = validate_new_user(
+        &mut validation,
+        &request.email,
+        &request.password,
+        &request.full_name,
+    );
+    validation.finish().map_err(ServiceError::Validation)?;
+    let email = email.ok_or_else(|| ServiceError::invalid("email", "is invalid"))?;
+    let password_hash = hash_password(request.password).await?;
+    let now = Utc::now();
+    users::insert(
+        &state.db,
+        user::ActiveModel {
+            business_id: Set(actor.business.0),
+            email: Set(email.as_str().to_owned()),
+            full_name: Set(request.full_name.trim().to_owned()),
+            password_hash: Set(password_hash),
+            role: Set(role.as_str().to_owned()),
+            is_active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|error| {
+        if is_unique_violation(&error) {
+            ServiceError::Conflict("A user with this e-mail already exists.".into())
+        } else {
+            error.into()
+        }
+    })
+}
+
+/// Changes a user's name, role, status or password.
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0, user_id = id.0), err(Debug))]
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: UserId,
+    request: UpdateUserRequest,
+) -> ServiceResult<user::Model> {
+    let txn = state.db.begin().await?;
+    let current = users::find(&txn, actor.business, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let current_role = Role::from_stored(&current.role);
+    let editing_self = actor.user == id;
+    // Anyone may rename themselves or change their own password; everything else is management.
+    let only_own_profile = editing_self && request.role.is_none() && request.is_active.is_none();
+    if !only_own_profile {
+        require_may_touch(actor, current_role)?;
+        if let Some(role) = request.role {
+            require_may_touch(actor, role)?;
+        }
+    }
+
+    let mut validation = Validation::new();
+    let full_name = request
+        .full_name
+        .as_deref()
+        .and_then(|name| validation.check("full_name", required_text(name, 200)));
+    let new_password = match &request.password {
+        Some(Some(text)) => validation
+            .check("password", password::check_policy(text, &current.email))
+            .map(|()| text.clone()),
+        Some(None) => {
+            validation.push("password", "must not be null");
+            None
+        }
+        None => None,
+    };
+    validation.finish().map_err(ServiceError::Validation)?;
+
+    let loses_owner = current_role == Role::Owner
+        && current.is_active
+        && (request.role.is_some_and(|role| role != Role::Owner)
+            || request.is_active == Some(false));
+    if loses_owner && users::count_active_owners(&txn, actor.business).await? <= 1 {
+        return Err(ServiceError::Conflict(
+            "A business needs at least one active owner.".into(),
+        ));
+    }
+
+    let mut row = current.into_active_model();
+    if let Some(name) = full_name {
+        row.full_name = Set(name);
+    }
+    if let Some(role) = request.role {
+        row.role = Set(role.as_str().to_owned());
+    }
+    if let Some(active) = request.is_active {
+        row.is_active = Set(active);
+    }
+    if let Some(text) = new_password {
+        row.password_hash = Set(hash_password(text).await?);
+    }
+    if row.is_changed() {
+        row.updated_at = Set(Utc::now());
+    }
+    let saved = if row.is_changed() {
+        users::update(&txn, row).await?
+    } else {
+        users::find(&txn, actor.business, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?
+    };
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Removes a user; their sessions end at once.
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0, user_id = id.0), err(Debug))]
+pub async fn delete(state: &AppState, actor: &Actor, id: UserId) -> ServiceResult<()> {
+    require_manager(actor)?;
+    let txn = state.db.begin().await?;
+    let current = users::find(&txn, actor.business, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if actor.user == id {
+        return Err(ServiceError::Conflict(
+            "You cannot delete your own account.".into(),
+        ));
+    }
+    let role = Role::from_stored(&current.role);
+    require_may_touch(actor, role)?;
+    if role == Role::Owner
+        && current.is_active
+        && users::count_active_owners(&txn, actor.business).await? <= 1
+    {
+        return Err(ServiceError::Conflict(
+            "A business needs at least one active owner.".into(),
+        ));
+    }
+    users::delete(&txn, actor.business, id).await?;
+    txn.commit().await?;
+    Ok(())
+}

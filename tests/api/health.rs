@@ -1,0 +1,60 @@
+//! `/health`, `/ready`, `/openapi.json` and `/docs`.
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::support::db_test;
+
+db_test!(health_and_ready_answer, |app| {
+    let health = app.send(Method::GET, "/health", None, None).await;
+    assert_eq!(health.status(), StatusCode::OK);
+    let ready = app.send(Method::GET, "/ready", None, None).await;
+    assert_eq!(ready.status(), StatusCode::OK);
+    assert_eq!(ready.json::<Value>().await.unwrap()["status"], "ok");
+});
+
+db_test!(openapi_describes_the_api_with_the_password_flow, |app| {
+    let response = app.send(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let spec: Value = response.json().await.unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/api/v1/auth/register",
+        "/api/v1/auth/token",
+        "/api/v1/auth/refresh",
+        "/api/v1/users/me",
+        "/api/v1/users",
+        "/api/v1/users/{id}",
+        "/api/v1/business",
+        "/api/v1/clients",
+        "/api/v1/clients/{id}",
+        "/api/v1/clients/import",
+        "/health",
+        "/ready",
+    ] {
+        assert!(spec["paths"][path].is_object(), "{path} missing from the spec");
+    }
+    let flow = &spec["components"]["securitySchemes"]["oauth2"]["flows"]["password"];
+    assert_eq!(flow["tokenUrl"], "/api/v1/auth/token");
+});
+
+db_test!(swagger_ui_is_served_from_the_binary, |app| {
+    let response = app.send(Method::GET, "/docs/", None, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("swagger-ui"));
+    for cdn in ["unpkg.com", "cdn.jsdelivr", "cdnjs"] {
+        assert!(!page.contains(cdn), "docs page loads from {cdn}");
+    }
+    let script = app
+        .send(Method::GET, "/docs/swagger-ui-bundle.js", None, None)
+        .await;
+    assert_eq!(script.status(), StatusCode::OK);
+    let init = app
+        .send(Method::GET, "/docs/swagger-initializer.js", None, None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("/openapi.json"));
+});

@@ -1,0 +1,14 @@
+//! Black-box tests: each starts the real server on a random port over a fresh database and
+//! speaks HTTP to it, on SQLite and — when configured — on MySQL/MariaDB and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly by design")]
+
+mod support;
+
+mod auth;
+mod business;
+mod clients;
+mod conventions;
+mod health;
+mod import;
+mod restart;
+mod users;
