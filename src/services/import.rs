@@ -133,8 +133,7 @@ pub async fn import_csv(
             }),
         }
         if chunk.len() == CHUNK {
-            write_chunk(state, actor, std::mem::take(&mut chunk), &mut report)
-            .await?;
+            write_chunk(state, actor, std::mem::take(&mut chunk), &mut report).await?;
         }
     }
     write_chunk(state, actor, chunk, &mut report).await?;

@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use crate::support::{Backend, PASSWORD, TestApp, db_test, error_fields, problem};
 
 db_test!(register_creates_a_business_and_its_owner, |app| {
-    let response = app.register("Acme Accounting", "Ann@Acme.example.com").await;
+    let response = app
+        .register("Acme Accounting", "Ann@Acme.example.com")
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["user"]["email"], "ann@acme.example.com");
@@ -20,8 +22,15 @@ db_test!(register_creates_a_business_and_its_owner, |app| {
 });
 
 db_test!(registering_the_same_email_twice_is_a_conflict, |app| {
-    assert_eq!(app.register("One", "dup@example.com").await.status(), StatusCode::CREATED);
-    problem(app.register("Two", "DUP@example.com").await, StatusCode::CONFLICT).await;
+    assert_eq!(
+        app.register("One", "dup@example.com").await.status(),
+        StatusCode::CREATED
+    );
+    problem(
+        app.register("Two", "DUP@example.com").await,
+        StatusCode::CONFLICT,
+    )
+    .await;
 });
 
 db_test!(weak_passwords_and_bad_fields_are_explained, |app| {
@@ -46,13 +55,26 @@ db_test!(weak_passwords_and_bad_fields_are_explained, |app| {
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(password_message.contains("at least 10 characters"), "{password_message}");
+    assert!(
+        password_message.contains("at least 10 characters"),
+        "{password_message}"
+    );
 
     let missing = app
-        .send(Method::POST, "/auth/register", None, Some(json!({"email": "a@b.example.com"})))
+        .send(
+            Method::POST,
+            "/auth/register",
+            None,
+            Some(json!({"email": "a@b.example.com"})),
+        )
         .await;
     let body = problem(missing, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("missing field"));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("missing field")
+    );
 });
 
 db_test!(sign_in_returns_bearer_tokens_that_open_the_api, |app| {
@@ -63,14 +85,22 @@ db_test!(sign_in_returns_bearer_tokens_that_open_the_api, |app| {
     assert_eq!(body["token_type"], "bearer");
     assert_eq!(body["expires_in"], 30 * 60);
     assert!(body["refresh_token"].as_str().unwrap().len() >= 40);
-    let me = app.get("/users/me", body["access_token"].as_str().unwrap()).await;
+    let me = app
+        .get("/users/me", body["access_token"].as_str().unwrap())
+        .await;
     assert_eq!(me.status(), StatusCode::OK);
-    assert_eq!(me.json::<Value>().await.unwrap()["email"], "t@tokens.example.com");
+    assert_eq!(
+        me.json::<Value>().await.unwrap()["email"],
+        "t@tokens.example.com"
+    );
 });
 
 db_test!(wrong_credentials_are_401_with_a_bearer_challenge, |app| {
     app.register("Wrong Ltd", "w@wrong.example.com").await;
-    for (user, password) in [("w@wrong.example.com", "Not-The-Password-1"), ("nobody@wrong.example.com", PASSWORD)] {
+    for (user, password) in [
+        ("w@wrong.example.com", "Not-The-Password-1"),
+        ("nobody@wrong.example.com", PASSWORD),
+    ] {
         let response = app.login(user, password).await;
         assert_eq!(response.headers()["www-authenticate"], "Bearer");
         problem(response, StatusCode::UNAUTHORIZED).await;
@@ -79,7 +109,12 @@ db_test!(wrong_credentials_are_401_with_a_bearer_challenge, |app| {
 
 db_test!(the_token_endpoint_wants_a_form, |app| {
     let response = app
-        .send(Method::POST, "/auth/token", None, Some(json!({"username": "a", "password": "b"})))
+        .send(
+            Method::POST,
+            "/auth/token",
+            None,
+            Some(json!({"username": "a", "password": "b"})),
+        )
         .await;
     problem(response, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
 });
@@ -89,7 +124,11 @@ db_test!(missing_bad_and_expired_tokens_are_refused, |app| {
     let none = app.send(Method::GET, "/users/me", None, None).await;
     assert_eq!(none.headers()["www-authenticate"], "Bearer");
     problem(none, StatusCode::UNAUTHORIZED).await;
-    problem(app.get("/users/me", "garbage").await, StatusCode::UNAUTHORIZED).await;
+    problem(
+        app.get("/users/me", "garbage").await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
 
     // A token signed with the server's key but already expired.
     let keys = reminder_backend::security::jwt::JwtKeys::new(TEST_SECRET.as_bytes()).unwrap();
@@ -102,59 +141,100 @@ db_test!(missing_bad_and_expired_tokens_are_refused, |app| {
             past + chrono::Duration::minutes(30),
         )
         .unwrap();
-    problem(app.get("/users/me", &expired).await, StatusCode::UNAUTHORIZED).await;
+    problem(
+        app.get("/users/me", &expired).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
 });
 
 /// The development default key, which test servers use.
 const TEST_SECRET: &str = "development-only-secret-key-change-me-0123456789";
 
-db_test!(refresh_rotates_and_a_reused_token_revokes_the_family, |app| {
-    let owner = app.owner("Rotation").await;
-    let refresh = |token: String| {
-        let app = &app;
-        async move {
-            app.send(Method::POST, "/auth/refresh", None, Some(json!({"refresh_token": token})))
+db_test!(
+    refresh_rotates_and_a_reused_token_revokes_the_family,
+    |app| {
+        let owner = app.owner("Rotation").await;
+        let refresh = |token: String| {
+            let app = &app;
+            async move {
+                app.send(
+                    Method::POST,
+                    "/auth/refresh",
+                    None,
+                    Some(json!({"refresh_token": token})),
+                )
                 .await
-        }
-    };
-    let first = refresh(owner.refresh_token.clone()).await;
-    assert_eq!(first.status(), StatusCode::OK);
-    let first: Value = first.json().await.unwrap();
-    let second_token = first["refresh_token"].as_str().unwrap().to_owned();
-    assert_ne!(second_token, owner.refresh_token);
-    assert_eq!(app.get("/users/me", first["access_token"].as_str().unwrap()).await.status(), StatusCode::OK);
+            }
+        };
+        let first = refresh(owner.refresh_token.clone()).await;
+        assert_eq!(first.status(), StatusCode::OK);
+        let first: Value = first.json().await.unwrap();
+        let second_token = first["refresh_token"].as_str().unwrap().to_owned();
+        assert_ne!(second_token, owner.refresh_token);
+        assert_eq!(
+            app.get("/users/me", first["access_token"].as_str().unwrap())
+                .await
+                .status(),
+            StatusCode::OK
+        );
 
-    // The old token is refused, and its reuse also kills the token issued from it.
-    problem(refresh(owner.refresh_token.clone()).await, StatusCode::UNAUTHORIZED).await;
-    problem(refresh(second_token).await, StatusCode::UNAUTHORIZED).await;
-    problem(refresh("made-up".into()).await, StatusCode::UNAUTHORIZED).await;
-});
+        // The old token is refused, and its reuse also kills the token issued from it.
+        problem(
+            refresh(owner.refresh_token.clone()).await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+        problem(refresh(second_token).await, StatusCode::UNAUTHORIZED).await;
+        problem(refresh("made-up".into()).await, StatusCode::UNAUTHORIZED).await;
+    }
+);
 
 db_test!(failed_logins_are_limited_per_account, |app| {
     app.register("Locked", "l@locked.example.com").await;
     for _ in 0..5 {
-        problem(app.login("l@locked.example.com", "Wrong-Password-1").await, StatusCode::UNAUTHORIZED).await;
+        problem(
+            app.login("l@locked.example.com", "Wrong-Password-1").await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
     }
     // Now even the right password waits.
     let locked = app.login("l@locked.example.com", PASSWORD).await;
-    let retry_after: u64 = locked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry_after > 0 && retry_after <= 900, "{retry_after}");
     problem(locked, StatusCode::TOO_MANY_REQUESTS).await;
     // Another account from the same address is not locked yet.
     app.register("Other", "o@other.example.com").await;
-    assert_eq!(app.login("o@other.example.com", PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login("o@other.example.com", PASSWORD).await.status(),
+        StatusCode::OK
+    );
 });
 
 async fn address_limit(backend: Backend) {
     let settings = HashMap::from([
         ("LOGIN_MAX_FAILURES_PER_ADDRESS".to_owned(), "3".to_owned()),
-        ("LOGIN_MAX_FAILURES_PER_ACCOUNT".to_owned(), "100".to_owned()),
+        (
+            "LOGIN_MAX_FAILURES_PER_ACCOUNT".to_owned(),
+            "100".to_owned(),
+        ),
     ]);
-    let Some(app) = TestApp::spawn_with(backend, settings).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, settings).await else {
+        return;
+    };
     app.register("Spray", "s@spray.example.com").await;
     for n in 0..3 {
         let user = format!("victim{n}@spray.example.com");
-        problem(app.login(&user, "Wrong-Password-1").await, StatusCode::UNAUTHORIZED).await;
+        problem(
+            app.login(&user, "Wrong-Password-1").await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
     }
     let response = app.login("s@spray.example.com", PASSWORD).await;
     assert!(response.headers().contains_key("retry-after"));

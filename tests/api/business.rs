@@ -15,14 +15,24 @@ db_test!(owners_change_business_settings, |app| {
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let business: Value = app.get("/business", &owner.token).await.json().await.unwrap();
+    let business: Value = app
+        .get("/business", &owner.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(business["name"], "Settings & Co");
     assert_eq!(business["timezone"], "Europe/London");
     assert_eq!(business["default_channels"], json!(["email", "sms"]));
     assert_eq!(business["email_from"], "billing@settings.example.com");
     assert_eq!(business["default_country"], "GB");
 
-    let cleared: Value = app.patch("/business", &owner.token, json!({"email_from": null})).await.json().await.unwrap();
+    let cleared: Value = app
+        .patch("/business", &owner.token, json!({"email_from": null}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(cleared["email_from"], Value::Null);
     assert_eq!(cleared["timezone"], "Europe/London");
 });
@@ -39,11 +49,26 @@ db_test!(invalid_settings_are_refused_and_change_nothing, |app| {
     let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
     let mut fields = error_fields(&body);
     fields.sort();
-    assert_eq!(fields, ["default_channels", "default_country", "email_from", "timezone"]);
-    let empty = app.patch("/business", &owner.token, json!({"default_channels": []})).await;
+    assert_eq!(
+        fields,
+        [
+            "default_channels",
+            "default_country",
+            "email_from",
+            "timezone"
+        ]
+    );
+    let empty = app
+        .patch("/business", &owner.token, json!({"default_channels": []}))
+        .await;
     problem(empty, StatusCode::UNPROCESSABLE_ENTITY).await;
 
-    let business: Value = app.get("/business", &owner.token).await.json().await.unwrap();
+    let business: Value = app
+        .get("/business", &owner.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(business["name"], "Strict Co");
     assert_eq!(business["timezone"], "UTC");
 });
@@ -51,8 +76,18 @@ db_test!(invalid_settings_are_refused_and_change_nothing, |app| {
 db_test!(members_cannot_change_settings, |app| {
     let owner = app.owner("Members Co").await;
     let member = app.staff(&owner, "m@members.example.com", "member").await;
-    problem(app.patch("/business", &member.token, json!({"name": "Mine"})).await, StatusCode::FORBIDDEN).await;
-    let business: Value = app.get("/business", &member.token).await.json().await.unwrap();
+    problem(
+        app.patch("/business", &member.token, json!({"name": "Mine"}))
+            .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let business: Value = app
+        .get("/business", &member.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(business["name"], "Members Co");
     assert_eq!(business["id"], owner.business_id);
 });

@@ -17,7 +17,10 @@ db_test!(a_client_is_created_read_updated_and_deleted, |app| {
     assert_eq!(created["email"], "jane@example.com");
     assert_eq!(created["phone"], "+442079460958");
     assert_eq!(created["preferred_channels"], json!(["sms", "email"]));
-    assert_eq!(created["opted_out"], json!({"email": false, "sms": false, "whatsapp": false}));
+    assert_eq!(
+        created["opted_out"],
+        json!({"email": false, "sms": false, "whatsapp": false})
+    );
     assert!(created["created_at"].as_str().unwrap().ends_with('Z'));
     let path = format!("/clients/{}", created["id"]);
 
@@ -25,7 +28,11 @@ db_test!(a_client_is_created_read_updated_and_deleted, |app| {
     assert_eq!(fetched, created);
 
     let updated = app
-        .patch(&path, &owner.token, json!({"phone": null, "opted_out": {"sms": true}, "name": "Jane D."}))
+        .patch(
+            &path,
+            &owner.token,
+            json!({"phone": null, "opted_out": {"sms": true}, "name": "Jane D."}),
+        )
         .await;
     assert_eq!(updated.status(), StatusCode::OK);
     let updated: Value = updated.json().await.unwrap();
@@ -34,61 +41,128 @@ db_test!(a_client_is_created_read_updated_and_deleted, |app| {
     assert_eq!(updated["email"], "jane@example.com");
     assert_eq!(updated["opted_out"]["sms"], true);
 
-    assert_eq!(app.delete(&path, &owner.token).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.delete(&path, &owner.token).await.status(),
+        StatusCode::NO_CONTENT
+    );
     problem(app.get(&path, &owner.token).await, StatusCode::NOT_FOUND).await;
     problem(app.delete(&path, &owner.token).await, StatusCode::NOT_FOUND).await;
 });
 
-db_test!(invalid_client_fields_are_listed_and_nothing_is_saved, |app| {
-    let owner = app.owner("Invalid").await;
-    let response = app
+db_test!(
+    invalid_client_fields_are_listed_and_nothing_is_saved,
+    |app| {
+        let owner = app.owner("Invalid").await;
+        let response = app
         .post(
             "/clients",
             &owner.token,
             json!({"name": "", "email": "jane@", "phone": "12345", "preferred_channels": ["pigeon"], "timezone": "Nowhere/Land"}),
         )
         .await;
-    let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
-    let mut fields = error_fields(&body);
-    fields.sort();
-    assert_eq!(fields, ["email", "name", "phone", "preferred_channels", "timezone"]);
-    let list: Value = app.get("/clients", &owner.token).await.json().await.unwrap();
-    assert_eq!(list["total"], 0);
+        let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let mut fields = error_fields(&body);
+        fields.sort();
+        assert_eq!(
+            fields,
+            ["email", "name", "phone", "preferred_channels", "timezone"]
+        );
+        let list: Value = app
+            .get("/clients", &owner.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["total"], 0);
 
-    let wrong_type = app.post("/clients", &owner.token, json!({"name": "A", "whatsapp_opt_in": "yes"})).await;
-    let body = problem(wrong_type, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert_eq!(error_fields(&body), ["whatsapp_opt_in"]);
-});
+        let wrong_type = app
+            .post(
+                "/clients",
+                &owner.token,
+                json!({"name": "A", "whatsapp_opt_in": "yes"}),
+            )
+            .await;
+        let body = problem(wrong_type, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(error_fields(&body), ["whatsapp_opt_in"]);
+    }
+);
 
 db_test!(national_numbers_use_the_business_country, |app| {
     let owner = app.owner("National").await;
-    let refused = app.post("/clients", &owner.token, json!({"name": "A", "phone": "020 7946 0958"})).await;
+    let refused = app
+        .post(
+            "/clients",
+            &owner.token,
+            json!({"name": "A", "phone": "020 7946 0958"}),
+        )
+        .await;
     let body = problem(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("international"));
-    app.patch("/business", &owner.token, json!({"default_country": "GB"})).await;
-    let client = app.client(&owner, json!({"name": "A", "phone": "020 7946 0958"})).await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("international")
+    );
+    app.patch("/business", &owner.token, json!({"default_country": "GB"}))
+        .await;
+    let client = app
+        .client(&owner, json!({"name": "A", "phone": "020 7946 0958"}))
+        .await;
     assert_eq!(client["phone"], "+442079460958");
 });
 
-db_test!(duplicate_emails_within_a_business_conflict_but_not_across, |app| {
-    let alpha = app.owner("Dup Alpha").await;
-    let beta = app.owner("Dup Beta").await;
-    app.client(&alpha, json!({"name": "A", "email": "same@example.com"})).await;
-    problem(app.post("/clients", &alpha.token, json!({"name": "B", "email": "SAME@example.com"})).await, StatusCode::CONFLICT).await;
-    app.client(&beta, json!({"name": "B", "email": "same@example.com"})).await;
-    let other = app.client(&alpha, json!({"name": "C", "email": "c@example.com"})).await;
-    problem(
-        app.patch(&format!("/clients/{}", other["id"]), &alpha.token, json!({"email": "same@example.com"})).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
-});
+db_test!(
+    duplicate_emails_within_a_business_conflict_but_not_across,
+    |app| {
+        let alpha = app.owner("Dup Alpha").await;
+        let beta = app.owner("Dup Beta").await;
+        app.client(&alpha, json!({"name": "A", "email": "same@example.com"}))
+            .await;
+        problem(
+            app.post(
+                "/clients",
+                &alpha.token,
+                json!({"name": "B", "email": "SAME@example.com"}),
+            )
+            .await,
+            StatusCode::CONFLICT,
+        )
+        .await;
+        app.client(&beta, json!({"name": "B", "email": "same@example.com"}))
+            .await;
+        let other = app
+            .client(&alpha, json!({"name": "C", "email": "c@example.com"}))
+            .await;
+        problem(
+            app.patch(
+                &format!("/clients/{}", other["id"]),
+                &alpha.token,
+                json!({"email": "same@example.com"}),
+            )
+            .await,
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+);
 
 db_test!(search_matches_name_email_and_phone_ignoring_case, |app| {
     let owner = app.owner("Search").await;
-    app.client(&owner, json!({"name": "Alice Smith", "email": "alice@one.example.com", "phone": "+14155552671"})).await;
-    app.client(&owner, json!({"name": "Bob Jones", "email": "bob@two.example.com"})).await;
-    app.client(&owner, json!({"name": "100% Real_Name", "email": "c@three.example.com"})).await;
+    app.client(
+        &owner,
+        json!({"name": "Alice Smith", "email": "alice@one.example.com", "phone": "+14155552671"}),
+    )
+    .await;
+    app.client(
+        &owner,
+        json!({"name": "Bob Jones", "email": "bob@two.example.com"}),
+    )
+    .await;
+    app.client(
+        &owner,
+        json!({"name": "100% Real_Name", "email": "c@three.example.com"}),
+    )
+    .await;
     let count = |q: &str| {
         let app = &app;
         let token = owner.token.clone();
@@ -97,7 +171,9 @@ db_test!(search_matches_name_email_and_phone_ignoring_case, |app| {
             let encoded: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
             let response = app.get(&format!("/clients?q={encoded}"), &token).await;
             assert_eq!(response.status(), StatusCode::OK);
-            response.json::<Value>().await.unwrap()["total"].as_u64().unwrap()
+            response.json::<Value>().await.unwrap()["total"]
+                .as_u64()
+                .unwrap()
         }
     };
     assert_eq!(count("alice").await, 1);
@@ -113,34 +189,85 @@ db_test!(search_matches_name_email_and_phone_ignoring_case, |app| {
 db_test!(lists_are_paginated, |app| {
     let owner = app.owner("Pages").await;
     for n in 0..7 {
-        app.client(&owner, json!({"name": format!("Client {n}")})).await;
+        app.client(&owner, json!({"name": format!("Client {n}")}))
+            .await;
     }
-    let page: Value = app.get("/clients?limit=3&offset=3", &owner.token).await.json().await.unwrap();
+    let page: Value = app
+        .get("/clients?limit=3&offset=3", &owner.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["total"], 7);
     assert_eq!(page["limit"], 3);
     assert_eq!(page["offset"], 3);
-    let names: Vec<&str> = page["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["Client 3", "Client 4", "Client 5"]);
-    let default: Value = app.get("/clients", &owner.token).await.json().await.unwrap();
+    let default: Value = app
+        .get("/clients", &owner.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(default["limit"], 50);
-    problem(app.get("/clients?limit=201", &owner.token).await, StatusCode::UNPROCESSABLE_ENTITY).await;
-    problem(app.get("/clients?limit=0", &owner.token).await, StatusCode::UNPROCESSABLE_ENTITY).await;
-    problem(app.get("/clients?offset=-1", &owner.token).await, StatusCode::UNPROCESSABLE_ENTITY).await;
-    problem(app.get("/clients?limit=ten", &owner.token).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    problem(
+        app.get("/clients?limit=201", &owner.token).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    problem(
+        app.get("/clients?limit=0", &owner.token).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    problem(
+        app.get("/clients?offset=-1", &owner.token).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    problem(
+        app.get("/clients?limit=ten", &owner.token).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
 });
 
 db_test!(another_business_clients_are_not_found_on_any_route, |app| {
     let alpha = app.owner("Iso Alpha").await;
     let beta = app.owner("Iso Beta").await;
-    let theirs = app.client(&beta, json!({"name": "Beta's client", "email": "secret@beta.example.com"})).await;
+    let theirs = app
+        .client(
+            &beta,
+            json!({"name": "Beta's client", "email": "secret@beta.example.com"}),
+        )
+        .await;
     let path = format!("/clients/{}", theirs["id"]);
 
     problem(app.get(&path, &alpha.token).await, StatusCode::NOT_FOUND).await;
-    problem(app.patch(&path, &alpha.token, json!({"name": "Stolen"})).await, StatusCode::NOT_FOUND).await;
+    problem(
+        app.patch(&path, &alpha.token, json!({"name": "Stolen"}))
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     problem(app.delete(&path, &alpha.token).await, StatusCode::NOT_FOUND).await;
-    let list: Value = app.get("/clients?q=secret", &alpha.token).await.json().await.unwrap();
+    let list: Value = app
+        .get("/clients?q=secret", &alpha.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["total"], 0);
-    problem(app.get("/clients/not-a-number", &alpha.token).await, StatusCode::NOT_FOUND).await;
+    problem(
+        app.get("/clients/not-a-number", &alpha.token).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 
     let still: Value = app.get(&path, &beta.token).await.json().await.unwrap();
     assert_eq!(still["name"], "Beta's client");

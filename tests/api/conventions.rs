@@ -8,71 +8,112 @@ use serde_json::{Value, json};
 use crate::support::{Backend, TestApp, db_test, error_fields, problem};
 
 db_test!(unknown_routes_and_methods_are_problems, |app| {
-    problem(app.send(Method::GET, "/nowhere", None, None).await, StatusCode::NOT_FOUND).await;
-    problem(app.send(Method::GET, "/api/v1/nowhere", None, None).await, StatusCode::NOT_FOUND).await;
+    problem(
+        app.send(Method::GET, "/api/elsewhere", None, None).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    problem(
+        app.send(Method::GET, "/api/v1/nowhere", None, None).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     let wrong = app.send(Method::PUT, "/business", None, None).await;
     let allow = wrong.headers()["allow"].to_str().unwrap().to_owned();
     assert!(allow.contains("GET") && allow.contains("PATCH"), "{allow}");
     problem(wrong, StatusCode::METHOD_NOT_ALLOWED).await;
 });
 
-db_test!(malformed_json_wrong_media_type_and_large_bodies_are_problems, |app| {
-    let owner = app.owner("Conventions").await;
-    let malformed = app
-        .request(Method::POST, "/clients")
-        .bearer_auth(&owner.token)
-        .header("content-type", "application/json")
-        .body("{\"name\": ")
-        .send()
-        .await
-        .unwrap();
-    problem(malformed, StatusCode::BAD_REQUEST).await;
+db_test!(
+    malformed_json_wrong_media_type_and_large_bodies_are_problems,
+    |app| {
+        let owner = app.owner("Conventions").await;
+        let malformed = app
+            .request(Method::POST, "/clients")
+            .bearer_auth(&owner.token)
+            .header("content-type", "application/json")
+            .body("{\"name\": ")
+            .send()
+            .await
+            .unwrap();
+        problem(malformed, StatusCode::BAD_REQUEST).await;
 
-    let text = app
-        .request(Method::POST, "/clients")
-        .bearer_auth(&owner.token)
-        .header("content-type", "text/plain")
-        .body("name=x")
-        .send()
-        .await
-        .unwrap();
-    problem(text, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+        let text = app
+            .request(Method::POST, "/clients")
+            .bearer_auth(&owner.token)
+            .header("content-type", "text/plain")
+            .body("name=x")
+            .send()
+            .await
+            .unwrap();
+        problem(text, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
 
-    let huge = json!({"name": "x".repeat(2 * 1024 * 1024)});
-    problem(app.post("/clients", &owner.token, huge).await, StatusCode::PAYLOAD_TOO_LARGE).await;
-    let list: Value = app.get("/clients", &owner.token).await.json().await.unwrap();
-    assert_eq!(list["total"], 0);
-});
+        let huge = json!({"name": "x".repeat(2 * 1024 * 1024)});
+        problem(
+            app.post("/clients", &owner.token, huge).await,
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+        .await;
+        let list: Value = app
+            .get("/clients", &owner.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["total"], 0);
+    }
+);
 
-db_test!(request_ids_are_echoed_or_generated_and_quoted_in_errors, |app| {
-    let given = app
-        .request(Method::GET, "/nowhere")
-        .header("x-request-id", "req-123")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(given.headers()["x-request-id"], "req-123");
-    assert_eq!(problem(given, StatusCode::NOT_FOUND).await["request_id"], "req-123");
+db_test!(
+    request_ids_are_echoed_or_generated_and_quoted_in_errors,
+    |app| {
+        let given = app
+            .request(Method::GET, "/nowhere")
+            .header("x-request-id", "req-123")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(given.headers()["x-request-id"], "req-123");
+        assert_eq!(
+            problem(given, StatusCode::NOT_FOUND).await["request_id"],
+            "req-123"
+        );
 
-    let generated = app.send(Method::GET, "/health", None, None).await;
-    let id = generated.headers()["x-request-id"].to_str().unwrap();
-    assert_eq!(id.len(), 36, "{id}");
-});
+        let generated = app.send(Method::GET, "/health", None, None).await;
+        let id = generated.headers()["x-request-id"].to_str().unwrap();
+        assert_eq!(id.len(), 36, "{id}");
+    }
+);
 
 async fn cors(backend: Backend) {
-    let settings = HashMap::from([("CORS_ORIGINS".to_owned(), "https://app.example.com".to_owned())]);
-    let Some(app) = TestApp::spawn_with(backend, settings).await else { return };
+    let settings = HashMap::from([(
+        "CORS_ORIGINS".to_owned(),
+        "https://app.example.com".to_owned(),
+    )]);
+    let Some(app) = TestApp::spawn_with(backend, settings).await else {
+        return;
+    };
     let preflight = |origin: &'static str| {
         app.request(Method::OPTIONS, "/clients")
             .header("origin", origin)
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "authorization,content-type")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
             .send()
     };
     let allowed = preflight("https://app.example.com").await.unwrap();
-    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://app.example.com");
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
     let refused = preflight("https://evil.example.com").await.unwrap();
-    assert!(!refused.headers().contains_key("access-control-allow-origin"));
+    assert!(
+        !refused
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
 }
 
 #[tokio::test]
@@ -92,9 +133,17 @@ async fn cors_allows_only_configured_origins_postgres() {
 
 async fn strict(backend: Backend) {
     let settings = HashMap::from([("STRICT_VALIDATION".to_owned(), "true".to_owned())]);
-    let Some(app) = TestApp::spawn_with(backend, settings).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, settings).await else {
+        return;
+    };
     let owner = app.owner("Strict").await;
-    let response = app.post("/clients", &owner.token, json!({"name": "A", "nmae": "typo"})).await;
+    let response = app
+        .post(
+            "/clients",
+            &owner.token,
+            json!({"name": "A", "nmae": "typo"}),
+        )
+        .await;
     let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(error_fields(&body), ["nmae"]);
 }
@@ -116,6 +165,8 @@ async fn strict_validation_refuses_unknown_fields_postgres() {
 
 db_test!(unknown_fields_are_ignored_when_not_strict, |app| {
     let owner = app.owner("Lenient").await;
-    let response = app.post("/clients", &owner.token, json!({"name": "A", "extra": 1})).await;
+    let response = app
+        .post("/clients", &owner.token, json!({"name": "A", "extra": 1}))
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
 });

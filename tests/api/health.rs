@@ -32,7 +32,10 @@ db_test!(openapi_describes_the_api_with_the_password_flow, |app| {
         "/health",
         "/ready",
     ] {
-        assert!(spec["paths"][path].is_object(), "{path} missing from the spec");
+        assert!(
+            spec["paths"][path].is_object(),
+            "{path} missing from the spec"
+        );
     }
     let flow = &spec["components"]["securitySchemes"]["oauth2"]["flows"]["password"];
     assert_eq!(flow["tokenUrl"], "/api/v1/auth/token");

@@ -18,13 +18,19 @@ async fn import(app: &TestApp, session: &Session, csv: String) -> reqwest::Respo
 }
 
 async fn all_clients(app: &TestApp, session: &Session) -> Vec<Value> {
-    let list: Value = app.get("/clients?limit=200", &session.token).await.json().await.unwrap();
+    let list: Value = app
+        .get("/clients?limit=200", &session.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     list["items"].as_array().unwrap().clone()
 }
 
 db_test!(good_bad_and_repeated_rows_are_reported, |app| {
     let owner = app.owner("Importer").await;
-    let csv = "\u{feff}Name,Email,Phone,whatsapp_opt_in,preferred_channels,timezone,external_ref,notes\n\
+    let csv =
+        "\u{feff}Name,Email,Phone,whatsapp_opt_in,preferred_channels,timezone,external_ref,notes\n\
                Ann,ann@example.com,+44 20 7946 0958,yes,email;sms,Europe/London,A-1,first\n\
                Bob,bob@,+44 20 7946 0958,,,,,\n\
                ,nameless@example.com,,,,,,\n\
@@ -32,7 +38,7 @@ db_test!(good_bad_and_repeated_rows_are_reported, |app| {
                Ann Again,ANN@example.com,,,,,,\n\
                \n\
                \"Dee, Esq.\",dee@example.com,+1 415 555 2671,no,whatsapp,America/New_York,,\n"
-        .to_owned();
+            .to_owned();
     let response = import(&app, &owner, csv).await;
     assert_eq!(response.status(), StatusCode::OK);
     let report: Value = response.json().await.unwrap();
@@ -43,7 +49,12 @@ db_test!(good_bad_and_repeated_rows_are_reported, |app| {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["row"].as_u64().unwrap(), e["field"].as_str().unwrap().to_owned()))
+        .map(|e| {
+            (
+                e["row"].as_u64().unwrap(),
+                e["field"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(
         errors,
@@ -58,56 +69,114 @@ db_test!(good_bad_and_repeated_rows_are_reported, |app| {
 
     let clients = all_clients(&app, &owner).await;
     assert_eq!(clients.len(), 2);
-    let ann = clients.iter().find(|c| c["email"] == "ann@example.com").unwrap();
+    let ann = clients
+        .iter()
+        .find(|c| c["email"] == "ann@example.com")
+        .unwrap();
     assert_eq!(ann["name"], "Ann Again");
-    assert_eq!(ann["phone"], "+442079460958", "a blank cell keeps the value");
+    assert_eq!(
+        ann["phone"], "+442079460958",
+        "a blank cell keeps the value"
+    );
     assert_eq!(ann["preferred_channels"], json!(["email", "sms"]));
     assert_eq!(ann["whatsapp_opt_in"], true);
-    let dee = clients.iter().find(|c| c["email"] == "dee@example.com").unwrap();
+    let dee = clients
+        .iter()
+        .find(|c| c["email"] == "dee@example.com")
+        .unwrap();
     assert_eq!(dee["name"], "Dee, Esq.");
     assert_eq!(dee["phone"], "+14155552671");
 });
 
-db_test!(importing_again_updates_by_email_instead_of_duplicating, |app| {
-    let owner = app.owner("Reimport").await;
-    let existing = app.client(&owner, json!({"name": "Old Name", "email": "keep@example.com", "phone": "+14155552671"})).await;
-    let csv = "name,email,external_ref\nNew Name,Keep@Example.com,K-1\nFresh,fresh@example.com,F-1\n";
-    let first: Value = import(&app, &owner, csv.to_owned()).await.json().await.unwrap();
-    assert_eq!((first["created"].as_u64(), first["updated"].as_u64()), (Some(1), Some(1)));
-    let second: Value = import(&app, &owner, csv.to_owned()).await.json().await.unwrap();
-    assert_eq!((second["created"].as_u64(), second["updated"].as_u64()), (Some(0), Some(2)));
-    assert_eq!(second["errors"], json!([]));
+db_test!(
+    importing_again_updates_by_email_instead_of_duplicating,
+    |app| {
+        let owner = app.owner("Reimport").await;
+        let existing = app
+            .client(
+                &owner,
+                json!({"name": "Old Name", "email": "keep@example.com", "phone": "+14155552671"}),
+            )
+            .await;
+        let csv =
+            "name,email,external_ref\nNew Name,Keep@Example.com,K-1\nFresh,fresh@example.com,F-1\n";
+        let first: Value = import(&app, &owner, csv.to_owned())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (first["created"].as_u64(), first["updated"].as_u64()),
+            (Some(1), Some(1))
+        );
+        let second: Value = import(&app, &owner, csv.to_owned())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (second["created"].as_u64(), second["updated"].as_u64()),
+            (Some(0), Some(2))
+        );
+        assert_eq!(second["errors"], json!([]));
 
-    let clients = all_clients(&app, &owner).await;
-    assert_eq!(clients.len(), 2);
-    let kept = clients.iter().find(|c| c["id"] == existing["id"]).unwrap();
-    assert_eq!(kept["name"], "New Name");
-    assert_eq!(kept["phone"], "+14155552671");
-    assert_eq!(kept["external_ref"], "K-1");
+        let clients = all_clients(&app, &owner).await;
+        assert_eq!(clients.len(), 2);
+        let kept = clients.iter().find(|c| c["id"] == existing["id"]).unwrap();
+        assert_eq!(kept["name"], "New Name");
+        assert_eq!(kept["phone"], "+14155552671");
+        assert_eq!(kept["external_ref"], "K-1");
 
-    // Rows without e-mail match on external_ref; a reference owned by another client is refused.
-    let by_ref = "name,external_ref\nFresh Renamed,F-1\n";
-    let report: Value = import(&app, &owner, by_ref.to_owned()).await.json().await.unwrap();
-    assert_eq!(report["updated"], 1);
-    let clash = "name,email,external_ref\nClash,keep@example.com,F-1\n";
-    let report: Value = import(&app, &owner, clash.to_owned()).await.json().await.unwrap();
-    assert_eq!(report["errors"][0]["field"], "external_ref");
-    assert_eq!(all_clients(&app, &owner).await.len(), 2);
-});
+        // Rows without e-mail match on external_ref; a reference owned by another client is refused.
+        let by_ref = "name,external_ref\nFresh Renamed,F-1\n";
+        let report: Value = import(&app, &owner, by_ref.to_owned())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(report["updated"], 1);
+        let clash = "name,email,external_ref\nClash,keep@example.com,F-1\n";
+        let report: Value = import(&app, &owner, clash.to_owned())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(report["errors"][0]["field"], "external_ref");
+        assert_eq!(all_clients(&app, &owner).await.len(), 2);
+    }
+);
 
 db_test!(imports_need_csv_with_a_name_column, |app| {
     let owner = app.owner("Csv Rules").await;
-    let json_body = app.post("/clients/import", &owner.token, json!({"name": "x"})).await;
+    let json_body = app
+        .post("/clients/import", &owner.token, json!({"name": "x"}))
+        .await;
     problem(json_body, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
-    problem(import(&app, &owner, "email,phone\na@example.com,\n".into()).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    problem(
+        import(&app, &owner, "email,phone\na@example.com,\n".into()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
     assert!(all_clients(&app, &owner).await.is_empty());
 });
 
 db_test!(imports_stay_within_the_business, |app| {
     let alpha = app.owner("Imp Alpha").await;
     let beta = app.owner("Imp Beta").await;
-    app.client(&beta, json!({"name": "Beta's", "email": "shared@example.com"})).await;
-    let report: Value = import(&app, &alpha, "name,email\nAlpha's,shared@example.com\n".into()).await.json().await.unwrap();
+    app.client(
+        &beta,
+        json!({"name": "Beta's", "email": "shared@example.com"}),
+    )
+    .await;
+    let report: Value = import(
+        &app,
+        &alpha,
+        "name,email\nAlpha's,shared@example.com\n".into(),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     assert_eq!(report["created"], 1);
     let beta_clients = all_clients(&app, &beta).await;
     assert_eq!(beta_clients[0]["name"], "Beta's");
@@ -119,15 +188,30 @@ db_test!(a_hundred_thousand_rows_import_in_one_request, |app| {
     let mut csv = String::with_capacity(rows * 48);
     csv.push_str("name,email,phone\n");
     for n in 0..rows {
-        writeln!(csv, "Client {n},client{n}@bulk.example.com,+1415555{:04}", n % 10_000).unwrap();
+        writeln!(
+            csv,
+            "Client {n},client{n}@bulk.example.com,+1415555{:04}",
+            n % 10_000
+        )
+        .unwrap();
     }
     let response = import(&app, &owner, csv).await;
     assert_eq!(response.status(), StatusCode::OK);
     let report: Value = response.json().await.unwrap();
     assert_eq!(report["created"], rows);
     assert_eq!(report["errors"], json!([]));
-    let page: Value = app.get("/clients?limit=1&q=client99999@", &owner.token).await.json().await.unwrap();
+    let page: Value = app
+        .get("/clients?limit=1&q=client99999@", &owner.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["total"], 1);
-    let all: Value = app.get("/clients?limit=1", &owner.token).await.json().await.unwrap();
+    let all: Value = app
+        .get("/clients?limit=1", &owner.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(all["total"], rows);
 });

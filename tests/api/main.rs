@@ -1,6 +1,10 @@
 //! Black-box tests: each starts the real server on a random port over a fresh database and
 //! speaks HTTP to it, on SQLite and — when configured — on MySQL/MariaDB and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly by design")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail loudly by design"
+)]
 
 mod support;
 

@@ -8,7 +8,10 @@ use crate::support::{PASSWORD, db_test};
 db_test!(data_is_kept_across_a_restart, |app| {
     let owner = app.owner("Keepers").await;
     let client = app
-        .client(&owner, json!({"name": "Kept Client", "email": "kept@example.com"}))
+        .client(
+            &owner,
+            json!({"name": "Kept Client", "email": "kept@example.com"}),
+        )
         .await;
 
     let app = app.restart().await;

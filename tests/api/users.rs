@@ -7,17 +7,39 @@ use crate::support::{PASSWORD, db_test, error_fields, problem};
 
 db_test!(owners_and_admins_manage_staff_but_members_cannot, |app| {
     let owner = app.owner("Staffed").await;
-    let admin = app.staff(&owner, "admin@staffed.example.com", "admin").await;
-    let member = app.staff(&admin, "member@staffed.example.com", "member").await;
+    let admin = app
+        .staff(&owner, "admin@staffed.example.com", "admin")
+        .await;
+    let member = app
+        .staff(&admin, "member@staffed.example.com", "member")
+        .await;
 
     problem(
-        app.post("/users", &member.token, json!({"email": "x@staffed.example.com", "full_name": "X", "password": PASSWORD}))
+        app.post(
+            "/users",
+            &member.token,
+            json!({"email": "x@staffed.example.com", "full_name": "X", "password": PASSWORD}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    problem(
+        app.patch(
+            &format!("/users/{}", admin.user_id),
+            &member.token,
+            json!({"role": "member"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    problem(
+        app.delete(&format!("/users/{}", admin.user_id), &member.token)
             .await,
         StatusCode::FORBIDDEN,
     )
     .await;
-    problem(app.patch(&format!("/users/{}", admin.user_id), &member.token, json!({"role": "member"})).await, StatusCode::FORBIDDEN).await;
-    problem(app.delete(&format!("/users/{}", admin.user_id), &member.token).await, StatusCode::FORBIDDEN).await;
 
     // Admins cannot create or touch owners.
     problem(
@@ -26,7 +48,16 @@ db_test!(owners_and_admins_manage_staff_but_members_cannot, |app| {
         StatusCode::FORBIDDEN,
     )
     .await;
-    problem(app.patch(&format!("/users/{}", owner.user_id), &admin.token, json!({"is_active": false})).await, StatusCode::FORBIDDEN).await;
+    problem(
+        app.patch(
+            &format!("/users/{}", owner.user_id),
+            &admin.token,
+            json!({"is_active": false}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
 
     // Everyone sees the staff list.
     let list: Value = app.get("/users", &member.token).await.json().await.unwrap();
@@ -34,14 +65,26 @@ db_test!(owners_and_admins_manage_staff_but_members_cannot, |app| {
     assert_eq!(list["items"].as_array().unwrap().len(), 3);
 
     // A member may rename themselves.
-    let renamed = app.patch(&format!("/users/{}", member.user_id), &member.token, json!({"full_name": "Mo"})).await;
+    let renamed = app
+        .patch(
+            &format!("/users/{}", member.user_id),
+            &member.token,
+            json!({"full_name": "Mo"}),
+        )
+        .await;
     assert_eq!(renamed.status(), StatusCode::OK);
     assert_eq!(renamed.json::<Value>().await.unwrap()["full_name"], "Mo");
 });
 
 db_test!(new_users_follow_the_same_rules_as_sign_up, |app| {
     let owner = app.owner("Rules").await;
-    let weak = app.post("/users", &owner.token, json!({"email": "bad", "full_name": "", "password": "123"})).await;
+    let weak = app
+        .post(
+            "/users",
+            &owner.token,
+            json!({"email": "bad", "full_name": "", "password": "123"}),
+        )
+        .await;
     let body = problem(weak, StatusCode::UNPROCESSABLE_ENTITY).await;
     let mut fields = error_fields(&body);
     fields.sort();
@@ -49,7 +92,12 @@ db_test!(new_users_follow_the_same_rules_as_sign_up, |app| {
     let role = app.post("/users", &owner.token, json!({"email": "r@rules.example.com", "full_name": "R", "password": PASSWORD, "role": "superuser"})).await;
     problem(role, StatusCode::UNPROCESSABLE_ENTITY).await;
     problem(
-        app.post("/users", &owner.token, json!({"email": owner.email, "full_name": "Again", "password": PASSWORD})).await,
+        app.post(
+            "/users",
+            &owner.token,
+            json!({"email": owner.email, "full_name": "Again", "password": PASSWORD}),
+        )
+        .await,
         StatusCode::CONFLICT,
     )
     .await;
@@ -58,29 +106,70 @@ db_test!(new_users_follow_the_same_rules_as_sign_up, |app| {
 db_test!(the_last_owner_cannot_be_removed_or_demoted, |app| {
     let owner = app.owner("Solo").await;
     let path = format!("/users/{}", owner.user_id);
-    problem(app.patch(&path, &owner.token, json!({"role": "admin"})).await, StatusCode::CONFLICT).await;
-    problem(app.patch(&path, &owner.token, json!({"is_active": false})).await, StatusCode::CONFLICT).await;
+    problem(
+        app.patch(&path, &owner.token, json!({"role": "admin"}))
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    problem(
+        app.patch(&path, &owner.token, json!({"is_active": false}))
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
     problem(app.delete(&path, &owner.token).await, StatusCode::CONFLICT).await;
 
     let second = app.staff(&owner, "second@solo.example.com", "owner").await;
-    let demoted = app.patch(&path, &second.token, json!({"role": "admin"})).await;
+    let demoted = app
+        .patch(&path, &second.token, json!({"role": "admin"}))
+        .await;
     assert_eq!(demoted.status(), StatusCode::OK);
     assert_eq!(demoted.json::<Value>().await.unwrap()["role"], "admin");
 });
 
 db_test!(a_removed_or_disabled_user_is_signed_out_at_once, |app| {
     let owner = app.owner("Leavers").await;
-    let gone = app.staff(&owner, "gone@leavers.example.com", "member").await;
+    let gone = app
+        .staff(&owner, "gone@leavers.example.com", "member")
+        .await;
     let off = app.staff(&owner, "off@leavers.example.com", "member").await;
 
-    assert_eq!(app.delete(&format!("/users/{}", gone.user_id), &owner.token).await.status(), StatusCode::NO_CONTENT);
-    problem(app.get("/users/me", &gone.token).await, StatusCode::UNAUTHORIZED).await;
-    problem(app.login(&gone.email, PASSWORD).await, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(
+        app.delete(&format!("/users/{}", gone.user_id), &owner.token)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    problem(
+        app.get("/users/me", &gone.token).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    problem(
+        app.login(&gone.email, PASSWORD).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
 
-    let disabled = app.patch(&format!("/users/{}", off.user_id), &owner.token, json!({"is_active": false})).await;
+    let disabled = app
+        .patch(
+            &format!("/users/{}", off.user_id),
+            &owner.token,
+            json!({"is_active": false}),
+        )
+        .await;
     assert_eq!(disabled.status(), StatusCode::OK);
-    problem(app.get("/users/me", &off.token).await, StatusCode::UNAUTHORIZED).await;
-    problem(app.login(&off.email, PASSWORD).await, StatusCode::UNAUTHORIZED).await;
+    problem(
+        app.get("/users/me", &off.token).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    problem(
+        app.login(&off.email, PASSWORD).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
 });
 
 db_test!(another_business_users_are_not_found, |app| {
@@ -89,21 +178,46 @@ db_test!(another_business_users_are_not_found, |app| {
     let beta_member = app.staff(&beta, "m@beta.example.com", "member").await;
     let path = format!("/users/{}", beta_member.user_id);
 
-    problem(app.patch(&path, &alpha.token, json!({"full_name": "Hijacked"})).await, StatusCode::NOT_FOUND).await;
+    problem(
+        app.patch(&path, &alpha.token, json!({"full_name": "Hijacked"}))
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     problem(app.delete(&path, &alpha.token).await, StatusCode::NOT_FOUND).await;
     let list: Value = app.get("/users", &alpha.token).await.json().await.unwrap();
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["email"], alpha.email);
     // Beta's member is untouched.
-    assert_eq!(app.get("/users/me", &beta_member.token).await.json::<Value>().await.unwrap()["full_name"], "Staff");
+    assert_eq!(
+        app.get("/users/me", &beta_member.token)
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["full_name"],
+        "Staff"
+    );
 });
 
 db_test!(a_changed_password_works_and_the_old_one_does_not, |app| {
     let owner = app.owner("Passwords").await;
     let changed = app
-        .patch(&format!("/users/{}", owner.user_id), &owner.token, json!({"password": "Another-Good-Pass-7"}))
+        .patch(
+            &format!("/users/{}", owner.user_id),
+            &owner.token,
+            json!({"password": "Another-Good-Pass-7"}),
+        )
         .await;
     assert_eq!(changed.status(), StatusCode::OK);
-    problem(app.login(&owner.email, PASSWORD).await, StatusCode::UNAUTHORIZED).await;
-    assert_eq!(app.login(&owner.email, "Another-Good-Pass-7").await.status(), StatusCode::OK);
+    problem(
+        app.login(&owner.email, PASSWORD).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    assert_eq!(
+        app.login(&owner.email, "Another-Good-Pass-7")
+            .await
+            .status(),
+        StatusCode::OK
+    );
 });

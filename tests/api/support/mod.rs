@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
-use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use reminder_backend::config::Settings;
 use reminder_backend::startup::Application;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
@@ -148,7 +148,9 @@ impl TestApp {
         values.insert("DATABASE_URL".into(), database_url.clone());
         values.extend(overrides.clone());
         let settings = Settings::from_map(&values).expect("test settings");
-        let application = Application::build(settings).await.expect("application builds");
+        let application = Application::build(settings)
+            .await
+            .expect("application builds");
         let address = format!("http://127.0.0.1:{}", application.port());
         let server = tokio::spawn(async move {
             application
@@ -180,14 +182,13 @@ impl TestApp {
         .await
     }
 
-    /// A request to `path` (absolute, or relative to `/api/v1`).
+    /// A request to `path`: API paths are relative to `/api/v1`; `/api/…`, `/health`, `/ready`,
+    /// `/docs` and `/openapi.json` are taken as they are.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let url = if path.starts_with("/api/") || !path.starts_with('/') {
-            format!("{}{}", self.address, path)
-        } else if ["/health", "/ready", "/docs", "/openapi.json"]
+        let outside_api = ["/api/", "/health", "/ready", "/docs", "/openapi.json"]
             .iter()
-            .any(|p| path.starts_with(p))
-        {
+            .any(|prefix| path.starts_with(prefix));
+        let url = if outside_api {
             format!("{}{}", self.address, path)
         } else {
             format!("{}/api/v1{}", self.address, path)
@@ -196,7 +197,13 @@ impl TestApp {
     }
 
     /// Sends JSON with an optional bearer token.
-    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
         let mut request = self.request(method, path);
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -216,7 +223,8 @@ impl TestApp {
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
-        self.send(Method::PATCH, path, Some(token), Some(body)).await
+        self.send(Method::PATCH, path, Some(token), Some(body))
+            .await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Response {
@@ -268,10 +276,18 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::OK, "sign-in of {email}");
         let tokens: Value = response.json().await.expect("json");
         let token = tokens["access_token"].as_str().expect("token").to_owned();
-        let me: Value = self.get("/users/me", &token).await.json().await.expect("json");
+        let me: Value = self
+            .get("/users/me", &token)
+            .await
+            .json()
+            .await
+            .expect("json");
         Session {
             token,
-            refresh_token: tokens["refresh_token"].as_str().expect("refresh").to_owned(),
+            refresh_token: tokens["refresh_token"]
+                .as_str()
+                .expect("refresh")
+                .to_owned(),
             user_id: me["id"].as_i64().expect("id"),
             business_id: me["business_id"].as_i64().expect("business"),
             email: email.to_owned(),
