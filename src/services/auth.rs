@@ -78,7 +78,7 @@ pub async fn hash_password(password_text: String) -> ServiceResult<String> {
 }
 
 /// Creates a business and its owner.
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all)]
 pub async fn register(
     state: &AppState,
     request: RegisterRequest,
@@ -153,7 +153,7 @@ pub async fn register(
 }
 
 /// Signs in with e-mail and password; failures are limited per account and per address.
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all)]
 pub async fn login(
     state: &AppState,
     username: &str,
@@ -214,7 +214,7 @@ pub async fn login(
 
 /// Exchanges a refresh token for a new pair. A token used twice revokes its whole family: one
 /// of the two holders is an attacker.
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all)]
 pub async fn refresh(state: &AppState, refresh_token: &str) -> ServiceResult<TokenPair> {
     let refused =
         || ServiceError::Unauthorized("The refresh token is invalid or has expired.".into());

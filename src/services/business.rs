@@ -38,7 +38,7 @@ pub async fn get(state: &AppState, actor: &Actor) -> ServiceResult<business::Mod
 }
 
 /// Changes settings; owners and admins only.
-#[tracing::instrument(skip_all, fields(business_id = actor.business.0), err(Debug))]
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0))]
 pub async fn update(
     state: &AppState,
     actor: &Actor,

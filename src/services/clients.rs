@@ -259,7 +259,7 @@ pub async fn get(state: &AppState, actor: &Actor, id: ClientId) -> ServiceResult
 }
 
 /// Adds a client.
-#[tracing::instrument(skip_all, fields(business_id = actor.business.0), err(Debug))]
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0))]
 pub async fn create(
     state: &AppState,
     actor: &Actor,
@@ -275,7 +275,7 @@ pub async fn create(
 }
 
 /// Changes a client.
-#[tracing::instrument(skip_all, fields(business_id = actor.business.0, client_id = id.0), err(Debug))]
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0, client_id = id.0))]
 pub async fn update(
     state: &AppState,
     actor: &Actor,
@@ -297,7 +297,7 @@ pub async fn update(
 }
 
 /// Deletes a client.
-#[tracing::instrument(skip_all, fields(business_id = actor.business.0, client_id = id.0), err(Debug))]
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0, client_id = id.0))]
 pub async fn delete(state: &AppState, actor: &Actor, id: ClientId) -> ServiceResult<()> {
     if clients::delete(&state.db, actor.business, id).await? {
         Ok(())

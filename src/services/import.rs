@@ -75,7 +75,7 @@ fn merge(target: &mut client::ActiveModel, values: &client::ActiveModel) {
 }
 
 /// Imports clients from CSV bytes with a header row.
-#[tracing::instrument(skip_all, fields(business_id = actor.business.0, bytes = body.len()), err(Debug))]
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0, bytes = body.len()))]
 pub async fn import_csv(
     state: &AppState,
     actor: &Actor,

@@ -78,7 +78,7 @@ pub async fn get(state: &AppState, actor: &Actor, id: UserId) -> ServiceResult<u
 }
 
 /// Adds a user to the actor's business.
-#[tracing::instrument(skip_all, fields(business_id = actor.business.0), err(Debug))]
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0))]
 pub async fn create(
     state: &AppState,
     actor: &Actor,
@@ -122,7 +122,7 @@ pub async fn create(
 }
 
 /// Changes a user's name, role, status or password.
-#[tracing::instrument(skip_all, fields(business_id = actor.business.0, user_id = id.0), err(Debug))]
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0, user_id = id.0))]
 pub async fn update(
     state: &AppState,
     actor: &Actor,
@@ -199,7 +199,7 @@ pub async fn update(
 }
 
 /// Removes a user; their sessions end at once.
-#[tracing::instrument(skip_all, fields(business_id = actor.business.0, user_id = id.0), err(Debug))]
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0, user_id = id.0))]
 pub async fn delete(state: &AppState, actor: &Actor, id: UserId) -> ServiceResult<()> {
     require_manager(actor)?;
     let txn = state.db.begin().await?;

@@ -10,6 +10,7 @@ mod support;
 
 mod auth;
 mod business;
+mod cli;
 mod clients;
 mod conventions;
 mod health;

@@ -1,0 +1,82 @@
+//! The binary itself: production refuses weak settings; `migrate` prepares a database.
+
+use std::process::Command;
+
+fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_reminder-backend"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    command
+}
+
+const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+#[test]
+fn production_refuses_to_start_without_strong_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (vec![("ENCRYPTION_KEY", KEY)], "SECRET_KEY"),
+        (
+            vec![("SECRET_KEY", "short"), ("ENCRYPTION_KEY", KEY)],
+            "SECRET_KEY",
+        ),
+        (
+            vec![("SECRET_KEY", "a-long-enough-secret-key-for-production-use")],
+            "ENCRYPTION_KEY",
+        ),
+    ];
+    for (vars, named) in cases {
+        let output = binary()
+            .current_dir(dir.path())
+            .env("ENV", "production")
+            .env("DATABASE_URL", "sqlite://./never.db")
+            .envs(vars)
+            .arg("migrate")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("refusing to start") && stderr.contains(named),
+            "{stderr}"
+        );
+        assert!(
+            !dir.path().join("never.db").exists(),
+            "nothing may be created"
+        );
+    }
+}
+
+#[test]
+fn migrate_creates_the_sqlite_database_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let output = binary()
+            .current_dir(dir.path())
+            .env("DATABASE_URL", "sqlite://./fresh.db")
+            .env("LOG_FORMAT", "json")
+            .arg("migrate")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert!(dir.path().join("fresh.db").exists());
+}
+
+#[test]
+fn the_old_database_setting_name_is_understood() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = binary()
+        .current_dir(dir.path())
+        .env("SQLALCHEMY_DATABASE_URI", "sqlite://./legacy.db")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(dir.path().join("legacy.db").exists());
+}
