@@ -102,6 +102,33 @@ pub struct Settings {
     pub login_lockout_seconds: i64,
     /// `TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For` (behind a proxy).
     pub trust_forwarded_for: bool,
+    /// Scheduler and dispatcher settings.
+    pub scheduler: SchedulerSettings,
+}
+
+/// How the planner and the dispatcher run.
+#[derive(Debug, Clone)]
+pub struct SchedulerSettings {
+    /// `DISABLE_SCHEDULER`: this process neither plans nor sends.
+    pub disabled: bool,
+    /// `SCHEDULER_TIMEZONE`: the zone new businesses start in.
+    pub default_timezone: chrono_tz::Tz,
+    /// `MISFIRE_GRACE_SECONDS`: an occurrence late by at most this is still sent.
+    pub misfire_grace_seconds: i64,
+    /// `MAX_ATTEMPTS`: tries per notification.
+    pub max_attempts: i32,
+    /// `RETRY_BACKOFF_SECONDS`: the first retry's delay; it doubles, with jitter.
+    pub retry_backoff_seconds: f64,
+    /// `DISPATCH_BATCH_SIZE`: notifications claimed at once.
+    pub batch_size: u64,
+    /// `DISPATCH_CONCURRENCY`: sends in flight at once per process.
+    pub concurrency: usize,
+    /// `LEASE_SECONDS`: how long a claim holds before another node may take the work.
+    pub lease_seconds: i64,
+    /// `SCHEDULER_POLL_SECONDS`: the longest the loops sleep when nothing is due.
+    pub poll_seconds: f64,
+    /// `SHUTDOWN_GRACE_SECONDS`: how long in-flight sends may finish after SIGTERM.
+    pub shutdown_grace_seconds: u64,
 }
 
 /// Bytes that must not be printed.
@@ -185,6 +212,11 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "MISFIRE_GRACE_SECONDS",
     "MAX_ATTEMPTS",
     "RETRY_BACKOFF_SECONDS",
+    "DISPATCH_BATCH_SIZE",
+    "DISPATCH_CONCURRENCY",
+    "LEASE_SECONDS",
+    "SCHEDULER_POLL_SECONDS",
+    "SHUTDOWN_GRACE_SECONDS",
     "SMTP_HOST",
     "SMTP_PORT",
     "SMTP_USERNAME",
@@ -364,12 +396,72 @@ impl Settings {
                 get("TRUST_FORWARDED_FOR"),
                 false,
             )?,
+            scheduler: SchedulerSettings::from_lookup(&get)?,
         })
     }
 
     /// The database URL with its password masked, for logs.
     pub fn database_url_for_logs(&self) -> String {
         redact_url(self.database_url.expose_secret())
+    }
+}
+
+impl SchedulerSettings {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let at_least_one = |variable: &'static str, value: i64| {
+            if value >= 1 {
+                Ok(value)
+            } else {
+                Err(invalid(variable, "must be at least 1"))
+            }
+        };
+        Ok(Self {
+            disabled: parse_bool("DISABLE_SCHEDULER", get("DISABLE_SCHEDULER"), false)?,
+            default_timezone: match get("SCHEDULER_TIMEZONE") {
+                Some(name) => name.trim().parse().map_err(|_| {
+                    invalid(
+                        "SCHEDULER_TIMEZONE",
+                        format!("{name:?} is not an IANA time zone"),
+                    )
+                })?,
+                None => chrono_tz::UTC,
+            },
+            misfire_grace_seconds: parse_or(
+                "MISFIRE_GRACE_SECONDS",
+                get("MISFIRE_GRACE_SECONDS"),
+                3600,
+            )?,
+            max_attempts: i32::try_from(at_least_one(
+                "MAX_ATTEMPTS",
+                parse_or("MAX_ATTEMPTS", get("MAX_ATTEMPTS"), 5)?,
+            )?)
+            .map_err(|_| invalid("MAX_ATTEMPTS", "too large"))?,
+            retry_backoff_seconds: parse_or(
+                "RETRY_BACKOFF_SECONDS",
+                get("RETRY_BACKOFF_SECONDS"),
+                30.0,
+            )?,
+            batch_size: u64::try_from(at_least_one(
+                "DISPATCH_BATCH_SIZE",
+                parse_or("DISPATCH_BATCH_SIZE", get("DISPATCH_BATCH_SIZE"), 500)?,
+            )?)
+            .unwrap_or(500),
+            concurrency: usize::try_from(at_least_one(
+                "DISPATCH_CONCURRENCY",
+                parse_or("DISPATCH_CONCURRENCY", get("DISPATCH_CONCURRENCY"), 64)?,
+            )?)
+            .unwrap_or(64),
+            lease_seconds: at_least_one(
+                "LEASE_SECONDS",
+                parse_or("LEASE_SECONDS", get("LEASE_SECONDS"), 60)?,
+            )?,
+            poll_seconds: parse_or("SCHEDULER_POLL_SECONDS", get("SCHEDULER_POLL_SECONDS"), 5.0)?,
+            shutdown_grace_seconds: parse_or(
+                "SHUTDOWN_GRACE_SECONDS",
+                get("SHUTDOWN_GRACE_SECONDS"),
+                10,
+            )?,
+        })
     }
 }
 

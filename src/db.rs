@@ -32,10 +32,11 @@ impl Backend {
             )),
         }
     }
+}
 
-    /// The backend of an open connection.
-    pub fn of(db: &DatabaseConnection) -> Self {
-        match db.get_database_backend() {
+impl From<DbBackend> for Backend {
+    fn from(backend: DbBackend) -> Self {
+        match backend {
             DbBackend::MySql => Self::MySql,
             DbBackend::Postgres => Self::Postgres,
             _ => Self::Sqlite,
@@ -60,7 +61,11 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
         // Prepared statements would otherwise switch to a generic plan made while a table was
         // small (e.g. early in a large import) and keep scanning it whole as it grows.
         options.map_sqlx_postgres_opts(|opts| {
-            opts.options([("plan_cache_mode", "force_custom_plan")])
+            // Date-times are bound without offset (see `entities::Timestamp`) and read as UTC.
+            opts.options([
+                ("plan_cache_mode", "force_custom_plan"),
+                ("TimeZone", "UTC"),
+            ])
         });
     }
     if backend == Backend::Sqlite {

@@ -5,12 +5,15 @@
 //! by business) → [`entities`] (tables). [`domain`] holds validated values used by all.
 
 pub mod api;
+pub mod channels;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod entities;
 pub mod migration;
 pub mod repositories;
+pub mod scheduler;
 pub mod security;
 pub mod services;
 pub mod startup;

@@ -1,9 +1,9 @@
-//! `reminder-backend`: `serve` (default) or `migrate`.
+//! `reminder-backend`: `serve` (default), `worker` or `migrate`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use reminder_backend::config::Settings;
-use reminder_backend::startup::{Application, shutdown_signal};
+use reminder_backend::startup::{Application, Role, shutdown_signal};
 use reminder_backend::{db, telemetry};
 use secrecy::ExposeSecret;
 
@@ -20,8 +20,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Apply migrations, then serve the HTTP API (the default).
-    Serve,
+    /// Apply migrations, then serve the HTTP API and run the scheduler (the default).
+    Serve {
+        /// Serve the API only; leave planning and sending to `worker` processes.
+        #[arg(long)]
+        no_scheduler: bool,
+    },
+    /// Run the scheduler (planner and dispatcher) only; HTTP answers /health and /ready.
+    Worker,
     /// Apply pending migrations and exit.
     Migrate,
 }
@@ -37,8 +43,21 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     telemetry::init(settings.log_format);
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings).await,
+    match cli.command.unwrap_or(Command::Serve {
+        no_scheduler: false,
+    }) {
+        Command::Serve { no_scheduler } => {
+            serve(
+                settings,
+                if no_scheduler {
+                    Role::ApiOnly
+                } else {
+                    Role::Serve
+                },
+            )
+            .await
+        }
+        Command::Worker => serve(settings, Role::Worker).await,
         Command::Migrate => {
             let db = db::connect(settings.database_url.expose_secret(), 1)
                 .await
@@ -52,11 +71,12 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<()> {
+async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
     let host = settings.host;
     let environment = settings.environment.as_str();
     let database = settings.database_url_for_logs();
-    let application = Application::build(settings).await?;
+    let application = Application::build(settings, role).await?;
+    let scheduler = application.runs_scheduler();
     let port = application.port();
     let shown_host = if host.is_unspecified() {
         "localhost".to_owned()
@@ -64,7 +84,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         host.to_string()
     };
     tracing::info!(
-        %environment, %database, %host, port,
+        %environment, %database, %host, port, ?role, scheduler,
         "listening; API docs at http://{shown_host}:{port}/docs"
     );
     application.run_until_stopped(shutdown_signal()).await

@@ -1,4 +1,5 @@
-//! Building and running the application: connect, migrate, bind, serve until told to stop.
+//! Building and running the application: connect, migrate, bind, then serve the API and/or run
+//! the scheduler until told to stop.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -8,11 +9,14 @@ use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
 
+use crate::channels::Channels;
+use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::security::jwt::JwtKeys;
 
-/// What every request handler and service shares.
+/// What every request handler, service and scheduler loop shares.
 pub struct AppState {
     /// The connection pool.
     pub db: DatabaseConnection,
@@ -20,11 +24,76 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Access-token keys.
     pub jwt: JwtKeys,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Transports per channel.
+    pub channels: Channels,
+    /// Wakes the planner (a reminder was written).
+    pub planner_wake: Notify,
+    /// Wakes the dispatcher (notifications were queued).
+    pub dispatcher_wake: Notify,
 }
 
 impl AppState {
-    /// Connects to the database and applies migrations.
-    pub async fn connect(settings: Settings) -> anyhow::Result<Self> {
+    /// Asks this process's planner to look for due reminders now.
+    pub fn wake_planner(&self) {
+        self.planner_wake.notify_one();
+    }
+
+    /// Asks this process's dispatcher to look for due notifications now.
+    pub fn wake_dispatcher(&self) {
+        self.dispatcher_wake.notify_one();
+    }
+}
+
+/// What a process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// HTTP API and scheduler (unless `DISABLE_SCHEDULER`).
+    Serve,
+    /// HTTP API only.
+    ApiOnly,
+    /// Scheduler only, with `/health` and `/ready` on the HTTP port.
+    Worker,
+}
+
+/// Parts a test may replace.
+pub struct Dependencies {
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// The transports.
+    pub channels: Channels,
+}
+
+impl Default for Dependencies {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            channels: Channels::console(),
+        }
+    }
+}
+
+/// A bound, ready-to-run process.
+pub struct Application {
+    listener: TcpListener,
+    state: Arc<AppState>,
+    role: Role,
+}
+
+impl Application {
+    /// Connects, migrates and binds `HOST:PORT` (port 0 picks a free one).
+    pub async fn build(settings: Settings, role: Role) -> anyhow::Result<Self> {
+        Self::build_with(settings, role, Dependencies::default()).await
+    }
+
+    /// Like [`build`](Self::build) with chosen dependencies.
+    pub async fn build_with(
+        settings: Settings,
+        role: Role,
+        dependencies: Dependencies,
+    ) -> anyhow::Result<Self> {
+        let address = SocketAddr::new(settings.host, settings.port);
         let db = crate::db::connect(
             settings.database_url.expose_secret(),
             settings.database_max_connections,
@@ -33,29 +102,23 @@ impl AppState {
         .with_context(|| format!("cannot connect to {}", settings.database_url_for_logs()))?;
         crate::db::migrate(&db).await.context("migrations failed")?;
         let jwt = JwtKeys::new(settings.secret_key.expose_secret().as_bytes())?;
-        Ok(Self {
+        let state = Arc::new(AppState {
             db,
             settings: Arc::new(settings),
             jwt,
-        })
-    }
-}
-
-/// A bound, ready-to-run server.
-pub struct Application {
-    listener: TcpListener,
-    state: Arc<AppState>,
-}
-
-impl Application {
-    /// Connects, migrates and binds `HOST:PORT` (port 0 picks a free one).
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let address = SocketAddr::new(settings.host, settings.port);
-        let state = Arc::new(AppState::connect(settings).await?);
+            clock: dependencies.clock,
+            channels: dependencies.channels,
+            planner_wake: Notify::new(),
+            dispatcher_wake: Notify::new(),
+        });
         let listener = TcpListener::bind(address)
             .await
             .with_context(|| format!("cannot listen on {address}"))?;
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            state,
+            role,
+        })
     }
 
     /// The port actually bound.
@@ -66,24 +129,56 @@ impl Application {
             .unwrap_or_default()
     }
 
-    /// The shared state (tests reach the database through it).
+    /// The shared state (tests drive the scheduler through it).
     pub fn state(&self) -> Arc<AppState> {
         Arc::clone(&self.state)
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// True when this process runs the planner and dispatcher.
+    pub fn runs_scheduler(&self) -> bool {
+        match self.role {
+            Role::Worker => true,
+            Role::ApiOnly => false,
+            Role::Serve => !self.state.settings.scheduler.disabled,
+        }
+    }
+
+    /// Serves until `shutdown` completes: stops accepting requests and claiming work, lets
+    /// requests and sends in flight finish, hands unfinished work back.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let app = crate::api::app(self.state);
-        axum::serve(
+        let (stop_sender, stop) = watch::channel(false);
+        let scheduler = if self.runs_scheduler() {
+            Some(tokio::spawn(crate::scheduler::run(
+                Arc::clone(&self.state),
+                stop.clone(),
+            )))
+        } else {
+            None
+        };
+        let app = match self.role {
+            Role::Worker => crate::api::health_only(Arc::clone(&self.state)),
+            Role::Serve | Role::ApiOnly => crate::api::app(Arc::clone(&self.state)),
+        };
+        let mut http_stop = stop.clone();
+        let server = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("the HTTP server failed")
+        .with_graceful_shutdown(async move {
+            let _ = http_stop.wait_for(|stopped| *stopped).await;
+        });
+        let signal = async move {
+            shutdown.await;
+            let _ = stop_sender.send(true);
+        };
+        let (served, ()) = tokio::join!(server, signal);
+        if let Some(scheduler) = scheduler {
+            scheduler.await.context("the scheduler task failed")?;
+        }
+        served.context("the HTTP server failed")
     }
 }
 

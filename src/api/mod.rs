@@ -8,6 +8,8 @@ pub mod error;
 pub mod extract;
 pub mod health;
 mod middleware;
+pub mod notifications;
+pub mod reminders;
 pub mod responses;
 pub mod users;
 
@@ -34,6 +36,8 @@ use crate::startup::AppState;
         (name = "users", description = "Staff of a business"),
         (name = "business", description = "The caller's business"),
         (name = "clients", description = "Clients of a business"),
+        (name = "reminders", description = "Reminders, their schedules and clients"),
+        (name = "notifications", description = "Every message sent, with its attempts"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]
@@ -46,7 +50,9 @@ pub fn routes(state: &AppState) -> (Router<Arc<AppState>>, utoipa::openapi::Open
         .merge(auth::router())
         .merge(users::router())
         .merge(business::router())
-        .merge(clients::router(settings.import_max_bytes));
+        .merge(clients::router(settings.import_max_bytes))
+        .merge(reminders::router())
+        .merge(notifications::router());
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(&settings.api_v1_str, api)
         .merge(health::router())
@@ -63,6 +69,15 @@ pub fn routes(state: &AppState) -> (Router<Arc<AppState>>, utoipa::openapi::Open
             ))])),
         );
     (router, openapi)
+}
+
+/// Only `/health` and `/ready`, for worker processes.
+pub fn health_only(state: Arc<AppState>) -> Router {
+    let (router, _) = OpenApiRouter::new()
+        .merge(health::router())
+        .split_for_parts();
+    let router = router.fallback(middleware::route_not_found);
+    middleware::wrap(router, &state.settings).with_state(state)
 }
 
 /// The whole application: API, docs and middleware, ready to serve.

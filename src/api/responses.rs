@@ -4,9 +4,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::extract::Page;
+use crate::domain::schedule::ScheduleSpec;
 use crate::domain::{ChannelSet, Role};
-use crate::entities::{business, client, user};
+use crate::entities::{business, client, notification, notification_attempt, user};
 use crate::repositories::Paged;
+use crate::services::reminders::{PaymentSpec, ReminderWithClients, WhatsappTemplateSpec};
 
 /// A page of a list.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -61,7 +63,7 @@ impl From<user::Model> for UserResponse {
             full_name: user.full_name,
             role: Role::from_stored(&user.role),
             is_active: user.is_active,
-            created_at: user.created_at,
+            created_at: *user.created_at,
         }
     }
 }
@@ -96,8 +98,8 @@ impl From<business::Model> for BusinessResponse {
             default_channels: ChannelSet::from_stored(&business.default_channels).names(),
             email_from: business.email_from,
             default_country: business.default_country,
-            created_at: business.created_at,
-            updated_at: business.updated_at,
+            created_at: *business.created_at,
+            updated_at: *business.updated_at,
         }
     }
 }
@@ -165,8 +167,189 @@ impl From<client::Model> for ClientResponse {
                 sms: client.opted_out_sms,
                 whatsapp: client.opted_out_whatsapp,
             },
-            created_at: client.created_at,
-            updated_at: client.updated_at,
+            created_at: *client.created_at,
+            updated_at: *client.updated_at,
         }
     }
+}
+
+/// A reminder.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReminderResponse {
+    /// Id.
+    pub id: i64,
+    /// Title.
+    pub title: String,
+    /// `deadline`, `payment`, `document`, `appointment` or `custom`.
+    pub kind: String,
+    /// Channels.
+    pub channels: Vec<String>,
+    /// Subject template.
+    pub subject: Option<String>,
+    /// Body template.
+    pub body: String,
+    /// WhatsApp template.
+    pub whatsapp_template: Option<WhatsappTemplateSpec>,
+    /// Schedule, normalised, with its zone.
+    pub schedule: Option<ScheduleSpec>,
+    /// Amount asked for.
+    pub payment: Option<PaymentSpec>,
+    /// `active`, `paused`, `completed` or `cancelled`.
+    pub status: String,
+    /// Assigned clients.
+    pub client_ids: Vec<i64>,
+    /// The next occurrence to be sent.
+    pub next_run_at: Option<DateTime<Utc>>,
+    /// The last occurrence sent.
+    pub last_run_at: Option<DateTime<Utc>>,
+    /// When written.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ReminderWithClients> for ReminderResponse {
+    fn from(value: ReminderWithClients) -> Self {
+        let reminder = value.reminder;
+        let payment = match (reminder.payment_amount, reminder.payment_currency) {
+            (Some(amount), Some(currency)) => Some(PaymentSpec {
+                amount,
+                currency,
+                description: reminder.payment_description,
+            }),
+            _ => None,
+        };
+        Self {
+            id: reminder.id,
+            title: reminder.title,
+            kind: reminder.kind,
+            channels: ChannelSet::from_stored(&reminder.channels).names(),
+            subject: reminder.subject,
+            body: reminder.body,
+            whatsapp_template: reminder
+                .whatsapp_template
+                .and_then(|json| serde_json::from_str(&json).ok()),
+            schedule: serde_json::from_str(&reminder.schedule).ok(),
+            payment,
+            status: reminder.status,
+            client_ids: value.client_ids,
+            next_run_at: reminder.next_run_at.map(Into::into),
+            last_run_at: reminder.last_run_at.map(Into::into),
+            created_at: *reminder.created_at,
+            updated_at: *reminder.updated_at,
+        }
+    }
+}
+
+/// The next occurrences of a reminder.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OccurrencesResponse {
+    /// The schedule's IANA zone.
+    pub timezone: String,
+    /// RFC 3339 instants with the zone's offset.
+    pub items: Vec<String>,
+}
+
+/// One try at sending.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AttemptResponse {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// `sent`, `transient_error`, `permanent_error` or `lease_expired`.
+    pub outcome: String,
+    /// Provider's or our code.
+    pub error_code: Option<String>,
+    /// Details.
+    pub error_message: Option<String>,
+    /// The provider's id, when accepted.
+    pub provider_message_id: Option<String>,
+}
+
+impl From<notification_attempt::Model> for AttemptResponse {
+    fn from(attempt: notification_attempt::Model) -> Self {
+        Self {
+            at: *attempt.attempted_at,
+            outcome: attempt.outcome,
+            error_code: attempt.error_code,
+            error_message: attempt.error_message,
+            provider_message_id: attempt.provider_message_id,
+        }
+    }
+}
+
+/// A notification; fetched by id it carries its attempts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NotificationResponse {
+    /// Id.
+    pub id: i64,
+    /// Its reminder.
+    pub reminder_id: i64,
+    /// Its client.
+    pub client_id: i64,
+    /// `email`, `sms` or `whatsapp`.
+    pub channel: String,
+    /// `pending`, `sending`, `sent`, `delivered`, `read`, `failed`, `skipped` or `cancelled`.
+    pub status: String,
+    /// The occurrence it belongs to.
+    pub occurrence_at: DateTime<Utc>,
+    /// `schedule` or `manual`.
+    pub trigger: String,
+    /// Rendered subject (e-mail).
+    pub subject: Option<String>,
+    /// Rendered text.
+    pub body: String,
+    /// Who sent it.
+    pub provider: Option<String>,
+    /// The provider's id.
+    pub provider_message_id: Option<String>,
+    /// Tries so far.
+    pub attempt_count: i32,
+    /// Why it failed or was skipped.
+    pub error_code: Option<String>,
+    /// Details.
+    pub error_message: Option<String>,
+    /// When the next try is due (pending).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// When a provider accepted it.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When it was delivered.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// When written.
+    pub created_at: DateTime<Utc>,
+    /// Tries (only when fetched by id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<Vec<AttemptResponse>>,
+}
+
+impl From<notification::Model> for NotificationResponse {
+    fn from(row: notification::Model) -> Self {
+        Self {
+            id: row.id,
+            reminder_id: row.reminder_id,
+            client_id: row.client_id,
+            channel: row.channel,
+            next_attempt_at: (row.status == "pending").then_some(*row.next_attempt_at),
+            status: row.status,
+            occurrence_at: *row.occurrence_at,
+            trigger: row.trigger,
+            subject: row.subject,
+            body: row.body,
+            provider: row.provider,
+            provider_message_id: row.provider_message_id,
+            attempt_count: row.attempt_count,
+            error_code: row.error_code,
+            error_message: row.error_message,
+            sent_at: row.sent_at.map(Into::into),
+            delivered_at: row.delivered_at.map(Into::into),
+            created_at: *row.created_at,
+            attempts: None,
+        }
+    }
+}
+
+/// `POST /reminders/{id}/send`'s answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SendResponse {
+    /// The notifications created (or, for a repeated `Idempotency-Key`, those of the first call).
+    pub notifications: Vec<NotificationResponse>,
 }

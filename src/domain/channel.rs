@@ -74,6 +74,16 @@ impl ChannelSet {
         self.0.iter().map(|c| c.as_str().to_owned()).collect()
     }
 
+    /// The channels, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Channel> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// True when the set holds `channel`.
+    pub fn contains(&self, channel: Channel) -> bool {
+        self.0.contains(&channel)
+    }
+
     /// True when no channel is in the set.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

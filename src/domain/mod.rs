@@ -3,13 +3,17 @@
 
 mod channel;
 mod email;
+mod money;
 mod phone;
 mod role;
+pub mod schedule;
+pub mod template;
 mod timezone;
 mod validation;
 
 pub use channel::{Channel, ChannelSet};
 pub use email::Email;
+pub use money::Money;
 pub use phone::{CountryCode, PhoneE164};
 pub use role::Role;
 pub use timezone::TimeZone;

@@ -27,6 +27,12 @@ impl TimeZone {
     }
 }
 
+impl From<chrono_tz::Tz> for TimeZone {
+    fn from(zone: chrono_tz::Tz) -> Self {
+        Self(zone)
+    }
+}
+
 impl Default for TimeZone {
     fn default() -> Self {
         Self(chrono_tz::UTC)

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::Timestamp;
+
 /// A business (tenant) and its settings.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "businesses")]
@@ -15,8 +17,8 @@ pub struct Model {
     pub email_from: Option<String>,
     /// ISO 3166 alpha-2 region for phone numbers written without a country code.
     pub default_country: Option<String>,
-    pub created_at: DateTimeUtc,
-    pub updated_at: DateTimeUtc,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

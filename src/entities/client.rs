@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::Timestamp;
+
 /// A client of one business.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "clients")]
@@ -23,8 +25,8 @@ pub struct Model {
     pub opted_out_email: bool,
     pub opted_out_sms: bool,
     pub opted_out_whatsapp: bool,
-    pub created_at: DateTimeUtc,
-    pub updated_at: DateTimeUtc,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

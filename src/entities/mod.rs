@@ -2,6 +2,15 @@
 
 pub mod business;
 pub mod client;
+pub mod idempotency_key;
 pub mod login_throttle;
+pub mod notification;
+pub mod notification_attempt;
 pub mod refresh_token;
+pub mod reminder;
+pub mod reminder_client;
+pub mod reminder_occurrence;
+mod timestamp;
 pub mod user;
+
+pub use timestamp::Timestamp;

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::Timestamp;
+
 /// A refresh token; tokens issued by rotation share a `family_id`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "refresh_tokens")]
@@ -11,11 +13,11 @@ pub struct Model {
     pub user_id: i64,
     pub family_id: String,
     pub token_hash: String,
-    pub expires_at: DateTimeUtc,
+    pub expires_at: Timestamp,
     /// Set when the token was exchanged; a second exchange revokes the family.
-    pub used_at: Option<DateTimeUtc>,
-    pub revoked_at: Option<DateTimeUtc>,
-    pub created_at: DateTimeUtc,
+    pub used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    pub created_at: Timestamp,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

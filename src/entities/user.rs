@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::Timestamp;
+
 /// A member of staff who signs in.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
@@ -17,8 +19,8 @@ pub struct Model {
     /// `owner`, `admin` or `member`.
     pub role: String,
     pub is_active: bool,
-    pub created_at: DateTimeUtc,
-    pub updated_at: DateTimeUtc,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_accounts_and_clients;
+mod m20261129_000002_reminders_and_notifications;
 
 /// Applies the migrations in order; the applied set is kept in `seaql_migrations`.
 pub struct Migrator;
@@ -13,7 +14,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_accounts_and_clients::Migration)]
+        vec![
+            Box::new(m20261129_000001_accounts_and_clients::Migration),
+            Box::new(m20261129_000002_reminders_and_notifications::Migration),
+        ]
     }
 }
 

@@ -69,6 +69,24 @@ fn search_condition(search: &str) -> Condition {
     condition
 }
 
+/// Clients by id whatever their business: only for the dispatcher, which works for all
+/// businesses and takes ids from notifications that carry their own business.
+pub async fn find_many_any(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<client::Model>, DbErr> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        found.extend(
+            client::Entity::find()
+                .filter(client::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
 /// Clients of the business with any of these e-mails.
 pub async fn find_by_emails(
     db: &impl ConnectionTrait,

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
+use crate::entities::Timestamp;
 use crate::entities::login_throttle;
 
 /// The counter of a key.
@@ -26,7 +27,7 @@ pub async fn insert_first(
     login_throttle::Entity::insert(login_throttle::ActiveModel {
         throttle_key: Set(key.to_owned()),
         failures: Set(1),
-        window_started_at: Set(now),
+        window_started_at: Set(now.into()),
         locked_until: Set(None),
     })
     .exec(db)
@@ -42,10 +43,13 @@ pub async fn restart_window(
 ) -> Result<(), DbErr> {
     login_throttle::Entity::update_many()
         .col_expr(login_throttle::Column::Failures, Expr::value(1))
-        .col_expr(login_throttle::Column::WindowStartedAt, Expr::value(now))
+        .col_expr(
+            login_throttle::Column::WindowStartedAt,
+            Expr::value(Timestamp(now)),
+        )
         .col_expr(
             login_throttle::Column::LockedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
+            Expr::value(Option::<Timestamp>::None),
         )
         .filter(login_throttle::Column::ThrottleKey.eq(key))
         .exec(db)
@@ -69,7 +73,10 @@ pub async fn increment(db: &impl ConnectionTrait, key: &str) -> Result<(), DbErr
 /// Locks the key until `until`.
 pub async fn lock(db: &impl ConnectionTrait, key: &str, until: DateTime<Utc>) -> Result<(), DbErr> {
     login_throttle::Entity::update_many()
-        .col_expr(login_throttle::Column::LockedUntil, Expr::value(until))
+        .col_expr(
+            login_throttle::Column::LockedUntil,
+            Expr::value(Timestamp(until)),
+        )
         .filter(login_throttle::Column::ThrottleKey.eq(key))
         .exec(db)
         .await?;

@@ -3,8 +3,11 @@
 
 pub mod businesses;
 pub mod clients;
+pub mod idempotency;
 pub mod login_throttle;
+pub mod notifications;
 pub mod refresh_tokens;
+pub mod reminders;
 pub mod users;
 
 /// Rows of one page and the total that matched.

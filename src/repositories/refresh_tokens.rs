@@ -7,6 +7,7 @@ use sea_orm::{
 };
 
 use crate::domain::UserId;
+use crate::entities::Timestamp;
 use crate::entities::refresh_token;
 
 /// Stores a new token's hash.
@@ -22,10 +23,10 @@ pub async fn insert(
         user_id: Set(user.0),
         family_id: Set(family_id.to_owned()),
         token_hash: Set(token_hash.to_owned()),
-        expires_at: Set(expires_at),
+        expires_at: Set(expires_at.into()),
         used_at: Set(None),
         revoked_at: Set(None),
-        created_at: Set(now),
+        created_at: Set(now.into()),
         ..Default::default()
     }
     .insert(db)
@@ -51,7 +52,7 @@ pub async fn mark_used(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
+        .col_expr(refresh_token::Column::UsedAt, Expr::value(Timestamp(now)))
         .filter(refresh_token::Column::Id.eq(id))
         .filter(refresh_token::Column::UsedAt.is_null())
         .filter(refresh_token::Column::RevokedAt.is_null())
@@ -67,7 +68,10 @@ pub async fn revoke_family(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .col_expr(
+            refresh_token::Column::RevokedAt,
+            Expr::value(Timestamp(now)),
+        )
         .filter(refresh_token::Column::FamilyId.eq(family_id))
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(db)

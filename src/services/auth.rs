@@ -94,7 +94,7 @@ pub async fn register(
     );
     let timezone = match &request.timezone {
         Some(zone) => validation.check("timezone", TimeZone::parse(zone)),
-        None => Some(TimeZone::default()),
+        None => Some(TimeZone::from(state.settings.scheduler.default_timezone)),
     };
     validation.finish().map_err(ServiceError::Validation)?;
     let (Some(business_name), Some(email), Some(timezone)) = (business_name, email, timezone)
@@ -115,8 +115,8 @@ pub async fn register(
                 .unwrap_or_default()),
             email_from: Set(None),
             default_country: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
+            created_at: Set(now.into()),
+            updated_at: Set(now.into()),
             ..Default::default()
         },
     )
@@ -130,8 +130,8 @@ pub async fn register(
             password_hash: Set(password_hash),
             role: Set(Role::Owner.as_str().to_owned()),
             is_active: Set(true),
-            created_at: Set(now),
-            updated_at: Set(now),
+            created_at: Set(now.into()),
+            updated_at: Set(now.into()),
             ..Default::default()
         },
     )
@@ -222,7 +222,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> ServiceResult<Tok
     let token = refresh_tokens::find_by_hash(&state.db, &tokens::token_hash(refresh_token))
         .await?
         .ok_or_else(refused)?;
-    if token.revoked_at.is_some() || token.expires_at <= now {
+    if token.revoked_at.is_some() || *token.expires_at <= now {
         return Err(refused());
     }
     if token.used_at.is_some() || !refresh_tokens::mark_used(&state.db, token.id, now).await? {

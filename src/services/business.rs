@@ -96,6 +96,6 @@ pub async fn update(
     if !row.is_changed() {
         return Ok(current);
     }
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(Utc::now().into());
     Ok(businesses::update(&state.db, row).await?)
 }

@@ -186,8 +186,8 @@ pub fn blank_row(business: BusinessId) -> client::ActiveModel {
         opted_out_email: Set(false),
         opted_out_sms: Set(false),
         opted_out_whatsapp: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
+        created_at: Set(now.into()),
+        updated_at: Set(now.into()),
         ..Default::default()
     }
 }
@@ -292,7 +292,7 @@ pub async fn update(
         return Ok(current);
     }
     ensure_unique(&state.db, actor.business, &row, Some(current.id)).await?;
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(Utc::now().into());
     clients::update(&state.db, row).await.map_err(conflict_or)
 }
 

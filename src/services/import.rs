@@ -337,7 +337,7 @@ async fn write_chunk(
         if slot.is_new {
             new_rows.push(slot);
         } else if slot.model.is_changed() {
-            slot.model.updated_at = Set(now);
+            slot.model.updated_at = Set(now.into());
             slot.model.update(&txn).await?;
         }
     }

@@ -6,7 +6,10 @@ pub mod business;
 pub mod clients;
 mod error;
 pub mod import;
+pub mod notifications;
+pub mod outbox;
 mod patch;
+pub mod reminders;
 mod throttle;
 pub mod users;
 

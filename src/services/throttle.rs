@@ -26,9 +26,9 @@ pub async fn ensure_not_locked(
         if let Some(until) = repo::find(db, &key.name)
             .await?
             .and_then(|row| row.locked_until)
-            && until > now
+            && *until > now
         {
-            wait = wait.max((until - now).num_seconds().max(1));
+            wait = wait.max((*until - now).num_seconds().max(1));
         }
     }
     if wait > 0 {
@@ -53,14 +53,14 @@ pub async fn record_failure(
                 Err(error) if is_unique_violation(&error) => repo::increment(db, &key.name).await?,
                 Err(error) => return Err(error.into()),
             },
-            Some(row) if row.window_started_at + window <= now => {
+            Some(row) if *row.window_started_at + window <= now => {
                 repo::restart_window(db, &key.name, now).await?;
             }
             Some(_) => repo::increment(db, &key.name).await?,
         }
         if let Some(row) = repo::find(db, &key.name).await? {
             let reached = u32::try_from(row.failures).unwrap_or(u32::MAX) >= key.max_failures;
-            if reached && row.locked_until.is_none_or(|until| until <= now) {
+            if reached && row.locked_until.is_none_or(|until| *until <= now) {
                 repo::lock(db, &key.name, now + window).await?;
             }
         }

@@ -106,8 +106,8 @@ pub async fn create(
             password_hash: Set(password_hash),
             role: Set(role.as_str().to_owned()),
             is_active: Set(true),
-            created_at: Set(now),
-            updated_at: Set(now),
+            created_at: Set(now.into()),
+            updated_at: Set(now.into()),
             ..Default::default()
         },
     )
@@ -185,7 +185,7 @@ pub async fn update(
         row.password_hash = Set(hash_password(text).await?);
     }
     if row.is_changed() {
-        row.updated_at = Set(Utc::now());
+        row.updated_at = Set(Utc::now().into());
     }
     let saved = if row.is_changed() {
         users::update(&txn, row).await?

@@ -4,9 +4,14 @@
 //! `TEST_POSTGRES_URL` name a server (`.ci/run` sets both), each test in its own new database.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
+use chrono::{DurationRound, Utc};
+use reminder_backend::channels::{ChannelError, Channels, Delivery, OutgoingMessage, Transport};
+use reminder_backend::clock::{Clock, ManualClock};
 use reminder_backend::config::Settings;
-use reminder_backend::startup::Application;
+use reminder_backend::scheduler::{dispatch_once, plan_due};
+use reminder_backend::startup::{AppState, Application, Dependencies, Role};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
@@ -66,8 +71,51 @@ pub struct TestApp {
     pub database_url: String,
     /// Extra settings of this app.
     pub overrides: HashMap<String, String>,
+    /// The server's state (to drive the scheduler).
+    pub state: Arc<AppState>,
+    /// The server's clock, moved by the test.
+    pub clock: Arc<ManualClock>,
+    /// Records every message "sent" and fails on request.
+    pub transport: Arc<TestTransport>,
     server: JoinHandle<()>,
     _sqlite_dir: Option<std::sync::Arc<tempfile::TempDir>>,
+}
+
+/// A transport that records messages and fails when told to.
+#[derive(Default)]
+pub struct TestTransport {
+    sent: Mutex<Vec<OutgoingMessage>>,
+    failures: Mutex<Vec<ChannelError>>,
+}
+
+impl TestTransport {
+    /// The next sends fail with these errors, in order.
+    pub fn fail_next(&self, errors: impl IntoIterator<Item = ChannelError>) {
+        self.failures.lock().unwrap().extend(errors);
+    }
+
+    /// Every message accepted so far.
+    pub fn sent(&self) -> Vec<OutgoingMessage> {
+        self.sent.lock().unwrap().clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl Transport for TestTransport {
+    async fn send(&self, message: &OutgoingMessage) -> Result<Delivery, ChannelError> {
+        let failure = {
+            let mut failures = self.failures.lock().unwrap();
+            (!failures.is_empty()).then(|| failures.remove(0))
+        };
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        self.sent.lock().unwrap().push(message.clone());
+        Ok(Delivery {
+            provider: "test".into(),
+            provider_message_id: format!("test-{}", message.notification_id),
+        })
+    }
 }
 
 /// A signed-in user.
@@ -127,13 +175,20 @@ impl TestApp {
                 (create_database(&server, &name).await, None)
             }
         };
-        Some(Self::start(database_url, overrides, dir).await)
+        let clock = Arc::new(ManualClock::new(
+            Utc::now()
+                .duration_trunc(chrono::Duration::seconds(1))
+                .unwrap(),
+        ));
+        Some(Self::start(database_url, overrides, dir, clock, Arc::default()).await)
     }
 
     async fn start(
         database_url: String,
         overrides: HashMap<String, String>,
         dir: Option<std::sync::Arc<tempfile::TempDir>>,
+        clock: Arc<ManualClock>,
+        transport: Arc<TestTransport>,
     ) -> Self {
         let mut values: HashMap<String, String> = [
             ("ENV", "testing"),
@@ -141,6 +196,10 @@ impl TestApp {
             ("PORT", "0"),
             ("DATABASE_MAX_CONNECTIONS", "5"),
             ("PUBLIC_BASE_URL", "http://reminders.test"),
+            // Tests drive the scheduler themselves, with `dispatch_until_idle`.
+            ("DISABLE_SCHEDULER", "true"),
+            ("RETRY_BACKOFF_SECONDS", "60"),
+            ("MAX_ATTEMPTS", "3"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -148,10 +207,16 @@ impl TestApp {
         values.insert("DATABASE_URL".into(), database_url.clone());
         values.extend(overrides.clone());
         let settings = Settings::from_map(&values).expect("test settings");
-        let application = Application::build(settings)
+        let shared: Arc<dyn Transport> = transport.clone();
+        let dependencies = Dependencies {
+            clock: clock.clone(),
+            channels: Channels::new(shared.clone(), shared.clone(), shared),
+        };
+        let application = Application::build_with(settings, Role::Serve, dependencies)
             .await
             .expect("application builds");
         let address = format!("http://127.0.0.1:{}", application.port());
+        let state = application.state();
         let server = tokio::spawn(async move {
             application
                 .run_until_stopped(std::future::pending())
@@ -166,6 +231,9 @@ impl TestApp {
                 .expect("http client"),
             database_url,
             overrides,
+            state,
+            clock,
+            transport,
             server,
             _sqlite_dir: dir,
         }
@@ -178,8 +246,27 @@ impl TestApp {
             self.database_url.clone(),
             self.overrides.clone(),
             self._sqlite_dir.clone(),
+            self.clock.clone(),
+            self.transport.clone(),
         )
         .await
+    }
+
+    /// Runs the planner and the dispatcher at the clock's time until nothing is left to do now.
+    pub async fn dispatch_until_idle(&self) {
+        let (_stop, running) = tokio::sync::watch::channel(false);
+        for _ in 0..1000 {
+            let planned = plan_due(&self.state, self.clock.now())
+                .await
+                .expect("planning");
+            let dispatched = dispatch_once(&self.state, &running)
+                .await
+                .expect("dispatching");
+            if planned.reminders == 0 && dispatched.claimed == 0 && dispatched.reclaimed == 0 {
+                return;
+            }
+        }
+        panic!("the scheduler did not become idle");
     }
 
     /// A request to `path`: API paths are relative to `/api/v1`; `/api/…`, `/health`, `/ready`,

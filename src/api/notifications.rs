@@ -1,0 +1,133 @@
+//! `/notifications`: the history and retries.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{ApiError, ApiResult, Problem};
+use super::extract::{ApiQuery, Page, PathId};
+use super::responses::{AttemptResponse, ListResponse, NotificationResponse};
+use crate::domain::{Actor, Channel};
+use crate::repositories::notifications::NotificationFilter;
+use crate::services::notifications;
+use crate::startup::AppState;
+
+/// Statuses a notification can have.
+const STATUSES: [&str; 8] = [
+    "pending",
+    "sending",
+    "sent",
+    "delivered",
+    "read",
+    "failed",
+    "skipped",
+    "cancelled",
+];
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(list_notifications))
+        .routes(routes!(get_notification))
+        .routes(routes!(retry_notification))
+}
+
+/// `GET /notifications` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    /// One status.
+    pub status: Option<String>,
+    /// `email`, `sms` or `whatsapp`.
+    pub channel: Option<String>,
+    /// One client.
+    pub client_id: Option<i64>,
+    /// One reminder.
+    pub reminder_id: Option<i64>,
+    /// Occurrences at or after (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Occurrences before (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// 1 to 200; default 50.
+    pub limit: Option<u64>,
+    /// Default 0.
+    pub offset: Option<u64>,
+}
+
+/// The history, newest first.
+#[utoipa::path(
+    get, path = "/notifications", tag = "notifications", security(("oauth2" = [])), params(NotificationQuery),
+    responses((status = 200, body = ListResponse<NotificationResponse>), (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+async fn list_notifications(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    ApiQuery(query): ApiQuery<NotificationQuery>,
+) -> ApiResult<Json<ListResponse<NotificationResponse>>> {
+    let page = Page::new(query.limit, query.offset)?;
+    if let Some(status) = &query.status
+        && !STATUSES.contains(&status.as_str())
+    {
+        return Err(ApiError::invalid(
+            "status",
+            format!("use one of {}", STATUSES.join(", ")),
+        ));
+    }
+    if let Some(channel) = &query.channel {
+        Channel::parse(channel).map_err(|message| ApiError::invalid("channel", message))?;
+    }
+    let filter = NotificationFilter {
+        status: query.status,
+        channel: query.channel,
+        client_id: query.client_id,
+        reminder_id: query.reminder_id,
+        from: query.from,
+        to: query.to,
+    };
+    let paged = notifications::list(&state, &actor, &filter, page.limit, page.offset).await?;
+    Ok(Json(ListResponse::from_page(
+        paged,
+        page,
+        NotificationResponse::from,
+    )))
+}
+
+/// One notification with its attempts.
+#[utoipa::path(
+    get, path = "/notifications/{id}", tag = "notifications", security(("oauth2" = [])),
+    params(("id" = i64, Path, description = "Notification id")),
+    responses((status = 200, body = NotificationResponse), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+async fn get_notification(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    PathId(id): PathId,
+) -> ApiResult<Json<NotificationResponse>> {
+    let (row, attempts) = notifications::get(&state, &actor, id).await?;
+    let mut response = NotificationResponse::from(row);
+    response.attempts = Some(attempts.into_iter().map(AttemptResponse::from).collect());
+    Ok(Json(response))
+}
+
+/// Sends a failed notification again.
+#[utoipa::path(
+    post, path = "/notifications/{id}/retry", tag = "notifications", security(("oauth2" = [])),
+    params(("id" = i64, Path, description = "Notification id")),
+    responses(
+        (status = 200, body = NotificationResponse),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn retry_notification(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    PathId(id): PathId,
+) -> ApiResult<Json<NotificationResponse>> {
+    Ok(Json(notifications::retry(&state, &actor, id).await?.into()))
+}

@@ -1,0 +1,80 @@
+//! Amounts of money in minor units with an ISO 4217 currency.
+
+use std::fmt;
+
+/// Currencies without minor units (amounts are whole units).
+const ZERO_DECIMAL: [&str; 16] = [
+    "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
+    "xaf", "xof", "xpf",
+];
+
+/// A positive amount in minor units (pence, cents) of a currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Money {
+    amount: i64,
+    currency: String,
+}
+
+impl Money {
+    /// Checks a positive amount and a three-letter currency code.
+    pub fn new(amount: i64, currency: &str) -> Result<Self, (&'static str, String)> {
+        if amount <= 0 || amount > 9_999_999_999 {
+            return Err((
+                "amount",
+                "must be a positive number of minor units (pence, cents), at most 9999999999"
+                    .into(),
+            ));
+        }
+        let currency = currency.trim().to_ascii_lowercase();
+        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_lowercase()) {
+            return Err((
+                "currency",
+                format!("{currency:?} is not an ISO 4217 code such as gbp, eur or usd"),
+            ));
+        }
+        Ok(Self { amount, currency })
+    }
+
+    /// Minor units.
+    pub fn amount(&self) -> i64 {
+        self.amount
+    }
+
+    /// Lowercase ISO 4217 code.
+    pub fn currency(&self) -> &str {
+        &self.currency
+    }
+}
+
+impl fmt::Display for Money {
+    /// `£125.00`, `€9.50`, `$20.00`, `¥500`, or `12.00 CHF`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let number = if ZERO_DECIMAL.contains(&self.currency.as_str()) {
+            self.amount.to_string()
+        } else {
+            format!("{}.{:02}", self.amount / 100, self.amount % 100)
+        };
+        match self.currency.as_str() {
+            "gbp" => write!(f, "£{number}"),
+            "eur" => write!(f, "€{number}"),
+            "usd" => write!(f, "${number}"),
+            "jpy" => write!(f, "¥{number}"),
+            other => write!(f, "{number} {}", other.to_ascii_uppercase()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Money;
+
+    #[test]
+    fn amounts_are_shown_with_their_currency() {
+        assert_eq!(Money::new(12500, "GBP").unwrap().to_string(), "£125.00");
+        assert_eq!(Money::new(5, "eur").unwrap().to_string(), "€0.05");
+        assert_eq!(Money::new(500, "jpy").unwrap().to_string(), "¥500");
+        assert_eq!(Money::new(1200, "chf").unwrap().to_string(), "12.00 CHF");
+        assert!(Money::new(0, "gbp").is_err());
+        assert!(Money::new(100, "pounds").is_err());
+    }
+}

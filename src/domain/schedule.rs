@@ -1,0 +1,584 @@
+//! Schedules and their occurrences: `once` at a local time, `recurring` by an RFC 5545 RRULE
+//! from a local start, and `before_due` (offsets before a due time), all in an IANA zone.
+//!
+//! Recurrences are expanded on the local wall clock (so 09:00 stays 09:00 across DST) and each
+//! local time is then placed in the zone: a time in the spring-forward gap is read with the
+//! offset before the gap (02:30 → 03:30), an ambiguous autumn time takes its first instant —
+//! the rules of RFC 5545 §3.3.5 and of Python's `zoneinfo` with `fold=0`.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, LocalResult, Months, NaiveDateTime, TimeZone as _, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::FieldError;
+
+/// A schedule as written by a user (and stored): local times are without offset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ScheduleSpec {
+    /// Once, at a local date-time.
+    Once {
+        /// Local date-time, e.g. `2027-01-15T09:00:00`.
+        at: String,
+        /// IANA zone; default the business's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timezone: Option<String>,
+    },
+    /// Repeating by an RFC 5545 RRULE from a local start.
+    Recurring {
+        /// E.g. `FREQ=MONTHLY;BYMONTHDAY=15`; FREQ is DAILY, WEEKLY, MONTHLY or YEARLY.
+        rrule: String,
+        /// Local date-time of the first occurrence (the rule's DTSTART).
+        start: String,
+        /// IANA zone; default the business's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timezone: Option<String>,
+    },
+    /// Before a due time, by ISO 8601 durations such as `P7D`, `P1D`, `PT0S`.
+    BeforeDue {
+        /// Local due date-time.
+        due: String,
+        /// How long before the due time each reminder goes.
+        offsets: Vec<String>,
+        /// IANA zone; default the business's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timezone: Option<String>,
+    },
+}
+
+/// A validated schedule.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    zone: Tz,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Once(NaiveDateTime),
+    Recurring {
+        /// The rule as given, normalised (upper case, no `RRULE:` prefix).
+        rule: String,
+        start: NaiveDateTime,
+        /// DTSTART and RRULE with UNTIL moved onto the local wall clock.
+        expandable: String,
+    },
+    BeforeDue {
+        due: NaiveDateTime,
+        offsets: Vec<Offset>,
+    },
+}
+
+/// An ISO 8601 duration: a calendar part (applied on the wall clock) and an exact part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Offset {
+    months: u32,
+    days: i64,
+    exact: Duration,
+}
+
+/// Occurrences asked for at most, per call.
+pub const MAX_OCCURRENCES: usize = 1000;
+const MAX_OFFSETS: usize = 20;
+
+fn parse_local(field: &str, value: &str) -> Result<NaiveDateTime, FieldError> {
+    let trimmed = value.trim();
+    [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|format| NaiveDateTime::parse_from_str(trimmed, format).ok())
+    .ok_or_else(|| {
+        FieldError::new(
+            field,
+            format!("{value:?} is not a local date-time without offset, e.g. 2027-01-15T09:00:00"),
+        )
+    })
+}
+
+/// Places a wall-clock time in a zone: gap times move forward, ambiguous ones take the first.
+pub fn resolve_local(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    match zone.from_local_datetime(&local) {
+        LocalResult::Single(instant) => instant.with_timezone(&Utc),
+        LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
+        LocalResult::None => {
+            // Read it with the offset in force before the gap (a day earlier is before it).
+            let before = zone.offset_from_utc_datetime(&(local - Duration::days(1)));
+            let offset = chrono::Offset::fix(&before);
+            DateTime::from_naive_utc_and_offset(
+                local - Duration::seconds(i64::from(offset.local_minus_utc())),
+                Utc,
+            )
+        }
+    }
+}
+
+fn parse_offset(field: &str, value: &str) -> Result<Offset, FieldError> {
+    let refuse = || {
+        FieldError::new(
+            field,
+            format!("{value:?} is not an ISO 8601 duration such as P7D, P1D, PT2H or PT0S"),
+        )
+    };
+    let text = value.trim().to_ascii_uppercase();
+    let rest = text.strip_prefix('P').ok_or_else(refuse)?;
+    if rest.is_empty() {
+        return Err(refuse());
+    }
+    let (date_part, time_part) = match rest.split_once('T') {
+        Some((date, time)) if !time.is_empty() => (date, Some(time)),
+        Some(_) => return Err(refuse()),
+        None => (rest, None),
+    };
+    let mut offset = Offset {
+        months: 0,
+        days: 0,
+        exact: Duration::zero(),
+    };
+    let mut number = String::new();
+    for c in date_part.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let n: i64 = number.parse().map_err(|_| refuse())?;
+        number.clear();
+        match c {
+            'Y' => offset.months += u32::try_from(n * 12).map_err(|_| refuse())?,
+            'M' => offset.months += u32::try_from(n).map_err(|_| refuse())?,
+            'W' => offset.days += n * 7,
+            'D' => offset.days += n,
+            _ => return Err(refuse()),
+        }
+    }
+    if !number.is_empty() {
+        return Err(refuse());
+    }
+    for c in time_part.unwrap_or_default().chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let n: i64 = number.parse().map_err(|_| refuse())?;
+        number.clear();
+        offset.exact += match c {
+            'H' => Duration::hours(n),
+            'M' => Duration::minutes(n),
+            'S' => Duration::seconds(n),
+            _ => return Err(refuse()),
+        };
+    }
+    if !number.is_empty() || offset.months > 120 || offset.days > 3660 {
+        return Err(refuse());
+    }
+    Ok(offset)
+}
+
+impl Offset {
+    fn before(&self, zone: Tz, due: NaiveDateTime) -> Option<DateTime<Utc>> {
+        let local = due.checked_sub_months(Months::new(self.months))? - Duration::days(self.days);
+        Some(resolve_local(zone, local) - self.exact)
+    }
+
+    fn normalised(&self) -> String {
+        let mut text = String::from("P");
+        if self.months > 0 {
+            text.push_str(&format!("{}M", self.months));
+        }
+        if self.days > 0 {
+            text.push_str(&format!("{}D", self.days));
+        }
+        let seconds = self.exact.num_seconds();
+        if seconds > 0 || text == "P" {
+            text.push_str(&format!("T{seconds}S"));
+        }
+        text
+    }
+}
+
+/// Frequencies refused: reminders repeat daily or less often.
+const REFUSED_FREQUENCIES: [&str; 3] = ["SECONDLY", "MINUTELY", "HOURLY"];
+
+fn normalise_rule(
+    field: &str,
+    zone: Tz,
+    rule: &str,
+    start: NaiveDateTime,
+) -> Result<(String, String), FieldError> {
+    let upper = rule.trim().to_ascii_uppercase();
+    let upper = upper
+        .strip_prefix("RRULE:")
+        .unwrap_or(&upper)
+        .trim()
+        .to_owned();
+    if upper.is_empty() || upper.contains('\n') || upper.contains("DTSTART") {
+        return Err(FieldError::new(
+            field,
+            "give only the RRULE parts, e.g. FREQ=MONTHLY;BYMONTHDAY=15; the start is a field of its own",
+        ));
+    }
+    let mut parts = Vec::new();
+    let mut frequency = None;
+    for part in upper.split(';').filter(|p| !p.is_empty()) {
+        let (name, value) = part
+            .split_once('=')
+            .ok_or_else(|| FieldError::new(field, format!("{part:?} is not NAME=VALUE")))?;
+        match name {
+            "FREQ" => {
+                if REFUSED_FREQUENCIES.contains(&value) {
+                    return Err(FieldError::new(
+                        field,
+                        format!(
+                            "FREQ={value} is not supported: reminders repeat DAILY, WEEKLY, MONTHLY or YEARLY"
+                        ),
+                    ));
+                }
+                frequency = Some(value.to_owned());
+                parts.push(part.to_owned());
+            }
+            "UNTIL" => {
+                // Expansion runs on the wall clock, so UNTIL is moved onto it.
+                let local = if let Some(utc) = value.strip_suffix('Z') {
+                    let instant =
+                        NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S").map_err(|_| {
+                            FieldError::new(
+                                field,
+                                format!(
+                                    "UNTIL={value} is not a date-time such as 20271231T235959Z"
+                                ),
+                            )
+                        })?;
+                    zone.from_utc_datetime(&instant).naive_local()
+                } else if value.len() == 8 {
+                    chrono::NaiveDate::parse_from_str(value, "%Y%m%d")
+                        .map_err(|_| {
+                            FieldError::new(
+                                field,
+                                format!("UNTIL={value} is not a date such as 20271231"),
+                            )
+                        })?
+                        .and_hms_opt(23, 59, 59)
+                        .ok_or_else(|| FieldError::new(field, "UNTIL is out of range"))?
+                } else {
+                    NaiveDateTime::parse_from_str(value, "%Y%m%dT%H%M%S").map_err(|_| {
+                        FieldError::new(
+                            field,
+                            format!("UNTIL={value} is not a date-time such as 20271231T235959"),
+                        )
+                    })?
+                };
+                parts.push(format!("UNTIL={}Z", local.format("%Y%m%dT%H%M%S")));
+            }
+            _ => parts.push(part.to_owned()),
+        }
+    }
+    if frequency.is_none() {
+        return Err(FieldError::new(
+            field,
+            "FREQ is required (DAILY, WEEKLY, MONTHLY or YEARLY)",
+        ));
+    }
+    let expandable = format!(
+        "DTSTART:{}Z\nRRULE:{}",
+        start.format("%Y%m%dT%H%M%S"),
+        parts.join(";")
+    );
+    rrule::RRuleSet::from_str(&expandable)
+        .map_err(|error| FieldError::new(field, format!("is not a valid RRULE: {error}")))?;
+    Ok((upper, expandable))
+}
+
+fn fake_utc(local: NaiveDateTime) -> DateTime<rrule::Tz> {
+    rrule::Tz::UTC.from_utc_datetime(&local)
+}
+
+impl Schedule {
+    /// Validates a written schedule; `default_zone` applies when it names none.
+    pub fn parse(spec: &ScheduleSpec, default_zone: Tz) -> Result<Self, Vec<FieldError>> {
+        let zone_of = |timezone: &Option<String>| -> Result<Tz, FieldError> {
+            match timezone {
+                Some(name) => super::TimeZone::parse(name)
+                    .map(super::TimeZone::tz)
+                    .map_err(|message| FieldError::new("schedule.timezone", message)),
+                None => Ok(default_zone),
+            }
+        };
+        let single = |error: FieldError| vec![error];
+        match spec {
+            ScheduleSpec::Once { at, timezone } => {
+                let zone = zone_of(timezone).map_err(single)?;
+                let at = parse_local("schedule.at", at).map_err(single)?;
+                Ok(Self {
+                    zone,
+                    kind: Kind::Once(at),
+                })
+            }
+            ScheduleSpec::Recurring {
+                rrule,
+                start,
+                timezone,
+            } => {
+                let zone = zone_of(timezone).map_err(single)?;
+                let start = parse_local("schedule.start", start).map_err(single)?;
+                let (rule, expandable) =
+                    normalise_rule("schedule.rrule", zone, rrule, start).map_err(single)?;
+                Ok(Self {
+                    zone,
+                    kind: Kind::Recurring {
+                        rule,
+                        start,
+                        expandable,
+                    },
+                })
+            }
+            ScheduleSpec::BeforeDue {
+                due,
+                offsets,
+                timezone,
+            } => {
+                let zone = zone_of(timezone).map_err(single)?;
+                let due = parse_local("schedule.due", due).map_err(single)?;
+                if offsets.is_empty() || offsets.len() > MAX_OFFSETS {
+                    return Err(single(FieldError::new(
+                        "schedule.offsets",
+                        format!(
+                            "give 1 to {MAX_OFFSETS} durations, e.g. [\"P7D\", \"P1D\", \"PT0S\"]"
+                        ),
+                    )));
+                }
+                let mut parsed = Vec::with_capacity(offsets.len());
+                let mut errors = Vec::new();
+                for (index, text) in offsets.iter().enumerate() {
+                    match parse_offset(&format!("schedule.offsets[{index}]"), text) {
+                        Ok(offset) if parsed.contains(&offset) => errors.push(FieldError::new(
+                            format!("schedule.offsets[{index}]"),
+                            "repeats an earlier offset",
+                        )),
+                        Ok(offset) => parsed.push(offset),
+                        Err(error) => errors.push(error),
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(errors);
+                }
+                Ok(Self {
+                    zone,
+                    kind: Kind::BeforeDue {
+                        due,
+                        offsets: parsed,
+                    },
+                })
+            }
+        }
+    }
+
+    /// The schedule's zone.
+    pub fn zone(&self) -> Tz {
+        self.zone
+    }
+
+    /// The schedule as stored and shown: normalised, with its zone named.
+    pub fn to_spec(&self) -> ScheduleSpec {
+        let format = |local: &NaiveDateTime| local.format("%Y-%m-%dT%H:%M:%S").to_string();
+        let timezone = Some(self.zone.name().to_owned());
+        match &self.kind {
+            Kind::Once(at) => ScheduleSpec::Once {
+                at: format(at),
+                timezone,
+            },
+            Kind::Recurring { rule, start, .. } => ScheduleSpec::Recurring {
+                rrule: rule.clone(),
+                start: format(start),
+                timezone,
+            },
+            Kind::BeforeDue { due, offsets } => ScheduleSpec::BeforeDue {
+                due: format(due),
+                offsets: offsets.iter().map(Offset::normalised).collect(),
+                timezone,
+            },
+        }
+    }
+
+    /// The due time of a `before_due` schedule.
+    pub fn due_at(&self) -> Option<DateTime<Utc>> {
+        match &self.kind {
+            Kind::BeforeDue { due, .. } => Some(resolve_local(self.zone, *due)),
+            _ => None,
+        }
+    }
+
+    /// Occurrences strictly after `after` and not after `until`, in order, at most `limit`
+    /// (itself at most [`MAX_OCCURRENCES`]).
+    pub fn occurrences(
+        &self,
+        after: DateTime<Utc>,
+        until: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Vec<DateTime<Utc>> {
+        let limit = limit.min(MAX_OCCURRENCES);
+        let keep = |t: &DateTime<Utc>| *t > after && until.is_none_or(|u| *t <= u);
+        let mut instants: Vec<DateTime<Utc>> = match &self.kind {
+            Kind::Once(at) => vec![resolve_local(self.zone, *at)],
+            Kind::BeforeDue { due, offsets } => offsets
+                .iter()
+                .filter_map(|o| o.before(self.zone, *due))
+                .collect(),
+            Kind::Recurring { expandable, .. } => {
+                let Ok(set) = rrule::RRuleSet::from_str(expandable) else {
+                    return Vec::new();
+                };
+                // The wall clock is at most 14 h from UTC: start two days early, filter exactly.
+                let local_after = after.with_timezone(&self.zone).naive_local() - Duration::days(2);
+                let mut set = set.after(fake_utc(local_after));
+                if let Some(until) = until {
+                    set = set.before(fake_utc(
+                        until.with_timezone(&self.zone).naive_local() + Duration::days(2),
+                    ));
+                }
+                let wanted = u16::try_from(limit + 64).unwrap_or(u16::MAX);
+                set.all(wanted)
+                    .dates
+                    .into_iter()
+                    .map(|local| resolve_local(self.zone, local.naive_utc()))
+                    .collect()
+            }
+        };
+        instants.sort();
+        instants.dedup();
+        instants.into_iter().filter(keep).take(limit).collect()
+    }
+
+    /// The first occurrence strictly after `after`.
+    pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.occurrences(after, None, 1).into_iter().next()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn recurring(rule: &str, start: &str, zone: &str) -> Schedule {
+        Schedule::parse(
+            &ScheduleSpec::Recurring {
+                rrule: rule.into(),
+                start: start.into(),
+                timezone: Some(zone.into()),
+            },
+            chrono_tz::UTC,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn nine_am_stays_nine_am_across_dst() {
+        let s = recurring("FREQ=DAILY", "2027-03-27T09:00:00", "Europe/London");
+        let got = s.occurrences(utc("2027-03-26T00:00:00Z"), None, 3);
+        assert_eq!(
+            got,
+            [
+                utc("2027-03-27T09:00:00Z"),
+                utc("2027-03-28T08:00:00Z"),
+                utc("2027-03-29T08:00:00Z")
+            ]
+        );
+    }
+
+    #[test]
+    fn gap_times_move_forward_and_ambiguous_times_take_the_first() {
+        let gap = recurring("FREQ=DAILY;COUNT=1", "2027-03-28T01:30:00", "Europe/London");
+        assert_eq!(
+            gap.occurrences(utc("2027-01-01T00:00:00Z"), None, 5),
+            [utc("2027-03-28T01:30:00Z")]
+        );
+        let ambiguous = recurring("FREQ=DAILY;COUNT=1", "2027-10-31T01:30:00", "Europe/London");
+        assert_eq!(
+            ambiguous.occurrences(utc("2027-01-01T00:00:00Z"), None, 5),
+            [utc("2027-10-31T00:30:00Z")]
+        );
+    }
+
+    #[test]
+    fn count_and_until_end_a_rule() {
+        let counted = recurring(
+            "FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=3",
+            "2027-01-31T17:00:00",
+            "UTC",
+        );
+        assert_eq!(
+            counted
+                .occurrences(utc("2027-01-01T00:00:00Z"), None, 10)
+                .len(),
+            3
+        );
+        let until = recurring(
+            "FREQ=WEEKLY;BYDAY=MO;UNTIL=20270201T000000Z",
+            "2027-01-04T09:00:00",
+            "America/New_York",
+        );
+        assert_eq!(
+            until
+                .occurrences(utc("2027-01-01T00:00:00Z"), None, 10)
+                .len(),
+            4
+        );
+    }
+
+    #[test]
+    fn sub_daily_frequencies_and_bad_rules_are_refused() {
+        for rule in [
+            "FREQ=MINUTELY",
+            "FREQ=SECONDLY",
+            "FREQ=HOURLY",
+            "BYDAY=MO",
+            "FREQ=DAILY;INTERVAL=x",
+            "FREQ=FORTNIGHTLY",
+        ] {
+            let spec = ScheduleSpec::Recurring {
+                rrule: rule.into(),
+                start: "2027-01-01T09:00:00".into(),
+                timezone: None,
+            };
+            assert!(
+                Schedule::parse(&spec, chrono_tz::UTC).is_err(),
+                "{rule} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn before_due_counts_calendar_days_on_the_wall_clock() {
+        let spec = ScheduleSpec::BeforeDue {
+            due: "2027-03-29T09:00:00".into(),
+            offsets: vec!["P7D".into(), "P1D".into(), "PT0S".into(), "PT2H".into()],
+            timezone: Some("Europe/London".into()),
+        };
+        let s = Schedule::parse(&spec, chrono_tz::UTC).unwrap();
+        assert_eq!(
+            s.occurrences(utc("2027-01-01T00:00:00Z"), None, 10),
+            [
+                utc("2027-03-22T09:00:00Z"),
+                utc("2027-03-28T08:00:00Z"),
+                utc("2027-03-29T06:00:00Z"),
+                utc("2027-03-29T08:00:00Z"),
+            ]
+        );
+        let bad = ScheduleSpec::BeforeDue {
+            due: "2027-03-29T09:00:00".into(),
+            offsets: vec!["7 days".into(), "P1D".into(), "P1D".into()],
+            timezone: None,
+        };
+        assert_eq!(Schedule::parse(&bad, chrono_tz::UTC).unwrap_err().len(), 2);
+    }
+}

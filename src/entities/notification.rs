@@ -1,0 +1,48 @@
+//! `notifications`: the durable outbox, one message to one client on one channel for one
+//! occurrence.
+
+use sea_orm::entity::prelude::*;
+
+use super::Timestamp;
+
+/// A notification and its delivery state.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "notifications")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub business_id: i64,
+    pub reminder_id: i64,
+    pub client_id: i64,
+    pub channel: String,
+    pub occurrence_at: Timestamp,
+    /// `schedule` or `manual`.
+    pub trigger: String,
+    /// `pending`, `sending`, `sent`, `delivered`, `read`, `failed`, `skipped` or `cancelled`.
+    pub status: String,
+    /// The address or number it was sent to.
+    pub recipient: Option<String>,
+    pub subject: Option<String>,
+    pub body: String,
+    pub provider: Option<String>,
+    pub provider_message_id: Option<String>,
+    pub attempt_count: i32,
+    /// When it may next be tried.
+    pub next_attempt_at: Timestamp,
+    /// While `sending`: when the claim lapses and another node may take it.
+    pub lease_until: Option<Timestamp>,
+    /// While `sending`: the claim that holds it.
+    pub claim_token: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub sent_at: Option<Timestamp>,
+    pub delivered_at: Option<Timestamp>,
+    pub read_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

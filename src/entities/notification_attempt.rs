@@ -1,0 +1,27 @@
+//! `notification_attempts`: every try at sending a notification.
+
+use sea_orm::entity::prelude::*;
+
+use super::Timestamp;
+
+/// One try and its outcome.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "notification_attempts")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub notification_id: i64,
+    pub business_id: i64,
+    pub attempted_at: Timestamp,
+    /// `sent`, `transient_error`, `permanent_error` or `lease_expired`.
+    pub outcome: String,
+    pub provider: Option<String>,
+    pub provider_message_id: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

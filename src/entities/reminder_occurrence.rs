@@ -1,0 +1,26 @@
+//! `reminder_occurrences`: what became of each occurrence a reminder reached.
+
+use sea_orm::entity::prelude::*;
+
+use super::Timestamp;
+
+/// One occurrence of a reminder and its outcome.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "reminder_occurrences")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub business_id: i64,
+    pub reminder_id: i64,
+    pub occurrence_at: Timestamp,
+    /// `planned` (notifications created), `coalesced` (folded into a later one after
+    /// downtime), `missed` (older than the grace window) or `manual`.
+    pub outcome: String,
+    pub notification_count: i32,
+    pub created_at: Timestamp,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

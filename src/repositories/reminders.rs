@@ -1,0 +1,238 @@
+//! `reminders`, `reminder_clients` and `reminder_occurrences`.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{LockBehavior, LockType, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use super::Paged;
+use crate::db::Backend;
+use crate::domain::{BusinessId, ClientId};
+use crate::entities::Timestamp;
+use crate::entities::{client, reminder, reminder_client, reminder_occurrence};
+
+/// A reminder of the business.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    id: i64,
+) -> Result<Option<reminder::Model>, DbErr> {
+    reminder::Entity::find_by_id(id)
+        .filter(reminder::Column::BusinessId.eq(business.0))
+        .one(db)
+        .await
+}
+
+/// Reminders of the business, newest first, optionally of one status.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    status: Option<&str>,
+    limit: u64,
+    offset: u64,
+) -> Result<Paged<reminder::Model>, DbErr> {
+    let mut query = reminder::Entity::find().filter(reminder::Column::BusinessId.eq(business.0));
+    if let Some(status) = status {
+        query = query.filter(reminder::Column::Status.eq(status));
+    }
+    let total = query.clone().count(db).await?;
+    let items = query
+        .order_by_desc(reminder::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    Ok(Paged { items, total })
+}
+
+/// Inserts a reminder.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    row: reminder::ActiveModel,
+) -> Result<reminder::Model, DbErr> {
+    row.insert(db).await
+}
+
+/// Saves changed fields.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    row: reminder::ActiveModel,
+) -> Result<reminder::Model, DbErr> {
+    row.update(db).await
+}
+
+/// Ids of the clients assigned to a reminder, ascending.
+pub async fn client_ids(db: &impl ConnectionTrait, reminder_id: i64) -> Result<Vec<i64>, DbErr> {
+    let rows = reminder_client::Entity::find()
+        .filter(reminder_client::Column::ReminderId.eq(reminder_id))
+        .order_by_asc(reminder_client::Column::ClientId)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| row.client_id).collect())
+}
+
+/// The clients assigned to a reminder.
+pub async fn clients(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    reminder_id: i64,
+) -> Result<Vec<client::Model>, DbErr> {
+    let ids = client_ids(db, reminder_id).await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        found.extend(
+            client::Entity::find()
+                .filter(client::Column::BusinessId.eq(business.0))
+                .filter(client::Column::Id.is_in(chunk.iter().copied()))
+                .order_by_asc(client::Column::Id)
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
+/// Which of `ids` are clients of the business.
+pub async fn existing_client_ids(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    ids: &[i64],
+) -> Result<Vec<i64>, DbErr> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(500) {
+        let rows = client::Entity::find()
+            .select_only()
+            .column(client::Column::Id)
+            .filter(client::Column::BusinessId.eq(business.0))
+            .filter(client::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple::<i64>()
+            .all(db)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// Assigns clients (already checked to be the business's); existing assignments stay.
+pub async fn assign(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    reminder_id: i64,
+    client_ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for chunk in client_ids.chunks(500) {
+        let rows = chunk.iter().map(|client_id| reminder_client::ActiveModel {
+            reminder_id: Set(reminder_id),
+            client_id: Set(*client_id),
+            business_id: Set(business.0),
+            created_at: Set(now.into()),
+        });
+        reminder_client::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([
+                    reminder_client::Column::ReminderId,
+                    reminder_client::Column::ClientId,
+                ])
+                .do_nothing_on([reminder_client::Column::ReminderId])
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Unassigns a client; false when it was not assigned.
+pub async fn unassign(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    reminder_id: i64,
+    client: ClientId,
+) -> Result<bool, DbErr> {
+    let result = reminder_client::Entity::delete_many()
+        .filter(reminder_client::Column::ReminderId.eq(reminder_id))
+        .filter(reminder_client::Column::ClientId.eq(client.0))
+        .filter(reminder_client::Column::BusinessId.eq(business.0))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
+
+/// Claims active reminders due by `now` for planning, oldest first. On MySQL and PostgreSQL the
+/// rows stay locked (`FOR UPDATE SKIP LOCKED`) until the transaction ends, so planners on other
+/// nodes take other reminders; SQLite has one writer and needs no lock.
+pub async fn claim_due(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<reminder::Model>, DbErr> {
+    let mut query = reminder::Entity::find()
+        .filter(reminder::Column::Status.eq("active"))
+        .filter(reminder::Column::NextRunAt.lte(Timestamp(now)))
+        .order_by_asc(reminder::Column::NextRunAt)
+        .limit(limit);
+    if Backend::from(db.get_database_backend()) != Backend::Sqlite {
+        QuerySelect::query(&mut query)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    query.all(db).await
+}
+
+/// The earliest `next_run_at` of any active reminder.
+pub async fn earliest_due(db: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>, DbErr> {
+    reminder::Entity::find()
+        .select_only()
+        .column(reminder::Column::NextRunAt)
+        .filter(reminder::Column::Status.eq("active"))
+        .filter(reminder::Column::NextRunAt.is_not_null())
+        .order_by_asc(reminder::Column::NextRunAt)
+        .limit(1)
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await
+        .map(Option::flatten)
+}
+
+/// Records occurrences; ones already recorded are left as they are.
+pub async fn record_occurrences(
+    db: &impl ConnectionTrait,
+    rows: Vec<reminder_occurrence::ActiveModel>,
+) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    reminder_occurrence::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                reminder_occurrence::Column::ReminderId,
+                reminder_occurrence::Column::OccurrenceAt,
+            ])
+            .do_nothing_on([reminder_occurrence::Column::ReminderId])
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// The occurrence records of a reminder, newest first.
+pub async fn occurrence_history(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    reminder_id: i64,
+    limit: u64,
+) -> Result<Vec<reminder_occurrence::Model>, DbErr> {
+    reminder_occurrence::Entity::find()
+        .filter(reminder_occurrence::Column::BusinessId.eq(business.0))
+        .filter(reminder_occurrence::Column::ReminderId.eq(reminder_id))
+        .order_by_desc(reminder_occurrence::Column::OccurrenceAt)
+        .limit(limit)
+        .all(db)
+        .await
+}

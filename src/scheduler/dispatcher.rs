@@ -1,0 +1,245 @@
+//! The dispatcher: claims due notifications in batches under a lease, sends them with bounded
+//! concurrency outside any transaction, and records every attempt. Transient failures come back
+//! later with exponential backoff; permanent ones, and those out of attempts, fail with their
+//! code; work whose lease lapsed (its node died) is taken back.
+
+use std::collections::{HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::{FutureExt, StreamExt};
+
+use super::backoff;
+use crate::channels::{ChannelError, OutgoingMessage};
+use crate::domain::Channel;
+use crate::entities::{client, notification};
+use crate::repositories::clients;
+use crate::repositories::notifications::{self as repo, Finish};
+use crate::services::outbox::opted_out_now;
+use crate::startup::AppState;
+
+/// The longest one send may take before it counts as a transient failure.
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What one dispatch pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DispatchOutcome {
+    /// Notifications claimed.
+    pub claimed: usize,
+    /// Accepted by a provider.
+    pub sent: usize,
+    /// Failed transiently and queued again.
+    pub retried: usize,
+    /// Failed for good.
+    pub failed: usize,
+    /// Skipped (opted out since planning).
+    pub skipped: usize,
+    /// Lapsed leases taken back.
+    pub reclaimed: u64,
+    /// Claimed but handed back because of shutdown.
+    pub released: u64,
+}
+
+/// Claims one batch, sends it and records the outcomes. `stop` ends the wait for sends in
+/// flight: those not yet started are handed back, those started are recorded when they finish
+/// or handed back when `grace` runs out.
+pub async fn dispatch_once(
+    state: &AppState,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<DispatchOutcome> {
+    let settings = &state.settings.scheduler;
+    let now = state.clock.now();
+    let mut outcome = DispatchOutcome {
+        reclaimed: repo::reclaim_expired(&state.db, now).await?,
+        ..DispatchOutcome::default()
+    };
+    if *stop.borrow() {
+        return Ok(outcome);
+    }
+    let token = uuid::Uuid::new_v4().to_string();
+    let token = token.as_str();
+    let lease_until = now + chrono::Duration::seconds(settings.lease_seconds);
+    let claimed = repo::claim_due(&state.db, now, settings.batch_size, token, lease_until).await?;
+    outcome.claimed = claimed.len();
+    if claimed.is_empty() {
+        return Ok(outcome);
+    }
+
+    // Opt-outs recorded since planning are honoured now.
+    let client_ids: Vec<i64> = claimed
+        .iter()
+        .map(|n| n.client_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let current_clients: HashMap<i64, client::Model> =
+        clients::find_many_any(&state.db, &client_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+
+    let started: Arc<Mutex<HashSet<i64>>> = Arc::default();
+    let finished: Arc<Mutex<Vec<(notification::Model, Finish)>>> = Arc::default();
+    let sends = futures_util::stream::iter(claimed.clone()).for_each_concurrent(
+        settings.concurrency,
+        |row| {
+            let started = Arc::clone(&started);
+            let finished = Arc::clone(&finished);
+            let client = current_clients.get(&row.client_id).cloned();
+            async move {
+                if let Ok(mut started) = started.lock() {
+                    started.insert(row.id);
+                }
+                let finish = send_one(state, &row, client.as_ref()).await;
+                if let Ok(mut finished) = finished.lock() {
+                    finished.push((row, finish));
+                }
+            }
+        },
+    );
+    let mut stop = stop.clone();
+    tokio::pin!(sends);
+    let stopping = tokio::select! {
+        () = &mut sends => false,
+        _ = stop.wait_for(|stopped| *stopped) => true,
+    };
+    // Shutting down: sends in flight may finish within the grace period.
+    let completed = !stopping
+        || tokio::time::timeout(
+            Duration::from_secs(settings.shutdown_grace_seconds),
+            &mut sends,
+        )
+        .await
+        .is_ok();
+    let finished = finished.lock().map(|f| f.clone()).unwrap_or_default();
+    let done_ids: HashSet<i64> = finished.iter().map(|(row, _)| row.id).collect();
+    for (_, finish) in &finished {
+        match finish {
+            Finish::Sent { .. } => outcome.sent += 1,
+            Finish::Retry { .. } => outcome.retried += 1,
+            Finish::Failed { .. } => outcome.failed += 1,
+            Finish::Skipped { .. } => outcome.skipped += 1,
+        }
+    }
+    repo::finish_many(
+        &state.db,
+        token,
+        &finished,
+        Utc::now().max(state.clock.now()),
+    )
+    .await?;
+    if !completed {
+        let unfinished: Vec<i64> = claimed
+            .iter()
+            .map(|n| n.id)
+            .filter(|id| !done_ids.contains(id))
+            .collect();
+        outcome.released = repo::release(&state.db, token, &unfinished, state.clock.now()).await?;
+        tracing::warn!(
+            released = outcome.released,
+            "shutdown: unfinished notifications handed back"
+        );
+    }
+    tracing::debug!(?outcome, "dispatch pass");
+    Ok(outcome)
+}
+
+/// Sends one notification (catching panics and bounding its time) and decides its fate.
+async fn send_one(
+    state: &AppState,
+    row: &notification::Model,
+    client: Option<&client::Model>,
+) -> Finish {
+    let settings = &state.settings.scheduler;
+    let Ok(channel) = Channel::parse(&row.channel) else {
+        return Finish::Failed {
+            code: "unknown_channel".into(),
+            message: format!("unknown channel {}", row.channel),
+        };
+    };
+    match client {
+        None => {
+            return Finish::Skipped {
+                code: "client_deleted".into(),
+            };
+        }
+        Some(client) if opted_out_now(client, channel) => {
+            return Finish::Skipped {
+                code: "opted_out".into(),
+            };
+        }
+        Some(_) => {}
+    }
+    let Some(recipient) = row.recipient.clone() else {
+        return Finish::Skipped {
+            code: "no_address".into(),
+        };
+    };
+    let message = OutgoingMessage {
+        notification_id: row.id,
+        business_id: row.business_id,
+        channel,
+        recipient,
+        subject: row.subject.clone(),
+        body: row.body.clone(),
+    };
+    let transport = state.channels.transport(channel).clone();
+    let attempt = AssertUnwindSafe(tokio::time::timeout(SEND_TIMEOUT, transport.send(&message)))
+        .catch_unwind();
+    let result = match attempt.await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(ChannelError::Transient {
+            code: "timeout".into(),
+            message: format!("no answer within {} s", SEND_TIMEOUT.as_secs()),
+            retry_after: None,
+        }),
+        Err(_) => {
+            tracing::error!(notification_id = row.id, "a transport panicked");
+            Err(ChannelError::Transient {
+                code: "panic".into(),
+                message: "the transport failed unexpectedly".into(),
+                retry_after: None,
+            })
+        }
+    };
+    match result {
+        Ok(delivery) => Finish::Sent {
+            provider: delivery.provider,
+            provider_message_id: delivery.provider_message_id,
+        },
+        Err(ChannelError::Permanent { code, message }) => {
+            tracing::info!(notification_id = row.id, %code, "send failed permanently");
+            Finish::Failed { code, message }
+        }
+        Err(ChannelError::Transient {
+            code,
+            message,
+            retry_after,
+        }) => {
+            // `attempt_count` already counts this try (it is raised at claim time).
+            if row.attempt_count >= settings.max_attempts {
+                tracing::info!(notification_id = row.id, %code, "out of attempts");
+                return Finish::Failed {
+                    code,
+                    message: format!("{message} (gave up after {} attempts)", row.attempt_count),
+                };
+            }
+            let wait = backoff::delay(
+                settings.retry_backoff_seconds,
+                row.attempt_count,
+                retry_after,
+            );
+            let wait =
+                chrono::Duration::from_std(wait).unwrap_or_else(|_| chrono::Duration::hours(6));
+            tracing::info!(notification_id = row.id, %code, wait_seconds = wait.num_seconds(), "send failed; will retry");
+            Finish::Retry {
+                next_attempt_at: state.clock.now() + wait,
+                code,
+                message,
+            }
+        }
+    }
+}

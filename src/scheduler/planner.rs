@@ -1,0 +1,228 @@
+//! The planner: turns due occurrences of active reminders into notifications, in one
+//! transaction per batch, and moves each reminder to its next occurrence.
+//!
+//! After downtime, occurrences missed by at most `MISFIRE_GRACE_SECONDS` are coalesced into one
+//! send (the latest); older ones are recorded as `missed`. Running it twice plans nothing twice:
+//! occurrences and notifications have unique keys, and a claimed reminder is locked.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ActiveModelTrait, IntoActiveModel, Set, TransactionTrait};
+
+use crate::domain::BusinessId;
+use crate::entities::{business, reminder, reminder_occurrence};
+use crate::repositories::{businesses, notifications, reminders};
+use crate::services::outbox;
+use crate::services::reminders::stored_schedule;
+use crate::startup::AppState;
+
+/// Reminders planned per transaction.
+const BATCH: u64 = 100;
+/// Past occurrences looked at per reminder (older ones beyond this are not recorded one by one).
+const MAX_PAST: usize = 1000;
+
+/// What one planning pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PlanOutcome {
+    /// Reminders that were due.
+    pub reminders: usize,
+    /// Notifications created.
+    pub notifications: u64,
+    /// Occurrences recorded as missed.
+    pub missed: usize,
+}
+
+/// Plans every reminder due by `now`, batch after batch.
+pub async fn plan_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<PlanOutcome> {
+    let mut total = PlanOutcome::default();
+    loop {
+        let outcome = plan_batch(state, now).await?;
+        total.reminders += outcome.reminders;
+        total.notifications += outcome.notifications;
+        total.missed += outcome.missed;
+        if outcome.reminders < usize::try_from(BATCH).unwrap_or(usize::MAX) {
+            return Ok(total);
+        }
+    }
+}
+
+async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<PlanOutcome> {
+    let txn = state.db.begin().await?;
+    let due = reminders::claim_due(&txn, now, BATCH).await?;
+    let mut outcome = PlanOutcome {
+        reminders: due.len(),
+        ..PlanOutcome::default()
+    };
+    let mut business_cache: HashMap<i64, business::Model> = HashMap::new();
+    let mut rows = Vec::new();
+    let mut occurrences = Vec::new();
+    for reminder in due {
+        let business = match business_cache.get(&reminder.business_id) {
+            Some(business) => business.clone(),
+            None => match businesses::find(&txn, BusinessId(reminder.business_id)).await? {
+                Some(business) => {
+                    business_cache.insert(business.id, business.clone());
+                    business
+                }
+                None => continue,
+            },
+        };
+        let grace = Duration::seconds(state.settings.scheduler.misfire_grace_seconds);
+        let plan = plan_reminder(&reminder, now, grace);
+        if let Some(send_at) = plan.send_at {
+            let clients =
+                reminders::clients(&txn, BusinessId(reminder.business_id), reminder.id).await?;
+            let built = outbox::build(&business, &reminder, &clients, send_at, "schedule", now);
+            let count = i32::try_from(built.len()).unwrap_or(i32::MAX);
+            rows.extend(built);
+            occurrences.push(occurrence(&reminder, send_at, "planned", count, now));
+        }
+        for at in &plan.coalesced {
+            occurrences.push(occurrence(&reminder, *at, "coalesced", 0, now));
+        }
+        for at in &plan.missed {
+            occurrences.push(occurrence(&reminder, *at, "missed", 0, now));
+        }
+        outcome.missed += plan.missed.len();
+        if !plan.missed.is_empty() {
+            tracing::warn!(
+                reminder_id = reminder.id,
+                missed = plan.missed.len(),
+                "occurrences missed beyond the grace window"
+            );
+        }
+        let mut row = reminder.clone().into_active_model();
+        row.next_run_at = Set(plan.next.map(Into::into));
+        row.last_run_at = Set(plan.send_at.map(Into::into).or(reminder.last_run_at));
+        row.updated_at = Set(now.into());
+        if plan.next.is_none() {
+            row.status = Set("completed".into());
+        }
+        row.update(&txn).await?;
+    }
+    outcome.notifications = notifications::insert_new(&txn, rows).await?;
+    reminders::record_occurrences(&txn, occurrences).await?;
+    txn.commit().await?;
+    if outcome.reminders > 0 {
+        tracing::info!(
+            reminders = outcome.reminders,
+            notifications = outcome.notifications,
+            "planned due reminders"
+        );
+    }
+    Ok(outcome)
+}
+
+fn occurrence(
+    reminder: &reminder::Model,
+    at: DateTime<Utc>,
+    outcome: &str,
+    count: i32,
+    now: DateTime<Utc>,
+) -> reminder_occurrence::ActiveModel {
+    reminder_occurrence::ActiveModel {
+        business_id: Set(reminder.business_id),
+        reminder_id: Set(reminder.id),
+        occurrence_at: Set(at.into()),
+        outcome: Set(outcome.to_owned()),
+        notification_count: Set(count),
+        created_at: Set(now.into()),
+        ..Default::default()
+    }
+}
+
+/// What to do with a due reminder.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct ReminderPlan {
+    send_at: Option<DateTime<Utc>>,
+    coalesced: Vec<DateTime<Utc>>,
+    missed: Vec<DateTime<Utc>>,
+    next: Option<DateTime<Utc>>,
+}
+
+fn plan_reminder(reminder: &reminder::Model, now: DateTime<Utc>, grace: Duration) -> ReminderPlan {
+    let Some(schedule) = stored_schedule(reminder) else {
+        tracing::error!(
+            reminder_id = reminder.id,
+            "stored schedule unreadable; reminder completed"
+        );
+        return ReminderPlan::default();
+    };
+    let from = reminder.next_run_at.map_or(now, Into::into) - Duration::microseconds(1);
+    let due = schedule.occurrences(from, Some(now), MAX_PAST);
+    let (recent, old): (Vec<_>, Vec<_>) = due.into_iter().partition(|at| now - *at <= grace);
+    let mut recent = recent;
+    let send_at = recent.pop();
+    ReminderPlan {
+        send_at,
+        coalesced: recent,
+        missed: old,
+        next: schedule.next_after(now),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn daily_reminder(next: &str) -> reminder::Model {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        reminder::Model {
+            id: 1,
+            business_id: 1,
+            title: "t".into(),
+            kind: "custom".into(),
+            channels: "email".into(),
+            subject: None,
+            body: "b".into(),
+            whatsapp_template: None,
+            schedule: r#"{"type":"recurring","rrule":"FREQ=DAILY","start":"2027-01-01T09:00:00","timezone":"UTC"}"#.into(),
+            timezone: "UTC".into(),
+            payment_amount: None,
+            payment_currency: None,
+            payment_description: None,
+            status: "active".into(),
+            next_run_at: Some(at(next).into()),
+            last_run_at: None,
+            created_at: at(next).into(),
+            updated_at: at(next).into(),
+        }
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn on_time_occurrences_are_sent_and_the_next_one_is_set() {
+        let plan = plan_reminder(
+            &daily_reminder("2027-01-05T09:00:00Z"),
+            at("2027-01-05T09:00:01Z"),
+            Duration::hours(1),
+        );
+        assert_eq!(plan.send_at, Some(at("2027-01-05T09:00:00Z")));
+        assert!(plan.coalesced.is_empty() && plan.missed.is_empty());
+        assert_eq!(plan.next, Some(at("2027-01-06T09:00:00Z")));
+    }
+
+    #[test]
+    fn after_downtime_recent_ones_coalesce_and_old_ones_are_missed() {
+        let plan = plan_reminder(
+            &daily_reminder("2027-01-01T09:00:00Z"),
+            at("2027-01-05T10:00:00Z"),
+            Duration::days(2),
+        );
+        assert_eq!(plan.send_at, Some(at("2027-01-05T09:00:00Z")));
+        assert_eq!(plan.coalesced, [at("2027-01-04T09:00:00Z")]);
+        assert_eq!(
+            plan.missed,
+            [
+                at("2027-01-01T09:00:00Z"),
+                at("2027-01-02T09:00:00Z"),
+                at("2027-01-03T09:00:00Z")
+            ]
+        );
+        assert_eq!(plan.next, Some(at("2027-01-06T09:00:00Z")));
+    }
+}

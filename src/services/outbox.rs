@@ -1,0 +1,257 @@
+//! Turning one occurrence of a reminder into notifications: one per assigned client and
+//! channel, rendered for that client, or skipped with the reason when it cannot go.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use sea_orm::Set;
+use serde::Serialize;
+
+use crate::domain::schedule::Schedule;
+use crate::domain::{Channel, ChannelSet, Money, template};
+use crate::entities::{business, client, notification, reminder};
+
+/// What a template can use.
+#[derive(Debug, Serialize)]
+pub struct MessageContext {
+    /// `client.name`, `client.email`, `client.phone`, `client.external_ref`.
+    pub client: ClientView,
+    /// `business.name`, `business.email_from`, `business.timezone`.
+    pub business: BusinessView,
+    /// `reminder.title`, `reminder.kind`.
+    pub reminder: ReminderView,
+    /// The due date (before-due schedules) or the occurrence's date, e.g. `15 January 2027`,
+    /// in the client's zone.
+    pub due_date: String,
+    /// The same as `2027-01-15`.
+    pub due_date_iso: String,
+    /// The amount due, e.g. `£125.00`; empty without a payment.
+    pub amount: String,
+    /// The link to pay; empty without a payment.
+    pub payment_link: String,
+}
+
+/// Client fields a template sees.
+#[derive(Debug, Serialize)]
+pub struct ClientView {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub external_ref: String,
+}
+
+/// Business fields a template sees.
+#[derive(Debug, Serialize)]
+pub struct BusinessView {
+    pub name: String,
+    pub email_from: String,
+    pub timezone: String,
+}
+
+/// Reminder fields a template sees.
+#[derive(Debug, Serialize)]
+pub struct ReminderView {
+    pub title: String,
+    pub kind: String,
+}
+
+impl MessageContext {
+    /// A context with sample values, to check templates when a reminder is written.
+    pub fn sample() -> Self {
+        Self {
+            client: ClientView {
+                name: "Sample Client".into(),
+                email: "client@example.com".into(),
+                phone: "+442079460958".into(),
+                external_ref: "REF-1".into(),
+            },
+            business: BusinessView {
+                name: "Sample Business".into(),
+                email_from: "office@example.com".into(),
+                timezone: "Europe/London".into(),
+            },
+            reminder: ReminderView {
+                title: "Sample reminder".into(),
+                kind: "deadline".into(),
+            },
+            due_date: "15 January 2027".into(),
+            due_date_iso: "2027-01-15".into(),
+            amount: "£125.00".into(),
+            payment_link: "https://example.com/pay/sample".into(),
+        }
+    }
+}
+
+/// The zone a client's dates are shown in: theirs, else the business's.
+fn client_zone(client: &client::Model, business: &business::Model) -> Tz {
+    client
+        .timezone
+        .as_deref()
+        .or(Some(business.timezone.as_str()))
+        .and_then(|name| name.parse().ok())
+        .unwrap_or(chrono_tz::UTC)
+}
+
+fn context(
+    business: &business::Model,
+    reminder: &reminder::Model,
+    client: &client::Model,
+    due: DateTime<Utc>,
+) -> MessageContext {
+    let local = due.with_timezone(&client_zone(client, business));
+    let amount = match (reminder.payment_amount, &reminder.payment_currency) {
+        (Some(amount), Some(currency)) => Money::new(amount, currency)
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    MessageContext {
+        client: ClientView {
+            name: client.name.clone(),
+            email: client.email.clone().unwrap_or_default(),
+            phone: client.phone.clone().unwrap_or_default(),
+            external_ref: client.external_ref.clone().unwrap_or_default(),
+        },
+        business: BusinessView {
+            name: business.name.clone(),
+            email_from: business.email_from.clone().unwrap_or_default(),
+            timezone: business.timezone.clone(),
+        },
+        reminder: ReminderView {
+            title: reminder.title.clone(),
+            kind: reminder.kind.clone(),
+        },
+        due_date: local.format("%-d %B %Y").to_string(),
+        due_date_iso: local.format("%Y-%m-%d").to_string(),
+        amount,
+        payment_link: String::new(),
+    }
+}
+
+/// Why a client cannot get a reminder on a channel, if they cannot.
+fn skip_reason(client: &client::Model, channel: Channel) -> Option<&'static str> {
+    match channel {
+        Channel::Email if client.email.is_none() => Some("no_address"),
+        Channel::Email if client.opted_out_email => Some("opted_out"),
+        Channel::Sms if client.phone.is_none() => Some("no_address"),
+        Channel::Sms if client.opted_out_sms => Some("opted_out"),
+        Channel::Whatsapp if client.phone.is_none() => Some("no_address"),
+        Channel::Whatsapp if client.opted_out_whatsapp => Some("opted_out"),
+        Channel::Whatsapp if !client.whatsapp_opt_in => Some("no_whatsapp_opt_in"),
+        _ => None,
+    }
+}
+
+/// True when the client has since opted out of the channel (checked again just before sending,
+/// so a STOP is honoured at once).
+pub fn opted_out_now(client: &client::Model, channel: Channel) -> bool {
+    skip_reason(client, channel).is_some()
+}
+
+/// The channels of a reminder a client gets it on: those they prefer, when they prefer any of
+/// them; otherwise all of the reminder's.
+fn channels_for(
+    reminder_channels: &ChannelSet,
+    client: &client::Model,
+) -> Vec<(Channel, Option<&'static str>)> {
+    let preferred = ChannelSet::from_stored(&client.preferred_channels);
+    let wanted: Vec<Channel> = reminder_channels.iter().collect();
+    let chosen: Vec<Channel> = wanted
+        .iter()
+        .copied()
+        .filter(|c| preferred.contains(*c))
+        .collect();
+    wanted
+        .into_iter()
+        .map(|channel| {
+            let not_preferred = !chosen.is_empty() && !chosen.contains(&channel);
+            (
+                channel,
+                if not_preferred {
+                    Some("not_preferred")
+                } else {
+                    None
+                },
+            )
+        })
+        .collect()
+}
+
+/// The notifications of one occurrence: one per client and channel, pending or skipped.
+pub fn build(
+    business: &business::Model,
+    reminder: &reminder::Model,
+    clients: &[client::Model],
+    occurrence_at: DateTime<Utc>,
+    trigger: &str,
+    now: DateTime<Utc>,
+) -> Vec<notification::ActiveModel> {
+    let channels = ChannelSet::from_stored(&reminder.channels);
+    let due = serde_json::from_str(&reminder.schedule)
+        .ok()
+        .and_then(|spec| Schedule::parse(&spec, chrono_tz::UTC).ok())
+        .and_then(|schedule| schedule.due_at())
+        .unwrap_or(occurrence_at);
+    let mut rows = Vec::with_capacity(clients.len() * 2);
+    for client in clients {
+        let context = context(business, reminder, client, due);
+        for (channel, not_preferred) in channels_for(&channels, client) {
+            let skip = not_preferred.or_else(|| skip_reason(client, channel));
+            let subject = match channel {
+                Channel::Email => Some(
+                    reminder
+                        .subject
+                        .as_deref()
+                        .map(|source| template::render(source, &context))
+                        .unwrap_or_else(|| Ok(reminder.title.clone())),
+                ),
+                _ => None,
+            };
+            let body = template::render(&reminder.body, &context);
+            let recipient = match channel {
+                Channel::Email => client.email.clone(),
+                Channel::Sms | Channel::Whatsapp => client.phone.clone(),
+            };
+            let (status, error_code, error_message, subject, body) =
+                match (skip, subject.transpose(), body) {
+                    (Some(reason), Ok(subject), Ok(body)) => {
+                        ("skipped", Some(reason.to_owned()), None, subject, body)
+                    }
+                    (None, Ok(subject), Ok(body)) => ("pending", None, None, subject, body),
+                    (_, Err(error), _) | (_, _, Err(error)) => (
+                        "failed",
+                        Some("template_error".to_owned()),
+                        Some(error),
+                        None,
+                        String::new(),
+                    ),
+                };
+            rows.push(notification::ActiveModel {
+                business_id: Set(business.id),
+                reminder_id: Set(reminder.id),
+                client_id: Set(client.id),
+                channel: Set(channel.as_str().to_owned()),
+                occurrence_at: Set(occurrence_at.into()),
+                trigger: Set(trigger.to_owned()),
+                status: Set(status.to_owned()),
+                recipient: Set(recipient),
+                subject: Set(subject),
+                body: Set(body),
+                provider: Set(None),
+                provider_message_id: Set(None),
+                attempt_count: Set(0),
+                next_attempt_at: Set(now.into()),
+                lease_until: Set(None),
+                claim_token: Set(None),
+                error_code: Set(error_code),
+                error_message: Set(error_message),
+                sent_at: Set(None),
+                delivered_at: Set(None),
+                read_at: Set(None),
+                created_at: Set(now.into()),
+                updated_at: Set(now.into()),
+                ..Default::default()
+            });
+        }
+    }
+    rows
+}

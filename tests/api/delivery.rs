@@ -1,0 +1,538 @@
+//! The engine end to end: occurrences become notifications, are sent once, retried, failed,
+//! skipped with a reason, paused, cancelled, sent on demand, and survive downtime.
+
+use chrono::Duration;
+use reminder_backend::channels::ChannelError;
+use reminder_backend::clock::Clock;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::reminders::{instant_in, local_in, reminder};
+use crate::support::{Session, TestApp, db_test, problem};
+
+async fn notifications(app: &TestApp, session: &Session, query: &str) -> Vec<Value> {
+    let list: Value = app
+        .get(&format!("/notifications?limit=200&{query}"), &session.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    list["items"].as_array().unwrap().clone()
+}
+
+fn transient(code: &str) -> ChannelError {
+    ChannelError::Transient {
+        code: code.into(),
+        message: "try later".into(),
+        retry_after: None,
+    }
+}
+
+db_test!(a_once_reminder_is_sent_at_its_time_then_completes, |app| {
+    let owner = app.owner("Once Ltd").await;
+    app.patch(
+        "/business",
+        &owner.token,
+        json!({"timezone": "Europe/London"}),
+    )
+    .await;
+    let ann = app
+        .client(
+            &owner,
+            json!({"name": "Ann", "email": "ann@example.com", "timezone": "Asia/Tokyo"}),
+        )
+        .await;
+    let at = local_in(&app, 1, "09:00:00");
+    let created = reminder(
+        &app,
+        &owner,
+        json!({"title": "Docs", "channels": ["email"], "subject": "{{ business.name }}: {{ reminder.title }}",
+               "body": "Hi {{ client.name }}, due {{ due_date_iso }}, pay {{ amount }}", "payment": {"amount": 12500, "currency": "gbp"},
+               "schedule": {"type": "once", "at": at}, "client_ids": [ann["id"]]}),
+    )
+    .await;
+
+    app.dispatch_until_idle().await;
+    assert!(app.transport.sent().is_empty(), "nothing before its time");
+
+    app.clock
+        .set(instant_in(&app, 1, "09:00:00", "Europe/London") + Duration::minutes(1));
+    app.dispatch_until_idle().await;
+    let sent = app.transport.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].recipient, "ann@example.com");
+    assert_eq!(sent[0].subject.as_deref(), Some("Once Ltd: Docs"));
+    assert!(sent[0].body.starts_with("Hi Ann, due "), "{}", sent[0].body);
+    assert!(sent[0].body.ends_with("pay £125.00"));
+
+    let rows = notifications(&app, &owner, "").await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["status"], "sent");
+    assert_eq!(rows[0]["provider"], "test");
+    let one: Value = app
+        .get(&format!("/notifications/{}", rows[0]["id"]), &owner.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["attempts"].as_array().unwrap().len(), 1);
+    assert_eq!(one["attempts"][0]["outcome"], "sent");
+    let done: Value = app
+        .get(&format!("/reminders/{}", created["id"]), &owner.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["next_run_at"], Value::Null);
+
+    app.clock.advance(Duration::days(30));
+    app.dispatch_until_idle().await;
+    assert_eq!(app.transport.sent().len(), 1, "sent exactly once");
+});
+
+db_test!(
+    a_recurring_reminder_moves_on_and_completes_after_its_count,
+    |app| {
+        let owner = app.owner("Count Ltd").await;
+        let ann = app
+            .client(
+                &owner,
+                json!({"name": "Ann", "email": "ann@example.com", "phone": "+14155552671"}),
+            )
+            .await;
+        let start = local_in(&app, 1, "09:00:00");
+        let created = reminder(
+        &app,
+        &owner,
+        json!({"title": "Daily", "channels": ["email", "sms"], "body": "x",
+               "schedule": {"type": "recurring", "rrule": "FREQ=DAILY;COUNT=2", "start": start, "timezone": "UTC"},
+               "client_ids": [ann["id"]]}),
+    )
+    .await;
+        let path = format!("/reminders/{}", created["id"]);
+        app.clock
+            .set(instant_in(&app, 1, "09:00:00", "UTC") + Duration::seconds(5));
+        app.dispatch_until_idle().await;
+        assert_eq!(app.transport.sent().len(), 2, "one per channel");
+        let after_first: Value = app.get(&path, &owner.token).await.json().await.unwrap();
+        assert_eq!(after_first["status"], "active");
+        app.clock.advance(Duration::days(1));
+        app.dispatch_until_idle().await;
+        assert_eq!(app.transport.sent().len(), 4);
+        let done: Value = app.get(&path, &owner.token).await.json().await.unwrap();
+        assert_eq!(done["status"], "completed");
+    }
+);
+
+db_test!(
+    clients_who_cannot_receive_are_skipped_with_a_reason,
+    |app| {
+        let owner = app.owner("Skips").await;
+        let no_phone = app
+            .client(
+                &owner,
+                json!({"name": "No phone", "email": "a@example.com"}),
+            )
+            .await;
+        let stopped = app.client(&owner, json!({"name": "Stopped", "email": "b@example.com", "phone": "+14155552671", "opted_out": {"sms": true}})).await;
+        let created = reminder(
+        &app,
+        &owner,
+        json!({"title": "t", "channels": ["sms", "whatsapp"], "body": "x", "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")},
+               "client_ids": [no_phone["id"], stopped["id"]]}),
+    )
+    .await;
+        let sent = app
+            .post(
+                &format!("/reminders/{}/send", created["id"]),
+                &owner.token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(sent.status(), StatusCode::ACCEPTED);
+        app.dispatch_until_idle().await;
+        assert!(app.transport.sent().is_empty());
+        let mut reasons: Vec<(String, String)> = notifications(&app, &owner, "status=skipped")
+            .await
+            .iter()
+            .map(|n| {
+                (
+                    n["channel"].as_str().unwrap().to_owned(),
+                    n["error_code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        reasons.sort();
+        assert_eq!(
+            reasons,
+            [
+                ("sms".to_owned(), "no_address".to_owned()),
+                ("sms".to_owned(), "opted_out".to_owned()),
+                ("whatsapp".to_owned(), "no_address".to_owned()),
+                ("whatsapp".to_owned(), "no_whatsapp_opt_in".to_owned()),
+            ]
+        );
+    }
+);
+
+db_test!(
+    an_opt_out_after_planning_is_honoured_before_sending,
+    |app| {
+        let owner = app.owner("Late Stop").await;
+        let ann = app
+            .client(&owner, json!({"name": "Ann", "phone": "+14155552671"}))
+            .await;
+        let created = reminder(&app, &owner, json!({"title": "t", "channels": ["sms"], "body": "x", "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")}, "client_ids": [ann["id"]]})).await;
+        app.post(
+            &format!("/reminders/{}/send", created["id"]),
+            &owner.token,
+            json!({}),
+        )
+        .await;
+        app.patch(
+            &format!("/clients/{}", ann["id"]),
+            &owner.token,
+            json!({"opted_out": {"sms": true}}),
+        )
+        .await;
+        app.dispatch_until_idle().await;
+        assert!(app.transport.sent().is_empty());
+        let rows = notifications(&app, &owner, "").await;
+        assert_eq!(
+            (rows[0]["status"].as_str(), rows[0]["error_code"].as_str()),
+            (Some("skipped"), Some("opted_out"))
+        );
+    }
+);
+
+db_test!(
+    transient_failures_are_retried_with_backoff_then_sent,
+    |app| {
+        let owner = app.owner("Retry Ltd").await;
+        let ann = app
+            .client(&owner, json!({"name": "Ann", "email": "ann@example.com"}))
+            .await;
+        let created = reminder(&app, &owner, json!({"title": "t", "channels": ["email"], "body": "x", "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")}, "client_ids": [ann["id"]]})).await;
+        app.transport.fail_next([transient("421")]);
+        app.post(
+            &format!("/reminders/{}/send", created["id"]),
+            &owner.token,
+            json!({}),
+        )
+        .await;
+        app.dispatch_until_idle().await;
+        let rows = notifications(&app, &owner, "").await;
+        assert_eq!(rows[0]["status"], "pending");
+        assert_eq!(rows[0]["error_code"], "421");
+        assert_eq!(rows[0]["attempt_count"], 1);
+        let next =
+            chrono::DateTime::parse_from_rfc3339(rows[0]["next_attempt_at"].as_str().unwrap())
+                .unwrap();
+        let wait = next.with_timezone(&chrono::Utc) - app.clock.now();
+        // RETRY_BACKOFF_SECONDS=60 in tests; jitter keeps it within 30–90 s.
+        assert!(
+            wait >= Duration::seconds(30) && wait <= Duration::seconds(90),
+            "{wait}"
+        );
+
+        app.clock.advance(Duration::seconds(29));
+        app.dispatch_until_idle().await;
+        assert!(app.transport.sent().is_empty(), "not before the backoff");
+        app.clock.advance(Duration::seconds(62));
+        app.dispatch_until_idle().await;
+        assert_eq!(app.transport.sent().len(), 1);
+        let one: Value = app
+            .get(&format!("/notifications/{}", rows[0]["id"]), &owner.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(one["status"], "sent");
+        let outcomes: Vec<&str> = one["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["outcome"].as_str().unwrap())
+            .collect();
+        assert_eq!(outcomes, ["transient_error", "sent"]);
+    }
+);
+
+db_test!(
+    permanent_failures_fail_at_once_and_can_be_retried_by_hand,
+    |app| {
+        let owner = app.owner("Permanent").await;
+        let ann = app
+            .client(&owner, json!({"name": "Ann", "phone": "+14155552671"}))
+            .await;
+        let created = reminder(&app, &owner, json!({"title": "t", "channels": ["sms"], "body": "x", "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")}, "client_ids": [ann["id"]]})).await;
+        app.transport.fail_next([ChannelError::Permanent {
+            code: "21211".into(),
+            message: "invalid 'To' number".into(),
+        }]);
+        app.post(
+            &format!("/reminders/{}/send", created["id"]),
+            &owner.token,
+            json!({}),
+        )
+        .await;
+        app.dispatch_until_idle().await;
+        let rows = notifications(&app, &owner, "status=failed").await;
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0]["error_code"], "21211");
+        assert_eq!(rows[0]["attempt_count"], 1);
+
+        let retried = app
+            .post(
+                &format!("/notifications/{}/retry", rows[0]["id"]),
+                &owner.token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(retried.status(), StatusCode::OK);
+        assert_eq!(retried.json::<Value>().await.unwrap()["status"], "pending");
+        app.dispatch_until_idle().await;
+        assert_eq!(app.transport.sent().len(), 1);
+        problem(
+            app.post(
+                &format!("/notifications/{}/retry", rows[0]["id"]),
+                &owner.token,
+                json!({}),
+            )
+            .await,
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+);
+
+db_test!(
+    a_notification_out_of_attempts_fails_with_its_last_code,
+    |app| {
+        let owner = app.owner("Attempts").await;
+        let ann = app
+            .client(&owner, json!({"name": "Ann", "email": "ann@example.com"}))
+            .await;
+        let created = reminder(&app, &owner, json!({"title": "t", "channels": ["email"], "body": "x", "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")}, "client_ids": [ann["id"]]})).await;
+        app.transport
+            .fail_next([transient("timeout"), transient("timeout"), transient("451")]);
+        app.post(
+            &format!("/reminders/{}/send", created["id"]),
+            &owner.token,
+            json!({}),
+        )
+        .await;
+        for _ in 0..3 {
+            app.dispatch_until_idle().await;
+            app.clock.advance(Duration::hours(1));
+        }
+        let rows = notifications(&app, &owner, "").await;
+        assert_eq!(rows[0]["status"], "failed");
+        assert_eq!(rows[0]["error_code"], "451");
+        assert_eq!(rows[0]["attempt_count"], 3);
+        assert!(app.transport.sent().is_empty());
+    }
+);
+
+db_test!(
+    manual_sends_with_the_same_idempotency_key_send_once,
+    |app| {
+        let owner = app.owner("Manual").await;
+        let ann = app
+            .client(&owner, json!({"name": "Ann", "email": "ann@example.com"}))
+            .await;
+        let created = reminder(&app, &owner, json!({"title": "t", "channels": ["email"], "body": "x", "schedule": {"type": "once", "at": local_in(&app, 5, "09:00:00")}, "client_ids": [ann["id"]]})).await;
+        let path = format!("/reminders/{}/send", created["id"]);
+        let send = |key: Option<&'static str>| {
+            let mut request = app
+                .request(reqwest::Method::POST, &path)
+                .bearer_auth(&owner.token);
+            if let Some(key) = key {
+                request = request.header("idempotency-key", key);
+            }
+            request.send()
+        };
+        let first = send(Some("k-1")).await.unwrap();
+        assert_eq!(first.status(), StatusCode::ACCEPTED);
+        let first: Value = first.json().await.unwrap();
+        assert_eq!(first["notifications"].as_array().unwrap().len(), 1);
+        app.dispatch_until_idle().await;
+        let again: Value = send(Some("k-1")).await.unwrap().json().await.unwrap();
+        assert_eq!(
+            again["notifications"][0]["id"],
+            first["notifications"][0]["id"]
+        );
+        assert_eq!(again["notifications"][0]["status"], "sent");
+        app.dispatch_until_idle().await;
+        assert_eq!(app.transport.sent().len(), 1);
+
+        app.clock.advance(Duration::seconds(1));
+        send(None).await.unwrap();
+        app.clock.advance(Duration::seconds(1));
+        send(None).await.unwrap();
+        app.dispatch_until_idle().await;
+        assert_eq!(
+            app.transport.sent().len(),
+            3,
+            "without a key every call sends"
+        );
+    }
+);
+
+db_test!(
+    paused_reminders_wait_and_resume_from_the_next_occurrence,
+    |app| {
+        let owner = app.owner("Pause").await;
+        let ann = app
+            .client(&owner, json!({"name": "Ann", "email": "ann@example.com"}))
+            .await;
+        let created = reminder(&app, &owner, json!({"title": "t", "channels": ["email"], "body": "x", "schedule": {"type": "recurring", "rrule": "FREQ=DAILY", "start": local_in(&app, 1, "09:00:00"), "timezone": "UTC"}, "client_ids": [ann["id"]]})).await;
+        let path = format!("/reminders/{}", created["id"]);
+        let paused: Value = app
+            .post(&format!("{path}/pause"), &owner.token, json!({}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(paused["status"], "paused");
+        app.clock.advance(Duration::days(3));
+        app.dispatch_until_idle().await;
+        assert!(app.transport.sent().is_empty());
+        let resumed: Value = app
+            .post(&format!("{path}/resume"), &owner.token, json!({}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(resumed["status"], "active");
+        let next =
+            chrono::DateTime::parse_from_rfc3339(resumed["next_run_at"].as_str().unwrap()).unwrap();
+        assert!(
+            next > app.clock.now(),
+            "occurrences passed while paused are not sent"
+        );
+        app.dispatch_until_idle().await;
+        assert!(app.transport.sent().is_empty());
+        app.clock
+            .set(next.with_timezone(&chrono::Utc) + Duration::seconds(1));
+        app.dispatch_until_idle().await;
+        assert_eq!(app.transport.sent().len(), 1);
+        // Resuming an active reminder changes nothing; a cancelled one cannot be resumed.
+        assert_eq!(
+            app.post(&format!("{path}/resume"), &owner.token, json!({}))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+        app.delete(&path, &owner.token).await;
+        problem(
+            app.post(&format!("{path}/resume"), &owner.token, json!({}))
+                .await,
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+);
+
+db_test!(
+    cancelling_keeps_history_and_stops_queued_notifications,
+    |app| {
+        let owner = app.owner("Cancel").await;
+        let ann = app
+            .client(&owner, json!({"name": "Ann", "email": "ann@example.com"}))
+            .await;
+        let created = reminder(&app, &owner, json!({"title": "t", "channels": ["email"], "body": "x", "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")}, "client_ids": [ann["id"]]})).await;
+        let path = format!("/reminders/{}", created["id"]);
+        app.post(&format!("{path}/send"), &owner.token, json!({}))
+            .await;
+        assert_eq!(
+            app.delete(&path, &owner.token).await.status(),
+            StatusCode::NO_CONTENT
+        );
+        app.clock.advance(Duration::days(2));
+        app.dispatch_until_idle().await;
+        assert!(app.transport.sent().is_empty());
+        let kept: Value = app.get(&path, &owner.token).await.json().await.unwrap();
+        assert_eq!(kept["status"], "cancelled");
+        let rows = notifications(&app, &owner, &format!("reminder_id={}", created["id"])).await;
+        assert_eq!(
+            (rows[0]["status"].as_str(), rows[0]["error_code"].as_str()),
+            (Some("cancelled"), Some("reminder_cancelled"))
+        );
+        problem(
+            app.patch(&path, &owner.token, json!({"title": "again"}))
+                .await,
+            StatusCode::CONFLICT,
+        )
+        .await;
+        problem(
+            app.post(&format!("{path}/send"), &owner.token, json!({}))
+                .await,
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+);
+
+db_test!(
+    a_reminder_due_during_downtime_is_sent_once_after_restart,
+    |app| {
+        let owner = app.owner("Downtime").await;
+        let ann = app
+            .client(&owner, json!({"name": "Ann", "email": "ann@example.com"}))
+            .await;
+        reminder(&app, &owner, json!({"title": "t", "channels": ["email"], "body": "x", "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")}, "client_ids": [ann["id"]]})).await;
+        // Stop, let the due time pass (within the one-hour grace), start again.
+        let due = app
+            .clock
+            .now()
+            .date_naive()
+            .succ_opt()
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap()
+            .and_utc();
+        let app = app.restart().await;
+        app.clock.set(due + Duration::minutes(20));
+        app.dispatch_until_idle().await;
+        app.dispatch_until_idle().await;
+        assert_eq!(app.transport.sent().len(), 1);
+    }
+);
+
+db_test!(
+    missed_occurrences_coalesce_and_old_ones_are_not_sent,
+    |app| {
+        let owner = app.owner("Coalesce").await;
+        let ann = app
+            .client(&owner, json!({"name": "Ann", "email": "ann@example.com"}))
+            .await;
+        let created = reminder(&app, &owner, json!({"title": "t", "channels": ["email"], "body": "x", "schedule": {"type": "recurring", "rrule": "FREQ=DAILY", "start": local_in(&app, 1, "09:00:00"), "timezone": "UTC"}, "client_ids": [ann["id"]]})).await;
+        let app = app.restart().await;
+        // Down for five days; the last occurrence is 30 minutes late, within the hour's grace.
+        let first = app
+            .clock
+            .now()
+            .date_naive()
+            .succ_opt()
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap()
+            .and_utc();
+        app.clock
+            .set(first + Duration::days(4) + Duration::minutes(30));
+        app.dispatch_until_idle().await;
+        assert_eq!(
+            app.transport.sent().len(),
+            1,
+            "one send for the whole outage"
+        );
+        let rows = notifications(&app, &owner, &format!("reminder_id={}", created["id"])).await;
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            rows[0]["occurrence_at"],
+            (first + Duration::days(4)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+    }
+);
