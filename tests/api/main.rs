@@ -16,6 +16,8 @@ mod conventions;
 mod delivery;
 mod health;
 mod import;
+mod occurrences;
 mod reminders;
 mod restart;
+mod scale;
 mod users;

@@ -1,0 +1,413 @@
+//! Several real processes on one database: an API node and `worker`s started from the binary,
+//! speaking only HTTP and SQL, as in production. Workers use the console transport, whose one
+//! stdout line per send is how these tests count sends.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{Backend, PASSWORD};
+
+/// A running `reminder-backend` process and the console sends it printed.
+struct Process {
+    child: Child,
+    sends: Arc<Mutex<Vec<i64>>>,
+}
+
+impl Process {
+    fn start(database_url: &str, port: u16, args: &[&str], extra: &[(&str, &str)]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_reminder-backend"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("ENV", "testing")
+            .env("DATABASE_URL", database_url)
+            .env("HOST", "127.0.0.1")
+            .env("PORT", port.to_string())
+            .env("LOG_FORMAT", "json")
+            .env("RUST_LOG", "warn")
+            .env("SCHEDULER_POLL_SECONDS", "0.2")
+            .envs(extra.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("binary starts");
+        let sends: Arc<Mutex<Vec<i64>>> = Arc::default();
+        let stdout = child.stdout.take().expect("stdout");
+        let collected = Arc::clone(&sends);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("console-send notification=") {
+                    let id = rest.split(' ').next().and_then(|id| id.parse::<i64>().ok());
+                    collected.lock().unwrap().extend(id);
+                }
+            }
+        });
+        Self { child, sends }
+    }
+
+    fn sends(&self) -> Vec<i64> {
+        self.sends.lock().unwrap().clone()
+    }
+
+    /// SIGTERM, then wait for the process to exit.
+    fn terminate(mut self) -> Vec<i64> {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+        // The reader thread sees EOF once the process is gone; give it the lines it has.
+        std::thread::sleep(Duration::from_millis(100));
+        self.sends()
+    }
+
+    /// SIGKILL: no chance to clean up.
+    fn kill(mut self) -> Vec<i64> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(Duration::from_millis(100));
+        self.sends()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::TempDir>)> {
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let server = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}/scale.db", dir.path().display());
+            return Some((url, Some(dir)));
+        }
+        Backend::MySql => std::env::var("TEST_MYSQL_URL").ok()?,
+        Backend::Postgres => std::env::var("TEST_POSTGRES_URL").ok()?,
+    };
+    let db = sea_orm::Database::connect(server.as_str()).await.unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(&db, &format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    Some((format!("{}/{name}", server.trim_end_matches('/')), None))
+}
+
+/// An HTTP client of the API node.
+struct Api {
+    base: String,
+    http: reqwest::Client,
+    token: String,
+}
+
+impl Api {
+    async fn connect(port: u16) -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !http
+            .get(format!("{base}/ready"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == StatusCode::OK)
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the API node did not become ready"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let email = "owner@scale.example.com";
+        let registered = http
+            .post(format!("{base}/api/v1/auth/register"))
+            .json(&json!({"business_name": "Scale", "email": email, "password": PASSWORD, "full_name": "Owner"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(registered.status(), StatusCode::CREATED);
+        let tokens: Value = http
+            .post(format!("{base}/api/v1/auth/token"))
+            .form(&[("username", email), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Self {
+            base,
+            http,
+            token: tokens["access_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}/api/v1{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}/api/v1{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Imports `count` clients and writes a reminder for all of them; returns its id.
+    async fn reminder_for(&self, count: usize) -> i64 {
+        let mut csv = String::from("name,email\n");
+        for n in 0..count {
+            csv.push_str(&format!("Client {n},client{n}@scale.example.com\n"));
+        }
+        let report: Value = self
+            .http
+            .post(format!("{}/api/v1/clients/import", self.base))
+            .bearer_auth(&self.token)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(report["created"], count);
+        let mut ids = Vec::with_capacity(count);
+        while ids.len() < count {
+            let page = self
+                .get(&format!("/clients?limit=200&offset={}", ids.len()))
+                .await;
+            ids.extend(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["id"].as_i64().unwrap()),
+            );
+        }
+        let created = self
+            .post(
+                "/reminders",
+                json!({"title": "Scale", "channels": ["email"], "body": "Hello {{ client.name }}",
+                       "schedule": {"type": "once", "at": "2099-01-01T09:00:00"}, "client_ids": ids}),
+            )
+            .await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        created.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    async fn count(&self, status: &str) -> u64 {
+        self.get(&format!("/notifications?limit=1&status={status}"))
+            .await["total"]
+            .as_u64()
+            .unwrap()
+    }
+
+    /// Polls until no notification is pending or being sent.
+    async fn wait_until_settled(&self, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            if self.count("pending").await == 0 && self.count("sending").await == 0 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "notifications did not settle in time"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+fn tally(sends: impl IntoIterator<Item = i64>) -> HashMap<i64, usize> {
+    let mut counts = HashMap::new();
+    for id in sends {
+        *counts.entry(id).or_insert(0) += 1;
+    }
+    counts
+}
+
+async fn two_workers_send_each_notification_once(backend: Backend) {
+    let Some((url, _dir)) = fresh_database(backend).await else {
+        return;
+    };
+    let api_port = free_port();
+    let _api = Process::start(&url, api_port, &["serve", "--no-scheduler"], &[]);
+    let api = Api::connect(api_port).await;
+    let reminder = api.reminder_for(10_000).await;
+
+    let settings = [
+        ("DISPATCH_BATCH_SIZE", "250"),
+        ("DISPATCH_CONCURRENCY", "32"),
+    ];
+    let first = Process::start(&url, free_port(), &["worker"], &settings);
+    let second = Process::start(&url, free_port(), &["worker"], &settings);
+    let sent = api
+        .post(&format!("/reminders/{reminder}/send"), json!({}))
+        .await;
+    assert_eq!(sent.status(), StatusCode::ACCEPTED);
+    api.wait_until_settled(Duration::from_secs(300)).await;
+
+    let (first, second) = (first.terminate(), second.terminate());
+    eprintln!("worker sends: {} and {}", first.len(), second.len());
+    let counts = tally(first.into_iter().chain(second));
+    assert_eq!(counts.len(), 10_000, "every notification was sent");
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent more than once: {twice:?}");
+    assert_eq!(api.count("sent").await, 10_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_send_each_of_10000_notifications_once_mysql() {
+    two_workers_send_each_notification_once(Backend::MySql).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_send_each_of_10000_notifications_once_postgres() {
+    two_workers_send_each_notification_once(Backend::Postgres).await;
+}
+
+async fn killed_worker_loses_nothing(backend: Backend) {
+    let Some((url, _dir)) = fresh_database(backend).await else {
+        return;
+    };
+    let api_port = free_port();
+    let _api = Process::start(&url, api_port, &["serve", "--no-scheduler"], &[]);
+    let api = Api::connect(api_port).await;
+    let total = 3_000;
+    let reminder = api.reminder_for(total).await;
+    let settings = [
+        ("DISPATCH_BATCH_SIZE", "200"),
+        ("DISPATCH_CONCURRENCY", "8"),
+        ("LEASE_SECONDS", "2"),
+    ];
+    let doomed = Process::start(&url, free_port(), &["worker"], &settings);
+    api.post(&format!("/reminders/{reminder}/send"), json!({}))
+        .await;
+
+    // Kill it mid-run: once some have been sent, before all are.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while api.count("sent").await < 300 {
+        assert!(Instant::now() < deadline, "the worker sent nothing");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let before_kill = doomed.kill();
+    let in_flight = api.count("sending").await;
+    assert!(
+        before_kill.len() < total,
+        "killed too late to test anything"
+    );
+
+    let successor = Process::start(&url, free_port(), &["worker"], &settings);
+    api.wait_until_settled(Duration::from_secs(300)).await;
+    let after = successor.terminate();
+
+    let counts = tally(before_kill.into_iter().chain(after));
+    let duplicates = counts.values().filter(|n| **n > 1).count();
+    eprintln!("{backend:?}: {in_flight} in flight at SIGKILL, {duplicates} sent twice");
+    assert_eq!(counts.len(), total, "every notification was sent");
+    assert_eq!(
+        api.count("sent").await,
+        u64::try_from(total).unwrap(),
+        "all reached a final state"
+    );
+    assert!(
+        u64::try_from(duplicates).unwrap() <= in_flight,
+        "only notifications in flight at the kill may go twice"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_worker_loses_nothing_sqlite() {
+    killed_worker_loses_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_worker_loses_nothing_mysql() {
+    killed_worker_loses_nothing(Backend::MySql).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_worker_loses_nothing_postgres() {
+    killed_worker_loses_nothing(Backend::Postgres).await;
+}
+
+async fn terminated_worker_drains(backend: Backend) {
+    let Some((url, _dir)) = fresh_database(backend).await else {
+        return;
+    };
+    let api_port = free_port();
+    let _api = Process::start(&url, api_port, &["serve", "--no-scheduler"], &[]);
+    let api = Api::connect(api_port).await;
+    let total = 3_000;
+    let reminder = api.reminder_for(total).await;
+    let settings = [
+        ("DISPATCH_BATCH_SIZE", "200"),
+        ("DISPATCH_CONCURRENCY", "8"),
+        ("LEASE_SECONDS", "600"),
+    ];
+    let stopping = Process::start(&url, free_port(), &["worker"], &settings);
+    api.post(&format!("/reminders/{reminder}/send"), json!({}))
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while api.count("sent").await < 300 {
+        assert!(Instant::now() < deadline, "the worker sent nothing");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let before = stopping.terminate();
+    // The lease is ten minutes: anything still `sending` now would be stuck that long.
+    assert_eq!(api.count("sending").await, 0, "SIGTERM left work claimed");
+    assert!(before.len() < total, "stopped too late to test anything");
+
+    let successor = Process::start(&url, free_port(), &["worker"], &settings);
+    api.wait_until_settled(Duration::from_secs(300)).await;
+    let counts = tally(before.into_iter().chain(successor.terminate()));
+    assert_eq!(counts.len(), total);
+    assert!(
+        counts.values().all(|n| *n == 1),
+        "a drained worker sends nothing twice"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_a_worker_and_leaves_nothing_claimed_sqlite() {
+    terminated_worker_drains(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_a_worker_and_leaves_nothing_claimed_mysql() {
+    terminated_worker_drains(Backend::MySql).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_a_worker_and_leaves_nothing_claimed_postgres() {
+    terminated_worker_drains(Backend::Postgres).await;
+}
