@@ -432,25 +432,50 @@ impl Schedule {
                 let Ok(set) = rrule::RRuleSet::from_str(expandable) else {
                     return Vec::new();
                 };
-                // The wall clock is at most 14 h from UTC: start two days early, filter exactly.
-                let local_after = after.with_timezone(&self.zone).naive_local() - Duration::days(2);
-                let mut set = set.after(fake_utc(local_after));
-                if let Some(until) = until {
-                    set = set.before(fake_utc(
-                        until.with_timezone(&self.zone).naive_local() + Duration::days(2),
-                    ));
-                }
-                let wanted = u16::try_from(limit + 64).unwrap_or(u16::MAX);
-                set.all(wanted)
-                    .dates
-                    .into_iter()
-                    .map(|local| resolve_local(self.zone, local.naive_utc()))
-                    .collect()
+                self.expand(&set, after, until, limit)
             }
         };
         instants.sort();
         instants.dedup();
         instants.into_iter().filter(keep).take(limit).collect()
+    }
+
+    /// Expands a rule over windows that grow until `limit` occurrences after `after` are found
+    /// or the rule (or `until`) ends. The wall clock is at most 14 h from UTC, so each window
+    /// starts two days early and the result is filtered exactly.
+    fn expand(
+        &self,
+        set: &rrule::RRuleSet,
+        after: DateTime<Utc>,
+        until: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Vec<DateTime<Utc>> {
+        const HORIZON_DAYS: i64 = 366 * 200;
+        let local_after = after.with_timezone(&self.zone).naive_local();
+        let local_until =
+            until.map(|u| u.with_timezone(&self.zone).naive_local() + Duration::days(2));
+        let mut window_days = 8;
+        loop {
+            let mut upper = local_after + Duration::days(window_days);
+            let reached_until = local_until.is_some_and(|u| upper >= u);
+            if let Some(u) = local_until.filter(|_| reached_until) {
+                upper = u;
+            }
+            let found: Vec<DateTime<Utc>> = set
+                .clone()
+                .after(fake_utc(local_after - Duration::days(2)))
+                .before(fake_utc(upper))
+                .all(u16::MAX)
+                .dates
+                .into_iter()
+                .map(|local| resolve_local(self.zone, local.naive_utc()))
+                .filter(|t| *t > after && until.is_none_or(|u| *t <= u))
+                .collect();
+            if found.len() >= limit || reached_until || window_days >= HORIZON_DAYS {
+                return found;
+            }
+            window_days = (window_days * 4).min(HORIZON_DAYS);
+        }
     }
 
     /// The first occurrence strictly after `after`.
