@@ -169,7 +169,8 @@ pub async fn claim_due<C: ConnectionTrait + TransactionTrait>(
     token: &str,
     lease_until: DateTime<Utc>,
 ) -> Result<Vec<notification::Model>, DbErr> {
-    let mark = |ids: Vec<i64>| {
+    // Marks pending rows picked by `condition` as claimed by `token`.
+    let mark = |condition: sea_orm::sea_query::SimpleExpr| {
         notification::Entity::update_many()
             .col_expr(notification::Column::Status, Expr::value("sending"))
             .col_expr(notification::Column::ClaimToken, Expr::value(token))
@@ -182,7 +183,7 @@ pub async fn claim_due<C: ConnectionTrait + TransactionTrait>(
                 Expr::col(notification::Column::AttemptCount).add(1),
             )
             .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
-            .filter(notification::Column::Id.is_in(ids))
+            .filter(condition)
             .filter(notification::Column::Status.eq("pending"))
     };
     match Backend::from(db.get_database_backend()) {
@@ -195,20 +196,7 @@ pub async fn claim_due<C: ConnectionTrait + TransactionTrait>(
                 .order_by(notification::Column::NextAttemptAt, sea_orm::Order::Asc)
                 .limit(limit)
                 .to_owned();
-            notification::Entity::update_many()
-                .col_expr(notification::Column::Status, Expr::value("sending"))
-                .col_expr(notification::Column::ClaimToken, Expr::value(token))
-                .col_expr(
-                    notification::Column::LeaseUntil,
-                    Expr::value(Timestamp(lease_until)),
-                )
-                .col_expr(
-                    notification::Column::AttemptCount,
-                    Expr::col(notification::Column::AttemptCount).add(1),
-                )
-                .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
-                .filter(notification::Column::Id.in_subquery(due))
-                .filter(notification::Column::Status.eq("pending"))
+            mark(notification::Column::Id.in_subquery(due))
                 .exec(db)
                 .await?;
         }
@@ -225,7 +213,7 @@ pub async fn claim_due<C: ConnectionTrait + TransactionTrait>(
                 .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
             let ids: Vec<i64> = select.into_tuple().all(&txn).await?;
             if !ids.is_empty() {
-                mark(ids).exec(&txn).await?;
+                mark(notification::Column::Id.is_in(ids)).exec(&txn).await?;
             }
             txn.commit().await?;
         }
@@ -490,7 +478,64 @@ pub async fn finish_many<C: ConnectionTrait + TransactionTrait>(
             .await?;
     }
     let mut recorded = 0;
-    for (row, finish) in outcomes {
+    // Successes, the common case, are recorded a chunk per statement: the provider's ids go in
+    // through CASE expressions keyed by id.
+    let sent: Vec<(i64, &str, &str)> = outcomes
+        .iter()
+        .filter_map(|(row, finish)| match finish {
+            Finish::Sent {
+                provider,
+                provider_message_id,
+            } => Some((row.id, provider.as_str(), provider_message_id.as_str())),
+            _ => None,
+        })
+        .collect();
+    for chunk in sent.chunks(200) {
+        let mut providers = sea_orm::sea_query::CaseStatement::new();
+        let mut message_ids = sea_orm::sea_query::CaseStatement::new();
+        for (id, provider, message_id) in chunk {
+            providers = providers.case(
+                Expr::col(notification::Column::Id).eq(*id),
+                Expr::value(*provider),
+            );
+            message_ids = message_ids.case(
+                Expr::col(notification::Column::Id).eq(*id),
+                Expr::value(*message_id),
+            );
+        }
+        recorded += notification::Entity::update_many()
+            .col_expr(notification::Column::Status, Expr::value("sent"))
+            .col_expr(notification::Column::Provider, providers.into())
+            .col_expr(notification::Column::ProviderMessageId, message_ids.into())
+            .col_expr(notification::Column::SentAt, Expr::value(Timestamp(now)))
+            .col_expr(
+                notification::Column::ErrorCode,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                notification::Column::ErrorMessage,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                notification::Column::ClaimToken,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                notification::Column::LeaseUntil,
+                Expr::value(Option::<Timestamp>::None),
+            )
+            .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
+            .filter(notification::Column::Id.is_in(chunk.iter().map(|entry| entry.0)))
+            .filter(notification::Column::ClaimToken.eq(token))
+            .filter(notification::Column::Status.eq("sending"))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+    }
+    for (row, finish) in outcomes
+        .iter()
+        .filter(|(_, finish)| !matches!(finish, Finish::Sent { .. }))
+    {
         let mut update = notification::Entity::update_many()
             .col_expr(
                 notification::Column::ClaimToken,
@@ -502,28 +547,7 @@ pub async fn finish_many<C: ConnectionTrait + TransactionTrait>(
             )
             .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)));
         update = match finish {
-            Finish::Sent {
-                provider,
-                provider_message_id,
-            } => update
-                .col_expr(notification::Column::Status, Expr::value("sent"))
-                .col_expr(
-                    notification::Column::Provider,
-                    Expr::value(provider.as_str()),
-                )
-                .col_expr(
-                    notification::Column::ProviderMessageId,
-                    Expr::value(provider_message_id.as_str()),
-                )
-                .col_expr(notification::Column::SentAt, Expr::value(Timestamp(now)))
-                .col_expr(
-                    notification::Column::ErrorCode,
-                    Expr::value(Option::<String>::None),
-                )
-                .col_expr(
-                    notification::Column::ErrorMessage,
-                    Expr::value(Option::<String>::None),
-                ),
+            Finish::Sent { .. } => continue,
             Finish::Retry {
                 next_attempt_at,
                 code,

@@ -7,7 +7,7 @@ use sea_orm::{Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
 use super::throttle::{self, Key};
-use super::{ServiceError, ServiceResult, is_unique_violation};
+use super::{ServiceError, ServiceResult};
 use crate::domain::{BusinessId, ChannelSet, Email, Role, TimeZone, UserId, Validation};
 use crate::entities::{business, user};
 use crate::repositories::{businesses, refresh_tokens, users};
@@ -121,28 +121,15 @@ pub async fn register(
         },
     )
     .await?;
-    let owner = users::insert(
+    let owner = super::users::insert_user(
         &txn,
-        user::ActiveModel {
-            business_id: Set(business.id),
-            email: Set(email.as_str().to_owned()),
-            full_name: Set(request.full_name.trim().to_owned()),
-            password_hash: Set(password_hash),
-            role: Set(Role::Owner.as_str().to_owned()),
-            is_active: Set(true),
-            created_at: Set(now.into()),
-            updated_at: Set(now.into()),
-            ..Default::default()
-        },
+        BusinessId(business.id),
+        &email,
+        &request.full_name,
+        password_hash,
+        Role::Owner,
     )
-    .await
-    .map_err(|error| {
-        if is_unique_violation(&error) {
-            ServiceError::Conflict("An account with this e-mail already exists.".into())
-        } else {
-            error.into()
-        }
-    })?;
+    .await?;
     txn.commit().await?;
     tracing::info!(
         business_id = business.id,

@@ -96,13 +96,33 @@ pub async fn create(
     validation.finish().map_err(ServiceError::Validation)?;
     let email = email.ok_or_else(|| ServiceError::invalid("email", "is invalid"))?;
     let password_hash = hash_password(request.password).await?;
+    insert_user(
+        &state.db,
+        actor.business,
+        &email,
+        &request.full_name,
+        password_hash,
+        role,
+    )
+    .await
+}
+
+/// Inserts an active user; an e-mail already registered anywhere is a 409.
+pub(crate) async fn insert_user(
+    db: &impl sea_orm::ConnectionTrait,
+    business: crate::domain::BusinessId,
+    email: &crate::domain::Email,
+    full_name: &str,
+    password_hash: String,
+    role: Role,
+) -> ServiceResult<user::Model> {
     let now = Utc::now();
     users::insert(
-        &state.db,
+        db,
         user::ActiveModel {
-            business_id: Set(actor.business.0),
+            business_id: Set(business.0),
             email: Set(email.as_str().to_owned()),
-            full_name: Set(request.full_name.trim().to_owned()),
+            full_name: Set(full_name.trim().to_owned()),
             password_hash: Set(password_hash),
             role: Set(role.as_str().to_owned()),
             is_active: Set(true),
@@ -114,7 +134,7 @@ pub async fn create(
     .await
     .map_err(|error| {
         if is_unique_violation(&error) {
-            ServiceError::Conflict("A user with this e-mail already exists.".into())
+            ServiceError::Conflict("An account with this e-mail already exists.".into())
         } else {
             error.into()
         }

@@ -295,47 +295,78 @@ async fn two_workers_send_each_of_10000_notifications_once_postgres() {
     two_workers_send_each_notification_once(Backend::Postgres).await;
 }
 
-async fn killed_worker_loses_nothing(backend: Backend) {
-    let Some((url, _dir)) = fresh_database(backend).await else {
-        return;
-    };
+/// An API node, a reminder for `total` clients sent on demand, and one worker that has sent
+/// some of them but not all.
+struct Interrupted {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    _api_node: Process,
+    api: Api,
+    worker: Option<Process>,
+    settings: [(&'static str, &'static str); 3],
+}
+
+async fn interrupted_run(
+    backend: Backend,
+    total: usize,
+    lease_seconds: &'static str,
+) -> Option<Interrupted> {
+    let (url, dir) = fresh_database(backend).await?;
     let api_port = free_port();
-    let _api = Process::start(&url, api_port, &["serve", "--no-scheduler"], &[]);
+    let api_node = Process::start(&url, api_port, &["serve", "--no-scheduler"], &[]);
     let api = Api::connect(api_port).await;
-    let total = 3_000;
     let reminder = api.reminder_for(total).await;
     let settings = [
         ("DISPATCH_BATCH_SIZE", "200"),
         ("DISPATCH_CONCURRENCY", "8"),
-        ("LEASE_SECONDS", "2"),
+        ("LEASE_SECONDS", lease_seconds),
     ];
-    let doomed = Process::start(&url, free_port(), &["worker"], &settings);
+    let worker = Process::start(&url, free_port(), &["worker"], &settings);
     api.post(&format!("/reminders/{reminder}/send"), json!({}))
         .await;
-
-    // Kill it mid-run: once some have been sent, before all are.
     let deadline = Instant::now() + Duration::from_secs(120);
     while api.count("sent").await < 300 {
         assert!(Instant::now() < deadline, "the worker sent nothing");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let before_kill = doomed.kill();
-    let in_flight = api.count("sending").await;
+    Some(Interrupted {
+        url,
+        _dir: dir,
+        _api_node: api_node,
+        api,
+        worker: Some(worker),
+        settings,
+    })
+}
+
+impl Interrupted {
+    /// Starts another worker and waits until nothing is pending or being sent.
+    async fn finish_with_successor(&self) -> Vec<i64> {
+        let successor = Process::start(&self.url, free_port(), &["worker"], &self.settings);
+        self.api.wait_until_settled(Duration::from_secs(300)).await;
+        successor.terminate()
+    }
+}
+
+async fn killed_worker_loses_nothing(backend: Backend) {
+    let total = 3_000;
+    let Some(mut run) = interrupted_run(backend, total, "2").await else {
+        return;
+    };
+    let before_kill = run.worker.take().unwrap().kill();
+    let in_flight = run.api.count("sending").await;
     assert!(
         before_kill.len() < total,
         "killed too late to test anything"
     );
-
-    let successor = Process::start(&url, free_port(), &["worker"], &settings);
-    api.wait_until_settled(Duration::from_secs(300)).await;
-    let after = successor.terminate();
+    let after = run.finish_with_successor().await;
 
     let counts = tally(before_kill.into_iter().chain(after));
     let duplicates = counts.values().filter(|n| **n > 1).count();
     eprintln!("{backend:?}: {in_flight} in flight at SIGKILL, {duplicates} sent twice");
     assert_eq!(counts.len(), total, "every notification was sent");
     assert_eq!(
-        api.count("sent").await,
+        run.api.count("sent").await,
         u64::try_from(total).unwrap(),
         "all reached a final state"
     );
@@ -361,35 +392,20 @@ async fn a_killed_worker_loses_nothing_postgres() {
 }
 
 async fn terminated_worker_drains(backend: Backend) {
-    let Some((url, _dir)) = fresh_database(backend).await else {
+    let total = 3_000;
+    // A ten-minute lease: anything left `sending` after SIGTERM would be stuck that long.
+    let Some(mut run) = interrupted_run(backend, total, "600").await else {
         return;
     };
-    let api_port = free_port();
-    let _api = Process::start(&url, api_port, &["serve", "--no-scheduler"], &[]);
-    let api = Api::connect(api_port).await;
-    let total = 3_000;
-    let reminder = api.reminder_for(total).await;
-    let settings = [
-        ("DISPATCH_BATCH_SIZE", "200"),
-        ("DISPATCH_CONCURRENCY", "8"),
-        ("LEASE_SECONDS", "600"),
-    ];
-    let stopping = Process::start(&url, free_port(), &["worker"], &settings);
-    api.post(&format!("/reminders/{reminder}/send"), json!({}))
-        .await;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while api.count("sent").await < 300 {
-        assert!(Instant::now() < deadline, "the worker sent nothing");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let before = stopping.terminate();
-    // The lease is ten minutes: anything still `sending` now would be stuck that long.
-    assert_eq!(api.count("sending").await, 0, "SIGTERM left work claimed");
+    let before = run.worker.take().unwrap().terminate();
+    assert_eq!(
+        run.api.count("sending").await,
+        0,
+        "SIGTERM left work claimed"
+    );
     assert!(before.len() < total, "stopped too late to test anything");
-
-    let successor = Process::start(&url, free_port(), &["worker"], &settings);
-    api.wait_until_settled(Duration::from_secs(300)).await;
-    let counts = tally(before.into_iter().chain(successor.terminate()));
+    let after = run.finish_with_successor().await;
+    let counts = tally(before.into_iter().chain(after));
     assert_eq!(counts.len(), total);
     assert!(
         counts.values().all(|n| *n == 1),

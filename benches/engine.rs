@@ -1,0 +1,383 @@
+//! Benchmark of the reminder engine, per database: dispatch throughput, lateness when 1,000
+//! reminders fall due in the same second, planner time per batch, and memory with a million
+//! notifications pending. Run by hand, not in CI:
+//!
+//! ```sh
+//! TEST_MYSQL_URL=mysql://root@127.0.0.1:3306 TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432 \
+//!   cargo bench --bench engine > /dev/null
+//! ```
+//!
+//! Figures go to standard error (standard output carries the console transport's lines).
+//! `BENCH_NOTIFICATIONS` (default 20000) and `BENCH_PENDING` (default 1000000) size the runs.
+#![allow(
+    clippy::expect_used,
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "a benchmark run by hand stops loudly at the first failure"
+)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use reminder_backend::config::Settings;
+use reminder_backend::entities::{notification, reminder};
+use reminder_backend::repositories::{clients, notifications, reminders};
+use reminder_backend::scheduler::{dispatch_once, plan_due};
+use reminder_backend::services::auth::{self, RegisterRequest};
+use reminder_backend::startup::{AppState, Application, Role};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn rss_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|line| line.starts_with(field))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|kib| kib.parse().ok())
+        .unwrap_or(0)
+}
+
+async fn database_urls() -> Vec<(String, String)> {
+    let mut urls = Vec::new();
+    let dir = std::env::temp_dir().join(format!("reminder-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    urls.push((
+        "SQLite".to_owned(),
+        format!("sqlite://{}/bench.db", dir.display()),
+    ));
+    for (label, variable) in [
+        ("MySQL/MariaDB", "TEST_MYSQL_URL"),
+        ("PostgreSQL", "TEST_POSTGRES_URL"),
+    ] {
+        let Ok(server) = std::env::var(variable) else {
+            continue;
+        };
+        let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
+        let db = sea_orm::Database::connect(server.as_str())
+            .await
+            .expect("database server");
+        sea_orm::ConnectionTrait::execute_unprepared(&db, &format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create database");
+        urls.push((
+            label.to_owned(),
+            format!("{}/{name}", server.trim_end_matches('/')),
+        ));
+    }
+    urls
+}
+
+async fn state_for(url: &str) -> Arc<AppState> {
+    let values: HashMap<String, String> = [
+        ("ENV", "testing"),
+        ("DATABASE_URL", url),
+        ("HOST", "127.0.0.1"),
+        ("PORT", "0"),
+        ("DATABASE_MAX_CONNECTIONS", "16"),
+        ("SCHEDULER_POLL_SECONDS", "0.5"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let settings = Settings::from_map(&values).expect("settings");
+    Application::build(settings, Role::Worker)
+        .await
+        .expect("application")
+        .state()
+}
+
+/// A business with `count` clients; returns (business id, client ids).
+async fn seed_clients(state: &AppState, count: usize) -> (i64, Vec<i64>) {
+    let (_, business) = auth::register(
+        state,
+        RegisterRequest {
+            business_name: "Bench".into(),
+            email: format!("bench-{}@example.com", uuid::Uuid::new_v4().simple()),
+            password: "Sturdy-Lamp-42".into(),
+            full_name: "Bench".into(),
+            timezone: None,
+        },
+    )
+    .await
+    .expect("register");
+    let business_id = reminder_backend::domain::BusinessId(business.id);
+    let rows: Vec<_> = (0..count)
+        .map(|n| {
+            let mut row = reminder_backend::services::clients::blank_row(business_id);
+            row.name = Set(format!("Client {n}"));
+            row.email = Set(Some(format!("client{n}@bench.example.com")));
+            row
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        clients::insert_many(&state.db, chunk.to_vec())
+            .await
+            .expect("clients");
+    }
+    let ids = reminder_backend::entities::client::Entity::find()
+        .select_only()
+        .column(reminder_backend::entities::client::Column::Id)
+        .filter(reminder_backend::entities::client::Column::BusinessId.eq(business.id))
+        .into_tuple::<i64>()
+        .all(&state.db)
+        .await
+        .expect("client ids");
+    (business.id, ids)
+}
+
+fn once_reminder(business_id: i64, at: DateTime<Utc>, now: DateTime<Utc>) -> reminder::ActiveModel {
+    let local = at.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string();
+    reminder::ActiveModel {
+        business_id: Set(business_id),
+        title: Set("Bench".into()),
+        kind: Set("custom".into()),
+        channels: Set("email".into()),
+        subject: Set(None),
+        body: Set("Hello {{ client.name }}".into()),
+        whatsapp_template: Set(None),
+        schedule: Set(format!(
+            r#"{{"type":"once","at":"{local}","timezone":"UTC"}}"#
+        )),
+        timezone: Set("UTC".into()),
+        payment_amount: Set(None),
+        payment_currency: Set(None),
+        payment_description: Set(None),
+        status: Set("active".into()),
+        next_run_at: Set(Some(at.into())),
+        last_run_at: Set(None),
+        created_at: Set(now.into()),
+        updated_at: Set(now.into()),
+        ..Default::default()
+    }
+}
+
+/// Pending notifications of one reminder, due at `due`, with distinct occurrence times.
+fn pending(
+    business_id: i64,
+    reminder_id: i64,
+    client_ids: &[i64],
+    count: usize,
+    due: DateTime<Utc>,
+) -> Vec<notification::ActiveModel> {
+    let base = Utc::now().trunc_subsecs(0);
+    (0..count)
+        .map(|n| notification::ActiveModel {
+            business_id: Set(business_id),
+            reminder_id: Set(reminder_id),
+            client_id: Set(client_ids[n % client_ids.len()]),
+            channel: Set("email".into()),
+            occurrence_at: Set((base
+                + chrono::Duration::microseconds(i64::try_from(n).unwrap_or(0)))
+            .into()),
+            trigger: Set("manual".into()),
+            status: Set("pending".into()),
+            recipient: Set(Some("client@bench.example.com".into())),
+            subject: Set(Some("Bench".into())),
+            body: Set("Hello".into()),
+            provider: Set(None),
+            provider_message_id: Set(None),
+            attempt_count: Set(0),
+            next_attempt_at: Set(due.into()),
+            lease_until: Set(None),
+            claim_token: Set(None),
+            error_code: Set(None),
+            error_message: Set(None),
+            sent_at: Set(None),
+            delivered_at: Set(None),
+            read_at: Set(None),
+            created_at: Set(base.into()),
+            updated_at: Set(base.into()),
+            ..Default::default()
+        })
+        .collect()
+}
+
+async fn throughput(state: &AppState, business_id: i64, client_ids: &[i64], count: usize) -> f64 {
+    let now = Utc::now();
+    let holder = reminders::insert(
+        &state.db,
+        once_reminder(business_id, now + chrono::Duration::days(3650), now),
+    )
+    .await
+    .expect("reminder");
+    notifications::insert_new(
+        &state.db,
+        pending(business_id, holder.id, client_ids, count, now),
+    )
+    .await
+    .expect("notifications");
+    let (_stop, running) = tokio::sync::watch::channel(false);
+    let started = Instant::now();
+    let mut sent = 0;
+    loop {
+        let outcome = dispatch_once(state, &running).await.expect("dispatch");
+        sent += outcome.sent;
+        if outcome.claimed == 0 {
+            break;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    assert_eq!(sent, count, "every notification sent");
+    f64::from(u32::try_from(count).unwrap_or(u32::MAX)) / elapsed
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+async fn lateness(state: Arc<AppState>, business_id: i64, client_ids: &[i64]) -> (f64, f64, usize) {
+    let now = Utc::now();
+    let due = now.trunc_subsecs(0) + chrono::Duration::seconds(3);
+    let rows: Vec<_> = client_ids
+        .iter()
+        .take(1000)
+        .map(|_| once_reminder(business_id, due, now))
+        .collect();
+    let mut ids = Vec::new();
+    for (row, client) in rows.into_iter().zip(client_ids) {
+        let saved = reminders::insert(&state.db, row).await.expect("reminder");
+        reminders::assign(
+            &state.db,
+            reminder_backend::domain::BusinessId(business_id),
+            saved.id,
+            &[*client],
+            now,
+        )
+        .await
+        .expect("assign");
+        ids.push(saved.id);
+    }
+    let (stop_sender, stop) = tokio::sync::watch::channel(false);
+    let engine = tokio::spawn(reminder_backend::scheduler::run(Arc::clone(&state), stop));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let rows = loop {
+        let rows = notification::Entity::find()
+            .filter(notification::Column::ReminderId.is_in(ids.clone()))
+            .filter(notification::Column::Status.eq("sent"))
+            .all(&state.db)
+            .await
+            .expect("notifications");
+        if rows.len() >= ids.len() || Instant::now() > deadline {
+            break rows;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let _ = stop_sender.send(true);
+    let _ = engine.await;
+    let mut late: Vec<f64> = rows
+        .iter()
+        .filter_map(|row| {
+            row.sent_at.map(|sent| {
+                (*sent - *row.occurrence_at).num_microseconds().unwrap_or(0) as f64 / 1e6
+            })
+        })
+        .collect();
+    late.sort_by(f64::total_cmp);
+    (percentile(&late, 0.5), percentile(&late, 0.99), late.len())
+}
+
+async fn planner_per_batch(state: &AppState, business_id: i64, client_ids: &[i64]) -> f64 {
+    let now = Utc::now();
+    let due = now - chrono::Duration::seconds(1);
+    for client in client_ids.iter().take(1000) {
+        let saved = reminders::insert(&state.db, once_reminder(business_id, due, now))
+            .await
+            .expect("reminder");
+        reminders::assign(
+            &state.db,
+            reminder_backend::domain::BusinessId(business_id),
+            saved.id,
+            &[*client],
+            now,
+        )
+        .await
+        .expect("assign");
+    }
+    let started = Instant::now();
+    let outcome = plan_due(state, Utc::now()).await.expect("plan");
+    let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+    let batches = outcome.reminders.div_ceil(100).max(1);
+    elapsed / f64::from(u32::try_from(batches).unwrap_or(1))
+}
+
+async fn memory_with_pending(
+    state: &AppState,
+    business_id: i64,
+    client_ids: &[i64],
+    count: usize,
+) -> (u64, u64) {
+    let now = Utc::now();
+    let holder = reminders::insert(
+        &state.db,
+        once_reminder(business_id, now + chrono::Duration::days(3650), now),
+    )
+    .await
+    .expect("reminder");
+    let later = now + chrono::Duration::days(30);
+    let mut left = count;
+    while left > 0 {
+        let size = left.min(20_000);
+        notifications::insert_new(
+            &state.db,
+            pending(business_id, holder.id, client_ids, size, later),
+        )
+        .await
+        .expect("pending");
+        left -= size;
+    }
+    let (_stop, running) = tokio::sync::watch::channel(false);
+    dispatch_once(state, &running).await.expect("dispatch");
+    plan_due(state, Utc::now()).await.expect("plan");
+    (rss_kib("VmRSS:") / 1024, rss_kib("VmHWM:") / 1024)
+}
+
+#[tokio::main]
+async fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let count = env_usize("BENCH_NOTIFICATIONS", 20_000);
+    let pending_count = env_usize("BENCH_PENDING", 1_000_000);
+    eprintln!(
+        "reminder engine benchmark: {count} notifications, {pending_count} pending, {} cores",
+        std::thread::available_parallelism().map_or(1, usize::from)
+    );
+    for (label, url) in database_urls().await {
+        let state = state_for(&url).await;
+        let (business_id, client_ids) = seed_clients(&state, 1000).await;
+        let per_second = throughput(&state, business_id, &client_ids, count).await;
+        let planner_ms = planner_per_batch(&state, business_id, &client_ids).await;
+        // Let the planner's notifications go before measuring lateness.
+        let (_stop, running) = tokio::sync::watch::channel(false);
+        while dispatch_once(&state, &running)
+            .await
+            .expect("dispatch")
+            .claimed
+            > 0
+        {}
+        let (p50, p99, measured) = lateness(Arc::clone(&state), business_id, &client_ids).await;
+        let (rss, peak) =
+            memory_with_pending(&state, business_id, &client_ids, pending_count).await;
+        eprintln!("{label}:");
+        eprintln!(
+            "  dispatch throughput   {per_second:>10.0} notifications/s ({count} due, console transport)"
+        );
+        eprintln!(
+            "  lateness, 1000 due    p50 {:.3} s, p99 {:.3} s ({measured} measured)",
+            p50, p99
+        );
+        eprintln!("  planner               {planner_ms:>10.1} ms per batch of 100 due reminders");
+        eprintln!(
+            "  memory                {rss} MiB RSS, {peak} MiB peak, with {pending_count} notifications pending"
+        );
+    }
+}
