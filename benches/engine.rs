@@ -289,7 +289,7 @@ async fn lateness(state: Arc<AppState>, business_id: i64, client_ids: &[i64]) ->
 
 async fn planner_per_batch(state: &AppState, business_id: i64, client_ids: &[i64]) -> f64 {
     let now = Utc::now();
-    let due = now - chrono::Duration::seconds(1);
+    let due = (now - chrono::Duration::seconds(1)).trunc_subsecs(0);
     for client in client_ids.iter().take(1000) {
         let saved = reminders::insert(&state.db, once_reminder(business_id, due, now))
             .await
@@ -345,6 +345,9 @@ async fn memory_with_pending(
 #[tokio::main]
 async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    if std::env::var_os("RUST_LOG").is_some() {
+        reminder_backend::telemetry::init(reminder_backend::config::LogFormat::Pretty);
+    }
     let count = env_usize("BENCH_NOTIFICATIONS", 20_000);
     let pending_count = env_usize("BENCH_PENDING", 1_000_000);
     eprintln!(

@@ -1,7 +1,9 @@
 //! `reminders`, `reminder_clients` and `reminder_occurrences`.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{LockBehavior, LockType, OnConflict};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -95,6 +97,74 @@ pub async fn clients(
         );
     }
     Ok(found)
+}
+
+/// The clients assigned to each of several reminders (of any business: for the planner, which
+/// plans all businesses' reminders and builds each notification from its reminder's business).
+pub async fn clients_of_many(
+    db: &impl ConnectionTrait,
+    reminder_ids: &[i64],
+) -> Result<HashMap<i64, Vec<client::Model>>, DbErr> {
+    let mut links = Vec::new();
+    for chunk in reminder_ids.chunks(500) {
+        links.extend(
+            reminder_client::Entity::find()
+                .filter(reminder_client::Column::ReminderId.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    let client_ids: Vec<i64> = links.iter().map(|link| link.client_id).collect();
+    let clients: HashMap<i64, client::Model> = super::clients::find_many_any(db, &client_ids)
+        .await?
+        .into_iter()
+        .map(|client| (client.id, client))
+        .collect();
+    let mut assigned: HashMap<i64, Vec<client::Model>> = HashMap::new();
+    for link in links {
+        // A link and its client belong to the same business (both are written scoped by it).
+        if let Some(client) = clients
+            .get(&link.client_id)
+            .filter(|c| c.business_id == link.business_id)
+        {
+            assigned
+                .entry(link.reminder_id)
+                .or_default()
+                .push(client.clone());
+        }
+    }
+    for clients in assigned.values_mut() {
+        clients.sort_by_key(|client| client.id);
+    }
+    Ok(assigned)
+}
+
+/// Moves planned reminders on: the next occurrence (none completes them) and the last one sent.
+pub async fn move_on(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    next: Option<DateTime<Utc>>,
+    last_run: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut update = reminder::Entity::update_many()
+        .col_expr(
+            reminder::Column::NextRunAt,
+            Expr::value(next.map(Timestamp)),
+        )
+        .col_expr(
+            reminder::Column::LastRunAt,
+            Expr::value(last_run.map(Timestamp)),
+        )
+        .col_expr(reminder::Column::UpdatedAt, Expr::value(Timestamp(now)));
+    if next.is_none() {
+        update = update.col_expr(reminder::Column::Status, Expr::value("completed"));
+    }
+    update
+        .filter(reminder::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Which of `ids` are clients of the business.

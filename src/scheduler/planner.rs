@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, IntoActiveModel, Set, TransactionTrait};
+use sea_orm::{Set, TransactionTrait};
 
 use crate::domain::BusinessId;
 use crate::entities::{business, reminder, reminder_occurrence};
@@ -54,35 +54,39 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
         reminders: due.len(),
         ..PlanOutcome::default()
     };
+    // Everything the batch needs is loaded up front, a few queries for the whole batch.
+    let reminder_ids: Vec<i64> = due.iter().map(|r| r.id).collect();
+    let assigned = reminders::clients_of_many(&txn, &reminder_ids).await?;
     let mut business_cache: HashMap<i64, business::Model> = HashMap::new();
+    let grace = Duration::seconds(state.settings.scheduler.misfire_grace_seconds);
     let mut rows = Vec::new();
     let mut occurrences = Vec::new();
-    for reminder in due {
-        let business = match business_cache.get(&reminder.business_id) {
-            Some(business) => business.clone(),
-            None => match businesses::find(&txn, BusinessId(reminder.business_id)).await? {
-                Some(business) => {
-                    business_cache.insert(business.id, business.clone());
-                    business
-                }
-                None => continue,
-            },
+    // Reminders that move on alike are updated in one statement.
+    let mut moves: HashMap<Move, Vec<i64>> = HashMap::new();
+    for reminder in &due {
+        if !business_cache.contains_key(&reminder.business_id) {
+            let Some(business) = businesses::find(&txn, BusinessId(reminder.business_id)).await?
+            else {
+                continue;
+            };
+            business_cache.insert(business.id, business);
+        }
+        let Some(business) = business_cache.get(&reminder.business_id) else {
+            continue;
         };
-        let grace = Duration::seconds(state.settings.scheduler.misfire_grace_seconds);
-        let plan = plan_reminder(&reminder, now, grace);
+        let plan = plan_reminder(reminder, now, grace);
         if let Some(send_at) = plan.send_at {
-            let clients =
-                reminders::clients(&txn, BusinessId(reminder.business_id), reminder.id).await?;
-            let built = outbox::build(&business, &reminder, &clients, send_at, "schedule", now);
+            let clients = assigned.get(&reminder.id).map_or(&[][..], Vec::as_slice);
+            let built = outbox::build(business, reminder, clients, send_at, "schedule", now);
             let count = i32::try_from(built.len()).unwrap_or(i32::MAX);
             rows.extend(built);
-            occurrences.push(occurrence(&reminder, send_at, "planned", count, now));
+            occurrences.push(occurrence(reminder, send_at, "planned", count, now));
         }
         for at in &plan.coalesced {
-            occurrences.push(occurrence(&reminder, *at, "coalesced", 0, now));
+            occurrences.push(occurrence(reminder, *at, "coalesced", 0, now));
         }
         for at in &plan.missed {
-            occurrences.push(occurrence(&reminder, *at, "missed", 0, now));
+            occurrences.push(occurrence(reminder, *at, "missed", 0, now));
         }
         outcome.missed += plan.missed.len();
         if !plan.missed.is_empty() {
@@ -92,14 +96,14 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
                 "occurrences missed beyond the grace window"
             );
         }
-        let mut row = reminder.clone().into_active_model();
-        row.next_run_at = Set(plan.next.map(Into::into));
-        row.last_run_at = Set(plan.send_at.map(Into::into).or(reminder.last_run_at));
-        row.updated_at = Set(now.into());
-        if plan.next.is_none() {
-            row.status = Set("completed".into());
-        }
-        row.update(&txn).await?;
+        let last_run = plan.send_at.or(reminder.last_run_at.map(Into::into));
+        moves
+            .entry((plan.next, last_run))
+            .or_default()
+            .push(reminder.id);
+    }
+    for ((next, last_run), ids) in moves {
+        reminders::move_on(&txn, &ids, next, last_run, now).await?;
     }
     outcome.notifications = notifications::insert_new(&txn, rows).await?;
     reminders::record_occurrences(&txn, occurrences).await?;
@@ -131,6 +135,9 @@ fn occurrence(
         ..Default::default()
     }
 }
+
+/// Where a planned reminder moves: its next occurrence and the last one sent.
+type Move = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 /// What to do with a due reminder.
 #[derive(Debug, Default, PartialEq, Eq)]
