@@ -201,7 +201,7 @@ pub async fn claim_due<C: ConnectionTrait + TransactionTrait>(
                 .await?;
         }
         Backend::MySql | Backend::Postgres => {
-            let txn = db.begin().await?;
+            let txn = crate::db::begin_write(db).await?;
             let mut select = notification::Entity::find()
                 .select_only()
                 .column(notification::Column::Id)
@@ -232,7 +232,7 @@ pub async fn reclaim_expired<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut select = notification::Entity::find()
         .filter(notification::Column::Status.eq("sending"))
         .filter(notification::Column::LeaseUntil.lt(Timestamp(now)))
@@ -427,7 +427,7 @@ pub async fn finish_many<C: ConnectionTrait + TransactionTrait>(
     if outcomes.is_empty() {
         return Ok(0);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let attempts: Vec<notification_attempt::ActiveModel> = outcomes
         .iter()
         .filter(|(_, finish)| !matches!(finish, Finish::Skipped { .. }))

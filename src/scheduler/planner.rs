@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{Set, TransactionTrait};
+use sea_orm::Set;
 
 use crate::domain::BusinessId;
 use crate::entities::{business, reminder, reminder_occurrence};
@@ -48,7 +48,7 @@ pub async fn plan_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Pl
 }
 
 async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<PlanOutcome> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let due = reminders::claim_due(&txn, now, BATCH).await?;
     let mut outcome = PlanOutcome {
         reminders: due.len(),

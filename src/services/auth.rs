@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use chrono::{Duration, Utc};
-use sea_orm::{Set, TransactionTrait};
+use sea_orm::Set;
 use serde::{Deserialize, Serialize};
 
 use super::throttle::{self, Key};
@@ -104,7 +104,7 @@ pub async fn register(
     let password_hash = hash_password(request.password).await?;
     let now = Utc::now();
 
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let business = businesses::insert(
         &txn,
         business::ActiveModel {

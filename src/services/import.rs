@@ -254,7 +254,7 @@ async fn write_chunk(
     }
     let emails: Vec<String> = rows.iter().filter_map(|r| r.email.clone()).collect();
     let refs: Vec<String> = rows.iter().filter_map(|r| r.external_ref.clone()).collect();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let mut existing: HashMap<i64, client::Model> = HashMap::new();
     for found in clients::find_by_emails(&txn, actor.business, &emails)
         .await?

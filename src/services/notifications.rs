@@ -1,7 +1,5 @@
 //! The notification history and retrying failed notifications.
 
-use sea_orm::TransactionTrait;
-
 use super::{ServiceError, ServiceResult};
 use crate::domain::Actor;
 use crate::entities::{notification, notification_attempt};
@@ -36,7 +34,7 @@ pub async fn get(
 /// Sends a failed notification again.
 #[tracing::instrument(skip_all, fields(business_id = actor.business.0, notification_id = id))]
 pub async fn retry(state: &AppState, actor: &Actor, id: i64) -> ServiceResult<notification::Model> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let current = notifications::find(&txn, actor.business, id)
         .await?
         .ok_or(ServiceError::NotFound)?;

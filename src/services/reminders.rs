@@ -2,7 +2,7 @@
 //! pausing, resuming, cancelling, previewing occurrences and sending on demand.
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::{ActiveModelTrait, IntoActiveModel, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 use serde::{Deserialize, Serialize};
 
 use super::auth::required_text;
@@ -329,7 +329,7 @@ pub async fn create(
     row.next_run_at = Set(Some(first_run(&schedule, now)?.into()));
     let client_ids = check_clients(state, actor, &request.client_ids).await?;
 
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let saved = reminders::insert(&txn, row).await?;
     reminders::assign(&txn, actor.business, saved.id, &client_ids, now).await?;
     txn.commit().await?;
@@ -417,7 +417,7 @@ async fn set_status(
     to: &str,
 ) -> ServiceResult<ReminderWithClients> {
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let current = reminders::find(&txn, actor.business, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -596,7 +596,7 @@ pub async fn send_now(
     }
     let now = state.clock.now().trunc_subsecs(6);
 
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     if let Some(key) = idempotency_key
         && let Err(error) = idempotency::insert(&txn, actor.business, &scope, key, now).await
     {

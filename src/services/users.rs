@@ -2,7 +2,7 @@
 //! manage no one. The last active owner cannot be removed, demoted or disabled.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, IntoActiveModel, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 use serde::Deserialize;
 
 use super::auth::{hash_password, required_text, validate_new_user};
@@ -149,7 +149,7 @@ pub async fn update(
     id: UserId,
     request: UpdateUserRequest,
 ) -> ServiceResult<user::Model> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let current = users::find(&txn, actor.business, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -222,7 +222,7 @@ pub async fn update(
 #[tracing::instrument(skip_all, fields(business_id = actor.business.0, user_id = id.0))]
 pub async fn delete(state: &AppState, actor: &Actor, id: UserId) -> ServiceResult<()> {
     require_manager(actor)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let current = users::find(&txn, actor.business, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
