@@ -2,8 +2,8 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Iterable,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::Paged;
@@ -135,9 +135,14 @@ pub async fn insert_many(
     if rows.is_empty() {
         return Ok(());
     }
-    client::Entity::insert_many(rows)
-        .exec_without_returning(db)
-        .await?;
+    let per_statement = crate::db::rows_per_statement(client::Column::iter().count());
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(per_statement).collect();
+        client::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
     Ok(())
 }
 

@@ -9,8 +9,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 
 use super::Paged;
@@ -45,7 +45,12 @@ pub async fn insert_new(
     let mut inserted = 0;
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(400).collect();
+        let chunk: Vec<_> = rows
+            .by_ref()
+            .take(crate::db::rows_per_statement(
+                notification::Column::iter().count(),
+            ))
+            .collect();
         inserted += notification::Entity::insert_many(chunk)
             .on_conflict(
                 OnConflict::columns([
@@ -472,7 +477,8 @@ pub async fn finish_many<C: ConnectionTrait + TransactionTrait>(
             }
         })
         .collect();
-    for chunk in attempts.chunks(500) {
+    let per_statement = crate::db::rows_per_statement(notification_attempt::Column::iter().count());
+    for chunk in attempts.chunks(per_statement) {
         notification_attempt::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
             .await?;
@@ -490,7 +496,8 @@ pub async fn finish_many<C: ConnectionTrait + TransactionTrait>(
             _ => None,
         })
         .collect();
-    for chunk in sent.chunks(200) {
+    // Each success binds its id twice and two values, in CASE expressions.
+    for chunk in sent.chunks(crate::db::rows_per_statement(4)) {
         let mut providers = sea_orm::sea_query::CaseStatement::new();
         let mut message_ids = sea_orm::sea_query::CaseStatement::new();
         for (id, provider, message_id) in chunk {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
@@ -196,7 +196,8 @@ pub async fn assign(
     client_ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    for chunk in client_ids.chunks(500) {
+    let per_statement = crate::db::rows_per_statement(reminder_client::Column::iter().count());
+    for chunk in client_ids.chunks(per_statement) {
         let rows = chunk.iter().map(|client_id| reminder_client::ActiveModel {
             reminder_id: Set(reminder_id),
             client_id: Set(*client_id),
@@ -277,17 +278,20 @@ pub async fn record_occurrences(
     if rows.is_empty() {
         return Ok(());
     }
-    reminder_occurrence::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::columns([
-                reminder_occurrence::Column::ReminderId,
-                reminder_occurrence::Column::OccurrenceAt,
-            ])
-            .do_nothing_on([reminder_occurrence::Column::ReminderId])
-            .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
+    let per_statement = crate::db::rows_per_statement(reminder_occurrence::Column::iter().count());
+    for chunk in rows.chunks(per_statement) {
+        reminder_occurrence::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([
+                    reminder_occurrence::Column::ReminderId,
+                    reminder_occurrence::Column::OccurrenceAt,
+                ])
+                .do_nothing_on([reminder_occurrence::Column::ReminderId])
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
     Ok(())
 }
 

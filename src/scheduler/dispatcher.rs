@@ -51,6 +51,7 @@ pub async fn dispatch_once(
 ) -> anyhow::Result<DispatchOutcome> {
     let settings = &state.settings.scheduler;
     let now = state.clock.now();
+    let timer = std::time::Instant::now();
     let mut outcome = DispatchOutcome {
         reclaimed: repo::reclaim_expired(&state.db, now).await?,
         ..DispatchOutcome::default()
@@ -61,7 +62,9 @@ pub async fn dispatch_once(
     let token = uuid::Uuid::new_v4().to_string();
     let token = token.as_str();
     let lease_until = now + chrono::Duration::seconds(settings.lease_seconds);
+    let reclaimed_at = timer.elapsed();
     let claimed = repo::claim_due(&state.db, now, settings.batch_size, token, lease_until).await?;
+    let claimed_at = timer.elapsed();
     outcome.claimed = claimed.len();
     if claimed.is_empty() {
         return Ok(outcome);
@@ -124,6 +127,7 @@ pub async fn dispatch_once(
             Finish::Skipped { .. } => outcome.skipped += 1,
         }
     }
+    let sent_at = timer.elapsed();
     repo::finish_many(
         &state.db,
         token,
@@ -143,7 +147,15 @@ pub async fn dispatch_once(
             "shutdown: unfinished notifications handed back"
         );
     }
-    tracing::debug!(?outcome, "dispatch pass");
+    let recorded_at = timer.elapsed();
+    tracing::debug!(
+        ?outcome,
+        reclaim_ms = reclaimed_at.as_millis(),
+        claim_ms = (claimed_at - reclaimed_at).as_millis(),
+        send_ms = (sent_at - claimed_at).as_millis(),
+        record_ms = (recorded_at - sent_at).as_millis(),
+        "dispatch pass"
+    );
     Ok(outcome)
 }
 

@@ -48,6 +48,7 @@ pub async fn plan_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Pl
 }
 
 async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<PlanOutcome> {
+    let timer = std::time::Instant::now();
     let txn = crate::db::begin_write(&state.db).await?;
     let due = reminders::claim_due(&txn, now, BATCH).await?;
     let mut outcome = PlanOutcome {
@@ -110,6 +111,7 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
     txn.commit().await?;
     if outcome.reminders > 0 {
         tracing::info!(
+            elapsed_ms = timer.elapsed().as_millis(),
             reminders = outcome.reminders,
             notifications = outcome.notifications,
             "planned due reminders"
