@@ -8,7 +8,6 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::Utc;
 use futures_util::{FutureExt, StreamExt};
 
 use super::backoff;
@@ -128,13 +127,7 @@ pub async fn dispatch_once(
         }
     }
     let sent_at = timer.elapsed();
-    repo::finish_many(
-        &state.db,
-        token,
-        &finished,
-        Utc::now().max(state.clock.now()),
-    )
-    .await?;
+    repo::finish_many(&state.db, token, &finished, state.clock.now()).await?;
     if !completed {
         let unfinished: Vec<i64> = claimed
             .iter()
