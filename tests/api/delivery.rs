@@ -20,6 +20,23 @@ async fn notifications(app: &TestApp, session: &Session, query: &str) -> Vec<Val
     list["items"].as_array().unwrap().clone()
 }
 
+/// A `once` reminder on one channel for one client, `days` from the test clock at 09:00 UTC.
+async fn once_for(
+    app: &TestApp,
+    owner: &Session,
+    client: &Value,
+    channel: &str,
+    days: i64,
+) -> Value {
+    reminder(
+        app,
+        owner,
+        json!({"title": "t", "channels": [channel], "body": "x",
+               "schedule": {"type": "once", "at": local_in(app, days, "09:00:00")}, "client_ids": [client["id"]]}),
+    )
+    .await
+}
+
 fn transient(code: &str) -> ChannelError {
     ChannelError::Transient {
         code: code.into(),
@@ -183,7 +200,7 @@ db_test!(
         let ann = app
             .client(&owner, json!({"name": "Ann", "phone": "+14155552671"}))
             .await;
-        let created = reminder(&app, &owner, json!({"title": "t", "channels": ["sms"], "body": "x", "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")}, "client_ids": [ann["id"]]})).await;
+        let created = once_for(&app, &owner, &ann, "sms", 1).await;
         app.post(
             &format!("/reminders/{}/send", created["id"]),
             &owner.token,
@@ -213,7 +230,7 @@ db_test!(
         let ann = app
             .client(&owner, json!({"name": "Ann", "email": "ann@example.com"}))
             .await;
-        let created = reminder(&app, &owner, json!({"title": "t", "channels": ["email"], "body": "x", "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")}, "client_ids": [ann["id"]]})).await;
+        let created = once_for(&app, &owner, &ann, "email", 1).await;
         app.transport.fail_next([transient("421")]);
         app.post(
             &format!("/reminders/{}/send", created["id"]),
@@ -266,7 +283,7 @@ db_test!(
         let ann = app
             .client(&owner, json!({"name": "Ann", "phone": "+14155552671"}))
             .await;
-        let created = reminder(&app, &owner, json!({"title": "t", "channels": ["sms"], "body": "x", "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")}, "client_ids": [ann["id"]]})).await;
+        let created = once_for(&app, &owner, &ann, "sms", 1).await;
         app.transport.fail_next([ChannelError::Permanent {
             code: "21211".into(),
             message: "invalid 'To' number".into(),
@@ -314,7 +331,7 @@ db_test!(
         let ann = app
             .client(&owner, json!({"name": "Ann", "email": "ann@example.com"}))
             .await;
-        let created = reminder(&app, &owner, json!({"title": "t", "channels": ["email"], "body": "x", "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")}, "client_ids": [ann["id"]]})).await;
+        let created = once_for(&app, &owner, &ann, "email", 1).await;
         app.transport
             .fail_next([transient("timeout"), transient("timeout"), transient("451")]);
         app.post(
@@ -342,7 +359,7 @@ db_test!(
         let ann = app
             .client(&owner, json!({"name": "Ann", "email": "ann@example.com"}))
             .await;
-        let created = reminder(&app, &owner, json!({"title": "t", "channels": ["email"], "body": "x", "schedule": {"type": "once", "at": local_in(&app, 5, "09:00:00")}, "client_ids": [ann["id"]]})).await;
+        let created = once_for(&app, &owner, &ann, "email", 5).await;
         let path = format!("/reminders/{}/send", created["id"]);
         let send = |key: Option<&'static str>| {
             let mut request = app
@@ -442,7 +459,7 @@ db_test!(
         let ann = app
             .client(&owner, json!({"name": "Ann", "email": "ann@example.com"}))
             .await;
-        let created = reminder(&app, &owner, json!({"title": "t", "channels": ["email"], "body": "x", "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")}, "client_ids": [ann["id"]]})).await;
+        let created = once_for(&app, &owner, &ann, "email", 1).await;
         let path = format!("/reminders/{}", created["id"]);
         app.post(&format!("{path}/send"), &owner.token, json!({}))
             .await;
