@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Backend, PASSWORD, TestApp, db_test, error_fields, problem};
+use crate::support::{Backend, PASSWORD, TestApp, db_test, error_fields, per_backend, problem};
 
 db_test!(register_creates_a_business_and_its_owner, |app| {
     let response = app
@@ -241,17 +241,4 @@ async fn address_limit(backend: Backend) {
     problem(response, StatusCode::TOO_MANY_REQUESTS).await;
 }
 
-#[tokio::test]
-async fn failed_logins_are_limited_per_address_sqlite() {
-    address_limit(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn failed_logins_are_limited_per_address_mysql() {
-    address_limit(Backend::MySql).await;
-}
-
-#[tokio::test]
-async fn failed_logins_are_limited_per_address_postgres() {
-    address_limit(Backend::Postgres).await;
-}
+per_backend!(failed_logins_are_limited_per_address, address_limit);

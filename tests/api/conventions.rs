@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Backend, TestApp, db_test, error_fields, problem};
+use crate::support::{Backend, TestApp, db_test, error_fields, per_backend, problem};
 
 db_test!(unknown_routes_and_methods_are_problems, |app| {
     problem(
@@ -107,21 +107,6 @@ async fn cors(backend: Backend) {
     );
 }
 
-#[tokio::test]
-async fn cors_allows_only_configured_origins_sqlite() {
-    cors(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn cors_allows_only_configured_origins_mysql() {
-    cors(Backend::MySql).await;
-}
-
-#[tokio::test]
-async fn cors_allows_only_configured_origins_postgres() {
-    cors(Backend::Postgres).await;
-}
-
 async fn strict(backend: Backend) {
     let settings = HashMap::from([("STRICT_VALIDATION".to_owned(), "true".to_owned())]);
     let Some(app) = TestApp::spawn_with(backend, settings).await else {
@@ -137,21 +122,6 @@ async fn strict(backend: Backend) {
         .await;
     let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(error_fields(&body), ["nmae"]);
-}
-
-#[tokio::test]
-async fn strict_validation_refuses_unknown_fields_sqlite() {
-    strict(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn strict_validation_refuses_unknown_fields_mysql() {
-    strict(Backend::MySql).await;
-}
-
-#[tokio::test]
-async fn strict_validation_refuses_unknown_fields_postgres() {
-    strict(Backend::Postgres).await;
 }
 
 db_test!(unknown_fields_are_ignored_when_not_strict, |app| {
@@ -185,17 +155,8 @@ async fn body_limit(backend: Backend) {
     assert_eq!(list["total"], 0);
 }
 
-#[tokio::test]
-async fn bodies_over_the_limit_are_413_sqlite() {
-    body_limit(Backend::Sqlite).await;
-}
+per_backend!(cors_allows_only_configured_origins, cors);
 
-#[tokio::test]
-async fn bodies_over_the_limit_are_413_mysql() {
-    body_limit(Backend::MySql).await;
-}
+per_backend!(strict_validation_refuses_unknown_fields, strict);
 
-#[tokio::test]
-async fn bodies_over_the_limit_are_413_postgres() {
-    body_limit(Backend::Postgres).await;
-}
+per_backend!(bodies_over_the_limit_are_413, body_limit);

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{Backend, PASSWORD};
+use crate::support::{Backend, PASSWORD, per_backend};
 
 /// A running `reminder-backend` process and the console sends it printed.
 struct Process {
@@ -285,16 +285,6 @@ async fn two_workers_send_each_notification_once(backend: Backend) {
     assert_eq!(api.count("sent").await, 10_000);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_workers_send_each_of_10000_notifications_once_mysql() {
-    two_workers_send_each_notification_once(Backend::MySql).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_workers_send_each_of_10000_notifications_once_postgres() {
-    two_workers_send_each_notification_once(Backend::Postgres).await;
-}
-
 /// An API node, a reminder for `total` clients sent on demand, and one worker that has sent
 /// some of them but not all.
 struct Interrupted {
@@ -376,21 +366,6 @@ async fn killed_worker_loses_nothing(backend: Backend) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_worker_loses_nothing_sqlite() {
-    killed_worker_loses_nothing(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_worker_loses_nothing_mysql() {
-    killed_worker_loses_nothing(Backend::MySql).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_worker_loses_nothing_postgres() {
-    killed_worker_loses_nothing(Backend::Postgres).await;
-}
-
 async fn terminated_worker_drains(backend: Backend) {
     let total = 3_000;
     // A ten-minute lease: anything left `sending` after SIGTERM would be stuck that long.
@@ -413,17 +388,11 @@ async fn terminated_worker_drains(backend: Backend) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_drains_a_worker_and_leaves_nothing_claimed_sqlite() {
-    terminated_worker_drains(Backend::Sqlite).await;
-}
+per_backend!(two_workers_send_each_of_10000_notifications_once, two_workers_send_each_notification_once, [mysql: MySql, postgres: Postgres]);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_drains_a_worker_and_leaves_nothing_claimed_mysql() {
-    terminated_worker_drains(Backend::MySql).await;
-}
+per_backend!(a_killed_worker_loses_nothing, killed_worker_loses_nothing);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_drains_a_worker_and_leaves_nothing_claimed_postgres() {
-    terminated_worker_drains(Backend::Postgres).await;
-}
+per_backend!(
+    sigterm_drains_a_worker_and_leaves_nothing_claimed,
+    terminated_worker_drains
+);

@@ -58,6 +58,25 @@ macro_rules! db_test {
 }
 pub(crate) use db_test;
 
+/// Runs `async fn $run(Backend)` once per backend (for tests that start their own app or
+/// processes), as `$name::sqlite`, `$name::mysql`, `$name::postgres`.
+macro_rules! per_backend {
+    ($name:ident, $run:ident) => {
+        crate::support::per_backend!($name, $run, [sqlite: Sqlite, mysql: MySql, postgres: Postgres]);
+    };
+    ($name:ident, $run:ident, [$($test:ident: $backend:ident),+]) => {
+        mod $name {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$run(crate::support::Backend::$backend).await;
+                }
+            )+
+        }
+    };
+}
+pub(crate) use per_backend;
+
 /// A password that satisfies the policy.
 pub const PASSWORD: &str = "Sturdy-Lamp-42";
 
