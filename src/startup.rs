@@ -14,7 +14,9 @@ use tokio::sync::{Notify, watch};
 use crate::channels::Channels;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
+use crate::security::crypto::SecretBox;
 use crate::security::jwt::JwtKeys;
+use sha2::{Digest, Sha256};
 
 /// What every request handler, service and scheduler loop shares.
 pub struct AppState {
@@ -24,6 +26,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Access-token keys.
     pub jwt: JwtKeys,
+    /// Seals and opens secrets stored in the database.
+    pub secrets: SecretBox,
     /// The time.
     pub clock: Arc<dyn Clock>,
     /// Transports per channel.
@@ -102,10 +106,12 @@ impl Application {
         .with_context(|| format!("cannot connect to {}", settings.database_url_for_logs()))?;
         crate::db::migrate(&db).await.context("migrations failed")?;
         let jwt = JwtKeys::new(settings.secret_key.expose_secret().as_bytes())?;
+        let secrets = secret_box(&settings);
         let state = Arc::new(AppState {
             db,
             settings: Arc::new(settings),
             jwt,
+            secrets,
             clock: dependencies.clock,
             channels: dependencies.channels,
             planner_wake: Notify::new(),
@@ -180,6 +186,28 @@ impl Application {
         }
         served.context("the HTTP server failed")
     }
+}
+
+/// The box for secrets at rest: `ENCRYPTION_KEY`, or outside production (where it is required)
+/// a key derived from `SECRET_KEY`, with a warning.
+fn secret_box(settings: &Settings) -> SecretBox {
+    let key: [u8; 32] = match &settings.encryption_key {
+        Some(key) => key.expose().try_into().unwrap_or([0; 32]),
+        None => {
+            tracing::warn!(
+                "ENCRYPTION_KEY is not set: secrets at rest use a key derived from SECRET_KEY (development only)"
+            );
+            Sha256::digest(
+                format!(
+                    "reminder-app encryption key:{}",
+                    settings.secret_key.expose_secret()
+                )
+                .as_bytes(),
+            )
+            .into()
+        }
+    };
+    SecretBox::new(&key, &[])
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -10,8 +10,10 @@ use utoipa_axum::routes;
 use super::error::{ApiResult, Problem};
 use super::extract::ApiJson;
 use super::responses::BusinessResponse;
-use crate::domain::Actor;
+use crate::domain::{Actor, BusinessId};
+use crate::entities::business as business_entity;
 use crate::services::business::{self, UpdateBusinessRequest};
+use crate::services::providers;
 use crate::startup::AppState;
 
 /// Routes of this module.
@@ -31,7 +33,19 @@ async fn get_business(
     State(state): State<Arc<AppState>>,
     actor: Actor,
 ) -> ApiResult<Json<BusinessResponse>> {
-    Ok(Json(business::get(&state, &actor).await?.into()))
+    let found = business::get(&state, &actor).await?;
+    with_providers(&state, found).await
+}
+
+/// The business with its provider accounts as shown (never a secret).
+async fn with_providers(
+    state: &AppState,
+    found: business_entity::Model,
+) -> ApiResult<Json<BusinessResponse>> {
+    let id = BusinessId(found.id);
+    let mut response = BusinessResponse::from(found);
+    response.providers = providers::views(&state.db, id).await?;
+    Ok(Json(response))
 }
 
 /// Changes name, time zone, default channels or sender (owners and admins).
@@ -49,7 +63,6 @@ async fn update_business(
     actor: Actor,
     ApiJson(request): ApiJson<UpdateBusinessRequest>,
 ) -> ApiResult<Json<BusinessResponse>> {
-    Ok(Json(
-        business::update(&state, &actor, request).await?.into(),
-    ))
+    let saved = business::update(&state, &actor, request).await?;
+    with_providers(&state, saved).await
 }

@@ -8,7 +8,9 @@ use crate::domain::schedule::ScheduleSpec;
 use crate::domain::{ChannelSet, Role};
 use crate::entities::{business, client, notification, notification_attempt, user};
 use crate::repositories::Paged;
+use crate::services::providers::{PROVIDERS, ProviderView};
 use crate::services::reminders::{PaymentSpec, ReminderWithClients, WhatsappTemplateSpec};
+use std::collections::BTreeMap;
 
 /// A page of a list.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -83,6 +85,8 @@ pub struct BusinessResponse {
     pub email_from: Option<String>,
     /// Region for national phone numbers.
     pub default_country: Option<String>,
+    /// The business's own provider accounts: `configured` and non-secret settings only.
+    pub providers: BTreeMap<String, ProviderView>,
     /// When registered.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -98,6 +102,16 @@ impl From<business::Model> for BusinessResponse {
             default_channels: ChannelSet::from_stored(&business.default_channels).names(),
             email_from: business.email_from,
             default_country: business.default_country,
+            providers: PROVIDERS
+                .iter()
+                .map(|p| {
+                    let view = ProviderView {
+                        configured: false,
+                        settings: Default::default(),
+                    };
+                    ((*p).to_owned(), view)
+                })
+                .collect(),
             created_at: *business.created_at,
             updated_at: *business.updated_at,
         }

@@ -6,6 +6,7 @@ pub mod idempotency_key;
 pub mod login_throttle;
 pub mod notification;
 pub mod notification_attempt;
+pub mod provider_credential;
 pub mod refresh_token;
 pub mod reminder;
 pub mod reminder_client;

@@ -5,6 +5,7 @@ use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 use serde::Deserialize;
 
 use super::auth::required_text;
+use super::providers::{self, ProvidersPatch};
 use super::{ServiceError, ServiceResult, double_option};
 use crate::domain::{Actor, ChannelSet, CountryCode, Email, TimeZone, Validation};
 use crate::entities::business;
@@ -28,6 +29,8 @@ pub struct UpdateBusinessRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub default_country: Option<Option<String>>,
+    /// The business's own provider accounts; secrets are write-only.
+    pub providers: Option<ProvidersPatch>,
 }
 
 /// The actor's business.
@@ -92,10 +95,32 @@ pub async fn update(
         Some(None) => row.default_country = Set(None),
         None => {}
     }
+    let providers = match &request.providers {
+        Some(patch) => Some(
+            providers::plan(
+                &state.db,
+                &state.secrets,
+                actor.business,
+                patch,
+                &mut validation,
+            )
+            .await
+            .map_err(ServiceError::Internal)?,
+        ),
+        None => None,
+    };
     validation.finish().map_err(ServiceError::Validation)?;
-    if !row.is_changed() {
-        return Ok(current);
+    let txn = crate::db::begin_write(&state.db).await?;
+    if let Some(planned) = providers {
+        providers::write(&txn, actor.business, planned).await?;
+        tracing::info!(business_id = actor.business.0, "provider accounts changed");
     }
-    row.updated_at = Set(Utc::now().into());
-    Ok(businesses::update(&state.db, row).await?)
+    let saved = if row.is_changed() {
+        row.updated_at = Set(Utc::now().into());
+        businesses::update(&txn, row).await?
+    } else {
+        current
+    };
+    txn.commit().await?;
+    Ok(saved)
 }

@@ -9,6 +9,7 @@ pub mod import;
 pub mod notifications;
 pub mod outbox;
 mod patch;
+pub mod providers;
 pub mod reminders;
 mod throttle;
 pub mod users;

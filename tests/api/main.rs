@@ -17,6 +17,7 @@ mod delivery;
 mod health;
 mod import;
 mod occurrences;
+mod providers;
 mod reminders;
 mod restart;
 mod scale;

@@ -1,0 +1,354 @@
+//! A business's own provider accounts (`PATCH /business` → `providers`): settings are merged
+//! over what is stored, secrets are write-only and sealed at rest, and a provider set to `null`
+//! is removed. The platform-wide settings stay the fallback for providers a business has not set.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, Set};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::double_option;
+use crate::domain::{BusinessId, Email, PhoneE164, Validation};
+use crate::entities::provider_credential;
+use crate::repositories::provider_credentials;
+use crate::security::crypto::SecretBox;
+
+/// The providers a business can bring its own account for.
+pub const PROVIDERS: [&str; 4] = ["smtp", "twilio", "whatsapp", "stripe"];
+
+/// Which fields of each provider are secrets.
+fn secret_fields(provider: &str) -> &'static [&'static str] {
+    match provider {
+        "smtp" => &["password"],
+        "twilio" => &["auth_token"],
+        "whatsapp" => &["access_token", "app_secret"],
+        _ => &["secret_key", "webhook_secret"],
+    }
+}
+
+/// SMTP server of the business.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpProvider {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub username: Option<String>,
+    /// `none`, `starttls` or `tls`.
+    pub tls: Option<String>,
+    pub from_email: Option<String>,
+    /// Write-only.
+    pub password: Option<String>,
+}
+
+/// Twilio account of the business.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TwilioProvider {
+    pub account_sid: Option<String>,
+    pub from_number: Option<String>,
+    pub messaging_service_sid: Option<String>,
+    /// Write-only.
+    pub auth_token: Option<String>,
+}
+
+/// WhatsApp Cloud API number of the business.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhatsappProvider {
+    pub phone_number_id: Option<String>,
+    pub business_account_id: Option<String>,
+    /// Write-only.
+    pub access_token: Option<String>,
+    /// Write-only.
+    pub app_secret: Option<String>,
+}
+
+/// Stripe account of the business.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StripeProvider {
+    pub publishable_key: Option<String>,
+    /// Write-only.
+    pub secret_key: Option<String>,
+    /// Write-only.
+    pub webhook_secret: Option<String>,
+}
+
+/// `providers` of `PATCH /business`: absent providers stay, `null` removes one.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProvidersPatch {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<SmtpProvider>)]
+    pub smtp: Option<Option<SmtpProvider>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<TwilioProvider>)]
+    pub twilio: Option<Option<TwilioProvider>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<WhatsappProvider>)]
+    pub whatsapp: Option<Option<WhatsappProvider>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<StripeProvider>)]
+    pub stripe: Option<Option<StripeProvider>>,
+}
+
+/// A provider as shown: whether it is configured, and its non-secret settings.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProviderView {
+    /// True when the business set this provider.
+    pub configured: bool,
+    /// Non-secret settings (host, account SID, phone number id, …); never a secret.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub settings: Map<String, Value>,
+}
+
+fn to_map(value: impl Serialize) -> Map<String, Value> {
+    match serde_json::to_value(value) {
+        Ok(Value::Object(map)) => map.into_iter().filter(|(_, v)| !v.is_null()).collect(),
+        _ => Map::new(),
+    }
+}
+
+fn text<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    map.get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// Checks a provider's merged settings and secrets; errors name `providers.<provider>.<field>`.
+fn check(
+    provider: &str,
+    settings: &Map<String, Value>,
+    secrets: &Map<String, Value>,
+    validation: &mut Validation,
+) {
+    let field = |name: &str| format!("providers.{provider}.{name}");
+    let require = |map: &Map<String, Value>, name: &str, validation: &mut Validation| {
+        if text(map, name).is_none() {
+            validation.push(&field(name), "is required");
+        }
+    };
+    let prefixed = |value: Option<&str>, prefix: &str, name: &str, validation: &mut Validation| {
+        if let Some(value) = value
+            && (!value.starts_with(prefix)
+                || !value[prefix.len()..]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            validation.push(
+                &field(name),
+                format!("must start with {prefix} followed by letters and digits"),
+            );
+        }
+    };
+    match provider {
+        "smtp" => {
+            require(settings, "host", validation);
+            if let Some(tls) = text(settings, "tls")
+                && !["none", "starttls", "tls"].contains(&tls)
+            {
+                validation.push(&field("tls"), "use none, starttls or tls");
+            }
+            if let Some(from) = text(settings, "from_email")
+                && let Err(message) = Email::parse(from)
+            {
+                validation.push(&field("from_email"), message);
+            }
+        }
+        "twilio" => {
+            require(settings, "account_sid", validation);
+            prefixed(
+                text(settings, "account_sid"),
+                "AC",
+                "account_sid",
+                validation,
+            );
+            prefixed(
+                text(settings, "messaging_service_sid"),
+                "MG",
+                "messaging_service_sid",
+                validation,
+            );
+            match text(settings, "from_number") {
+                Some(number) => {
+                    if let Err(message) = PhoneE164::parse(number, None) {
+                        validation.push(&field("from_number"), message);
+                    }
+                }
+                None if text(settings, "messaging_service_sid").is_none() => {
+                    validation.push(
+                        &field("from_number"),
+                        "give from_number or messaging_service_sid",
+                    );
+                }
+                None => {}
+            }
+            require(secrets, "auth_token", validation);
+        }
+        "whatsapp" => {
+            require(settings, "phone_number_id", validation);
+            if text(settings, "phone_number_id")
+                .is_some_and(|id| !id.chars().all(|c| c.is_ascii_digit()))
+            {
+                validation.push(
+                    &field("phone_number_id"),
+                    "must be the numeric id Meta gives the number",
+                );
+            }
+            require(secrets, "access_token", validation);
+        }
+        _ => {
+            require(secrets, "secret_key", validation);
+            if let Some(key) = text(secrets, "secret_key")
+                && !(key.starts_with("sk_") || key.starts_with("rk_"))
+            {
+                validation.push(
+                    &field("secret_key"),
+                    "must be a Stripe secret (sk_…) or restricted (rk_…) key",
+                );
+            }
+            prefixed(
+                text(secrets, "webhook_secret"),
+                "whsec_",
+                "webhook_secret",
+                validation,
+            );
+            prefixed(
+                text(settings, "publishable_key"),
+                "pk_",
+                "publishable_key",
+                validation,
+            );
+        }
+    }
+}
+
+fn context(business: BusinessId, provider: &str) -> String {
+    format!("business:{}:provider:{provider}", business.0)
+}
+
+/// A patch split per provider: `None` removes it, `Some(map)` sets these fields.
+fn changes(patch: &ProvidersPatch) -> Vec<(&'static str, Option<Map<String, Value>>)> {
+    let mut out = Vec::new();
+    if let Some(value) = &patch.smtp {
+        out.push(("smtp", value.as_ref().map(to_map)));
+    }
+    if let Some(value) = &patch.twilio {
+        out.push(("twilio", value.as_ref().map(to_map)));
+    }
+    if let Some(value) = &patch.whatsapp {
+        out.push(("whatsapp", value.as_ref().map(to_map)));
+    }
+    if let Some(value) = &patch.stripe {
+        out.push(("stripe", value.as_ref().map(to_map)));
+    }
+    out
+}
+
+/// What the patch will write, checked: rows to upsert and providers to remove.
+pub struct PlannedChange {
+    upserts: Vec<provider_credential::ActiveModel>,
+    removals: Vec<&'static str>,
+}
+
+/// Merges a patch over the stored accounts and checks the result.
+pub async fn plan(
+    db: &impl ConnectionTrait,
+    secrets_box: &SecretBox,
+    business: BusinessId,
+    patch: &ProvidersPatch,
+    validation: &mut Validation,
+) -> anyhow::Result<PlannedChange> {
+    let stored: BTreeMap<String, provider_credential::Model> =
+        provider_credentials::list(db, business)
+            .await?
+            .into_iter()
+            .map(|row| (row.provider.clone(), row))
+            .collect();
+    let mut planned = PlannedChange {
+        upserts: Vec::new(),
+        removals: Vec::new(),
+    };
+    for (provider, change) in changes(patch) {
+        let Some(fields) = change else {
+            planned.removals.push(provider);
+            continue;
+        };
+        let (mut settings, mut secrets) = match stored.get(provider) {
+            Some(row) => {
+                let settings: Map<String, Value> =
+                    serde_json::from_str(&row.settings).unwrap_or_default();
+                let opened = secrets_box.open(&row.secret, &context(business, provider))?;
+                let secrets: Map<String, Value> =
+                    serde_json::from_slice(&opened).unwrap_or_default();
+                (settings, secrets)
+            }
+            None => (Map::new(), Map::new()),
+        };
+        for (name, value) in fields {
+            let value = match value {
+                Value::String(text) => Value::String(text.trim().to_owned()),
+                other => other,
+            };
+            if secret_fields(provider).contains(&name.as_str()) {
+                secrets.insert(name, value);
+            } else {
+                settings.insert(name, value);
+            }
+        }
+        check(provider, &settings, &secrets, validation);
+        let sealed = secrets_box.seal(&serde_json::to_vec(&secrets)?, &context(business, provider));
+        planned.upserts.push(provider_credential::ActiveModel {
+            business_id: Set(business.0),
+            provider: Set(provider.to_owned()),
+            settings: Set(serde_json::to_string(&settings)?),
+            secret: Set(sealed),
+            key_id: Set(secrets_box.current_key_id().to_owned()),
+            updated_at: Set(Utc::now().into()),
+        });
+    }
+    Ok(planned)
+}
+
+/// Writes a checked change.
+pub async fn write(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    planned: PlannedChange,
+) -> Result<(), sea_orm::DbErr> {
+    for provider in planned.removals {
+        provider_credentials::delete(db, business, provider).await?;
+    }
+    for row in planned.upserts {
+        provider_credentials::upsert(db, row).await?;
+    }
+    Ok(())
+}
+
+/// Every provider as shown to the business: configured or not, with non-secret settings.
+pub async fn views(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+) -> Result<BTreeMap<String, ProviderView>, sea_orm::DbErr> {
+    let stored = provider_credentials::list(db, business).await?;
+    Ok(PROVIDERS
+        .iter()
+        .map(|provider| {
+            let view = match stored.iter().find(|row| row.provider == *provider) {
+                Some(row) => ProviderView {
+                    configured: true,
+                    settings: serde_json::from_str(&row.settings).unwrap_or_default(),
+                },
+                None => ProviderView {
+                    configured: false,
+                    settings: Map::new(),
+                },
+            };
+            ((*provider).to_owned(), view)
+        })
+        .collect())
+}

@@ -1,0 +1,147 @@
+//! A business's own provider accounts: settings shown, secrets write-only and sealed at rest.
+
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+use crate::support::{db_test, error_fields, problem};
+
+const TOKEN: &str = "twilio-auth-token-0123456789abcdef";
+
+db_test!(provider_secrets_are_write_only_and_sealed_at_rest, |app| {
+    let owner = app.owner("Providers").await;
+    let response = app
+        .patch(
+            "/business",
+            &owner.token,
+            json!({"providers": {"twilio": {"account_sid": "AC0123456789abcdef0123456789abcdef", "from_number": "+14155552671", "auth_token": TOKEN},
+                                 "stripe": {"secret_key": "sk_test_123", "webhook_secret": "whsec_abc"}}}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.unwrap();
+    assert!(
+        !text.contains(TOKEN) && !text.contains("sk_test_123") && !text.contains("whsec_abc"),
+        "{text}"
+    );
+    let business: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        business["providers"]["twilio"],
+        json!({"configured": true, "account_sid": "AC0123456789abcdef0123456789abcdef", "from_number": "+14155552671"})
+    );
+    assert_eq!(business["providers"]["stripe"], json!({"configured": true}));
+    assert_eq!(business["providers"]["smtp"], json!({"configured": false}));
+    let fetched = app
+        .get("/business", &owner.token)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!fetched.contains(TOKEN));
+
+    // In the database the secret is sealed.
+    let rows = app
+        .state
+        .db
+        .query_all_raw(Statement::from_string(
+            app.state.db.get_database_backend(),
+            "SELECT settings, secret, key_id FROM provider_credentials",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        let secret: String = row.try_get("", "secret").unwrap();
+        assert!(
+            secret.starts_with("v1:") && !secret.contains(TOKEN) && !secret.contains("sk_test")
+        );
+    }
+    if let Some(path) = app.database_url.strip_prefix("sqlite://") {
+        let bytes = std::fs::read(path).unwrap();
+        let file = String::from_utf8_lossy(&bytes);
+        assert!(!file.contains(TOKEN), "the token is in the database file");
+    }
+
+    // A change of settings keeps the stored secret; null removes the provider.
+    let changed: Value = app
+        .patch(
+            "/business",
+            &owner.token,
+            json!({"providers": {"twilio": {"from_number": "+1 415 555 2672"}, "stripe": null}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        changed["providers"]["twilio"]["from_number"],
+        "+1 415 555 2672"
+    );
+    assert_eq!(changed["providers"]["stripe"], json!({"configured": false}));
+});
+
+db_test!(
+    invalid_provider_settings_are_refused_and_change_nothing,
+    |app| {
+        let owner = app.owner("Bad Providers").await;
+        let response = app
+        .patch(
+            "/business",
+            &owner.token,
+            json!({"name": "Renamed", "providers": {"twilio": {"account_sid": "XX1", "from_number": "12"}, "smtp": {"tls": "ssl3"}, "stripe": {"secret_key": "pk_live_1"}}}),
+        )
+        .await;
+        let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let mut fields = error_fields(&body);
+        fields.sort();
+        assert_eq!(
+            fields,
+            [
+                "providers.smtp.host",
+                "providers.smtp.tls",
+                "providers.stripe.secret_key",
+                "providers.twilio.account_sid",
+                "providers.twilio.auth_token",
+                "providers.twilio.from_number",
+            ]
+        );
+        let unknown = app
+            .patch(
+                "/business",
+                &owner.token,
+                json!({"providers": {"sendgrid": {"api_key": "x"}}}),
+            )
+            .await;
+        problem(unknown, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let business: Value = app
+            .get("/business", &owner.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(business["name"], "Bad Providers");
+        assert_eq!(business["providers"]["twilio"]["configured"], false);
+    }
+);
+
+db_test!(members_cannot_set_provider_accounts, |app| {
+    let owner = app.owner("Member Providers").await;
+    let member = app
+        .staff(&owner, "m@memberproviders.example.com", "member")
+        .await;
+    let response = app
+        .patch(
+            "/business",
+            &member.token,
+            json!({"providers": {"stripe": {"secret_key": "sk_test_1"}}}),
+        )
+        .await;
+    problem(response, StatusCode::FORBIDDEN).await;
+    let business: Value = app
+        .get("/business", &owner.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(business["providers"]["stripe"]["configured"], false);
+});
