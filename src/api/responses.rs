@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::extract::Page;
+use crate::domain::quiet_hours::QuietHoursSpec;
 use crate::domain::schedule::ScheduleSpec;
 use crate::domain::{ChannelSet, Role};
 use crate::entities::{business, client, notification, notification_attempt, user};
@@ -85,6 +86,8 @@ pub struct BusinessResponse {
     pub email_from: Option<String>,
     /// Region for national phone numbers.
     pub default_country: Option<String>,
+    /// Local window in which SMS and WhatsApp wait.
+    pub quiet_hours: Option<QuietHoursSpec>,
     /// The business's own provider accounts: `configured` and non-secret settings only.
     pub providers: BTreeMap<String, ProviderView>,
     /// When registered.
@@ -102,6 +105,10 @@ impl From<business::Model> for BusinessResponse {
             default_channels: ChannelSet::from_stored(&business.default_channels).names(),
             email_from: business.email_from,
             default_country: business.default_country,
+            quiet_hours: business
+                .quiet_hours_start
+                .zip(business.quiet_hours_end)
+                .map(|(start, end)| QuietHoursSpec { start, end }),
             providers: PROVIDERS
                 .iter()
                 .map(|p| {

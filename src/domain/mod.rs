@@ -5,6 +5,7 @@ mod channel;
 mod email;
 mod money;
 mod phone;
+pub mod quiet_hours;
 mod role;
 pub mod schedule;
 pub mod template;

@@ -17,6 +17,10 @@ pub struct Model {
     pub email_from: Option<String>,
     /// ISO 3166 alpha-2 region for phone numbers written without a country code.
     pub default_country: Option<String>,
+    /// Local `HH:MM` when quiet hours begin (SMS and WhatsApp wait); with `quiet_hours_end`.
+    pub quiet_hours_start: Option<String>,
+    /// Local `HH:MM` when quiet hours end.
+    pub quiet_hours_end: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -8,6 +8,7 @@ use sea_orm_migration::prelude::*;
 mod m20261129_000001_accounts_and_clients;
 mod m20261129_000002_reminders_and_notifications;
 mod m20261129_000003_provider_credentials;
+mod m20261129_000004_quiet_hours;
 
 /// Applies the migrations in order; the applied set is kept in `seaql_migrations`.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_accounts_and_clients::Migration),
             Box::new(m20261129_000002_reminders_and_notifications::Migration),
             Box::new(m20261129_000003_provider_credentials::Migration),
+            Box::new(m20261129_000004_quiet_hours::Migration),
         ]
     }
 }

@@ -115,6 +115,8 @@ pub async fn register(
                 .unwrap_or_default()),
             email_from: Set(None),
             default_country: Set(None),
+            quiet_hours_start: Set(None),
+            quiet_hours_end: Set(None),
             created_at: Set(now.into()),
             updated_at: Set(now.into()),
             ..Default::default()

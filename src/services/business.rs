@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::auth::required_text;
 use super::providers::{self, ProvidersPatch};
 use super::{ServiceError, ServiceResult, double_option};
+use crate::domain::quiet_hours::{QuietHours, QuietHoursSpec};
 use crate::domain::{Actor, ChannelSet, CountryCode, Email, TimeZone, Validation};
 use crate::entities::business;
 use crate::repositories::businesses;
@@ -29,6 +30,10 @@ pub struct UpdateBusinessRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub default_country: Option<Option<String>>,
+    /// Local window in which SMS and WhatsApp wait, e.g. `{"start": "21:00", "end": "08:00"}`.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<QuietHoursSpec>)]
+    pub quiet_hours: Option<Option<QuietHoursSpec>>,
     /// The business's own provider accounts; secrets are write-only.
     pub providers: Option<ProvidersPatch>,
 }
@@ -93,6 +98,21 @@ pub async fn update(
             }
         }
         Some(None) => row.default_country = Set(None),
+        None => {}
+    }
+    match &request.quiet_hours {
+        Some(Some(spec)) => match QuietHours::parse(spec) {
+            Ok(hours) => {
+                let spec = hours.to_spec();
+                row.quiet_hours_start = Set(Some(spec.start));
+                row.quiet_hours_end = Set(Some(spec.end));
+            }
+            Err((field, message)) => validation.push(&format!("quiet_hours.{field}"), message),
+        },
+        Some(None) => {
+            row.quiet_hours_start = Set(None);
+            row.quiet_hours_end = Set(None);
+        }
         None => {}
     }
     let providers = match &request.providers {

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use sea_orm::Set;
 use serde::Serialize;
 
+use crate::domain::quiet_hours::{QuietHours, QuietHoursSpec};
 use crate::domain::schedule::Schedule;
 use crate::domain::{Channel, ChannelSet, Money, template};
 use crate::entities::{business, client, notification, reminder};
@@ -191,8 +192,14 @@ pub fn build(
         .and_then(|spec| Schedule::parse(&spec, chrono_tz::UTC).ok())
         .and_then(|schedule| schedule.due_at())
         .unwrap_or(occurrence_at);
+    let quiet = business
+        .quiet_hours_start
+        .clone()
+        .zip(business.quiet_hours_end.clone())
+        .and_then(|(start, end)| QuietHours::parse(&QuietHoursSpec { start, end }).ok());
     let mut rows = Vec::with_capacity(clients.len() * 2);
     for client in clients {
+        let zone = client_zone(client, business);
         let context = context(business, reminder, client, due);
         for (channel, not_preferred) in channels_for(&channels, client) {
             let skip = not_preferred.or_else(|| skip_reason(client, channel));
@@ -211,12 +218,23 @@ pub fn build(
                 Channel::Email => client.email.clone(),
                 Channel::Sms | Channel::Whatsapp => client.phone.clone(),
             };
+            // SMS and WhatsApp falling in the business's quiet hours (client's time) wait.
+            let held_until = match channel {
+                Channel::Sms | Channel::Whatsapp => quiet.and_then(|q| q.release(now, zone)),
+                Channel::Email => None,
+            };
             let (status, error_code, error_message, subject, body) =
                 match (skip, subject.transpose(), body) {
                     (Some(reason), Ok(subject), Ok(body)) => {
                         ("skipped", Some(reason.to_owned()), None, subject, body)
                     }
-                    (None, Ok(subject), Ok(body)) => ("pending", None, None, subject, body),
+                    (None, Ok(subject), Ok(body)) => (
+                        "pending",
+                        held_until.map(|_| "quiet_hours".to_owned()),
+                        None,
+                        subject,
+                        body,
+                    ),
                     (_, Err(error), _) | (_, _, Err(error)) => (
                         "failed",
                         Some("template_error".to_owned()),
@@ -239,7 +257,7 @@ pub fn build(
                 provider: Set(None),
                 provider_message_id: Set(None),
                 attempt_count: Set(0),
-                next_attempt_at: Set(now.into()),
+                next_attempt_at: Set(held_until.unwrap_or(now).into()),
                 lease_until: Set(None),
                 claim_token: Set(None),
                 error_code: Set(error_code),

@@ -553,3 +553,82 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    sms_in_quiet_hours_waits_until_they_end_but_email_goes,
+    |app| {
+        let owner = app.owner("Quiet").await;
+        let set = app
+            .patch(
+                "/business",
+                &owner.token,
+                json!({"timezone": "UTC", "quiet_hours": {"start": "21:00", "end": "08:00"}}),
+            )
+            .await;
+        assert_eq!(
+            set.json::<Value>().await.unwrap()["quiet_hours"],
+            json!({"start": "21:00", "end": "08:00"})
+        );
+        problem(
+            app.patch(
+                "/business",
+                &owner.token,
+                json!({"quiet_hours": {"start": "9pm", "end": "08:00"}}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        let ann = app
+            .client(
+                &owner,
+                json!({"name": "Ann", "email": "ann@example.com", "phone": "+14155552671"}),
+            )
+            .await;
+        let created = reminder(
+        &app,
+        &owner,
+        json!({"title": "t", "channels": ["email", "sms"], "body": "x", "schedule": {"type": "once", "at": local_in(&app, 5, "09:00:00")}, "client_ids": [ann["id"]]}),
+    )
+    .await;
+        // 22:30 UTC: inside quiet hours.
+        let evening = instant_in(&app, 1, "22:30:00", "UTC");
+        let just_before = instant_in(&app, 2, "07:59:00", "UTC");
+        let just_after = instant_in(&app, 2, "08:00:01", "UTC");
+        app.clock.set(evening);
+        app.post(
+            &format!("/reminders/{}/send", created["id"]),
+            &owner.token,
+            json!({}),
+        )
+        .await;
+        app.dispatch_until_idle().await;
+        let sent: Vec<_> = app
+            .transport
+            .sent()
+            .iter()
+            .map(|m| m.channel.as_str())
+            .collect();
+        assert_eq!(sent, ["email"]);
+        let waiting = notifications(&app, &owner, "status=pending").await;
+        assert_eq!(
+            (
+                waiting[0]["channel"].as_str(),
+                waiting[0]["error_code"].as_str()
+            ),
+            (Some("sms"), Some("quiet_hours"))
+        );
+
+        app.clock.set(just_before);
+        app.dispatch_until_idle().await;
+        assert_eq!(app.transport.sent().len(), 1, "still quiet at 07:59");
+        app.clock.set(just_after);
+        app.dispatch_until_idle().await;
+        assert_eq!(app.transport.sent().len(), 2);
+        assert!(
+            notifications(&app, &owner, "status=pending")
+                .await
+                .is_empty()
+        );
+    }
+);
