@@ -11,6 +11,7 @@ mod middleware;
 pub mod notifications;
 pub mod reminders;
 pub mod responses;
+pub mod unsubscribe;
 pub mod users;
 
 use std::sync::Arc;
@@ -88,6 +89,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .config(utoipa_swagger_ui::Config::default().persist_authorization(true));
     let router = router
         .merge(docs)
+        .merge(unsubscribe::router())
         .fallback(middleware::route_not_found)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
     middleware::wrap(router, &state.settings).with_state(state)

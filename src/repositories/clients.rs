@@ -87,6 +87,26 @@ pub async fn find_many_any(
     Ok(found)
 }
 
+/// Records a client's opt-out from a channel (from a signed link, which names the client but
+/// not the business); false when there is no such client.
+pub async fn opt_out(
+    db: &impl ConnectionTrait,
+    id: ClientId,
+    channel: crate::domain::Channel,
+) -> Result<bool, DbErr> {
+    let column = match channel {
+        crate::domain::Channel::Email => client::Column::OptedOutEmail,
+        crate::domain::Channel::Sms => client::Column::OptedOutSms,
+        crate::domain::Channel::Whatsapp => client::Column::OptedOutWhatsapp,
+    };
+    let result = client::Entity::update_many()
+        .col_expr(column, Expr::value(true))
+        .filter(client::Column::Id.eq(id.0))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
+
 /// Clients of the business with any of these e-mails.
 pub async fn find_by_emails(
     db: &impl ConnectionTrait,

@@ -60,6 +60,7 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
     let assigned = reminders::clients_of_many(&txn, &reminder_ids).await?;
     let mut business_cache: HashMap<i64, business::Model> = HashMap::new();
     let grace = Duration::seconds(state.settings.scheduler.misfire_grace_seconds);
+    let links = crate::services::unsubscribe::Links::of(state);
     let mut rows = Vec::new();
     let mut occurrences = Vec::new();
     // Reminders that move on alike are updated in one statement.
@@ -78,7 +79,9 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
         let plan = plan_reminder(reminder, now, grace);
         if let Some(send_at) = plan.send_at {
             let clients = assigned.get(&reminder.id).map_or(&[][..], Vec::as_slice);
-            let built = outbox::build(business, reminder, clients, send_at, "schedule", now);
+            let built = outbox::build(
+                business, reminder, clients, send_at, "schedule", now, &links,
+            );
             let count = i32::try_from(built.len()).unwrap_or(i32::MAX);
             rows.extend(built);
             occurrences.push(occurrence(reminder, send_at, "planned", count, now));

@@ -12,6 +12,7 @@ mod patch;
 pub mod providers;
 pub mod reminders;
 mod throttle;
+pub mod unsubscribe;
 pub mod users;
 
 pub use error::{ServiceError, ServiceResult, is_unique_violation};

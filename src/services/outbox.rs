@@ -6,9 +6,10 @@ use chrono_tz::Tz;
 use sea_orm::Set;
 use serde::Serialize;
 
+use super::unsubscribe::Links;
 use crate::domain::quiet_hours::{QuietHours, QuietHoursSpec};
 use crate::domain::schedule::Schedule;
-use crate::domain::{Channel, ChannelSet, Money, template};
+use crate::domain::{Channel, ChannelSet, ClientId, Money, template};
 use crate::entities::{business, client, notification, reminder};
 
 /// What a template can use.
@@ -29,6 +30,8 @@ pub struct MessageContext {
     pub amount: String,
     /// The link to pay; empty without a payment.
     pub payment_link: String,
+    /// The client's one-click unsubscribe link for e-mail.
+    pub unsubscribe_link: String,
 }
 
 /// Client fields a template sees.
@@ -78,6 +81,7 @@ impl MessageContext {
             due_date_iso: "2027-01-15".into(),
             amount: "£125.00".into(),
             payment_link: "https://example.com/pay/sample".into(),
+            unsubscribe_link: "https://example.com/unsubscribe/sample".into(),
         }
     }
 }
@@ -97,6 +101,7 @@ fn context(
     reminder: &reminder::Model,
     client: &client::Model,
     due: DateTime<Utc>,
+    links: &Links,
 ) -> MessageContext {
     let local = due.with_timezone(&client_zone(client, business));
     let amount = match (reminder.payment_amount, &reminder.payment_currency) {
@@ -125,6 +130,7 @@ fn context(
         due_date_iso: local.format("%Y-%m-%d").to_string(),
         amount,
         payment_link: String::new(),
+        unsubscribe_link: links.unsubscribe(ClientId(client.id), Channel::Email),
     }
 }
 
@@ -185,6 +191,7 @@ pub fn build(
     occurrence_at: DateTime<Utc>,
     trigger: &str,
     now: DateTime<Utc>,
+    links: &Links,
 ) -> Vec<notification::ActiveModel> {
     let channels = ChannelSet::from_stored(&reminder.channels);
     let due = serde_json::from_str(&reminder.schedule)
@@ -200,7 +207,7 @@ pub fn build(
     let mut rows = Vec::with_capacity(clients.len() * 2);
     for client in clients {
         let zone = client_zone(client, business);
-        let context = context(business, reminder, client, due);
+        let context = context(business, reminder, client, due, links);
         for (channel, not_preferred) in channels_for(&channels, client) {
             let skip = not_preferred.or_else(|| skip_reason(client, channel));
             let subject = match channel {

@@ -610,7 +610,8 @@ pub async fn send_now(
         }
         return Err(error.into());
     }
-    let rows = outbox::build(&business, &reminder, &clients, now, "manual", now);
+    let links = super::unsubscribe::Links::of(state);
+    let rows = outbox::build(&business, &reminder, &clients, now, "manual", now, &links);
     let count = i32::try_from(rows.len()).unwrap_or(i32::MAX);
     notifications::insert_new(&txn, rows).await?;
     reminders::record_occurrences(

@@ -632,3 +632,80 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    the_unsubscribe_link_opts_out_without_sign_in_and_is_honoured_next_time,
+    |app| {
+        let owner = app.owner("Unsubscribe").await;
+        let ann = app
+            .client(&owner, json!({"name": "Ann", "email": "ann@example.com"}))
+            .await;
+        let created = reminder(
+        &app,
+        &owner,
+        json!({"title": "t", "channels": ["email"], "body": "Stop: {{ unsubscribe_link }}",
+               "schedule": {"type": "once", "at": local_in(&app, 5, "09:00:00")}, "client_ids": [ann["id"]]}),
+    )
+    .await;
+        let send = format!("/reminders/{}/send", created["id"]);
+        app.post(&send, &owner.token, json!({})).await;
+        app.dispatch_until_idle().await;
+        let body = app.transport.sent()[0].body.clone();
+        let link = body
+            .strip_prefix("Stop: http://reminders.test")
+            .expect("link in the message");
+        assert!(link.starts_with("/unsubscribe/"), "{link}");
+
+        let page = app.send(reqwest::Method::GET, link, None, None).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        assert!(
+            page.text()
+                .await
+                .unwrap()
+                .contains("<form method=\"post\">")
+        );
+        let client: Value = app
+            .get(&format!("/clients/{}", ann["id"]), &owner.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            client["opted_out"]["email"], false,
+            "opening the page changes nothing"
+        );
+
+        let forged = format!("{}x", &link[..link.len() - 1]);
+        problem(
+            app.send(reqwest::Method::POST, &forged, None, None).await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+        let one_click = app
+            .request(reqwest::Method::POST, link)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(one_click.status(), StatusCode::OK);
+        let client: Value = app
+            .get(&format!("/clients/{}", ann["id"]), &owner.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(client["opted_out"]["email"], true);
+
+        app.clock.advance(Duration::seconds(1));
+        app.post(&send, &owner.token, json!({})).await;
+        app.dispatch_until_idle().await;
+        assert_eq!(
+            app.transport.sent().len(),
+            1,
+            "no more e-mail after unsubscribing"
+        );
+        let skipped = notifications(&app, &owner, "status=skipped").await;
+        assert_eq!(skipped[0]["error_code"], "opted_out");
+    }
+);

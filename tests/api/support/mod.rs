@@ -291,9 +291,16 @@ impl TestApp {
     /// A request to `path`: API paths are relative to `/api/v1`; `/api/…`, `/health`, `/ready`,
     /// `/docs` and `/openapi.json` are taken as they are.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let outside_api = ["/api/", "/health", "/ready", "/docs", "/openapi.json"]
-            .iter()
-            .any(|prefix| path.starts_with(prefix));
+        let outside_api = [
+            "/api/",
+            "/health",
+            "/ready",
+            "/docs",
+            "/openapi.json",
+            "/unsubscribe/",
+        ]
+        .iter()
+        .any(|prefix| path.starts_with(prefix));
         let url = if outside_api {
             format!("{}{}", self.address, path)
         } else {
