@@ -174,12 +174,16 @@ impl FromRequestParts<Arc<AppState>> for PathId {
             axum::extract::Path::<String>::from_request_parts(parts, state)
                 .await
                 .map_err(|_| ApiError::NotFound)?;
-        raw.parse::<i64>()
-            .ok()
-            .filter(|id| *id > 0)
-            .map(Self)
-            .ok_or(ApiError::NotFound)
+        parse_id(&raw).map(Self)
     }
+}
+
+/// A positive id from a path segment; anything else is 404 (the resource cannot exist).
+pub fn parse_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(ApiError::NotFound)
 }
 
 /// `?limit=&offset=`: limit defaults to 50 and may be 1 to 200.

@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{ApiJson, ApiQuery, Page, PathId};
+use super::extract::{ApiJson, ApiQuery, Page, PathId, parse_id};
 use super::responses::{
     ListResponse, NotificationResponse, OccurrencesResponse, ReminderResponse, SendResponse,
 };
@@ -175,13 +175,13 @@ async fn unassign_client(
     actor: Actor,
     axum::extract::Path((id, client_id)): axum::extract::Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let parse = |raw: &str| {
-        raw.parse::<i64>()
-            .ok()
-            .filter(|id| *id > 0)
-            .ok_or(ApiError::NotFound)
-    };
-    reminders::unassign(&state, &actor, parse(&id)?, ClientId(parse(&client_id)?)).await?;
+    reminders::unassign(
+        &state,
+        &actor,
+        parse_id(&id)?,
+        ClientId(parse_id(&client_id)?),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

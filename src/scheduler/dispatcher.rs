@@ -42,7 +42,7 @@ pub struct DispatchOutcome {
 }
 
 /// Claims one batch, sends it and records the outcomes. `stop` ends the wait for sends in
-/// flight: those not yet started are handed back, those started are recorded when they finish
+/// flight: those that finish within the grace period are recorded, the rest handed back
 /// or handed back when `grace` runs out.
 pub async fn dispatch_once(
     state: &AppState,
@@ -83,18 +83,13 @@ pub async fn dispatch_once(
             .map(|c| (c.id, c))
             .collect();
 
-    let started: Arc<Mutex<HashSet<i64>>> = Arc::default();
     let finished: Arc<Mutex<Vec<(notification::Model, Finish)>>> = Arc::default();
     let sends = futures_util::stream::iter(claimed.clone()).for_each_concurrent(
         settings.concurrency,
         |row| {
-            let started = Arc::clone(&started);
             let finished = Arc::clone(&finished);
             let client = current_clients.get(&row.client_id).cloned();
             async move {
-                if let Ok(mut started) = started.lock() {
-                    started.insert(row.id);
-                }
                 let finish = send_one(state, &row, client.as_ref()).await;
                 if let Ok(mut finished) = finished.lock() {
                     finished.push((row, finish));

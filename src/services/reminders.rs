@@ -362,10 +362,16 @@ pub async fn list(
     offset: u64,
 ) -> ServiceResult<Paged<ReminderWithClients>> {
     let page = reminders::list(&state.db, actor.business, status, limit, offset).await?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for reminder in page.items {
-        items.push(with_clients(state, reminder).await?);
-    }
+    let ids: Vec<i64> = page.items.iter().map(|r| r.id).collect();
+    let mut assigned = reminders::client_ids_of_many(&state.db, &ids).await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|reminder| ReminderWithClients {
+            client_ids: assigned.remove(&reminder.id).unwrap_or_default(),
+            reminder,
+        })
+        .collect();
     Ok(Paged {
         items,
         total: page.total,
@@ -601,12 +607,17 @@ pub async fn send_now(
         && let Err(error) = idempotency::insert(&txn, actor.business, &scope, key, now).await
     {
         if is_unique_violation(&error) {
-            // The same key is being used concurrently; answer from the first call.
+            // The same key is in use by a call that has not finished: answer from it when it
+            // has, else say so rather than answer with nothing.
             drop(txn);
-            let ids = idempotency::find_ids(&state.db, actor.business, &scope, key)
-                .await?
-                .unwrap_or_default();
-            return Ok(notifications::find_many(&state.db, actor.business, &ids).await?);
+            return match idempotency::find_ids(&state.db, actor.business, &scope, key).await? {
+                Some(ids) if !ids.is_empty() => {
+                    Ok(notifications::find_many(&state.db, actor.business, &ids).await?)
+                }
+                _ => Err(ServiceError::Conflict(
+                    "A request with this Idempotency-Key is still in progress; try again.".into(),
+                )),
+            };
         }
         return Err(error.into());
     }
