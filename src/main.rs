@@ -35,6 +35,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    reminder_backend::security::install_tls_provider();
     let settings = match Settings::from_environment() {
         Ok(settings) => settings,
         Err(error) => {

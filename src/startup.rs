@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 use crate::channels::Channels;
+use crate::channels::pacer::Pacer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::security::crypto::SecretBox;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Transports per channel.
     pub channels: Channels,
+    /// Paces sends per provider account.
+    pub pacer: Pacer,
     /// Wakes the planner (a reminder was written).
     pub planner_wake: Notify,
     /// Wakes the dispatcher (notifications were queued).
@@ -65,15 +68,16 @@ pub enum Role {
 pub struct Dependencies {
     /// The clock.
     pub clock: Arc<dyn Clock>,
-    /// The transports.
-    pub channels: Channels,
+    /// The transports; by default the real providers (each using the console for messages
+    /// without an account).
+    pub channels: Option<Channels>,
 }
 
 impl Default for Dependencies {
     fn default() -> Self {
         Self {
             clock: Arc::new(SystemClock),
-            channels: Channels::console(),
+            channels: None,
         }
     }
 }
@@ -107,13 +111,18 @@ impl Application {
         crate::db::migrate(&db).await.context("migrations failed")?;
         let jwt = JwtKeys::new(settings.secret_key.expose_secret().as_bytes())?;
         let secrets = secret_box(&settings);
+        let channels = match dependencies.channels {
+            Some(channels) => channels,
+            None => Channels::providers(&settings)?,
+        };
         let state = Arc::new(AppState {
             db,
             settings: Arc::new(settings),
             jwt,
             secrets,
             clock: dependencies.clock,
-            channels: dependencies.channels,
+            channels,
+            pacer: Pacer::default(),
             planner_wake: Notify::new(),
             dispatcher_wake: Notify::new(),
         });

@@ -13,6 +13,7 @@ pub mod reminders;
 pub mod responses;
 pub mod unsubscribe;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -39,6 +40,7 @@ use crate::startup::AppState;
         (name = "clients", description = "Clients of a business"),
         (name = "reminders", description = "Reminders, their schedules and clients"),
         (name = "notifications", description = "Every message sent, with its attempts"),
+        (name = "webhooks", description = "Provider callbacks, verified by their signatures"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]
@@ -53,7 +55,8 @@ pub fn routes(state: &AppState) -> (Router<Arc<AppState>>, utoipa::openapi::Open
         .merge(business::router())
         .merge(clients::router(settings.import_max_bytes))
         .merge(reminders::router())
-        .merge(notifications::router());
+        .merge(notifications::router())
+        .merge(webhooks::router());
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(&settings.api_v1_str, api)
         .merge(health::router())

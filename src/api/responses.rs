@@ -88,6 +88,8 @@ pub struct BusinessResponse {
     pub default_country: Option<String>,
     /// Local window in which SMS and WhatsApp wait.
     pub quiet_hours: Option<QuietHoursSpec>,
+    /// WhatsApp template used by reminders that name none.
+    pub whatsapp_template: Option<WhatsappTemplateSpec>,
     /// The business's own provider accounts: `configured` and non-secret settings only.
     pub providers: BTreeMap<String, ProviderView>,
     /// When registered.
@@ -109,6 +111,10 @@ impl From<business::Model> for BusinessResponse {
                 .quiet_hours_start
                 .zip(business.quiet_hours_end)
                 .map(|(start, end)| QuietHoursSpec { start, end }),
+            whatsapp_template: business
+                .whatsapp_template
+                .as_deref()
+                .and_then(|stored| serde_json::from_str(stored).ok()),
             providers: PROVIDERS
                 .iter()
                 .map(|p| {

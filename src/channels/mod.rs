@@ -2,14 +2,39 @@
 //! its channel and learns either the provider's message id or why it failed, transiently (try
 //! again later) or permanently (give up now, keep the code).
 
+pub mod accounts;
 mod console;
+mod email;
+mod html;
+pub mod http;
+pub mod pacer;
+mod twilio;
+mod whatsapp;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use console::ConsoleTransport;
+use serde::{Deserialize, Serialize};
 
+use accounts::{Account, Route};
+pub use console::ConsoleTransport;
+pub use email::EmailTransport;
+pub use twilio::TwilioTransport;
+pub use whatsapp::WhatsappTransport;
+
+use crate::config::Settings;
 use crate::domain::Channel;
+
+/// An approved WhatsApp template with its body parameters rendered for one client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhatsappTemplate {
+    /// The template's name as approved by Meta.
+    pub name: String,
+    /// Its language code (`en_GB`).
+    pub language: String,
+    /// Body parameters `{{1}}`, `{{2}}`, … in order.
+    pub parameters: Vec<String>,
+}
 
 /// A rendered message ready to go.
 #[derive(Debug, Clone)]
@@ -26,6 +51,31 @@ pub struct OutgoingMessage {
     pub subject: Option<String>,
     /// The text.
     pub body: String,
+    /// The account it goes through.
+    pub route: Route,
+    /// The business's name, shown as the e-mail sender.
+    pub sender_name: String,
+    /// The business's own address, for `Reply-To`.
+    pub reply_to: Option<String>,
+    /// E-mail: the one-click unsubscribe link (RFC 8058).
+    pub unsubscribe_url: Option<String>,
+    /// WhatsApp: the template to send instead of free text.
+    pub whatsapp_template: Option<WhatsappTemplate>,
+}
+
+impl OutgoingMessage {
+    /// The provider account to use: `None` for the console, an error when the message cannot
+    /// go (no account in production, unreadable credentials).
+    pub fn account(&self) -> Result<Option<&Account>, ChannelError> {
+        match &self.route {
+            Route::Console => Ok(None),
+            Route::Provider(account) => Ok(Some(account)),
+            Route::Unavailable { code, message } => Err(ChannelError::Permanent {
+                code: (*code).to_owned(),
+                message: message.clone(),
+            }),
+        }
+    }
 }
 
 /// A provider accepted the message.
@@ -93,6 +143,27 @@ impl Channels {
     pub fn console() -> Self {
         let console: Arc<dyn Transport> = Arc::new(ConsoleTransport);
         Self::new(console.clone(), console.clone(), console)
+    }
+
+    /// The real transports: SMTP, Twilio and the WhatsApp Cloud API, each falling back to the
+    /// console for messages without an account.
+    pub fn providers(settings: &Settings) -> anyhow::Result<Self> {
+        let client = http::client()?;
+        Ok(Self::new(
+            Arc::new(EmailTransport::default()),
+            Arc::new(TwilioTransport::new(
+                client.clone(),
+                &settings.providers.twilio_api_base,
+                &format!(
+                    "{}{}/webhooks/twilio/status",
+                    settings.public_base_url, settings.api_v1_str
+                ),
+            )),
+            Arc::new(WhatsappTransport::new(
+                client,
+                &settings.providers.whatsapp_api_base,
+            )),
+        ))
     }
 
     /// The transport of a channel.

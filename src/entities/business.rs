@@ -21,6 +21,8 @@ pub struct Model {
     pub quiet_hours_start: Option<String>,
     /// Local `HH:MM` when quiet hours end.
     pub quiet_hours_end: Option<String>,
+    /// Default WhatsApp template (JSON `{name, language, parameters}`) for reminders naming none.
+    pub whatsapp_template: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -13,5 +13,6 @@ pub mod reminder_client;
 pub mod reminder_occurrence;
 mod timestamp;
 pub mod user;
+pub mod webhook_event;
 
 pub use timestamp::Timestamp;

@@ -38,6 +38,8 @@ pub struct Model {
     pub sent_at: Option<Timestamp>,
     pub delivered_at: Option<Timestamp>,
     pub read_at: Option<Timestamp>,
+    /// WhatsApp only: the template it sends (JSON `{name, language, parameters}`), rendered.
+    pub whatsapp_template: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -19,6 +19,8 @@ pub struct Model {
     pub secret: String,
     /// The key that sealed `secret`.
     pub key_id: String,
+    /// The account's public id named by webhooks (Twilio account SID, WhatsApp phone number id).
+    pub account_ref: Option<String>,
     pub updated_at: Timestamp,
 }
 

@@ -6,7 +6,7 @@ use sea_orm_migration::schema::{
     big_integer, big_integer_null, big_pk_auto, integer, string, string_null, text, text_null,
 };
 
-use super::{timestamp, timestamp_null};
+use super::{index, timestamp, timestamp_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -18,24 +18,6 @@ fn cascade(name: &str, from: &str, column: &str, to: &str) -> ForeignKeyCreateSt
         .to(to.to_owned(), "id")
         .on_delete(ForeignKeyAction::Cascade)
         .to_owned()
-}
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: &str,
-    columns: &[&str],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut statement = Index::create();
-    statement.name(name).table(table.to_owned());
-    for column in columns {
-        statement.col(Alias::new(*column));
-    }
-    if unique {
-        statement.unique();
-    }
-    manager.create_index(statement.to_owned()).await
 }
 
 #[async_trait::async_trait]

@@ -9,6 +9,7 @@ mod m20261129_000001_accounts_and_clients;
 mod m20261129_000002_reminders_and_notifications;
 mod m20261129_000003_provider_credentials;
 mod m20261129_000004_quiet_hours;
+mod m20261129_000005_channels;
 
 /// Applies the migrations in order; the applied set is kept in `seaql_migrations`.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_reminders_and_notifications::Migration),
             Box::new(m20261129_000003_provider_credentials::Migration),
             Box::new(m20261129_000004_quiet_hours::Migration),
+            Box::new(m20261129_000005_channels::Migration),
         ]
     }
 }
@@ -40,4 +42,23 @@ pub(crate) fn timestamp_null(manager: &SchemaManager, column: impl IntoIden) -> 
     let mut def = timestamp(manager, column);
     def.null();
     def
+}
+
+/// Creates an index on `columns` of `table`.
+pub(crate) async fn index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: &str,
+    columns: &[&str],
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut statement = Index::create();
+    statement.name(name).table(table.to_owned());
+    for column in columns {
+        statement.col(Alias::new(*column));
+    }
+    if unique {
+        statement.unique();
+    }
+    manager.create_index(statement.to_owned()).await
 }

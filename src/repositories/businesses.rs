@@ -1,6 +1,6 @@
 //! `businesses`.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::domain::BusinessId;
 use crate::entities::business;
@@ -27,4 +27,21 @@ pub async fn update(
     row: business::ActiveModel,
 ) -> Result<business::Model, DbErr> {
     row.update(db).await
+}
+
+/// Businesses by id: only for the dispatcher, which works for every business.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<business::Model>, DbErr> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        found.extend(
+            business::Entity::find()
+                .filter(business::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(found)
 }

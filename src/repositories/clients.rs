@@ -187,3 +187,47 @@ pub async fn delete(
         .await?;
     Ok(result.rows_affected > 0)
 }
+
+/// Whose clients a provider's account message concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountHolder {
+    /// The business that brought its own account.
+    Business(i64),
+    /// The platform's account: every business without its own account of that provider.
+    Platform {
+        /// `twilio` or `whatsapp`.
+        provider: &'static str,
+    },
+}
+
+/// Records that the holder of this phone number opted out of (or back into) a channel, for the
+/// clients the provider account serves. Returns how many clients changed.
+pub async fn set_opt_out_by_phone(
+    db: &impl ConnectionTrait,
+    holder: AccountHolder,
+    phone: &str,
+    channel: crate::domain::Channel,
+    opted_out: bool,
+) -> Result<u64, DbErr> {
+    let column = match channel {
+        crate::domain::Channel::Email => client::Column::OptedOutEmail,
+        crate::domain::Channel::Sms => client::Column::OptedOutSms,
+        crate::domain::Channel::Whatsapp => client::Column::OptedOutWhatsapp,
+    };
+    let update = client::Entity::update_many()
+        .col_expr(column, Expr::value(opted_out))
+        .filter(client::Column::Phone.eq(phone));
+    let update = match holder {
+        AccountHolder::Business(id) => update.filter(client::Column::BusinessId.eq(id)),
+        AccountHolder::Platform { provider } => update.filter(
+            client::Column::BusinessId.not_in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(crate::entities::provider_credential::Column::BusinessId)
+                    .from(crate::entities::provider_credential::Entity)
+                    .and_where(crate::entities::provider_credential::Column::Provider.eq(provider))
+                    .to_owned(),
+            ),
+        ),
+    };
+    Ok(update.exec(db).await?.rows_affected)
+}

@@ -10,6 +10,7 @@ pub mod provider_credentials;
 pub mod refresh_tokens;
 pub mod reminders;
 pub mod users;
+pub mod webhook_events;
 
 /// Rows of one page and the total that matched.
 #[derive(Debug)]

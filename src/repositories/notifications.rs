@@ -419,6 +419,12 @@ pub enum Finish {
         /// Why.
         code: String,
     },
+    /// Not tried: back to the queue until the provider account's pace allows it. Does not
+    /// count as an attempt.
+    Deferred {
+        /// When its turn comes.
+        next_attempt_at: DateTime<Utc>,
+    },
 }
 
 /// Records the outcome of claimed notifications and their attempts in one transaction. Each
@@ -435,7 +441,7 @@ pub async fn finish_many<C: ConnectionTrait + TransactionTrait>(
     let txn = crate::db::begin_write(db).await?;
     let attempts: Vec<notification_attempt::ActiveModel> = outcomes
         .iter()
-        .filter(|(_, finish)| !matches!(finish, Finish::Skipped { .. }))
+        .filter(|(_, finish)| !matches!(finish, Finish::Skipped { .. } | Finish::Deferred { .. }))
         .map(|(row, finish)| {
             let (outcome, provider, provider_id, code, message) = match finish {
                 Finish::Sent {
@@ -462,7 +468,9 @@ pub async fn finish_many<C: ConnectionTrait + TransactionTrait>(
                     Some(code.clone()),
                     Some(message.clone()),
                 ),
-                Finish::Skipped { .. } => ("skipped", None, None, None, None),
+                Finish::Skipped { .. } | Finish::Deferred { .. } => {
+                    ("skipped", None, None, None, None)
+                }
             };
             notification_attempt::ActiveModel {
                 notification_id: sea_orm::Set(row.id),
@@ -580,6 +588,16 @@ pub async fn finish_many<C: ConnectionTrait + TransactionTrait>(
             Finish::Skipped { code } => update
                 .col_expr(notification::Column::Status, Expr::value("skipped"))
                 .col_expr(notification::Column::ErrorCode, Expr::value(code.as_str())),
+            Finish::Deferred { next_attempt_at } => update
+                .col_expr(notification::Column::Status, Expr::value("pending"))
+                .col_expr(
+                    notification::Column::NextAttemptAt,
+                    Expr::value(Timestamp(*next_attempt_at)),
+                )
+                .col_expr(
+                    notification::Column::AttemptCount,
+                    Expr::col(notification::Column::AttemptCount).sub(1),
+                ),
         };
         recorded += update
             .filter(notification::Column::Id.eq(row.id))
@@ -591,4 +609,94 @@ pub async fn finish_many<C: ConnectionTrait + TransactionTrait>(
     }
     txn.commit().await?;
     Ok(recorded)
+}
+
+/// A sent notification by the id its provider gave it: only for provider webhooks, whose
+/// signature names the account (and so the businesses) they may touch.
+pub async fn find_by_provider_message(
+    db: &impl ConnectionTrait,
+    provider: &str,
+    provider_message_id: &str,
+) -> Result<Option<notification::Model>, DbErr> {
+    notification::Entity::find()
+        .filter(notification::Column::ProviderMessageId.eq(provider_message_id))
+        .filter(notification::Column::Provider.eq(provider))
+        .one(db)
+        .await
+}
+
+/// What a provider reported about a message it accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryReport {
+    /// Reached the handset or mailbox.
+    Delivered,
+    /// Read by the recipient (WhatsApp).
+    Read,
+    /// Could not be delivered.
+    Failed {
+        /// The provider's code.
+        code: String,
+        /// What it means.
+        message: String,
+    },
+}
+
+/// Moves a notification forward on a provider's report: `sent → delivered → read`, or
+/// `sent → failed`. Reports arrive repeated and out of order, so one never moves a notification
+/// back (a late `delivered` after `read` changes nothing). Returns whether it changed.
+pub async fn apply_report(
+    db: &impl ConnectionTrait,
+    id: i64,
+    report: &DeliveryReport,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let update = notification::Entity::update_many()
+        .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
+        .filter(notification::Column::Id.eq(id));
+    let update = match report {
+        DeliveryReport::Delivered => update
+            .col_expr(notification::Column::Status, Expr::value("delivered"))
+            .col_expr(
+                notification::Column::DeliveredAt,
+                Expr::value(Timestamp(at)),
+            )
+            .filter(notification::Column::Status.eq("sent")),
+        DeliveryReport::Read => update
+            .col_expr(notification::Column::Status, Expr::value("read"))
+            .col_expr(notification::Column::ReadAt, Expr::value(Timestamp(at)))
+            .col_expr(
+                notification::Column::DeliveredAt,
+                Expr::col(notification::Column::DeliveredAt).if_null(Timestamp(at)),
+            )
+            .filter(notification::Column::Status.is_in(["sent", "delivered"])),
+        DeliveryReport::Failed { code, message } => update
+            .col_expr(notification::Column::Status, Expr::value("failed"))
+            .col_expr(notification::Column::ErrorCode, Expr::value(code.as_str()))
+            .col_expr(
+                notification::Column::ErrorMessage,
+                Expr::value(message.as_str()),
+            )
+            .filter(notification::Column::Status.eq("sent")),
+    };
+    let changed = update.exec(db).await?.rows_affected > 0;
+    if changed && let DeliveryReport::Failed { code, message } = report {
+        let row = notification::Entity::find_by_id(id).one(db).await?;
+        if let Some(row) = row {
+            notification_attempt::Entity::insert(notification_attempt::ActiveModel {
+                notification_id: sea_orm::Set(row.id),
+                business_id: sea_orm::Set(row.business_id),
+                attempted_at: sea_orm::Set(at.into()),
+                outcome: sea_orm::Set("undelivered".into()),
+                provider: sea_orm::Set(row.provider),
+                provider_message_id: sea_orm::Set(row.provider_message_id),
+                error_code: sea_orm::Set(Some(code.clone())),
+                error_message: sea_orm::Set(Some(message.clone())),
+                ..Default::default()
+            })
+            .exec_without_returning(db)
+            .await?;
+        }
+    }
+    Ok(changed)
 }

@@ -18,6 +18,37 @@ pub async fn list(
         .await
 }
 
+/// The provider accounts of these businesses: only for the dispatcher.
+pub async fn list_many(
+    db: &impl ConnectionTrait,
+    businesses: &[i64],
+) -> Result<Vec<provider_credential::Model>, DbErr> {
+    let mut found = Vec::new();
+    for chunk in businesses.chunks(500) {
+        found.extend(
+            provider_credential::Entity::find()
+                .filter(provider_credential::Column::BusinessId.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
+/// The accounts of a provider with this public id (a Twilio account SID, a WhatsApp phone
+/// number id), whichever business holds them: webhooks name accounts, not businesses.
+pub async fn find_by_account_ref(
+    db: &impl ConnectionTrait,
+    provider: &str,
+    account_ref: &str,
+) -> Result<Vec<provider_credential::Model>, DbErr> {
+    provider_credential::Entity::find()
+        .filter(provider_credential::Column::Provider.eq(provider))
+        .filter(provider_credential::Column::AccountRef.eq(account_ref))
+        .all(db)
+        .await
+}
+
 /// Writes a provider account, replacing the previous one.
 pub async fn upsert(
     db: &impl ConnectionTrait,
@@ -33,6 +64,7 @@ pub async fn upsert(
                 provider_credential::Column::Settings,
                 provider_credential::Column::Secret,
                 provider_credential::Column::KeyId,
+                provider_credential::Column::AccountRef,
                 provider_credential::Column::UpdatedAt,
             ])
             .to_owned(),

@@ -11,12 +11,15 @@ use std::time::Duration;
 use futures_util::{FutureExt, StreamExt};
 
 use super::backoff;
-use crate::channels::{ChannelError, OutgoingMessage};
-use crate::domain::Channel;
+use crate::channels::accounts::{self, BusinessRoutes, Route};
+use crate::channels::pacer::Pace;
+use crate::channels::{ChannelError, OutgoingMessage, WhatsappTemplate};
+use crate::domain::{Channel, ClientId};
 use crate::entities::{client, notification};
 use crate::repositories::clients;
 use crate::repositories::notifications::{self as repo, Finish};
 use crate::services::outbox::opted_out_now;
+use crate::services::unsubscribe::Links;
 use crate::startup::AppState;
 
 /// The longest one send may take before it counts as a transient failure.
@@ -35,6 +38,8 @@ pub struct DispatchOutcome {
     pub failed: usize,
     /// Skipped (opted out since planning).
     pub skipped: usize,
+    /// Sent back to the queue to keep to a provider account's pace.
+    pub deferred: usize,
     /// Lapsed leases taken back.
     pub reclaimed: u64,
     /// Claimed but handed back because of shutdown.
@@ -83,14 +88,26 @@ pub async fn dispatch_once(
             .map(|c| (c.id, c))
             .collect();
 
+    let business_ids: Vec<i64> = claimed
+        .iter()
+        .map(|n| n.business_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let routes =
+        accounts::resolve(&state.db, &state.secrets, &state.settings, &business_ids).await?;
+    let links = Links::of(state);
+
     let finished: Arc<Mutex<Vec<(notification::Model, Finish)>>> = Arc::default();
     let sends = futures_util::stream::iter(claimed.clone()).for_each_concurrent(
         settings.concurrency,
         |row| {
             let finished = Arc::clone(&finished);
             let client = current_clients.get(&row.client_id).cloned();
+            let routes = routes.get(&row.business_id);
+            let links = &links;
             async move {
-                let finish = send_one(state, &row, client.as_ref()).await;
+                let finish = send_one(state, &row, client.as_ref(), routes, links).await;
                 if let Ok(mut finished) = finished.lock() {
                     finished.push((row, finish));
                 }
@@ -119,6 +136,7 @@ pub async fn dispatch_once(
             Finish::Retry { .. } => outcome.retried += 1,
             Finish::Failed { .. } => outcome.failed += 1,
             Finish::Skipped { .. } => outcome.skipped += 1,
+            Finish::Deferred { .. } => outcome.deferred += 1,
         }
     }
     let sent_at = timer.elapsed();
@@ -152,6 +170,8 @@ async fn send_one(
     state: &AppState,
     row: &notification::Model,
     client: Option<&client::Model>,
+    routes: Option<&BusinessRoutes>,
+    links: &Links,
 ) -> Finish {
     let settings = &state.settings.scheduler;
     let Ok(channel) = Channel::parse(&row.channel) else {
@@ -178,6 +198,12 @@ async fn send_one(
             code: "no_address".into(),
         };
     };
+    let Some(routes) = routes else {
+        return Finish::Skipped {
+            code: "business_deleted".into(),
+        };
+    };
+    let route = routes.route(channel).clone();
     let message = OutgoingMessage {
         notification_id: row.id,
         business_id: row.business_id,
@@ -185,6 +211,36 @@ async fn send_one(
         recipient,
         subject: row.subject.clone(),
         body: row.body.clone(),
+        route,
+        sender_name: routes.name.clone(),
+        reply_to: routes.email_from.clone(),
+        unsubscribe_url: (channel == Channel::Email)
+            .then(|| links.unsubscribe(ClientId(row.client_id), Channel::Email)),
+        whatsapp_template: row
+            .whatsapp_template
+            .as_deref()
+            .and_then(|stored| serde_json::from_str::<WhatsappTemplate>(stored).ok()),
+    };
+    // Keep to the account's pace: wait for a near slot, or go back to the queue for a far one.
+    let permits = match &message.route {
+        Route::Provider(account) => {
+            let key = account.key();
+            let now = state.clock.now();
+            match state.pacer.reserve(&key, account.rate_per_second(), now) {
+                Pace::Wait(wait) => tokio::time::sleep(wait).await,
+                Pace::Later(at) => {
+                    return Finish::Deferred {
+                        next_attempt_at: at,
+                    };
+                }
+            }
+            Some(state.pacer.permits(&key, now))
+        }
+        _ => None,
+    };
+    let _permit = match &permits {
+        Some(permits) => permits.acquire().await.ok(),
+        None => None,
     };
     let transport = state.channels.transport(channel).clone();
     let attempt = AssertUnwindSafe(tokio::time::timeout(SEND_TIMEOUT, transport.send(&message)))
@@ -212,6 +268,14 @@ async fn send_one(
         },
         Err(ChannelError::Permanent { code, message }) => {
             tracing::info!(notification_id = row.id, %code, "send failed permanently");
+            // Twilio 21610: the number replied STOP; Twilio blocks it, so do we.
+            if channel == Channel::Sms
+                && code == "21610"
+                && let Err(error) =
+                    clients::opt_out(&state.db, ClientId(row.client_id), Channel::Sms).await
+            {
+                tracing::warn!(notification_id = row.id, %error, "could not record the opt-out");
+            }
             Finish::Failed { code, message }
         }
         Err(ChannelError::Transient {

@@ -1,6 +1,13 @@
-//! Password hashing and policy, access tokens (JWT) and opaque refresh tokens.
+//! Password hashing and policy, access tokens (JWT), opaque refresh tokens, secrets sealed at
+//! rest and provider webhook signatures.
 
 pub mod crypto;
 pub mod jwt;
 pub mod password;
 pub mod tokens;
+pub mod webhook_signatures;
+
+/// Makes ring the process's TLS provider (rustls is built without a default); idempotent.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

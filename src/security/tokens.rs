@@ -40,6 +40,15 @@ pub fn verify(secret: &[u8], message: &str, signature: &str) -> bool {
     mac(secret, message).is_some_and(|mac| mac.verify_slice(&expected).is_ok())
 }
 
+/// Compares two secrets in constant time (for equal lengths).
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

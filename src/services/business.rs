@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::auth::required_text;
 use super::providers::{self, ProvidersPatch};
+use super::reminders::{WhatsappTemplateSpec, validate_whatsapp_template};
 use super::{ServiceError, ServiceResult, double_option};
 use crate::domain::quiet_hours::{QuietHours, QuietHoursSpec};
 use crate::domain::{Actor, ChannelSet, CountryCode, Email, TimeZone, Validation};
@@ -34,6 +35,11 @@ pub struct UpdateBusinessRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<QuietHoursSpec>)]
     pub quiet_hours: Option<Option<QuietHoursSpec>>,
+    /// WhatsApp template for reminders that name none (Meta accepts only approved templates
+    /// outside the 24-hour window).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<WhatsappTemplateSpec>)]
+    pub whatsapp_template: Option<Option<WhatsappTemplateSpec>>,
     /// The business's own provider accounts; secrets are write-only.
     pub providers: Option<ProvidersPatch>,
 }
@@ -113,6 +119,14 @@ pub async fn update(
             row.quiet_hours_start = Set(None);
             row.quiet_hours_end = Set(None);
         }
+        None => {}
+    }
+    match &request.whatsapp_template {
+        Some(Some(spec)) => {
+            validate_whatsapp_template(&mut validation, spec);
+            row.whatsapp_template = Set(serde_json::to_string(spec).ok());
+        }
+        Some(None) => row.whatsapp_template = Set(None),
         None => {}
     }
     let providers = match &request.providers {

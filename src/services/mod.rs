@@ -14,6 +14,7 @@ pub mod reminders;
 mod throttle;
 pub mod unsubscribe;
 pub mod users;
+pub mod webhooks;
 
 pub use error::{ServiceError, ServiceResult, is_unique_violation};
 pub use patch::double_option;

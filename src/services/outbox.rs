@@ -6,7 +6,9 @@ use chrono_tz::Tz;
 use sea_orm::Set;
 use serde::Serialize;
 
+use super::reminders::WhatsappTemplateSpec;
 use super::unsubscribe::Links;
+use crate::channels::WhatsappTemplate;
 use crate::domain::quiet_hours::{QuietHours, QuietHoursSpec};
 use crate::domain::schedule::Schedule;
 use crate::domain::{Channel, ChannelSet, ClientId, Money, template};
@@ -135,6 +137,24 @@ fn context(
 }
 
 /// Why a client cannot get a reminder on a channel, if they cannot.
+/// A WhatsApp template with its parameters rendered for one client, as stored.
+fn render_whatsapp_template(
+    spec: &WhatsappTemplateSpec,
+    context: &MessageContext,
+) -> Result<String, String> {
+    let parameters = spec
+        .parameters
+        .iter()
+        .map(|parameter| template::render(parameter, context))
+        .collect::<Result<Vec<_>, _>>()?;
+    serde_json::to_string(&WhatsappTemplate {
+        name: spec.name.clone(),
+        language: spec.language.clone(),
+        parameters,
+    })
+    .map_err(|error| error.to_string())
+}
+
 fn skip_reason(client: &client::Model, channel: Channel) -> Option<&'static str> {
     match channel {
         Channel::Email if client.email.is_none() => Some("no_address"),
@@ -204,6 +224,12 @@ pub fn build(
         .clone()
         .zip(business.quiet_hours_end.clone())
         .and_then(|(start, end)| QuietHours::parse(&QuietHoursSpec { start, end }).ok());
+    // The reminder's WhatsApp template, else the business's default.
+    let whatsapp_template: Option<WhatsappTemplateSpec> = reminder
+        .whatsapp_template
+        .as_deref()
+        .or(business.whatsapp_template.as_deref())
+        .and_then(|stored| serde_json::from_str(stored).ok());
     let mut rows = Vec::with_capacity(clients.len() * 2);
     for client in clients {
         let zone = client_zone(client, business);
@@ -221,6 +247,13 @@ pub fn build(
                 _ => None,
             };
             let body = template::render(&reminder.body, &context);
+            let whatsapp_template = match channel {
+                Channel::Whatsapp => whatsapp_template
+                    .as_ref()
+                    .map(|spec| render_whatsapp_template(spec, &context))
+                    .transpose(),
+                _ => Ok(None),
+            };
             let recipient = match channel {
                 Channel::Email => client.email.clone(),
                 Channel::Sms | Channel::Whatsapp => client.phone.clone(),
@@ -229,6 +262,14 @@ pub fn build(
             let held_until = match channel {
                 Channel::Sms | Channel::Whatsapp => quiet.and_then(|q| q.release(now, zone)),
                 Channel::Email => None,
+            };
+            let (whatsapp_template, template_error) = match whatsapp_template {
+                Ok(stored) => (stored, None),
+                Err(error) => (None, Some(error)),
+            };
+            let body = match template_error {
+                Some(error) => Err(error),
+                None => body,
             };
             let (status, error_code, error_message, subject, body) =
                 match (skip, subject.transpose(), body) {
@@ -272,6 +313,7 @@ pub fn build(
                 sent_at: Set(None),
                 delivered_at: Set(None),
                 read_at: Set(None),
+                whatsapp_template: Set(whatsapp_template),
                 created_at: Set(now.into()),
                 updated_at: Set(now.into()),
                 ..Default::default()

@@ -32,6 +32,8 @@ fn secret_fields(provider: &str) -> &'static [&'static str] {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpProvider {
+    /// Messages per second this account may send (paced, never rejected).
+    pub rate_per_second: Option<f64>,
     pub host: Option<String>,
     pub port: Option<u16>,
     pub username: Option<String>,
@@ -46,6 +48,8 @@ pub struct SmtpProvider {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TwilioProvider {
+    /// Messages per second this account may send (paced, never rejected).
+    pub rate_per_second: Option<f64>,
     pub account_sid: Option<String>,
     pub from_number: Option<String>,
     pub messaging_service_sid: Option<String>,
@@ -57,6 +61,8 @@ pub struct TwilioProvider {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WhatsappProvider {
+    /// Messages per second this account may send (paced, never rejected).
+    pub rate_per_second: Option<f64>,
     pub phone_number_id: Option<String>,
     pub business_account_id: Option<String>,
     /// Write-only.
@@ -145,6 +151,11 @@ fn check(
             );
         }
     };
+    if let Some(rate) = settings.get("rate_per_second").and_then(Value::as_f64)
+        && !(0.01..=1000.0).contains(&rate)
+    {
+        validation.push(&field("rate_per_second"), "must be between 0.01 and 1000");
+    }
     match provider {
         "smtp" => {
             require(settings, "host", validation);
@@ -227,7 +238,17 @@ fn check(
     }
 }
 
-fn context(business: BusinessId, provider: &str) -> String {
+/// The public id webhooks name the account by.
+fn account_ref<'a>(provider: &str, settings: &'a Map<String, Value>) -> Option<&'a str> {
+    match provider {
+        "twilio" => text(settings, "account_sid"),
+        "whatsapp" => text(settings, "phone_number_id"),
+        _ => None,
+    }
+}
+
+/// The associated data that binds a business's sealed provider secrets to their row.
+pub fn context(business: BusinessId, provider: &str) -> String {
     format!("business:{}:provider:{provider}", business.0)
 }
 
@@ -308,6 +329,7 @@ pub async fn plan(
             settings: Set(serde_json::to_string(&settings)?),
             secret: Set(sealed),
             key_id: Set(secrets_box.current_key_id().to_owned()),
+            account_ref: Set(account_ref(provider, &settings).map(str::to_owned)),
             updated_at: Set(Utc::now().into()),
         });
     }

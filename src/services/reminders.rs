@@ -8,10 +8,14 @@ use serde::{Deserialize, Serialize};
 use super::auth::required_text;
 use super::outbox::{self, MessageContext};
 use super::{ServiceError, ServiceResult, double_option, is_unique_violation};
+use crate::channels;
+use crate::config::Environment;
 use crate::domain::schedule::{Schedule, ScheduleSpec};
 use crate::domain::{Actor, ChannelSet, ClientId, Money, Validation, template};
 use crate::entities::{business, notification, reminder, reminder_occurrence};
-use crate::repositories::{Paged, businesses, idempotency, notifications, reminders};
+use crate::repositories::{
+    Paged, businesses, idempotency, notifications, provider_credentials, reminders,
+};
 use crate::startup::AppState;
 
 /// Kinds of reminder.
@@ -138,17 +142,23 @@ fn validate_templates(
         }
     }
     if let Some(whatsapp) = whatsapp {
-        validation.check("whatsapp_template.name", required_text(&whatsapp.name, 512));
+        validate_whatsapp_template(validation, whatsapp);
+    }
+}
+
+/// Checks a WhatsApp template: a name, a language and parameters that render.
+pub fn validate_whatsapp_template(validation: &mut Validation, whatsapp: &WhatsappTemplateSpec) {
+    let sample = MessageContext::sample();
+    validation.check("whatsapp_template.name", required_text(&whatsapp.name, 512));
+    validation.check(
+        "whatsapp_template.language",
+        required_text(&whatsapp.language, 20),
+    );
+    for (index, parameter) in whatsapp.parameters.iter().enumerate() {
         validation.check(
-            "whatsapp_template.language",
-            required_text(&whatsapp.language, 20),
+            &format!("whatsapp_template.parameters[{index}]"),
+            template::check(parameter, &sample),
         );
-        for (index, parameter) in whatsapp.parameters.iter().enumerate() {
-            validation.check(
-                &format!("whatsapp_template.parameters[{index}]"),
-                template::check(parameter, &sample),
-            );
-        }
     }
 }
 
@@ -288,6 +298,36 @@ async fn with_clients(
     })
 }
 
+/// In production, each channel of the reminder needs a provider account, the business's own or
+/// the platform's: a reminder that could never be delivered is refused now, not failed later.
+async fn check_channels_configured(
+    state: &AppState,
+    actor: &Actor,
+    row: &reminder::ActiveModel,
+    validation: &mut Validation,
+) -> ServiceResult<()> {
+    if state.settings.environment != Environment::Production {
+        return Ok(());
+    }
+    // Only channels being set now: an unchanged reminder stays editable.
+    let sea_orm::ActiveValue::Set(stored) = &row.channels else {
+        return Ok(());
+    };
+    let accounts = provider_credentials::list(&state.db, actor.business).await?;
+    for channel in ChannelSet::from_stored(stored).iter() {
+        if !channels::accounts::configured(channel, &accounts, &state.settings) {
+            validation.push(
+                "channels",
+                format!(
+                    "{} is not configured: add its provider account with PATCH /business (providers)",
+                    channel.as_str()
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Creates a reminder and assigns its clients.
 #[tracing::instrument(skip_all, fields(business_id = actor.business.0))]
 pub async fn create(
@@ -324,6 +364,7 @@ pub async fn create(
     };
     let mut validation = Validation::new();
     let schedule = apply(&mut validation, &mut row, &patch, &business);
+    check_channels_configured(state, actor, &row, &mut validation).await?;
     validation.finish().map_err(ServiceError::Validation)?;
     let schedule = schedule.ok_or_else(|| ServiceError::invalid("schedule", "is required"))?;
     row.next_run_at = Set(Some(first_run(&schedule, now)?.into()));
@@ -399,6 +440,7 @@ pub async fn update(
     let mut row = current.clone().into_active_model();
     let mut validation = Validation::new();
     let schedule = apply(&mut validation, &mut row, &patch, &business);
+    check_channels_configured(state, actor, &row, &mut validation).await?;
     validation.finish().map_err(ServiceError::Validation)?;
     if let Some(schedule) = schedule {
         row.next_run_at = Set(Some(first_run(&schedule, now)?.into()));

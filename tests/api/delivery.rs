@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::reminders::{instant_in, local_in, reminder};
 use crate::support::{Session, TestApp, db_test, problem};
 
-async fn notifications(app: &TestApp, session: &Session, query: &str) -> Vec<Value> {
+pub(crate) async fn notifications(app: &TestApp, session: &Session, query: &str) -> Vec<Value> {
     let list: Value = app
         .get(&format!("/notifications?limit=200&{query}"), &session.token)
         .await
@@ -21,7 +21,7 @@ async fn notifications(app: &TestApp, session: &Session, query: &str) -> Vec<Val
 }
 
 /// A `once` reminder on one channel for one client, `days` from the test clock at 09:00 UTC.
-async fn once_for(
+pub(crate) async fn once_for(
     app: &TestApp,
     owner: &Session,
     client: &Value,
@@ -35,6 +35,12 @@ async fn once_for(
                "schedule": {"type": "once", "at": local_in(app, days, "09:00:00")}, "client_ids": [client["id"]]}),
     )
     .await
+}
+
+/// Sets the clock to 09:00 UTC `days` after its current date, when `once_for` reminders fall.
+pub(crate) fn arrive(app: &TestApp, days: i64) {
+    let at = instant_in(app, days, "09:00:00", "UTC");
+    app.clock.set(at);
 }
 
 fn transient(code: &str) -> ChannelError {

@@ -12,6 +12,9 @@ use reminder_backend::clock::{Clock, ManualClock};
 use reminder_backend::config::Settings;
 use reminder_backend::scheduler::{dispatch_once, plan_due};
 use reminder_backend::startup::{AppState, Application, Dependencies, Role};
+pub mod fakes;
+pub mod smtp;
+
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
@@ -97,6 +100,8 @@ pub struct TestApp {
     /// Records every message "sent" and fails on request.
     pub transport: Arc<TestTransport>,
     server: JoinHandle<()>,
+    /// Whether messages go through the real transports.
+    real_channels: bool,
     _sqlite_dir: Option<std::sync::Arc<tempfile::TempDir>>,
 }
 
@@ -171,6 +176,14 @@ impl TestApp {
 
     /// Like [`spawn`](Self::spawn) with extra settings.
     pub async fn spawn_with(backend: Backend, overrides: HashMap<String, String>) -> Option<Self> {
+        Self::spawn_inner(backend, overrides, false).await
+    }
+
+    async fn spawn_inner(
+        backend: Backend,
+        overrides: HashMap<String, String>,
+        real_channels: bool,
+    ) -> Option<Self> {
         install_crypto();
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
         let (database_url, dir) = match backend {
@@ -199,7 +212,26 @@ impl TestApp {
                 .duration_trunc(chrono::Duration::seconds(1))
                 .unwrap(),
         ));
-        Some(Self::start(database_url, overrides, dir, clock, Arc::default()).await)
+        Some(
+            Self::start(
+                database_url,
+                overrides,
+                dir,
+                clock,
+                Arc::default(),
+                real_channels,
+            )
+            .await,
+        )
+    }
+
+    /// Like [`spawn_with`](Self::spawn_with) but sending through the real transports (SMTP,
+    /// Twilio, WhatsApp), which the overrides point at local servers and fakes.
+    pub async fn spawn_with_providers(
+        backend: Backend,
+        overrides: HashMap<String, String>,
+    ) -> Option<Self> {
+        Self::spawn_inner(backend, overrides, true).await
     }
 
     async fn start(
@@ -208,6 +240,7 @@ impl TestApp {
         dir: Option<std::sync::Arc<tempfile::TempDir>>,
         clock: Arc<ManualClock>,
         transport: Arc<TestTransport>,
+        real_channels: bool,
     ) -> Self {
         let mut values: HashMap<String, String> = [
             ("ENV", "testing"),
@@ -229,7 +262,8 @@ impl TestApp {
         let shared: Arc<dyn Transport> = transport.clone();
         let dependencies = Dependencies {
             clock: clock.clone(),
-            channels: Channels::new(shared.clone(), shared.clone(), shared),
+            channels: (!real_channels)
+                .then(|| Channels::new(shared.clone(), shared.clone(), shared)),
         };
         let application = Application::build_with(settings, Role::Serve, dependencies)
             .await
@@ -254,6 +288,7 @@ impl TestApp {
             clock,
             transport,
             server,
+            real_channels,
             _sqlite_dir: dir,
         }
     }
@@ -267,6 +302,7 @@ impl TestApp {
             self._sqlite_dir.clone(),
             self.clock.clone(),
             self.transport.clone(),
+            self.real_channels,
         )
         .await
     }

@@ -11,6 +11,10 @@ use std::str::FromStr;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
+mod providers;
+
+pub use providers::ProviderSettings;
+
 /// Which settings file to read and how strict to be about secrets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
@@ -104,6 +108,8 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// Scheduler and dispatcher settings.
     pub scheduler: SchedulerSettings,
+    /// The platform's provider accounts and API hosts.
+    pub providers: ProviderSettings,
 }
 
 /// How the planner and the dispatcher run.
@@ -236,6 +242,9 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "STRIPE_SECRET_KEY",
     "STRIPE_WEBHOOK_SECRET",
     "STRIPE_API_BASE",
+    "SMTP_RATE_PER_SECOND",
+    "TWILIO_RATE_PER_SECOND",
+    "WHATSAPP_RATE_PER_SECOND",
 ];
 
 impl Settings {
@@ -397,6 +406,7 @@ impl Settings {
                 false,
             )?,
             scheduler: SchedulerSettings::from_lookup(&get)?,
+            providers: ProviderSettings::from_lookup(&get)?,
         })
     }
 
@@ -626,7 +636,7 @@ mod tests {
 
     #[test]
     fn env_example_documents_every_variable() {
-        let example = include_str!("../env/.env.example");
+        let example = include_str!("../../env/.env.example");
         for variable in KNOWN_VARIABLES {
             assert!(
                 example.contains(&format!("{variable}=")),

@@ -1,0 +1,366 @@
+//! Provider accounts a message goes out through: the business's own (set with `PATCH
+//! /business`, secrets opened from their sealed form) or else the platform's (settings). Without
+//! either, development and testing use the console; production refuses such reminders up front.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sea_orm::ConnectionTrait;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::config::{Environment, Settings};
+use crate::domain::{BusinessId, Channel};
+use crate::entities::{business, provider_credential};
+use crate::repositories::{businesses, provider_credentials};
+use crate::security::crypto::SecretBox;
+use crate::services::providers::context;
+
+/// How an SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text (a relay on the same host or network).
+    None,
+    /// Plain connection upgraded with `STARTTLS`, which is required.
+    StartTls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
+}
+
+impl SmtpTls {
+    /// Parses `none`, `starttls` or `tls`.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "none" => Ok(Self::None),
+            "starttls" => Ok(Self::StartTls),
+            "tls" | "ssl" => Ok(Self::Tls),
+            other => Err(format!("{other:?}: use none, starttls or tls")),
+        }
+    }
+
+    /// The usual port of the mode.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Self::None => 25,
+            Self::StartTls => 587,
+            Self::Tls => 465,
+        }
+    }
+}
+
+/// An SMTP server and the sender address used on it.
+#[derive(Debug, Clone)]
+pub struct SmtpAccount {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    /// The `From` address; the business's own address goes in `Reply-To`.
+    pub from_email: Option<String>,
+    /// Messages per second the server takes from us.
+    pub rate_per_second: f64,
+}
+
+/// A Twilio account and the sender it uses.
+#[derive(Debug, Clone)]
+pub struct TwilioAccount {
+    pub account_sid: String,
+    pub auth_token: SecretString,
+    pub from_number: Option<String>,
+    pub messaging_service_sid: Option<String>,
+    /// Messages per second of the sender (1 for a long code, more for a service or short code).
+    pub rate_per_second: f64,
+}
+
+/// A WhatsApp Business phone number on the Cloud API.
+#[derive(Debug, Clone)]
+pub struct WhatsappAccount {
+    pub phone_number_id: String,
+    pub access_token: SecretString,
+    /// Signs the webhooks of the app the number belongs to.
+    pub app_secret: Option<SecretString>,
+    /// Messages per second allowed by the number's tier.
+    pub rate_per_second: f64,
+}
+
+/// One provider account.
+#[derive(Debug, Clone)]
+pub enum Account {
+    Smtp(SmtpAccount),
+    Twilio(TwilioAccount),
+    Whatsapp(WhatsappAccount),
+}
+
+impl Account {
+    /// Names the account and everything that changes its connection: connection pools and
+    /// pacing are kept per key, so a changed password or server gets fresh ones.
+    pub fn key(&self) -> String {
+        let identity = match self {
+            Self::Smtp(a) => format!(
+                "smtp|{}|{}|{:?}|{}|{}",
+                a.host,
+                a.port,
+                a.tls,
+                a.username.as_deref().unwrap_or_default(),
+                a.password
+                    .as_ref()
+                    .map(|p| p.expose_secret())
+                    .unwrap_or_default()
+            ),
+            Self::Twilio(a) => format!(
+                "twilio|{}|{}|{}|{}",
+                a.account_sid,
+                a.auth_token.expose_secret(),
+                a.from_number.as_deref().unwrap_or_default(),
+                a.messaging_service_sid.as_deref().unwrap_or_default()
+            ),
+            Self::Whatsapp(a) => format!(
+                "whatsapp|{}|{}",
+                a.phone_number_id,
+                a.access_token.expose_secret()
+            ),
+        };
+        hex::encode(&Sha256::digest(identity.as_bytes())[..12])
+    }
+
+    /// Messages per second the account may send.
+    pub fn rate_per_second(&self) -> f64 {
+        match self {
+            Self::Smtp(a) => a.rate_per_second,
+            Self::Twilio(a) => a.rate_per_second,
+            Self::Whatsapp(a) => a.rate_per_second,
+        }
+    }
+}
+
+/// Where a message of one business and channel goes.
+#[derive(Debug, Clone)]
+pub enum Route {
+    /// No account anywhere (development and testing): written to the console.
+    Console,
+    /// Through this account.
+    Provider(Arc<Account>),
+    /// Cannot be sent now (no account in production, sealed secrets that do not open).
+    Unavailable {
+        /// Our code for the reason.
+        code: &'static str,
+        /// What to fix.
+        message: String,
+    },
+}
+
+/// The routes of one business, per channel, and what messages need to know about it.
+#[derive(Debug, Clone)]
+pub struct BusinessRoutes {
+    /// Shown as the e-mail sender's name.
+    pub name: String,
+    /// The business's own address, for `Reply-To`.
+    pub email_from: Option<String>,
+    pub email: Route,
+    pub sms: Route,
+    pub whatsapp: Route,
+}
+
+impl BusinessRoutes {
+    /// The route of a channel.
+    pub fn route(&self, channel: Channel) -> &Route {
+        match channel {
+            Channel::Email => &self.email,
+            Channel::Sms => &self.sms,
+            Channel::Whatsapp => &self.whatsapp,
+        }
+    }
+}
+
+fn text(map: &Map<String, Value>, key: &str) -> Option<String> {
+    map.get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn rate(map: &Map<String, Value>, default: f64) -> f64 {
+    map.get("rate_per_second")
+        .and_then(Value::as_f64)
+        .filter(|rate| *rate > 0.0)
+        .unwrap_or(default)
+}
+
+/// A business's stored account, from its settings and opened secrets.
+fn from_stored(
+    provider: &str,
+    settings: &Map<String, Value>,
+    secrets: &Map<String, Value>,
+    platform: &Settings,
+) -> Option<Account> {
+    let secret = |key: &str| text(secrets, key).map(SecretString::from);
+    let rates = &platform.providers;
+    match provider {
+        "smtp" => {
+            let tls = text(settings, "tls")
+                .and_then(|tls| SmtpTls::parse(&tls).ok())
+                .unwrap_or(SmtpTls::StartTls);
+            Some(Account::Smtp(SmtpAccount {
+                host: text(settings, "host")?,
+                port: settings
+                    .get("port")
+                    .and_then(Value::as_u64)
+                    .and_then(|port| u16::try_from(port).ok())
+                    .unwrap_or_else(|| tls.default_port()),
+                tls,
+                username: text(settings, "username"),
+                password: secret("password"),
+                from_email: text(settings, "from_email"),
+                rate_per_second: rate(settings, rates.smtp_rate_per_second),
+            }))
+        }
+        "twilio" => Some(Account::Twilio(TwilioAccount {
+            account_sid: text(settings, "account_sid")?,
+            auth_token: secret("auth_token")?,
+            from_number: text(settings, "from_number"),
+            messaging_service_sid: text(settings, "messaging_service_sid"),
+            rate_per_second: rate(settings, rates.twilio_rate_per_second),
+        })),
+        "whatsapp" => Some(Account::Whatsapp(WhatsappAccount {
+            phone_number_id: text(settings, "phone_number_id")?,
+            access_token: secret("access_token")?,
+            app_secret: secret("app_secret"),
+            rate_per_second: rate(settings, rates.whatsapp_rate_per_second),
+        })),
+        _ => None,
+    }
+}
+
+/// Opens a stored provider row.
+pub fn open_stored(
+    row: &provider_credential::Model,
+    secrets: &SecretBox,
+    settings: &Settings,
+) -> Result<Option<Account>, crate::security::crypto::CryptoError> {
+    let opened = secrets.open(
+        &row.secret,
+        &context(BusinessId(row.business_id), &row.provider),
+    )?;
+    let secret_map: Map<String, Value> = serde_json::from_slice(&opened).unwrap_or_default();
+    let settings_map: Map<String, Value> = serde_json::from_str(&row.settings).unwrap_or_default();
+    Ok(from_stored(
+        &row.provider,
+        &settings_map,
+        &secret_map,
+        settings,
+    ))
+}
+
+/// The platform's account for a channel, if the settings have one.
+pub fn platform(settings: &Settings, channel: Channel) -> Option<Account> {
+    let providers = &settings.providers;
+    match channel {
+        Channel::Email => providers.smtp.clone().map(Account::Smtp),
+        Channel::Sms => providers.twilio.clone().map(Account::Twilio),
+        Channel::Whatsapp => providers.whatsapp.clone().map(Account::Whatsapp),
+    }
+}
+
+fn provider_of(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Email => "smtp",
+        Channel::Sms => "twilio",
+        Channel::Whatsapp => "whatsapp",
+    }
+}
+
+/// The route of one channel given the business's stored rows.
+fn route_for(
+    channel: Channel,
+    business: &business::Model,
+    stored: &[provider_credential::Model],
+    secrets: &SecretBox,
+    settings: &Settings,
+) -> Route {
+    let provider = provider_of(channel);
+    let own = stored.iter().find(|row| row.provider == provider);
+    let account = match own.map(|row| open_stored(row, secrets, settings)) {
+        Some(Err(_)) => {
+            return Route::Unavailable {
+                code: "credentials_unreadable",
+                message: format!(
+                    "the {provider} credentials of this business cannot be opened with the current ENCRYPTION_KEY; enter them again"
+                ),
+            };
+        }
+        Some(Ok(account)) => account,
+        None => None,
+    };
+    let account = account.or_else(|| platform(settings, channel));
+    match account {
+        Some(Account::Smtp(mut smtp)) => {
+            if smtp.from_email.is_none() {
+                smtp.from_email = business.email_from.clone();
+            }
+            if smtp.from_email.is_none() {
+                return Route::Unavailable {
+                    code: "no_sender",
+                    message: "no sender address: set EMAIL_FROM, the business's email_from or providers.smtp.from_email".into(),
+                };
+            }
+            Route::Provider(Arc::new(Account::Smtp(smtp)))
+        }
+        Some(account) => Route::Provider(Arc::new(account)),
+        None if settings.environment == Environment::Production => Route::Unavailable {
+            code: "channel_not_configured",
+            message: format!(
+                "no {provider} account is configured for {}",
+                channel.as_str()
+            ),
+        },
+        None => Route::Console,
+    }
+}
+
+/// Whether a channel can send for this business (its own account or the platform's), or goes to
+/// the console outside production.
+pub fn configured(
+    channel: Channel,
+    stored: &[provider_credential::Model],
+    settings: &Settings,
+) -> bool {
+    stored
+        .iter()
+        .any(|row| row.provider == provider_of(channel))
+        || platform(settings, channel).is_some()
+}
+
+/// The routes of these businesses, from one query for the businesses and one for their accounts.
+pub async fn resolve(
+    db: &impl ConnectionTrait,
+    secrets: &SecretBox,
+    settings: &Settings,
+    business_ids: &[i64],
+) -> Result<HashMap<i64, BusinessRoutes>, sea_orm::DbErr> {
+    let mut stored: HashMap<i64, Vec<provider_credential::Model>> = HashMap::new();
+    for row in provider_credentials::list_many(db, business_ids).await? {
+        stored.entry(row.business_id).or_default().push(row);
+    }
+    Ok(businesses::find_many(db, business_ids)
+        .await?
+        .into_iter()
+        .map(|business| {
+            let rows = stored
+                .get(&business.id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let route = |channel| route_for(channel, &business, rows, secrets, settings);
+            let routes = BusinessRoutes {
+                email: route(Channel::Email),
+                sms: route(Channel::Sms),
+                whatsapp: route(Channel::Whatsapp),
+                name: business.name.clone(),
+                email_from: business.email_from.clone(),
+            };
+            (business.id, routes)
+        })
+        .collect())
+}

@@ -1,0 +1,191 @@
+//! E-mail over SMTP (lettre, rustls): a pooled connection per server, multipart plain text and
+//! escaped HTML, our own `Message-ID` kept as the provider id, and RFC 8058 one-click
+//! unsubscribe headers. 4xx replies are transient, 5xx permanent.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
+
+use super::accounts::{Account, SmtpAccount, SmtpTls};
+use super::{ChannelError, ConsoleTransport, Delivery, OutgoingMessage, Transport, html, pacer};
+
+type Smtp = AsyncSmtpTransport<Tokio1Executor>;
+
+/// Sends e-mail through the SMTP server of the message's account.
+#[derive(Default)]
+pub struct EmailTransport {
+    /// One pooled transport per account key.
+    pools: Mutex<HashMap<String, Smtp>>,
+}
+
+fn permanent(code: &str, message: impl Into<String>) -> ChannelError {
+    ChannelError::Permanent {
+        code: code.to_owned(),
+        message: message.into(),
+    }
+}
+
+fn build_transport(account: &SmtpAccount) -> Result<Smtp, ChannelError> {
+    let misconfigured = |error: lettre::transport::smtp::Error| {
+        permanent(
+            "smtp_misconfigured",
+            format!("SMTP server {}: {error}", account.host),
+        )
+    };
+    let tls = || TlsParameters::new(account.host.clone()).map_err(misconfigured);
+    let mut builder = Smtp::builder_dangerous(account.host.as_str())
+        .port(account.port)
+        .timeout(Some(Duration::from_secs(20)))
+        .pool_config(
+            PoolConfig::new()
+                .max_size(pacer::ACCOUNT_CONCURRENCY as u32)
+                .idle_timeout(Duration::from_secs(60)),
+        );
+    builder = match account.tls {
+        SmtpTls::None => builder.tls(Tls::None),
+        SmtpTls::StartTls => builder.tls(Tls::Required(tls()?)),
+        SmtpTls::Tls => builder.tls(Tls::Wrapper(tls()?)),
+    };
+    if let (Some(username), Some(password)) = (&account.username, &account.password) {
+        builder = builder.credentials(Credentials::new(
+            username.clone(),
+            password.expose_secret().to_owned(),
+        ));
+    }
+    Ok(builder.build())
+}
+
+/// The message as it goes on the wire, and its `Message-ID` without angle brackets.
+fn compose(
+    message: &OutgoingMessage,
+    account: &SmtpAccount,
+) -> Result<(Message, String), ChannelError> {
+    let from_address = account
+        .from_email
+        .as_deref()
+        .ok_or_else(|| permanent("no_sender", "no sender address is configured"))?;
+    let from = Mailbox::new(
+        Some(message.sender_name.clone()),
+        from_address
+            .parse()
+            .map_err(|_| permanent("no_sender", "the sender address is not valid"))?,
+    );
+    let to: Mailbox = message.recipient.parse().map_err(|_| {
+        permanent(
+            "invalid_address",
+            "the client's e-mail address is not valid",
+        )
+    })?;
+    let domain = from_address.rsplit('@').next().unwrap_or("localhost");
+    let message_id = format!("{}@{domain}", uuid::Uuid::new_v4());
+    let subject = message.subject.clone().unwrap_or_default();
+    let mut builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject.clone())
+        .message_id(Some(format!("<{message_id}>")));
+    if let Some(reply_to) = message
+        .reply_to
+        .as_deref()
+        .filter(|reply_to| *reply_to != from_address)
+        .and_then(|reply_to| reply_to.parse::<Mailbox>().ok())
+    {
+        builder = builder.reply_to(reply_to);
+    }
+    if let Some(url) = &message.unsubscribe_url {
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
+    let email = builder
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(message.body.clone()),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(html::from_text(&message.body, &subject)),
+                ),
+        )
+        .map_err(|error| permanent("invalid_message", error.to_string()))?;
+    Ok((email, message_id))
+}
+
+/// What an SMTP failure means: 5xx permanent, 4xx and lost connections transient.
+fn classify(error: &lettre::transport::smtp::Error) -> ChannelError {
+    let code = error.status().map(|code| code.to_string());
+    if error.is_permanent() {
+        return permanent(
+            code.as_deref().unwrap_or("smtp_permanent"),
+            format!("the SMTP server refused the message: {error}"),
+        );
+    }
+    ChannelError::Transient {
+        code: code.unwrap_or_else(|| {
+            if error.is_timeout() {
+                "timeout".into()
+            } else {
+                "smtp_unavailable".into()
+            }
+        }),
+        message: format!("SMTP: {error}"),
+        retry_after: None,
+    }
+}
+
+impl EmailTransport {
+    fn transport_for(&self, account: &Account, smtp: &SmtpAccount) -> Result<Smtp, ChannelError> {
+        let key = account.key();
+        let mut pools = self
+            .pools
+            .lock()
+            .map_err(|_| permanent("internal", "SMTP pools unavailable"))?;
+        if let Some(transport) = pools.get(&key) {
+            return Ok(transport.clone());
+        }
+        let transport = build_transport(smtp)?;
+        pools.insert(key, transport.clone());
+        Ok(transport)
+    }
+}
+
+#[async_trait::async_trait]
+impl Transport for EmailTransport {
+    async fn send(&self, message: &OutgoingMessage) -> Result<Delivery, ChannelError> {
+        let account = match message.account()? {
+            None => return ConsoleTransport.send(message).await,
+            Some(account) => account,
+        };
+        let Account::Smtp(smtp) = account else {
+            return Err(permanent("wrong_account", "e-mail needs an SMTP account"));
+        };
+        let transport = self.transport_for(account, smtp)?;
+        let (email, message_id) = compose(message, smtp)?;
+        transport
+            .send(email)
+            .await
+            .map_err(|error| classify(&error))?;
+        Ok(Delivery {
+            provider: "smtp".into(),
+            provider_message_id: message_id,
+        })
+    }
+}

@@ -1,0 +1,250 @@
+//! WhatsApp end to end through the Cloud API fake: approved templates with per-client
+//! parameters, the verification handshake, signed status events (forged ones change nothing),
+//! STOP replies, and Meta's error codes classified.
+
+use std::collections::HashMap;
+
+use chrono::Duration;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::delivery::{arrive, notifications, once_for};
+use crate::support::fakes::{ScriptedFailure, WhatsappFake};
+use crate::support::{Backend, Session, TestApp, per_backend};
+
+const VERIFY_TOKEN: &str = "verify-me-3f9a";
+
+async fn app_with_whatsapp(backend: Backend, whatsapp: &WhatsappFake) -> Option<TestApp> {
+    let overrides: HashMap<String, String> = [
+        ("WHATSAPP_ACCESS_TOKEN", whatsapp.access_token.clone()),
+        ("WHATSAPP_PHONE_NUMBER_ID", whatsapp.phone_number_id.clone()),
+        ("WHATSAPP_APP_SECRET", whatsapp.app_secret.clone()),
+        ("WHATSAPP_VERIFY_TOKEN", VERIFY_TOKEN.to_owned()),
+        ("WHATSAPP_API_BASE", whatsapp.base_url.clone()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    TestApp::spawn_with_providers(backend, overrides).await
+}
+
+async fn one(app: &TestApp, owner: &Session, reminder: &Value) -> Value {
+    notifications(app, owner, &format!("reminder_id={}", reminder["id"])).await[0].clone()
+}
+
+async fn templates_and_status_events(backend: Backend) {
+    let whatsapp = WhatsappFake::start().await;
+    let Some(app) = app_with_whatsapp(backend, &whatsapp).await else {
+        return;
+    };
+    let owner = app.owner("Chats Ltd").await;
+    // The business's default template serves reminders that name none.
+    let response = app
+        .patch(
+            "/business",
+            &owner.token,
+            json!({"whatsapp_template": {"name": "payment_due", "language": "en_GB",
+                    "parameters": ["{{ client.name }}", "{{ business.name }}"]}}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let zoe = app
+        .client(
+            &owner,
+            json!({"name": "Zoë", "phone": "+447911123456", "whatsapp_opt_in": true}),
+        )
+        .await;
+    let created = once_for(&app, &owner, &zoe, "whatsapp", 1).await;
+    arrive(&app, 1);
+    app.dispatch_until_idle().await;
+
+    assert!(
+        whatsapp.violations().is_empty(),
+        "{:?}",
+        whatsapp.violations()
+    );
+    let sent = whatsapp.messages();
+    assert_eq!(sent.len(), 1);
+    let (wamid, body) = &sent[0];
+    assert_eq!(body["to"], "447911123456");
+    assert_eq!(body["type"], "template");
+    assert_eq!(body["template"]["name"], "payment_due");
+    assert_eq!(body["template"]["language"]["code"], "en_GB");
+    assert_eq!(
+        body["template"]["components"][0]["parameters"],
+        json!([{"type": "text", "text": "Zoë"}, {"type": "text", "text": "Chats Ltd"}])
+    );
+    let row = one(&app, &owner, &created).await;
+    assert_eq!(row["status"], "sent");
+    assert_eq!(row["provider"], "whatsapp");
+    assert_eq!(row["provider_message_id"], wamid.as_str());
+
+    // Forged (wrong app secret): refused, nothing changes.
+    let delivered = whatsapp.status_event(wamid, "+447911123456", "delivered", None);
+    let forged = whatsapp
+        .post_event(&app.address, &delivered, "not-the-secret")
+        .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(one(&app, &owner, &created).await["status"], "sent");
+
+    // delivered, then read; repeats and a late `delivered` do not move it back.
+    for event in [&delivered, &delivered] {
+        let response = whatsapp
+            .post_event(&app.address, event, &whatsapp.app_secret)
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    assert_eq!(one(&app, &owner, &created).await["status"], "delivered");
+    let read = whatsapp.status_event(wamid, "+447911123456", "read", None);
+    whatsapp
+        .post_event(&app.address, &read, &whatsapp.app_secret)
+        .await;
+    whatsapp
+        .post_event(&app.address, &delivered, &whatsapp.app_secret)
+        .await;
+    let row = one(&app, &owner, &created).await;
+    assert_eq!(row["status"], "read");
+    assert!(row["delivered_at"].is_string());
+
+    // A reminder's own text goes as text when no template exists at all; Meta's later 131047
+    // is recorded as a permanent failure that says what to do.
+    app.patch(
+        "/business",
+        &owner.token,
+        json!({"whatsapp_template": null}),
+    )
+    .await;
+    let text = once_for(&app, &owner, &zoe, "whatsapp", 2).await;
+    arrive(&app, 2);
+    app.dispatch_until_idle().await;
+    let (wamid, body) = whatsapp.messages()[1].clone();
+    assert_eq!(body["type"], "text");
+    assert_eq!(body["text"]["body"], "x");
+    let failed = whatsapp.status_event(&wamid, "+447911123456", "failed", Some(131047));
+    whatsapp
+        .post_event(&app.address, &failed, &whatsapp.app_secret)
+        .await;
+    let row = one(&app, &owner, &text).await;
+    assert_eq!(row["status"], "failed");
+    assert_eq!(row["error_code"], "131047");
+    assert!(
+        row["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("whatsapp_template")
+    );
+}
+per_backend!(
+    whatsapp_sends_templates_and_signed_status_events_update_it,
+    templates_and_status_events
+);
+
+async fn handshake_stop_and_errors(backend: Backend) {
+    let whatsapp = WhatsappFake::start().await;
+    let Some(app) = app_with_whatsapp(backend, &whatsapp).await else {
+        return;
+    };
+    // Verification handshake.
+    let good = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token={VERIFY_TOKEN}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(good.status(), StatusCode::OK);
+    assert_eq!(good.text().await.unwrap(), "1158201444");
+    let bad = app
+        .request(
+            reqwest::Method::GET,
+            "/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=1&hub.verify_token=guess",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::FORBIDDEN);
+
+    let owner = app.owner("Replies Ltd").await;
+    let zoe = app
+        .client(
+            &owner,
+            json!({"name": "Zoë", "phone": "+447911123456", "whatsapp_opt_in": true}),
+        )
+        .await;
+
+    // Rate limit (130429): retried later, then sent. Undeliverable (131026): failed at once.
+    whatsapp.fail_next(ScriptedFailure {
+        status: 429,
+        code: 130429,
+        message: "Rate limit hit".into(),
+        retry_after: None,
+    });
+    let limited = once_for(&app, &owner, &zoe, "whatsapp", 1).await;
+    arrive(&app, 1);
+    app.dispatch_until_idle().await;
+    let row = one(&app, &owner, &limited).await;
+    assert_eq!(
+        (row["status"].as_str(), row["error_code"].as_str()),
+        (Some("pending"), Some("130429"))
+    );
+    app.clock.advance(Duration::hours(1));
+    app.dispatch_until_idle().await;
+    assert_eq!(one(&app, &owner, &limited).await["status"], "sent");
+    whatsapp.fail_next(ScriptedFailure {
+        status: 400,
+        code: 131026,
+        message: "Message undeliverable".into(),
+        retry_after: None,
+    });
+    let undeliverable = once_for(&app, &owner, &zoe, "whatsapp", 1).await;
+    arrive(&app, 1);
+    app.dispatch_until_idle().await;
+    let row = one(&app, &owner, &undeliverable).await;
+    assert_eq!(
+        (row["status"].as_str(), row["error_code"].as_str()),
+        (Some("failed"), Some("131026"))
+    );
+    assert_eq!(row["attempt_count"], 1);
+
+    // STOP (forged first: refused), then real: opted out; the next one is skipped.
+    let stop = whatsapp.text_event("+447911123456", "stop");
+    assert_eq!(
+        whatsapp
+            .post_event(&app.address, &stop, "forged")
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let client: Value = app
+        .get(&format!("/clients/{}", zoe["id"]), &owner.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(client["opted_out"]["whatsapp"], false);
+    whatsapp
+        .post_event(&app.address, &stop, &whatsapp.app_secret)
+        .await;
+    let client: Value = app
+        .get(&format!("/clients/{}", zoe["id"]), &owner.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(client["opted_out"]["whatsapp"], true);
+    let after = once_for(&app, &owner, &zoe, "whatsapp", 1).await;
+    arrive(&app, 1);
+    app.dispatch_until_idle().await;
+    assert_eq!(one(&app, &owner, &after).await["error_code"], "opted_out");
+    assert_eq!(whatsapp.messages().len(), 1);
+    assert!(
+        whatsapp.violations().is_empty(),
+        "{:?}",
+        whatsapp.violations()
+    );
+}
+per_backend!(
+    whatsapp_handshake_stop_replies_and_error_codes,
+    handshake_stop_and_errors
+);
