@@ -22,6 +22,7 @@ mod providers;
 mod reminders;
 mod restart;
 mod scale;
+mod secrets;
 mod sms;
 mod users;
 mod whatsapp;

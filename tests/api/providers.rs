@@ -145,3 +145,40 @@ db_test!(members_cannot_set_provider_accounts, |app| {
         .unwrap();
     assert_eq!(business["providers"]["stripe"]["configured"], false);
 });
+
+async fn production_refuses_unconfigured_channels(backend: crate::support::Backend) {
+    let overrides = [
+        ("ENV", "production"),
+        ("SECRET_KEY", "production-secret-key-0123456789-abcdefghijkl"),
+        ("ENCRYPTION_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let Some(app) = crate::support::TestApp::spawn_with(backend, overrides).await else {
+        return;
+    };
+    let owner = app.owner("Live Ltd").await;
+    let body = json!({"title": "t", "channels": ["sms"], "body": "x",
+                      "schedule": {"type": "once", "at": "2099-01-01T09:00:00"}});
+    let refused = problem(app.post("/reminders", &owner.token, body.clone()).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(error_fields(&refused), ["channels"]);
+    assert!(refused.to_string().contains("sms is not configured"));
+    let listed: Value = app.get("/reminders", &owner.token).await.json().await.unwrap();
+    assert_eq!(listed["total"], 0);
+    app.patch(
+        "/business",
+        &owner.token,
+        json!({"providers": {"twilio": {"account_sid": "AC0123456789abcdef0123456789abcdef",
+                "from_number": "+14155552671", "auth_token": TOKEN}}}),
+    )
+    .await;
+    assert_eq!(
+        app.post("/reminders", &owner.token, body).await.status(),
+        StatusCode::CREATED
+    );
+}
+crate::support::per_backend!(
+    in_production_a_channel_without_an_account_is_refused_at_creation,
+    production_refuses_unconfigured_channels
+);

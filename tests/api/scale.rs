@@ -82,7 +82,7 @@ impl Drop for Process {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -90,7 +90,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::TempDir>)> {
+pub(crate) async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::TempDir>)> {
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     let server = match backend {
         Backend::Sqlite => {
@@ -109,14 +109,14 @@ async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::Te
 }
 
 /// An HTTP client of the API node.
-struct Api {
+pub(crate) struct Api {
     base: String,
     http: reqwest::Client,
     token: String,
 }
 
 impl Api {
-    async fn connect(port: u16) -> Self {
+    pub(crate) async fn connect(port: u16) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::new();
         let base = format!("http://127.0.0.1:{port}");
@@ -157,7 +157,7 @@ impl Api {
         }
     }
 
-    async fn get(&self, path: &str) -> Value {
+    pub(crate) async fn get(&self, path: &str) -> Value {
         self.http
             .get(format!("{}/api/v1{path}", self.base))
             .bearer_auth(&self.token)
@@ -169,7 +169,17 @@ impl Api {
             .unwrap()
     }
 
-    async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+    pub(crate) async fn patch(&self, path: &str, body: Value) -> reqwest::Response {
+        self.http
+            .patch(format!("{}/api/v1{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub(crate) async fn post(&self, path: &str, body: Value) -> reqwest::Response {
         self.http
             .post(format!("{}/api/v1{path}", self.base))
             .bearer_auth(&self.token)
