@@ -149,8 +149,14 @@ db_test!(members_cannot_set_provider_accounts, |app| {
 async fn production_refuses_unconfigured_channels(backend: crate::support::Backend) {
     let overrides = [
         ("ENV", "production"),
-        ("SECRET_KEY", "production-secret-key-0123456789-abcdefghijkl"),
-        ("ENCRYPTION_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
+        (
+            "SECRET_KEY",
+            "production-secret-key-0123456789-abcdefghijkl",
+        ),
+        (
+            "ENCRYPTION_KEY",
+            "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -161,10 +167,19 @@ async fn production_refuses_unconfigured_channels(backend: crate::support::Backe
     let owner = app.owner("Live Ltd").await;
     let body = json!({"title": "t", "channels": ["sms"], "body": "x",
                       "schedule": {"type": "once", "at": "2099-01-01T09:00:00"}});
-    let refused = problem(app.post("/reminders", &owner.token, body.clone()).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let refused = problem(
+        app.post("/reminders", &owner.token, body.clone()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
     assert_eq!(error_fields(&refused), ["channels"]);
     assert!(refused.to_string().contains("sms is not configured"));
-    let listed: Value = app.get("/reminders", &owner.token).await.json().await.unwrap();
+    let listed: Value = app
+        .get("/reminders", &owner.token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["total"], 0);
     app.patch(
         "/business",

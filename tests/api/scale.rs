@@ -90,7 +90,9 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
-pub(crate) async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::TempDir>)> {
+pub(crate) async fn fresh_database(
+    backend: Backend,
+) -> Option<(String, Option<tempfile::TempDir>)> {
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     let server = match backend {
         Backend::Sqlite => {

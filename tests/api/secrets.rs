@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::scale::{Api, fresh_database, free_port};
+use crate::scale::{Api, free_port, fresh_database};
 use crate::support::fakes::TwilioFake;
 use crate::support::{Backend, per_backend};
 
@@ -71,7 +71,10 @@ async fn nothing_secret_is_logged(backend: Backend) {
     let phone = "+447911123456";
     let email = "private.person@client.test";
     let client = api
-        .post("/clients", json!({"name": "Private Person", "phone": phone, "email": email}))
+        .post(
+            "/clients",
+            json!({"name": "Private Person", "phone": phone, "email": email}),
+        )
         .await
         .json::<serde_json::Value>()
         .await

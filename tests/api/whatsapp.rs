@@ -248,3 +248,83 @@ per_backend!(
     whatsapp_handshake_stop_replies_and_error_codes,
     handshake_stop_and_errors
 );
+
+async fn business_number(backend: Backend) {
+    let platform = WhatsappFake::start().await;
+    let own = platform.another_number();
+    let Some(app) = app_with_whatsapp(backend, &platform).await else {
+        return;
+    };
+    let firm = app.owner("Own Number Ltd").await;
+    let response = app
+        .patch(
+            "/business",
+            &firm.token,
+            json!({"providers": {"whatsapp": {"phone_number_id": own.phone_number_id,
+                    "access_token": own.access_token, "app_secret": own.app_secret}}}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let shown = response.text().await.unwrap();
+    assert!(!shown.contains(&own.access_token) && !shown.contains(&own.app_secret));
+    let other = app.owner("Platform Number Ltd").await;
+    let mine = app
+        .client(
+            &firm,
+            json!({"name": "A", "phone": "+447911123456", "whatsapp_opt_in": true}),
+        )
+        .await;
+    let theirs = app
+        .client(
+            &other,
+            json!({"name": "B", "phone": "+447911123456", "whatsapp_opt_in": true}),
+        )
+        .await;
+    let mine_reminder = once_for(&app, &firm, &mine, "whatsapp", 1).await;
+    let their_reminder = once_for(&app, &other, &theirs, "whatsapp", 1).await;
+    arrive(&app, 1);
+    app.dispatch_until_idle().await;
+    assert_eq!(own.messages().len(), 1);
+    assert_eq!(platform.messages().len(), 1);
+    assert!(own.violations().is_empty());
+
+    // The platform app cannot report on the firm's message, nor the firm's app on the
+    // platform's: events for numbers the signing app does not own change nothing.
+    let (own_wamid, _) = own.messages()[0].clone();
+    let (platform_wamid, _) = platform.messages()[0].clone();
+    let spoof = own.status_event(&own_wamid, "+447911123456", "failed", Some(131026));
+    platform
+        .post_event(&app.address, &spoof, &platform.app_secret)
+        .await;
+    let cross = platform.status_event(&platform_wamid, "+447911123456", "failed", Some(131026));
+    own.post_event(&app.address, &cross, &own.app_secret).await;
+    assert_eq!(one(&app, &firm, &mine_reminder).await["status"], "sent");
+    assert_eq!(one(&app, &other, &their_reminder).await["status"], "sent");
+
+    // Signed by the right app, it applies; a STOP to the firm's number concerns its clients only.
+    let delivered = own.status_event(&own_wamid, "+447911123456", "delivered", None);
+    own.post_event(&app.address, &delivered, &own.app_secret)
+        .await;
+    assert_eq!(
+        one(&app, &firm, &mine_reminder).await["status"],
+        "delivered"
+    );
+    own.post_event(
+        &app.address,
+        &own.text_event("+447911123456", "STOP"),
+        &own.app_secret,
+    )
+    .await;
+    let view = |session: &Session, client: &Value| {
+        let path = format!("/clients/{}", client["id"]);
+        let token = session.token.clone();
+        let app = &app;
+        async move { app.get(&path, &token).await.json::<Value>().await.unwrap() }
+    };
+    assert_eq!(view(&firm, &mine).await["opted_out"]["whatsapp"], true);
+    assert_eq!(view(&other, &theirs).await["opted_out"]["whatsapp"], false);
+}
+per_backend!(
+    a_business_whatsapp_number_is_used_and_isolated,
+    business_number
+);

@@ -474,9 +474,10 @@ pub fn whatsapp_request_errors(body: &Value) -> Vec<String> {
 
 #[derive(Default)]
 struct WhatsappState {
-    phone_number_id: String,
-    access_token: String,
-    messages: Mutex<Vec<(String, Value)>>,
+    /// Phone number id → access token.
+    numbers: Mutex<std::collections::HashMap<String, String>>,
+    /// (phone number id, wamid, request body).
+    messages: Mutex<Vec<(String, String, Value)>>,
     violations: Mutex<Vec<String>>,
     failures: Mutex<VecDeque<ScriptedFailure>>,
 }
@@ -498,30 +499,30 @@ async fn whatsapp_send(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let graph_error = |status: u16, code: i64, message: &str| {
+    let graph_error = |status: u16, code: i64, message: &str, retry_after: Option<u64>| {
         json_response(
             status,
             json!({"error": {"message": message, "type": "OAuthException", "code": code,
                              "error_data": {"messaging_product": "whatsapp", "details": message},
                              "fbtrace_id": "AbCdEf"}}),
-            None,
+            retry_after,
         )
     };
     let violation = |message: String| {
         state.violations.lock().unwrap().push(message.clone());
-        graph_error(400, 100, &message)
+        graph_error(400, 100, &message, None)
     };
     if !version.starts_with('v') || version[1..].parse::<f32>().is_err() {
         return violation(format!("bad version {version}"));
     }
+    let Some(token) = state.numbers.lock().unwrap().get(&number).cloned() else {
+        return violation(format!("unknown phone number id {number}"));
+    };
     if headers.get("authorization").and_then(|v| v.to_str().ok())
-        != Some(format!("Bearer {}", state.access_token).as_str())
+        != Some(format!("Bearer {token}").as_str())
     {
         state.violations.lock().unwrap().push("bad token".into());
-        return graph_error(401, 190, "Invalid OAuth access token");
-    }
-    if number != state.phone_number_id {
-        return violation(format!("unknown phone number id {number}"));
+        return graph_error(401, 190, "Invalid OAuth access token", None);
     }
     if !headers
         .get("content-type")
@@ -538,11 +539,10 @@ async fn whatsapp_send(
         return violation(errors.join("; "));
     }
     if let Some(failure) = state.failures.lock().unwrap().pop_front() {
-        return json_response(
+        return graph_error(
             failure.status,
-            json!({"error": {"message": failure.message, "type": "OAuthException", "code": failure.code,
-                             "error_data": {"messaging_product": "whatsapp", "details": failure.message},
-                             "fbtrace_id": "AbCdEf"}}),
+            failure.code,
+            &failure.message,
             failure.retry_after,
         );
     }
@@ -554,7 +554,7 @@ async fn whatsapp_send(
         .messages
         .lock()
         .unwrap()
-        .push((id.clone(), json.clone()));
+        .push((number, id.clone(), json.clone()));
     json_response(
         200,
         json!({"messaging_product": "whatsapp",
@@ -566,19 +566,24 @@ async fn whatsapp_send(
 
 impl WhatsappFake {
     pub async fn start() -> Self {
-        let phone_number_id = format!("1065403522{:05}", rand_digits());
-        let access_token = format!("EAAG{}", uuid::Uuid::new_v4().simple());
-        let state = Arc::new(WhatsappState {
-            phone_number_id: phone_number_id.clone(),
-            access_token: access_token.clone(),
-            ..Default::default()
-        });
+        let state = Arc::new(WhatsappState::default());
         let router = Router::new()
             .route("/{version}/{number}/messages", post(whatsapp_send))
             .with_state(Arc::clone(&state));
         let base = serve(router).await;
+        Self::number(format!("{base}/v23.0"), state)
+    }
+
+    fn number(base_url: String, state: Arc<WhatsappState>) -> Self {
+        let phone_number_id = format!("1065403522{:05}", rand_digits());
+        let access_token = format!("EAAG{}", uuid::Uuid::new_v4().simple());
+        state
+            .numbers
+            .lock()
+            .unwrap()
+            .insert(phone_number_id.clone(), access_token.clone());
         Self {
-            base_url: format!("{base}/v23.0"),
+            base_url,
             phone_number_id,
             access_token,
             app_secret: uuid::Uuid::new_v4().simple().to_string(),
@@ -586,9 +591,21 @@ impl WhatsappFake {
         }
     }
 
-    /// Accepted messages: (wamid, request body).
+    /// Another business number (of another app, with its own secret) on the same Cloud API.
+    pub fn another_number(&self) -> Self {
+        Self::number(self.base_url.clone(), Arc::clone(&self.state))
+    }
+
+    /// Messages this number accepted: (wamid, request body).
     pub fn messages(&self) -> Vec<(String, Value)> {
-        self.state.messages.lock().unwrap().clone()
+        self.state
+            .messages
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(number, _, _)| *number == self.phone_number_id)
+            .map(|(_, id, body)| (id.clone(), body.clone()))
+            .collect()
     }
 
     pub fn violations(&self) -> Vec<String> {
