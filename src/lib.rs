@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod entities;
 pub mod migration;
+pub mod payments;
 pub mod repositories;
 pub mod scheduler;
 pub mod security;

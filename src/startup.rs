@@ -15,6 +15,7 @@ use crate::channels::Channels;
 use crate::channels::pacer::Pacer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
+use crate::payments::stripe::StripeClient;
 use crate::security::crypto::SecretBox;
 use crate::security::jwt::JwtKeys;
 use sha2::{Digest, Sha256};
@@ -35,6 +36,8 @@ pub struct AppState {
     pub channels: Channels,
     /// Paces sends per provider account.
     pub pacer: Pacer,
+    /// The Stripe API.
+    pub stripe: StripeClient,
     /// Wakes the planner (a reminder was written).
     pub planner_wake: Notify,
     /// Wakes the dispatcher (notifications were queued).
@@ -111,6 +114,7 @@ impl Application {
         crate::db::migrate(&db).await.context("migrations failed")?;
         let jwt = JwtKeys::new(settings.secret_key.expose_secret().as_bytes())?;
         let secrets = secret_box(&settings);
+        let stripe_api_base = settings.providers.stripe_api_base.clone();
         let channels = match dependencies.channels {
             Some(channels) => channels,
             None => Channels::providers(&settings)?,
@@ -123,6 +127,7 @@ impl Application {
             clock: dependencies.clock,
             channels,
             pacer: Pacer::default(),
+            stripe: StripeClient::new(crate::channels::http::client()?, &stripe_api_base),
             planner_wake: Notify::new(),
             dispatcher_wake: Notify::new(),
         });

@@ -203,6 +203,7 @@ impl From<ServiceError> for ApiError {
     fn from(error: ServiceError) -> Self {
         match error {
             ServiceError::Validation(errors) => Self::Validation(errors),
+            ServiceError::BadRequest(detail) => Self::BadRequest(detail),
             ServiceError::NotFound => Self::NotFound,
             ServiceError::Conflict(detail) => Self::Conflict(detail),
             ServiceError::Forbidden(detail) => Self::Forbidden(detail),

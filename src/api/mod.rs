@@ -9,6 +9,8 @@ pub mod extract;
 pub mod health;
 mod middleware;
 pub mod notifications;
+pub mod pay;
+pub mod payments;
 pub mod reminders;
 pub mod responses;
 pub mod unsubscribe;
@@ -40,6 +42,7 @@ use crate::startup::AppState;
         (name = "clients", description = "Clients of a business"),
         (name = "reminders", description = "Reminders, their schedules and clients"),
         (name = "notifications", description = "Every message sent, with its attempts"),
+        (name = "payments", description = "Payments asked of clients, and the dashboard"),
         (name = "webhooks", description = "Provider callbacks, verified by their signatures"),
         (name = "health", description = "Liveness and readiness"),
     )
@@ -56,6 +59,7 @@ pub fn routes(state: &AppState) -> (Router<Arc<AppState>>, utoipa::openapi::Open
         .merge(clients::router(settings.import_max_bytes))
         .merge(reminders::router())
         .merge(notifications::router())
+        .merge(payments::router())
         .merge(webhooks::router());
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(&settings.api_v1_str, api)
@@ -93,6 +97,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     let router = router
         .merge(docs)
         .merge(unsubscribe::router())
+        .merge(pay::router())
         .fallback(middleware::route_not_found)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
     middleware::wrap(router, &state.settings).with_state(state)

@@ -14,6 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiResult, Problem};
+use crate::services::payments;
 use crate::services::webhooks::{twilio, whatsapp};
 use crate::startup::AppState;
 
@@ -23,6 +24,7 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(twilio_status))
         .routes(routes!(twilio_inbound))
         .routes(routes!(whatsapp_verify, whatsapp_event))
+        .routes(routes!(stripe_event))
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -146,5 +148,26 @@ async fn whatsapp_event(
     body: Bytes,
 ) -> ApiResult<StatusCode> {
     whatsapp::event(&state, &body, header(&headers, "x-hub-signature-256")).await?;
+    Ok(StatusCode::OK)
+}
+
+/// Stripe events: `checkout.session.completed` (paid only when `payment_status` is `paid`),
+/// `checkout.session.async_payment_succeeded`/`failed`, `checkout.session.expired`,
+/// `payment_intent.payment_failed`, `charge.refunded`; others are acknowledged and ignored.
+#[utoipa::path(
+    post, path = "/webhooks/stripe", tag = "webhooks",
+    request_body(content_type = "application/json", content = Object),
+    params(("Stripe-Signature" = String, Header, description = "`t=…,v1=…`")),
+    responses(
+        (status = 200, description = "Processed, ignored, or a repeat acknowledged"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn stripe_event(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
+    payments::stripe_event(&state, &body, header(&headers, "stripe-signature")).await?;
     Ok(StatusCode::OK)
 }

@@ -234,17 +234,25 @@ fn from_stored(
     }
 }
 
+/// The secrets of a stored provider row, opened.
+pub fn open_secrets(
+    row: &provider_credential::Model,
+    secrets: &SecretBox,
+) -> Result<Map<String, Value>, crate::security::crypto::CryptoError> {
+    let opened = secrets.open(
+        &row.secret,
+        &context(BusinessId(row.business_id), &row.provider),
+    )?;
+    Ok(serde_json::from_slice(&opened).unwrap_or_default())
+}
+
 /// Opens a stored provider row.
 pub fn open_stored(
     row: &provider_credential::Model,
     secrets: &SecretBox,
     settings: &Settings,
 ) -> Result<Option<Account>, crate::security::crypto::CryptoError> {
-    let opened = secrets.open(
-        &row.secret,
-        &context(BusinessId(row.business_id), &row.provider),
-    )?;
-    let secret_map: Map<String, Value> = serde_json::from_slice(&opened).unwrap_or_default();
+    let secret_map = open_secrets(row, secrets)?;
     let settings_map: Map<String, Value> = serde_json::from_str(&row.settings).unwrap_or_default();
     Ok(from_stored(
         &row.provider,

@@ -6,6 +6,8 @@ pub mod idempotency_key;
 pub mod login_throttle;
 pub mod notification;
 pub mod notification_attempt;
+pub mod payment;
+pub mod payment_click;
 pub mod provider_credential;
 pub mod refresh_token;
 pub mod reminder;

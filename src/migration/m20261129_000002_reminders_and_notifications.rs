@@ -6,19 +6,10 @@ use sea_orm_migration::schema::{
     big_integer, big_integer_null, big_pk_auto, integer, string, string_null, text, text_null,
 };
 
-use super::{index, timestamp, timestamp_null};
+use super::{cascade, index, timestamp, timestamp_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn cascade(name: &str, from: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.to_owned(), column.to_owned())
-        .to(to.to_owned(), "id")
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -10,6 +10,7 @@ mod m20261129_000002_reminders_and_notifications;
 mod m20261129_000003_provider_credentials;
 mod m20261129_000004_quiet_hours;
 mod m20261129_000005_channels;
+mod m20261129_000006_payments;
 
 /// Applies the migrations in order; the applied set is kept in `seaql_migrations`.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_provider_credentials::Migration),
             Box::new(m20261129_000004_quiet_hours::Migration),
             Box::new(m20261129_000005_channels::Migration),
+            Box::new(m20261129_000006_payments::Migration),
         ]
     }
 }
@@ -61,4 +63,14 @@ pub(crate) async fn index(
         statement.unique();
     }
     manager.create_index(statement.to_owned()).await
+}
+
+/// A foreign key from `from.column` to `to.id` that deletes with its parent.
+pub(crate) fn cascade(name: &str, from: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(from.to_owned(), column.to_owned())
+        .to(to.to_owned(), "id")
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
 }

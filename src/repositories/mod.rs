@@ -6,6 +6,7 @@ pub mod clients;
 pub mod idempotency;
 pub mod login_throttle;
 pub mod notifications;
+pub mod payments;
 pub mod provider_credentials;
 pub mod refresh_tokens;
 pub mod reminders;

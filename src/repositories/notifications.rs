@@ -700,3 +700,45 @@ pub async fn apply_report(
     }
     Ok(changed)
 }
+
+/// The notification of one client, channel and occurrence of a reminder (what a payment link
+/// names).
+pub async fn find_for_occurrence(
+    db: &impl ConnectionTrait,
+    reminder_id: i64,
+    client_id: i64,
+    channel: &str,
+    occurrence_at: DateTime<Utc>,
+) -> Result<Option<notification::Model>, DbErr> {
+    notification::Entity::find()
+        .filter(notification::Column::ReminderId.eq(reminder_id))
+        .filter(notification::Column::ClientId.eq(client_id))
+        .filter(notification::Column::Channel.eq(channel))
+        .filter(notification::Column::OccurrenceAt.eq(Timestamp(occurrence_at)))
+        .one(db)
+        .await
+}
+
+/// How many notifications of the business per status and channel, by occurrence in the window.
+pub async fn counts(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<Vec<(String, String, i64)>, DbErr> {
+    let mut query = notification::Entity::find()
+        .select_only()
+        .column(notification::Column::Status)
+        .column(notification::Column::Channel)
+        .column_as(notification::Column::Id.count(), "count")
+        .filter(notification::Column::BusinessId.eq(business.0))
+        .group_by(notification::Column::Status)
+        .group_by(notification::Column::Channel);
+    if let Some(from) = from {
+        query = query.filter(notification::Column::OccurrenceAt.gte(Timestamp(from)));
+    }
+    if let Some(to) = to {
+        query = query.filter(notification::Column::OccurrenceAt.lt(Timestamp(to)));
+    }
+    query.into_tuple().all(db).await
+}

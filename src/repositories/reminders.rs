@@ -330,3 +330,19 @@ pub async fn occurrence_history(
         .all(db)
         .await
 }
+
+/// The business's active reminders next due, soonest first.
+pub async fn upcoming(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    limit: u64,
+) -> Result<Vec<reminder::Model>, DbErr> {
+    reminder::Entity::find()
+        .filter(reminder::Column::BusinessId.eq(business.0))
+        .filter(reminder::Column::Status.eq("active"))
+        .filter(reminder::Column::NextRunAt.is_not_null())
+        .order_by_asc(reminder::Column::NextRunAt)
+        .limit(limit)
+        .all(db)
+        .await
+}

@@ -12,7 +12,7 @@ use sea_orm::Set;
 
 use crate::domain::BusinessId;
 use crate::entities::{business, reminder, reminder_occurrence};
-use crate::repositories::{businesses, notifications, reminders};
+use crate::repositories::{businesses, notifications, payments, reminders};
 use crate::services::outbox;
 use crate::services::reminders::stored_schedule;
 use crate::startup::AppState;
@@ -79,8 +79,19 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
         let plan = plan_reminder(reminder, now, grace);
         if let Some(send_at) = plan.send_at {
             let clients = assigned.get(&reminder.id).map_or(&[][..], Vec::as_slice);
+            let client_ids: Vec<i64> = clients.iter().map(|c| c.id).collect();
+            let payments = payments::ensure(&txn, reminder, &client_ids, now).await?;
             let built = outbox::build(
-                business, reminder, clients, send_at, "schedule", now, &links,
+                business,
+                reminder,
+                clients,
+                &payments,
+                outbox::Occurrence {
+                    at: send_at,
+                    trigger: "schedule",
+                    now,
+                },
+                &links,
             );
             let count = i32::try_from(built.len()).unwrap_or(i32::MAX);
             rows.extend(built);

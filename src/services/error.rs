@@ -8,6 +8,9 @@ pub enum ServiceError {
     /// Input broke a rule; one entry per field.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// The request cannot be taken as sent (e.g. a webhook whose signature does not hold).
+    #[error("bad request: {0}")]
+    BadRequest(String),
     /// The resource does not exist for this business.
     #[error("not found")]
     NotFound,

@@ -4,11 +4,13 @@
 pub mod auth;
 pub mod business;
 pub mod clients;
+pub mod dashboard;
 mod error;
 pub mod import;
 pub mod notifications;
 pub mod outbox;
 mod patch;
+pub mod payments;
 pub mod providers;
 pub mod reminders;
 mod throttle;

@@ -1,6 +1,8 @@
 //! Turning one occurrence of a reminder into notifications: one per assigned client and
 //! channel, rendered for that client, or skipped with the reason when it cannot go.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::Set;
@@ -12,7 +14,7 @@ use crate::channels::WhatsappTemplate;
 use crate::domain::quiet_hours::{QuietHours, QuietHoursSpec};
 use crate::domain::schedule::Schedule;
 use crate::domain::{Channel, ChannelSet, ClientId, Money, template};
-use crate::entities::{business, client, notification, reminder};
+use crate::entities::{business, client, notification, payment, reminder};
 
 /// What a template can use.
 #[derive(Debug, Serialize)]
@@ -203,16 +205,32 @@ fn channels_for(
         .collect()
 }
 
+/// One occurrence being turned into notifications.
+#[derive(Debug, Clone, Copy)]
+pub struct Occurrence<'a> {
+    /// The instant the occurrence stands for.
+    pub at: DateTime<Utc>,
+    /// `schedule` or `manual`.
+    pub trigger: &'a str,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
 /// The notifications of one occurrence: one per client and channel, pending or skipped.
+/// `payments` holds the reminder's payment of each client (by client id), when it asks for one.
 pub fn build(
     business: &business::Model,
     reminder: &reminder::Model,
     clients: &[client::Model],
-    occurrence_at: DateTime<Utc>,
-    trigger: &str,
-    now: DateTime<Utc>,
+    payments: &HashMap<i64, payment::Model>,
+    occurrence: Occurrence<'_>,
     links: &Links,
 ) -> Vec<notification::ActiveModel> {
+    let Occurrence {
+        at: occurrence_at,
+        trigger,
+        now,
+    } = occurrence;
     let channels = ChannelSet::from_stored(&reminder.channels);
     let due = serde_json::from_str(&reminder.schedule)
         .ok()
@@ -233,9 +251,19 @@ pub fn build(
     let mut rows = Vec::with_capacity(clients.len() * 2);
     for client in clients {
         let zone = client_zone(client, business);
-        let context = context(business, reminder, client, due, links);
+        let mut context = context(business, reminder, client, due, links);
+        let payment = payments.get(&client.id);
         for (channel, not_preferred) in channels_for(&channels, client) {
-            let skip = not_preferred.or_else(|| skip_reason(client, channel));
+            // A client who paid hears no more about it; a refund makes them due again.
+            let paid = payment
+                .is_some_and(|p| p.status == "paid")
+                .then_some("paid");
+            let skip = paid
+                .or(not_preferred)
+                .or_else(|| skip_reason(client, channel));
+            context.payment_link = payment
+                .map(|p| links.pay(p.id, channel, occurrence_at))
+                .unwrap_or_default();
             let subject = match channel {
                 Channel::Email => Some(
                     reminder

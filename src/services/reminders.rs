@@ -14,7 +14,7 @@ use crate::domain::schedule::{Schedule, ScheduleSpec};
 use crate::domain::{Actor, ChannelSet, ClientId, Money, Validation, template};
 use crate::entities::{business, notification, reminder, reminder_occurrence};
 use crate::repositories::{
-    Paged, businesses, idempotency, notifications, provider_credentials, reminders,
+    Paged, businesses, idempotency, notifications, payments, provider_credentials, reminders,
 };
 use crate::startup::AppState;
 
@@ -373,6 +373,7 @@ pub async fn create(
     let txn = crate::db::begin_write(&state.db).await?;
     let saved = reminders::insert(&txn, row).await?;
     reminders::assign(&txn, actor.business, saved.id, &client_ids, now).await?;
+    payments::ensure(&txn, &saved, &client_ids, now).await?;
     txn.commit().await?;
     state.wake_planner();
     tracing::info!(
@@ -452,7 +453,17 @@ pub async fn update(
         return with_clients(state, current).await;
     }
     row.updated_at = Set(now.into());
-    let saved = reminders::update(&state.db, row).await?;
+    let payment_changed = patch.payment.is_some();
+    let txn = crate::db::begin_write(&state.db).await?;
+    let saved = reminders::update(&txn, row).await?;
+    if payment_changed {
+        // A new amount applies to what is still owed; newly asked-for payments are created.
+        payments::reprice(&txn, &saved, now).await?;
+        let assigned = reminders::client_ids_of_many(&txn, &[saved.id]).await?;
+        let client_ids = assigned.get(&saved.id).cloned().unwrap_or_default();
+        payments::ensure(&txn, &saved, &client_ids, now).await?;
+    }
+    txn.commit().await?;
     state.wake_planner();
     with_clients(state, saved).await
 }
@@ -556,7 +567,11 @@ pub async fn assign(
         ));
     }
     let ids = check_clients(state, actor, &request.client_ids).await?;
-    reminders::assign(&state.db, actor.business, id, &ids, state.clock.now()).await?;
+    let now = state.clock.now();
+    let txn = crate::db::begin_write(&state.db).await?;
+    reminders::assign(&txn, actor.business, id, &ids, now).await?;
+    payments::ensure(&txn, &reminder, &ids, now).await?;
+    txn.commit().await?;
     with_clients(state, reminder).await
 }
 
@@ -664,7 +679,20 @@ pub async fn send_now(
         return Err(error.into());
     }
     let links = super::unsubscribe::Links::of(state);
-    let rows = outbox::build(&business, &reminder, &clients, now, "manual", now, &links);
+    let client_ids: Vec<i64> = clients.iter().map(|c| c.id).collect();
+    let payments = payments::ensure(&txn, &reminder, &client_ids, now).await?;
+    let rows = outbox::build(
+        &business,
+        &reminder,
+        &clients,
+        &payments,
+        outbox::Occurrence {
+            at: now,
+            trigger: "manual",
+            now,
+        },
+        &links,
+    );
     let count = i32::try_from(rows.len()).unwrap_or(i32::MAX);
     notifications::insert_new(&txn, rows).await?;
     reminders::record_occurrences(

@@ -1,6 +1,7 @@
 //! Unsubscribe links: a signed token per client and channel, opened without signing in
 //! (`GET /unsubscribe/{token}` confirms, `POST` — also the RFC 8058 one-click — opts out).
 
+use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret;
 
 use super::{ServiceError, ServiceResult};
@@ -36,6 +37,19 @@ impl Links {
             "{}/unsubscribe/{}",
             self.base_url,
             token(&self.secret, client, channel)
+        )
+    }
+}
+
+impl Links {
+    /// The client's link to pay, as carried by one message (so the click is attributed).
+    pub fn pay(&self, payment_id: i64, channel: Channel, occurrence: DateTime<Utc>) -> String {
+        crate::payments::links::url(
+            &self.base_url,
+            &self.secret,
+            payment_id,
+            channel,
+            occurrence,
         )
     }
 }

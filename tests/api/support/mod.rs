@@ -334,6 +334,7 @@ impl TestApp {
             "/docs",
             "/openapi.json",
             "/unsubscribe/",
+            "/pay/",
         ]
         .iter()
         .any(|prefix| path.starts_with(prefix));

@@ -1,0 +1,70 @@
+//! `GET /dashboard/summary`: what was sent, delivered, failed, paid and outstanding.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::ServiceResult;
+use crate::domain::Actor;
+use crate::repositories::{notifications, payments, reminders};
+use crate::startup::AppState;
+
+/// Reminders listed as upcoming.
+const UPCOMING: u64 = 10;
+
+/// The summary's figures.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub total: i64,
+    pub by_status: BTreeMap<String, i64>,
+    pub by_channel: BTreeMap<String, i64>,
+    /// Delivered (or read) out of those that reached a provider's verdict or were sent.
+    pub delivery_rate: Option<f64>,
+    pub payments_by_status: BTreeMap<String, i64>,
+    /// Minor units per currency.
+    pub paid: BTreeMap<String, i64>,
+    pub outstanding: BTreeMap<String, i64>,
+    /// (reminder id, title, next time).
+    pub upcoming: Vec<(i64, String, DateTime<Utc>)>,
+}
+
+/// The business's summary for notifications and payments in `[from, to)`.
+pub async fn summary(
+    state: &AppState,
+    actor: &Actor,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> ServiceResult<Summary> {
+    let mut summary = Summary::default();
+    for (status, channel, count) in
+        notifications::counts(&state.db, actor.business, from, to).await?
+    {
+        summary.total += count;
+        *summary.by_status.entry(status).or_default() += count;
+        *summary.by_channel.entry(channel).or_default() += count;
+    }
+    let count = |status: &str| summary.by_status.get(status).copied().unwrap_or_default();
+    let delivered = count("delivered") + count("read");
+    let attempted = delivered + count("sent") + count("failed");
+    summary.delivery_rate = (attempted > 0).then(|| delivered as f64 / attempted as f64);
+    for (status, currency, amount) in payments::amounts(&state.db, actor.business, from, to).await?
+    {
+        *summary
+            .payments_by_status
+            .entry(status.clone())
+            .or_default() += 1;
+        let bucket = if status == "paid" {
+            &mut summary.paid
+        } else {
+            // Open, expired, failed and refunded are still owed.
+            &mut summary.outstanding
+        };
+        *bucket.entry(currency).or_default() += amount;
+    }
+    summary.upcoming = reminders::upcoming(&state.db, actor.business, UPCOMING)
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.id, r.title, r.next_run_at.map(Into::into)?)))
+        .collect();
+    Ok(summary)
+}
