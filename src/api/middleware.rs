@@ -138,11 +138,15 @@ async fn scope_request_id(request: Request, next: Next) -> Response {
 /// timeout) into problems, keeping their headers (`Allow`, …).
 async fn problem_for_bare_errors(response: Response) -> Response {
     let status = response.status();
-    let is_problem = response
+    // Problems, and the HTML pages shown to clients (payment links), are answers already.
+    let answered = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        .is_some_and(|value| {
+            value.as_bytes().starts_with(PROBLEM_JSON.as_bytes())
+                || value.as_bytes().starts_with(b"text/html")
+        });
+    if !(status.is_client_error() || status.is_server_error()) || answered {
         return response;
     }
     let (mut parts, _) = response.into_parts();

@@ -138,6 +138,13 @@ pub async fn open_link(
     {
         return Ok(PayPage::Checkout(url.clone()));
     }
+    let mut payment = payment;
+    if payment.checkout_session_id.is_some() {
+        // The session is being replaced (lapsed, failed or refunded): a new idempotency key,
+        // or Stripe would hand back the old session.
+        repo::next_generation(&state.db, payment.id).await?;
+        payment.checkout_generation += 1;
+    }
     checkout(state, payment, notification_id, token, now).await
 }
 
@@ -276,6 +283,18 @@ fn metadata_payment_id(object: &Value) -> Option<i64> {
     object["metadata"]["payment_id"].as_str()?.parse().ok()
 }
 
+/// The payment an event's object names: by our metadata, else by its PaymentIntent (charges
+/// carry the intent, not its metadata).
+async fn named_payment(state: &AppState, object: &Value) -> ServiceResult<Option<payment::Model>> {
+    if let Some(id) = metadata_payment_id(object) {
+        return Ok(repo::find_any(&state.db, id).await?);
+    }
+    match object["payment_intent"].as_str() {
+        Some(intent) => Ok(repo::find_by_provider_ref(&state.db, intent).await?),
+        None => Ok(None),
+    }
+}
+
 /// What an event means for which payment.
 async fn interpret(
     state: &AppState,
@@ -314,13 +333,7 @@ async fn interpret(
             if object["refunded"] != true {
                 return Ok(None);
             }
-            let payment = match by_metadata(object) {
-                Some(id) => repo::find_any(&state.db, id).await?,
-                None => match object["payment_intent"].as_str() {
-                    Some(intent) => repo::find_by_provider_ref(&state.db, intent).await?,
-                    None => None,
-                },
-            };
+            let payment = named_payment(state, object).await?;
             return Ok(payment.map(|p| (p, PaymentChange::Refunded)));
         }
         _ => return Ok(None),
@@ -347,11 +360,10 @@ pub async fn stripe_event(
     // Candidate secrets: the platform's, and that of the business the event's payment names
     // (read from the unverified body only to pick the key; nothing is trusted before it holds).
     let unverified: Option<Event> = serde_json::from_slice(body).ok();
-    let named_business = match unverified
-        .as_ref()
-        .and_then(|e| metadata_payment_id(&e.data.object))
-    {
-        Some(id) => repo::find_any(&state.db, id).await?.map(|p| p.business_id),
+    let named_business = match &unverified {
+        Some(event) => named_payment(state, &event.data.object)
+            .await?
+            .map(|p| p.business_id),
         None => None,
     };
     let mut candidates: Vec<(Option<i64>, SecretString)> = Vec::new();

@@ -298,8 +298,9 @@ async fn with_clients(
     })
 }
 
-/// In production, each channel of the reminder needs a provider account, the business's own or
-/// the platform's: a reminder that could never be delivered is refused now, not failed later.
+/// In production, each channel of the reminder (and a payment it asks for) needs a provider
+/// account, the business's own or the platform's: a reminder that could never be delivered is
+/// refused now, not failed later.
 async fn check_channels_configured(
     state: &AppState,
     actor: &Actor,
@@ -309,11 +310,21 @@ async fn check_channels_configured(
     if state.settings.environment != Environment::Production {
         return Ok(());
     }
+    let accounts = provider_credentials::list(&state.db, actor.business).await?;
+    // A payment being asked for needs a Stripe account, the business's or the platform's.
+    if let sea_orm::ActiveValue::Set(Some(_)) = &row.payment_amount
+        && state.settings.providers.stripe_secret_key.is_none()
+        && !accounts.iter().any(|row| row.provider == "stripe")
+    {
+        validation.push(
+            "payment",
+            "Stripe is not configured: add providers.stripe with PATCH /business",
+        );
+    }
     // Only channels being set now: an unchanged reminder stays editable.
     let sea_orm::ActiveValue::Set(stored) = &row.channels else {
         return Ok(());
     };
-    let accounts = provider_credentials::list(&state.db, actor.business).await?;
     for channel in ChannelSet::from_stored(stored).iter() {
         if !channels::accounts::configured(channel, &accounts, &state.settings) {
             validation.push(

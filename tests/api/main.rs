@@ -18,6 +18,7 @@ mod email;
 mod health;
 mod import;
 mod occurrences;
+mod payments;
 mod providers;
 mod reminders;
 mod restart;

@@ -189,9 +189,20 @@ async fn production_refuses_unconfigured_channels(backend: crate::support::Backe
     )
     .await;
     assert_eq!(
-        app.post("/reminders", &owner.token, body).await.status(),
+        app.post("/reminders", &owner.token, body.clone())
+            .await
+            .status(),
         StatusCode::CREATED
     );
+    // A payment needs Stripe too.
+    let mut with_payment = body;
+    with_payment["payment"] = json!({"amount": 12500, "currency": "gbp"});
+    let refused = problem(
+        app.post("/reminders", &owner.token, with_payment).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&refused), ["payment"]);
 }
 crate::support::per_backend!(
     in_production_a_channel_without_an_account_is_refused_at_creation,

@@ -28,7 +28,7 @@ pub struct ScriptedFailure {
     pub retry_after: Option<u64>,
 }
 
-async fn serve(router: Router) -> String {
+pub(crate) async fn serve(router: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
@@ -37,7 +37,7 @@ async fn serve(router: Router) -> String {
     address
 }
 
-fn json_response(status: u16, body: Value, retry_after: Option<u64>) -> Response {
+pub(crate) fn json_response(status: u16, body: Value, retry_after: Option<u64>) -> Response {
     let mut response = (
         StatusCode::from_u16(status).unwrap(),
         [("content-type", "application/json")],
@@ -374,7 +374,13 @@ impl TwilioFake {
 /// Checks a JSON value against a schema of Meta's spec, with the caveats the specs folder
 /// records: `allOf` branches merged into one object before `additionalProperties` applies,
 /// `recipient_type` and `language.policy` optional, the malformed `index` pattern ignored.
-fn check_schema(spec: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
+pub(crate) fn check_schema(
+    spec: &Value,
+    schema: &Value,
+    value: &Value,
+    at: &str,
+    errors: &mut Vec<String>,
+) {
     let resolve = |schema: &Value| -> Value {
         let mut schema = schema.clone();
         while let Some(reference) = schema.get("$ref").and_then(Value::as_str) {

@@ -14,6 +14,7 @@ use reminder_backend::scheduler::{dispatch_once, plan_due};
 use reminder_backend::startup::{AppState, Application, Dependencies, Role};
 pub mod fakes;
 pub mod smtp;
+pub mod stripe;
 
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
