@@ -76,6 +76,11 @@ async fn stripe_keys(state: &AppState, business: BusinessId) -> ServiceResult<St
     })
 }
 
+/// The key payment links are signed with.
+fn link_secret(state: &AppState) -> &[u8] {
+    state.settings.secret_key.expose_secret().as_bytes()
+}
+
 fn money(payment: &payment::Model) -> String {
     crate::domain::Money::new(payment.amount, &payment.currency)
         .map(|m| m.to_string())
@@ -90,13 +95,8 @@ pub async fn open_link(
     token: &str,
     result: Option<&str>,
 ) -> ServiceResult<PayPage> {
-    let secret = state
-        .settings
-        .secret_key
-        .expose_secret()
-        .as_bytes()
-        .to_vec();
-    let target = links::parse(&secret, token).ok_or(ServiceError::NotFound)?;
+    let secret = link_secret(state);
+    let target = links::parse(secret, token).ok_or(ServiceError::NotFound)?;
     let payment = repo::find_any(&state.db, target.payment_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -436,14 +436,9 @@ pub struct PaymentWithLink {
 }
 
 fn with_link(state: &AppState, payment: payment::Model) -> PaymentWithLink {
-    let secret = state
-        .settings
-        .secret_key
-        .expose_secret()
-        .as_bytes()
-        .to_vec();
+    let secret = link_secret(state);
     PaymentWithLink {
-        url: links::plain_url(&state.settings.public_base_url, &secret, payment.id),
+        url: links::plain_url(&state.settings.public_base_url, secret, payment.id),
         payment,
     }
 }
