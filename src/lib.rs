@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod entities;
+pub mod metrics;
 pub mod migration;
 pub mod payments;
 pub mod repositories;

@@ -38,10 +38,35 @@ pub struct AppState {
     pub pacer: Pacer,
     /// The Stripe API.
     pub stripe: StripeClient,
+    /// When the planner and the dispatcher last passed (Unix seconds; 0 before the first).
+    pub heartbeat: Heartbeat,
     /// Wakes the planner (a reminder was written).
     pub planner_wake: Notify,
     /// Wakes the dispatcher (notifications were queued).
     pub dispatcher_wake: Notify,
+}
+
+/// The scheduler's signs of life, read by `/ready` and `/metrics`.
+#[derive(Debug, Default)]
+pub struct Heartbeat {
+    /// This process runs the scheduler.
+    pub running: std::sync::atomic::AtomicBool,
+    /// Last planner pass.
+    pub planner: std::sync::atomic::AtomicI64,
+    /// Last dispatcher pass.
+    pub dispatcher: std::sync::atomic::AtomicI64,
+}
+
+impl Heartbeat {
+    /// The older of the two loops' last passes, when this process runs the scheduler.
+    pub fn oldest(&self) -> Option<i64> {
+        use std::sync::atomic::Ordering;
+        self.running.load(Ordering::Relaxed).then(|| {
+            self.planner
+                .load(Ordering::Relaxed)
+                .min(self.dispatcher.load(Ordering::Relaxed))
+        })
+    }
 }
 
 impl AppState {
@@ -104,6 +129,7 @@ impl Application {
         role: Role,
         dependencies: Dependencies,
     ) -> anyhow::Result<Self> {
+        crate::metrics::handle();
         let address = SocketAddr::new(settings.host, settings.port);
         let db = crate::db::connect(
             settings.database_url.expose_secret(),
@@ -128,6 +154,7 @@ impl Application {
             channels,
             pacer: Pacer::default(),
             stripe: StripeClient::new(crate::channels::http::client()?, &stripe_api_base),
+            heartbeat: Heartbeat::default(),
             planner_wake: Notify::new(),
             dispatcher_wake: Notify::new(),
         });

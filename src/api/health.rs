@@ -1,4 +1,5 @@
-//! `/health` (the process answers) and `/ready` (the database answers too).
+//! `/health` (the process answers), `/ready` (the database answers, and this node's scheduler,
+//! if it runs one, is passing) and `/metrics` (Prometheus).
 
 use std::sync::Arc;
 
@@ -8,14 +9,23 @@ use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
+use chrono::Utc;
+
 use super::error::{ApiError, ApiResult, Problem};
+use crate::repositories::notifications;
 use crate::startup::AppState;
+
+/// A loop may take this long between passes (a batch of slow sends) before `/ready` fails.
+const HEARTBEAT_GRACE_SECONDS: f64 = 120.0;
 
 /// Routes of this module (outside the API prefix).
 pub fn router() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(health))
         .routes(routes!(ready))
+        .routes(routes!(metrics_text))
 }
 
 /// A health answer.
@@ -44,5 +54,36 @@ async fn ready(State(state): State<Arc<AppState>>) -> ApiResult<Json<HealthRespo
         tracing::warn!(error = %error, "readiness check: database unreachable");
         ApiError::Unavailable("The database is unreachable.".into())
     })?;
+    if let Some(last) = state.heartbeat.oldest() {
+        let limit = (state.settings.scheduler.poll_seconds * 4.0).max(HEARTBEAT_GRACE_SECONDS);
+        let age = Utc::now().timestamp() - last;
+        if age as f64 > limit {
+            tracing::warn!(
+                age_seconds = age,
+                "readiness check: scheduler heartbeat stale"
+            );
+            return Err(ApiError::Unavailable(
+                "The scheduler of this node has stopped passing.".into(),
+            ));
+        }
+    }
     Ok(Json(HealthResponse { status: "ok" }))
+}
+
+/// Prometheus metrics of this process, with the queue read now.
+#[utoipa::path(
+    get, path = "/metrics", tag = "health",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String))
+)]
+async fn metrics_text(State(state): State<Arc<AppState>>) -> ApiResult<impl IntoResponse> {
+    let now = state.clock.now();
+    let (due, later, oldest) = notifications::queue_depth(&state.db, now).await?;
+    metrics::gauge!("notifications_due").set(due as f64);
+    metrics::gauge!("notifications_scheduled").set(later as f64);
+    let lag = oldest.map_or(0.0, |at| (now - at).num_milliseconds() as f64 / 1000.0);
+    metrics::gauge!("notifications_oldest_due_seconds").set(lag.max(0.0));
+    Ok((
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        crate::metrics::handle().render(),
+    ))
 }

@@ -51,6 +51,7 @@ pub fn wrap(router: Router<Arc<AppState>>, settings: &Settings) -> Router<Arc<Ap
     // Innermost first: each `layer` wraps everything added before it.
     router
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(axum_middleware::from_fn(record_metrics))
         .layer(axum_middleware::from_fn_with_state(
             Duration::from_secs(settings.request_timeout_seconds),
             time_limit,
@@ -61,6 +62,23 @@ pub fn wrap(router: Router<Arc<AppState>>, settings: &Settings) -> Router<Arc<Ap
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+}
+
+/// Counts each request by route template and status, and times it.
+async fn record_metrics(request: Request, next: axum_middleware::Next) -> Response {
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
 }
 
 /// Paths that carry secrets in a segment are logged with the segment masked.

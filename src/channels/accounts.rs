@@ -125,6 +125,15 @@ impl Account {
         hex::encode(&Sha256::digest(identity.as_bytes())[..12])
     }
 
+    /// `smtp`, `twilio` or `whatsapp`.
+    pub fn provider(&self) -> &'static str {
+        match self {
+            Self::Smtp(_) => "smtp",
+            Self::Twilio(_) => "twilio",
+            Self::Whatsapp(_) => "whatsapp",
+        }
+    }
+
     /// Messages per second the account may send.
     pub fn rate_per_second(&self) -> f64 {
         match self {

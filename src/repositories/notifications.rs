@@ -742,3 +742,31 @@ pub async fn counts(
     }
     query.into_tuple().all(db).await
 }
+
+/// The queue across all businesses: notifications due now, pending for later, and the oldest
+/// due time (how far the dispatcher lags).
+pub async fn queue_depth(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<(u64, u64, Option<DateTime<Utc>>), DbErr> {
+    let pending =
+        || notification::Entity::find().filter(notification::Column::Status.eq("pending"));
+    let due = pending()
+        .filter(notification::Column::NextAttemptAt.lte(Timestamp(now)))
+        .count(db)
+        .await?;
+    let later = pending()
+        .filter(notification::Column::NextAttemptAt.gt(Timestamp(now)))
+        .count(db)
+        .await?;
+    let oldest = pending()
+        .select_only()
+        .column(notification::Column::NextAttemptAt)
+        .filter(notification::Column::NextAttemptAt.lte(Timestamp(now)))
+        .order_by_asc(notification::Column::NextAttemptAt)
+        .limit(1)
+        .into_tuple::<Timestamp>()
+        .one(db)
+        .await?;
+    Ok((due, later, oldest.map(|t| t.0)))
+}

@@ -130,7 +130,16 @@ pub async fn dispatch_once(
         .is_ok();
     let finished = finished.lock().map(|f| f.clone()).unwrap_or_default();
     let done_ids: HashSet<i64> = finished.iter().map(|(row, _)| row.id).collect();
-    for (_, finish) in &finished {
+    for (row, finish) in &finished {
+        let outcome_label = match finish {
+            Finish::Sent { .. } => "sent",
+            Finish::Retry { .. } => "retry",
+            Finish::Failed { .. } => "failed",
+            Finish::Skipped { .. } => "skipped",
+            Finish::Deferred { .. } => "deferred",
+        };
+        metrics::counter!("notifications_dispatched_total", "channel" => row.channel.clone(), "outcome" => outcome_label)
+            .increment(1);
         match finish {
             Finish::Sent { .. } => outcome.sent += 1,
             Finish::Retry { .. } => outcome.retried += 1,
@@ -242,10 +251,27 @@ async fn send_one(
         Some(permits) => permits.acquire().await.ok(),
         None => None,
     };
+    let provider = match &message.route {
+        Route::Provider(account) => account.provider(),
+        Route::Console => "console",
+        Route::Unavailable { .. } => "none",
+    };
     let transport = state.channels.transport(channel).clone();
     let attempt = AssertUnwindSafe(tokio::time::timeout(SEND_TIMEOUT, transport.send(&message)))
         .catch_unwind();
-    let result = match attempt.await {
+    let started = std::time::Instant::now();
+    let result = attempt.await;
+    metrics::histogram!("provider_request_duration_seconds", "provider" => provider)
+        .record(started.elapsed().as_secs_f64());
+    if let Ok(Ok(Err(error))) = &result {
+        let kind = match error {
+            ChannelError::Transient { .. } => "transient",
+            ChannelError::Permanent { .. } => "permanent",
+        };
+        metrics::counter!("provider_errors_total", "provider" => provider, "kind" => kind)
+            .increment(1);
+    }
+    let result = match result {
         Ok(Ok(result)) => result,
         Ok(Err(_)) => Err(ChannelError::Transient {
             code: "timeout".into(),

@@ -8,6 +8,7 @@ pub mod dispatcher;
 pub mod planner;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -32,9 +33,17 @@ fn sleep_for(state: &AppState, next: Option<DateTime<Utc>>) -> Duration {
     }
 }
 
+/// Records a loop's pass (wall-clock time: liveness is about this process, not the schedule).
+fn beat(slot: &AtomicI64, name: &'static str) {
+    let now = Utc::now().timestamp();
+    slot.store(now, Ordering::Relaxed);
+    metrics::gauge!("scheduler_heartbeat_timestamp_seconds", "loop" => name).set(now as f64);
+}
+
 /// Runs both loops until `stop` turns true; returns when both have finished.
 pub async fn run(state: Arc<AppState>, stop: watch::Receiver<bool>) {
     tracing::info!("scheduler started");
+    state.heartbeat.running.store(true, Ordering::Relaxed);
     let planner = tokio::spawn(run_planner(Arc::clone(&state), stop.clone()));
     let dispatcher = tokio::spawn(run_dispatcher(Arc::clone(&state), stop));
     let (planner, dispatcher) = tokio::join!(planner, dispatcher);
@@ -47,6 +56,7 @@ pub async fn run(state: Arc<AppState>, stop: watch::Receiver<bool>) {
 async fn run_planner(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
     while !*stop.borrow() {
         let now = state.clock.now();
+        beat(&state.heartbeat.planner, "planner");
         let next = match plan_due(&state, now).await {
             Ok(outcome) => {
                 if outcome.notifications > 0 {
@@ -69,6 +79,7 @@ async fn run_planner(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
 
 async fn run_dispatcher(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
     while !*stop.borrow() {
+        beat(&state.heartbeat.dispatcher, "dispatcher");
         let outcome = match dispatch_once(&state, &stop).await {
             Ok(outcome) => outcome,
             Err(error) => {

@@ -93,6 +93,7 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
                 },
                 &links,
             );
+            outbox::record_created(&built);
             let count = i32::try_from(built.len()).unwrap_or(i32::MAX);
             rows.extend(built);
             occurrences.push(occurrence(reminder, send_at, "planned", count, now));

@@ -350,3 +350,15 @@ pub fn build(
     }
     rows
 }
+
+/// Counts new notifications by channel and status (`pending`, `skipped`, `failed`).
+pub fn record_created(rows: &[notification::ActiveModel]) {
+    for row in rows {
+        if let (sea_orm::ActiveValue::Set(channel), sea_orm::ActiveValue::Set(status)) =
+            (&row.channel, &row.status)
+        {
+            metrics::counter!("notifications_created_total", "channel" => channel.clone(), "status" => status.clone())
+                .increment(1);
+        }
+    }
+}

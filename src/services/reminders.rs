@@ -704,6 +704,7 @@ pub async fn send_now(
         },
         &links,
     );
+    outbox::record_created(&rows);
     let count = i32::try_from(rows.len()).unwrap_or(i32::MAX);
     notifications::insert_new(&txn, rows).await?;
     reminders::record_occurrences(

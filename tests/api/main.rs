@@ -17,6 +17,7 @@ mod delivery;
 mod email;
 mod health;
 mod import;
+mod metrics;
 mod occurrences;
 mod payments;
 mod providers;

@@ -336,6 +336,7 @@ impl TestApp {
             "/openapi.json",
             "/unsubscribe/",
             "/pay/",
+            "/metrics",
         ]
         .iter()
         .any(|prefix| path.starts_with(prefix));
