@@ -78,6 +78,8 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
+                // Erased personal data is overwritten, not left in free pages.
+                .pragma("secure_delete", "ON")
         });
     }
     Ok(Database::connect(options).await?)

@@ -16,6 +16,7 @@ use super::responses::{ClientResponse, ListResponse};
 use crate::domain::{Actor, ClientId};
 use crate::services::clients::{self, CreateClientRequest, UpdateClientRequest};
 use crate::services::import::{self, ImportReport};
+use crate::services::privacy;
 use crate::startup::AppState;
 
 /// Routes of this module; the import route takes `IMPORT_MAX_BYTES`.
@@ -127,10 +128,19 @@ async fn update_client(
     ))
 }
 
-/// Deletes a client.
+/// `DELETE /clients/{id}` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteClientQuery {
+    /// `true`: erase the client's personal data everywhere (name, addresses, message texts)
+    /// but keep the anonymous records; owners and admins only.
+    pub erase: Option<bool>,
+}
+
+/// Deletes a client, or with `erase=true` erases their personal data (audited).
 #[utoipa::path(
     delete, path = "/clients/{id}", tag = "clients", security(("oauth2" = [])),
-    params(("id" = i64, Path, description = "Client id")),
+    params(("id" = i64, Path, description = "Client id"), DeleteClientQuery),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -140,8 +150,13 @@ async fn delete_client(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     PathId(id): PathId,
+    ApiQuery(query): ApiQuery<DeleteClientQuery>,
 ) -> ApiResult<StatusCode> {
-    clients::delete(&state, &actor, ClientId(id)).await?;
+    if query.erase == Some(true) {
+        privacy::erase(&state, &actor, ClientId(id)).await?;
+    } else {
+        clients::delete(&state, &actor, ClientId(id)).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

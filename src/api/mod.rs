@@ -1,6 +1,7 @@
 //! The HTTP API: routers per resource, extractors, the problem format, OpenAPI and the
 //! middleware every request passes through.
 
+pub mod audit;
 pub mod auth;
 pub mod business;
 pub mod clients;
@@ -11,6 +12,7 @@ mod middleware;
 pub mod notifications;
 pub mod pay;
 pub mod payments;
+pub mod privacy;
 pub mod reminders;
 pub mod responses;
 pub mod unsubscribe;
@@ -60,6 +62,8 @@ pub fn routes(state: &AppState) -> (Router<Arc<AppState>>, utoipa::openapi::Open
         .merge(reminders::router())
         .merge(notifications::router())
         .merge(payments::router())
+        .merge(privacy::router())
+        .merge(audit::router())
         .merge(webhooks::router());
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(&settings.api_v1_str, api)

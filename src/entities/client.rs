@@ -27,6 +27,8 @@ pub struct Model {
     pub opted_out_whatsapp: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// When the client's personal data was erased (the row stays for anonymous counts).
+    pub erased_at: Option<Timestamp>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,6 @@
 //! ORM models, one file per table. Plain data: rules live in services, scoping in repositories.
 
+pub mod audit_entry;
 pub mod business;
 pub mod client;
 pub mod idempotency_key;

@@ -1,12 +1,14 @@
 //! Data access per aggregate. Every function that reads or writes a tenant's rows takes its
 //! `BusinessId` first and filters by it, so another business's row is simply not found.
 
+pub mod audit;
 pub mod businesses;
 pub mod clients;
 pub mod idempotency;
 pub mod login_throttle;
 pub mod notifications;
 pub mod payments;
+pub mod privacy;
 pub mod provider_credentials;
 pub mod refresh_tokens;
 pub mod reminders;

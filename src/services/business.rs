@@ -4,6 +4,7 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 use serde::Deserialize;
 
+use super::audit::{self, Target};
 use super::auth::required_text;
 use super::providers::{self, ProvidersPatch};
 use super::reminders::{WhatsappTemplateSpec, validate_whatsapp_template};
@@ -146,6 +147,14 @@ pub async fn update(
     validation.finish().map_err(ServiceError::Validation)?;
     let txn = crate::db::begin_write(&state.db).await?;
     if let Some(planned) = providers {
+        audit::record(
+            &txn,
+            actor,
+            "providers.changed",
+            Target::business(actor.business.0),
+            planned.summary(),
+        )
+        .await?;
         providers::write(&txn, actor.business, planned).await?;
         tracing::info!(business_id = actor.business.0, "provider accounts changed");
     }

@@ -4,6 +4,9 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
 use serde::Deserialize;
 
+use serde_json::json;
+
+use super::audit::{self, Target};
 use super::auth::required_text;
 use super::{ServiceError, ServiceResult, double_option, is_unique_violation};
 use crate::domain::{
@@ -299,9 +302,18 @@ pub async fn update(
 /// Deletes a client.
 #[tracing::instrument(skip_all, fields(business_id = actor.business.0, client_id = id.0))]
 pub async fn delete(state: &AppState, actor: &Actor, id: ClientId) -> ServiceResult<()> {
-    if clients::delete(&state.db, actor.business, id).await? {
-        Ok(())
-    } else {
-        Err(ServiceError::NotFound)
+    let txn = crate::db::begin_write(&state.db).await?;
+    if !clients::delete(&txn, actor.business, id).await? {
+        return Err(ServiceError::NotFound);
     }
+    audit::record(
+        &txn,
+        actor,
+        "client.deleted",
+        Target::client(id.0),
+        json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

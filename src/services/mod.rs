@@ -1,6 +1,7 @@
 //! Business rules. The only layer that opens transactions; handlers call these, these call
 //! repositories.
 
+pub mod audit;
 pub mod auth;
 pub mod business;
 pub mod clients;
@@ -11,6 +12,7 @@ pub mod notifications;
 pub mod outbox;
 mod patch;
 pub mod payments;
+pub mod privacy;
 pub mod providers;
 pub mod reminders;
 mod throttle;

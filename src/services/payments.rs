@@ -435,7 +435,8 @@ pub struct PaymentWithLink {
     pub url: String,
 }
 
-fn with_link(state: &AppState, payment: payment::Model) -> PaymentWithLink {
+/// A payment with its plain link.
+pub fn with_link(state: &AppState, payment: payment::Model) -> PaymentWithLink {
     let secret = link_secret(state);
     PaymentWithLink {
         url: links::plain_url(&state.settings.public_base_url, secret, payment.id),

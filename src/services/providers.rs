@@ -276,6 +276,21 @@ pub struct PlannedChange {
     removals: Vec<&'static str>,
 }
 
+impl PlannedChange {
+    /// What changes, for the audit log: provider names and the fields set, never values.
+    pub fn summary(&self) -> Value {
+        let set: Vec<Value> = self
+            .upserts
+            .iter()
+            .filter_map(|row| match &row.provider {
+                sea_orm::ActiveValue::Set(name) => Some(Value::String(name.clone())),
+                _ => None,
+            })
+            .collect();
+        serde_json::json!({"set": set, "removed": self.removals})
+    }
+}
+
 /// Merges a patch over the stored accounts and checks the result.
 pub async fn plan(
     db: &impl ConnectionTrait,

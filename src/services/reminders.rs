@@ -5,6 +5,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 use serde::{Deserialize, Serialize};
 
+use super::audit::{self, Target};
 use super::auth::required_text;
 use super::outbox::{self, MessageContext};
 use super::{ServiceError, ServiceResult, double_option, is_unique_violation};
@@ -552,8 +553,15 @@ pub async fn cancel(state: &AppState, actor: &Actor, id: i64) -> ServiceResult<(
         &["active", "paused", "completed"],
         "cancelled",
     )
+    .await?;
+    audit::record(
+        &state.db,
+        actor,
+        "reminder.cancelled",
+        Target::reminder(id),
+        serde_json::json!({}),
+    )
     .await
-    .map(drop)
 }
 
 /// Adds clients to a reminder.
@@ -721,6 +729,14 @@ pub async fn send_now(
     )
     .await?;
     let created = notifications::of_occurrence(&txn, actor.business, id, now).await?;
+    audit::record(
+        &txn,
+        actor,
+        "reminder.sent_manually",
+        Target::reminder(id),
+        serde_json::json!({"notifications": created.len()}),
+    )
+    .await?;
     if let Some(key) = idempotency_key {
         let ids: Vec<i64> = created.iter().map(|n| n.id).collect();
         idempotency::store_ids(&txn, actor.business, &scope, key, &ids).await?;

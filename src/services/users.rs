@@ -5,6 +5,9 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 use serde::Deserialize;
 
+use serde_json::json;
+
+use super::audit::{self, Target};
 use super::auth::{hash_password, required_text, validate_new_user};
 use super::{ServiceError, ServiceResult, double_option, is_unique_violation};
 use crate::domain::{Actor, Role, UserId, Validation};
@@ -96,15 +99,26 @@ pub async fn create(
     validation.finish().map_err(ServiceError::Validation)?;
     let email = email.ok_or_else(|| ServiceError::invalid("email", "is invalid"))?;
     let password_hash = hash_password(request.password).await?;
-    insert_user(
-        &state.db,
+    let txn = crate::db::begin_write(&state.db).await?;
+    let created = insert_user(
+        &txn,
         actor.business,
         &email,
         &request.full_name,
         password_hash,
         role,
     )
-    .await
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "user.added",
+        Target::user(created.id),
+        json!({"role": role.as_str()}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
 /// Inserts an active user; an e-mail already registered anywhere is a 409.
@@ -191,6 +205,7 @@ pub async fn update(
         ));
     }
 
+    let was_active = current.is_active;
     let mut row = current.into_active_model();
     if let Some(name) = full_name {
         row.full_name = Set(name);
@@ -206,6 +221,28 @@ pub async fn update(
     }
     if row.is_changed() {
         row.updated_at = Set(Utc::now().into());
+    }
+    if let Some(role) = request.role
+        && role != current_role
+    {
+        audit::record(
+            &txn,
+            actor,
+            "user.role_changed",
+            Target::user(id.0),
+            json!({"from": current_role.as_str(), "to": role.as_str()}),
+        )
+        .await?;
+    }
+    if let Some(active) = request.is_active
+        && active != was_active
+    {
+        let action = if active {
+            "user.enabled"
+        } else {
+            "user.disabled"
+        };
+        audit::record(&txn, actor, action, Target::user(id.0), json!({})).await?;
     }
     let saved = if row.is_changed() {
         users::update(&txn, row).await?
@@ -242,6 +279,14 @@ pub async fn delete(state: &AppState, actor: &Actor, id: UserId) -> ServiceResul
         ));
     }
     users::delete(&txn, actor.business, id).await?;
+    audit::record(
+        &txn,
+        actor,
+        "user.removed",
+        Target::user(id.0),
+        json!({"role": role.as_str()}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

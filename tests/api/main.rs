@@ -8,6 +8,7 @@
 
 mod support;
 
+mod audit;
 mod auth;
 mod business;
 mod cli;
@@ -20,6 +21,7 @@ mod import;
 mod metrics;
 mod occurrences;
 mod payments;
+mod privacy;
 mod providers;
 mod reminders;
 mod restart;

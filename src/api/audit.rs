@@ -1,0 +1,94 @@
+//! `GET /audit-log`: sensitive actions of the business, for owners and admins.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{ApiResult, Problem};
+use super::extract::{ApiQuery, Page};
+use super::responses::ListResponse;
+use crate::domain::Actor;
+use crate::entities::audit_entry;
+use crate::services::audit;
+use crate::startup::AppState;
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new().routes(routes!(list_audit_log))
+}
+
+/// One audited action.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditEntryResponse {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// The user who acted.
+    pub actor_user_id: Option<i64>,
+    /// e.g. `user.added`, `user.role_changed`, `providers.changed`, `client.erased`.
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<i64>,
+    /// What changed (never secrets or personal data).
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+impl From<audit_entry::Model> for AuditEntryResponse {
+    fn from(entry: audit_entry::Model) -> Self {
+        Self {
+            id: entry.id,
+            at: *entry.created_at,
+            actor_user_id: entry.actor_user_id,
+            action: entry.action,
+            target_type: entry.target_type,
+            target_id: entry.target_id,
+            details: serde_json::from_str(&entry.details).unwrap_or_default(),
+        }
+    }
+}
+
+/// `GET /audit-log` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// One action.
+    pub action: Option<String>,
+    /// 1 to 200; default 50.
+    pub limit: Option<u64>,
+    /// Default 0.
+    pub offset: Option<u64>,
+}
+
+/// The audit log, newest first.
+#[utoipa::path(
+    get, path = "/audit-log", tag = "users", security(("oauth2" = [])), params(AuditQuery),
+    responses(
+        (status = 200, body = ListResponse<AuditEntryResponse>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list_audit_log(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<ListResponse<AuditEntryResponse>>> {
+    let page = Page::new(query.limit, query.offset)?;
+    let paged = audit::list(
+        &state,
+        &actor,
+        query.action.as_deref(),
+        page.limit,
+        page.offset,
+    )
+    .await?;
+    Ok(Json(ListResponse::from_page(
+        paged,
+        page,
+        AuditEntryResponse::from,
+    )))
+}

@@ -1,0 +1,89 @@
+//! `GET /clients/{id}/export`: everything held about a client, as JSON (data portability).
+//! Erasure is `DELETE /clients/{id}?erase=true`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{ApiResult, Problem};
+use super::extract::PathId;
+use super::payments::{ClickResponse, PaymentResponse};
+use super::responses::{AttemptResponse, ClientResponse, NotificationResponse};
+use crate::domain::{Actor, ClientId};
+use crate::services::{payments, privacy};
+use crate::startup::AppState;
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new().routes(routes!(export_client))
+}
+
+/// A reminder the client is assigned to.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AssignedReminder {
+    pub id: i64,
+    pub title: String,
+    pub status: String,
+}
+
+/// Everything held about a client.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ClientExport {
+    pub client: ClientResponse,
+    pub reminders: Vec<AssignedReminder>,
+    /// Every message, with its attempts.
+    pub notifications: Vec<NotificationResponse>,
+    /// Every payment asked, with the clicks on its links.
+    pub payments: Vec<PaymentResponse>,
+    pub exported_at: DateTime<Utc>,
+}
+
+/// Everything held about a client (audited).
+#[utoipa::path(
+    get, path = "/clients/{id}/export", tag = "clients", security(("oauth2" = [])),
+    params(("id" = i64, Path, description = "Client id")),
+    responses((status = 200, body = ClientExport), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+async fn export_client(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    PathId(id): PathId,
+) -> ApiResult<Json<ClientExport>> {
+    let held = privacy::export(&state, &actor, ClientId(id)).await?;
+    Ok(Json(ClientExport {
+        client: held.client.into(),
+        reminders: held
+            .reminders
+            .into_iter()
+            .map(|r| AssignedReminder {
+                id: r.id,
+                title: r.title,
+                status: r.status,
+            })
+            .collect(),
+        notifications: held
+            .notifications
+            .into_iter()
+            .map(|(row, attempts)| {
+                let mut response = NotificationResponse::from(row);
+                response.attempts = Some(attempts.into_iter().map(AttemptResponse::from).collect());
+                response
+            })
+            .collect(),
+        payments: held
+            .payments
+            .into_iter()
+            .map(|(row, clicks)| {
+                let mut response = PaymentResponse::from(payments::with_link(&state, row));
+                response.clicks = Some(clicks.into_iter().map(ClickResponse::from).collect());
+                response
+            })
+            .collect(),
+        exported_at: state.clock.now(),
+    }))
+}

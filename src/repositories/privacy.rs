@@ -1,0 +1,173 @@
+//! What the business holds about one client, and its erasure.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::domain::{BusinessId, ClientId};
+use crate::entities::{
+    Timestamp, client, notification, notification_attempt, payment, payment_click, reminder,
+    reminder_client,
+};
+
+/// Everything stored about a client.
+#[derive(Debug)]
+pub struct Held {
+    pub client: client::Model,
+    pub reminders: Vec<reminder::Model>,
+    pub notifications: Vec<(notification::Model, Vec<notification_attempt::Model>)>,
+    pub payments: Vec<(payment::Model, Vec<payment_click::Model>)>,
+}
+
+/// Collects what the business holds about the client.
+pub async fn held(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    id: ClientId,
+) -> Result<Option<Held>, DbErr> {
+    let Some(client) = client::Entity::find_by_id(id.0)
+        .filter(client::Column::BusinessId.eq(business.0))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let reminder_ids: Vec<i64> = reminder_client::Entity::find()
+        .filter(reminder_client::Column::ClientId.eq(id.0))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.reminder_id)
+        .collect();
+    let reminders = reminder::Entity::find()
+        .filter(reminder::Column::BusinessId.eq(business.0))
+        .filter(reminder::Column::Id.is_in(reminder_ids))
+        .order_by_asc(reminder::Column::Id)
+        .all(db)
+        .await?;
+    let rows = notification::Entity::find()
+        .filter(notification::Column::BusinessId.eq(business.0))
+        .filter(notification::Column::ClientId.eq(id.0))
+        .order_by_asc(notification::Column::Id)
+        .all(db)
+        .await?;
+    let mut notifications = Vec::with_capacity(rows.len());
+    for row in rows {
+        let attempts = notification_attempt::Entity::find()
+            .filter(notification_attempt::Column::NotificationId.eq(row.id))
+            .order_by_asc(notification_attempt::Column::Id)
+            .all(db)
+            .await?;
+        notifications.push((row, attempts));
+    }
+    let mut payments = Vec::new();
+    for row in payment::Entity::find()
+        .filter(payment::Column::BusinessId.eq(business.0))
+        .filter(payment::Column::ClientId.eq(id.0))
+        .order_by_asc(payment::Column::Id)
+        .all(db)
+        .await?
+    {
+        let clicks = super::payments::clicks(db, row.id).await?;
+        payments.push((row, clicks));
+    }
+    Ok(Some(Held {
+        client,
+        reminders,
+        notifications,
+        payments,
+    }))
+}
+
+/// Removes the client's personal data everywhere it is stored, keeping the rows (and so the
+/// anonymous counts): the client's name, addresses and reference; recipients, texts and
+/// provider messages of its notifications; it leaves its reminders, and what was still queued
+/// is cancelled.
+pub async fn erase(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    id: ClientId,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let erased = client::Entity::update_many()
+        .col_expr(client::Column::Name, Expr::value("Erased client"))
+        .col_expr(client::Column::Email, Expr::value(Option::<String>::None))
+        .col_expr(client::Column::Phone, Expr::value(Option::<String>::None))
+        .col_expr(
+            client::Column::ExternalRef,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            client::Column::Timezone,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(client::Column::WhatsappOptIn, Expr::value(false))
+        .col_expr(client::Column::OptedOutEmail, Expr::value(true))
+        .col_expr(client::Column::OptedOutSms, Expr::value(true))
+        .col_expr(client::Column::OptedOutWhatsapp, Expr::value(true))
+        .col_expr(client::Column::ErasedAt, Expr::value(Timestamp(now)))
+        .col_expr(client::Column::UpdatedAt, Expr::value(Timestamp(now)))
+        .filter(client::Column::Id.eq(id.0))
+        .filter(client::Column::BusinessId.eq(business.0))
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0;
+    if !erased {
+        return Ok(false);
+    }
+    let of_client = || {
+        notification::Entity::update_many()
+            .filter(notification::Column::BusinessId.eq(business.0))
+            .filter(notification::Column::ClientId.eq(id.0))
+    };
+    of_client()
+        .col_expr(notification::Column::Status, Expr::value("cancelled"))
+        .col_expr(notification::Column::ErrorCode, Expr::value("erased"))
+        .filter(notification::Column::Status.is_in(["pending", "sending"]))
+        .exec(db)
+        .await?;
+    of_client()
+        .col_expr(
+            notification::Column::Recipient,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            notification::Column::Subject,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(notification::Column::Body, Expr::value("[erased]"))
+        .col_expr(
+            notification::Column::ErrorMessage,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            notification::Column::WhatsappTemplate,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
+        .exec(db)
+        .await?;
+    // Provider messages can quote the address ("The 'To' number +44… is not valid").
+    notification_attempt::Entity::update_many()
+        .col_expr(
+            notification_attempt::Column::ErrorMessage,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(
+            notification_attempt::Column::NotificationId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(notification::Column::Id)
+                    .from(notification::Entity)
+                    .and_where(notification::Column::ClientId.eq(id.0))
+                    .to_owned(),
+            ),
+        )
+        .exec(db)
+        .await?;
+    reminder_client::Entity::delete_many()
+        .filter(reminder_client::Column::ClientId.eq(id.0))
+        .exec(db)
+        .await?;
+    Ok(true)
+}
