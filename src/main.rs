@@ -1,4 +1,6 @@
-//! `reminder-backend`: `serve` (default), `worker` or `migrate`.
+//! `reminder-backend`: `serve` (default), `worker`, `migrate`, `check-config` or `rotate-keys`.
+
+use std::collections::HashMap;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -30,12 +32,21 @@ enum Command {
     Worker,
     /// Apply pending migrations and exit.
     Migrate,
+    /// Report everything a production start would refuse in the current settings
+    /// (`env/.env.production`, then the process environment); exit 2 if anything.
+    CheckConfig,
+    /// Re-seal every stored provider secret under `ENCRYPTION_KEY`; the old key must be in
+    /// `ENCRYPTION_KEY_PREVIOUS` until this has run.
+    RotateKeys,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     reminder_backend::security::install_tls_provider();
+    if matches!(cli.command, Some(Command::CheckConfig)) {
+        check_config();
+    }
     let settings = match Settings::from_environment() {
         Ok(settings) => settings,
         Err(error) => {
@@ -59,6 +70,8 @@ async fn main() -> anyhow::Result<()> {
             .await
         }
         Command::Worker => serve(settings, Role::Worker).await,
+        Command::CheckConfig => Ok(()),
+        Command::RotateKeys => rotate_keys(settings).await,
         Command::Migrate => {
             let db = db::connect(settings.database_url.expose_secret(), 1)
                 .await
@@ -70,6 +83,52 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Prints each production refusal and exits: 0 when there is none, 2 otherwise.
+fn check_config() -> ! {
+    let file: HashMap<String, String> = dotenvy::from_filename_iter("env/.env.production")
+        .map(|entries| entries.filter_map(Result::ok).collect())
+        .unwrap_or_default();
+    let refusals = Settings::production_refusals(|key| {
+        std::env::var(key).ok().or_else(|| file.get(key).cloned())
+    });
+    if refusals.is_empty() {
+        println!("check-config: a production start would accept these settings");
+        std::process::exit(0);
+    }
+    for refusal in &refusals {
+        println!("refused: {refusal}");
+    }
+    println!(
+        "check-config: {} setting(s) to fix before production",
+        refusals.len()
+    );
+    std::process::exit(2);
+}
+
+/// Re-seals stored secrets under the current key and reports what it did.
+async fn rotate_keys(settings: Settings) -> anyhow::Result<()> {
+    let db = db::connect(settings.database_url.expose_secret(), 1)
+        .await
+        .with_context(|| format!("cannot connect to {}", settings.database_url_for_logs()))?;
+    db::migrate(&db).await?;
+    let secrets = reminder_backend::startup::secret_box(&settings);
+    let report = reminder_backend::services::providers::rotate(&db, &secrets).await?;
+    println!(
+        "rotate-keys: {} re-sealed, {} already under key {}, {} unreadable",
+        report.resealed,
+        report.current,
+        secrets.current_key_id(),
+        report.unreadable
+    );
+    if report.unreadable > 0 {
+        anyhow::bail!(
+            "{} secret(s) open with no known key: put the key that sealed them in ENCRYPTION_KEY_PREVIOUS",
+            report.unreadable
+        );
+    }
+    Ok(())
 }
 
 async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {

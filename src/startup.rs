@@ -11,6 +11,7 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
+use crate::api::rate_limit::{AddressLimiter, Limiters};
 use crate::channels::Channels;
 use crate::channels::pacer::Pacer;
 use crate::clock::{Clock, SystemClock};
@@ -38,6 +39,8 @@ pub struct AppState {
     pub pacer: Pacer,
     /// The Stripe API.
     pub stripe: StripeClient,
+    /// Per-address quotas on sign-in and webhook routes.
+    pub limiters: Limiters,
     /// When the planner and the dispatcher last passed (Unix seconds; 0 before the first).
     pub heartbeat: Heartbeat,
     /// Wakes the planner (a reminder was written).
@@ -141,6 +144,10 @@ impl Application {
         let jwt = JwtKeys::new(settings.secret_key.expose_secret().as_bytes())?;
         let secrets = secret_box(&settings);
         let stripe_api_base = settings.providers.stripe_api_base.clone();
+        let limiters = Limiters {
+            auth: AddressLimiter::per_minute(settings.rate_limit_auth_per_minute),
+            webhooks: AddressLimiter::per_minute(settings.rate_limit_webhooks_per_minute),
+        };
         let channels = match dependencies.channels {
             Some(channels) => channels,
             None => Channels::providers(&settings)?,
@@ -153,6 +160,7 @@ impl Application {
             clock: dependencies.clock,
             channels,
             pacer: Pacer::default(),
+            limiters,
             stripe: StripeClient::new(crate::channels::http::client()?, &stripe_api_base),
             heartbeat: Heartbeat::default(),
             planner_wake: Notify::new(),
@@ -231,7 +239,8 @@ impl Application {
 
 /// The box for secrets at rest: `ENCRYPTION_KEY`, or outside production (where it is required)
 /// a key derived from `SECRET_KEY`, with a warning.
-fn secret_box(settings: &Settings) -> SecretBox {
+/// The box for secrets at rest: `ENCRYPTION_KEY` seals, it and `ENCRYPTION_KEY_PREVIOUS` open.
+pub fn secret_box(settings: &Settings) -> SecretBox {
     let key: [u8; 32] = match &settings.encryption_key {
         Some(key) => key.expose().try_into().unwrap_or([0; 32]),
         None => {
@@ -248,7 +257,12 @@ fn secret_box(settings: &Settings) -> SecretBox {
             .into()
         }
     };
-    SecretBox::new(&key, &[])
+    let previous: Vec<[u8; 32]> = settings
+        .encryption_keys_previous
+        .iter()
+        .filter_map(|key| key.expose().try_into().ok())
+        .collect();
+    SecretBox::new(&key, &previous)
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod pay;
 pub mod payments;
 pub mod privacy;
+pub mod rate_limit;
 pub mod reminders;
 pub mod responses;
 pub mod unsubscribe;
@@ -52,10 +53,13 @@ use crate::startup::AppState;
 struct ApiDoc;
 
 /// The OpenAPI document and the routes it describes, with the API nested under `API_V1_STR`.
-pub fn routes(state: &AppState) -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
+pub fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
     let settings = &state.settings;
     let api = OpenApiRouter::new()
-        .merge(auth::router())
+        .merge(auth::router().layer(axum::middleware::from_fn_with_state(
+            Arc::clone(state),
+            rate_limit::limit_auth,
+        )))
         .merge(users::router())
         .merge(business::router())
         .merge(clients::router(settings.import_max_bytes))
@@ -64,7 +68,12 @@ pub fn routes(state: &AppState) -> (Router<Arc<AppState>>, utoipa::openapi::Open
         .merge(payments::router())
         .merge(privacy::router())
         .merge(audit::router())
-        .merge(webhooks::router());
+        .merge(
+            webhooks::router().layer(axum::middleware::from_fn_with_state(
+                Arc::clone(state),
+                rate_limit::limit_webhooks,
+            )),
+        );
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(&settings.api_v1_str, api)
         .merge(health::router())

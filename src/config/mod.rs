@@ -78,6 +78,8 @@ pub struct Settings {
     pub secret_key: SecretString,
     /// `ENCRYPTION_KEY`: 32 bytes for secrets at rest, if set.
     pub encryption_key: Option<SecretBytes>,
+    /// Earlier keys, still accepted for opening secrets until `rotate-keys` re-seals them.
+    pub encryption_keys_previous: Vec<SecretBytes>,
     /// `ACCESS_TOKEN_EXPIRE_MINUTES`.
     pub access_token_expire_minutes: i64,
     /// `REFRESH_TOKEN_EXPIRE_DAYS`.
@@ -108,6 +110,10 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// Scheduler and dispatcher settings.
     pub scheduler: SchedulerSettings,
+    /// Requests per minute per client address on `/auth/*`.
+    pub rate_limit_auth_per_minute: u32,
+    /// Requests per minute per client address on `/webhooks/*`.
+    pub rate_limit_webhooks_per_minute: u32,
     /// The platform's provider accounts and API hosts.
     pub providers: ProviderSettings,
 }
@@ -198,6 +204,9 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "PORT",
     "SECRET_KEY",
     "ENCRYPTION_KEY",
+    "ENCRYPTION_KEY_PREVIOUS",
+    "RATE_LIMIT_AUTH_PER_MINUTE",
+    "RATE_LIMIT_WEBHOOKS_PER_MINUTE",
     "ACCESS_TOKEN_EXPIRE_MINUTES",
     "REFRESH_TOKEN_EXPIRE_DAYS",
     "API_V1_STR",
@@ -328,6 +337,23 @@ impl Settings {
             .unwrap_or_else(|| format!("http://localhost:{port}"))
             .trim_end_matches('/')
             .to_owned();
+        // Links in messages, RFC 8058 unsubscribe and provider signatures need the public https
+        // address.
+        if production && !public_base_url.starts_with("https://") {
+            return Err(invalid(
+                "PUBLIC_BASE_URL",
+                "production needs the public https:// address clients and providers reach",
+            ));
+        }
+        let cors_origins: Vec<String> = get("CORS_ORIGINS")
+            .map(|origins| parse_list(&origins))
+            .unwrap_or_default();
+        if production && cors_origins.iter().any(|origin| origin == "*") {
+            return Err(invalid(
+                "CORS_ORIGINS",
+                "production does not allow any origin (*): list the front-end origins",
+            ));
+        }
 
         Ok(Self {
             environment,
@@ -341,6 +367,16 @@ impl Settings {
             port,
             secret_key: SecretString::from(secret_key),
             encryption_key,
+            encryption_keys_previous: match get("ENCRYPTION_KEY_PREVIOUS") {
+                Some(list) => parse_list(&list)
+                    .iter()
+                    .map(|key| {
+                        parse_encryption_key(key)
+                            .map_err(|e| invalid("ENCRYPTION_KEY_PREVIOUS", e.message))
+                    })
+                    .collect::<Result<_, _>>()?,
+                None => Vec::new(),
+            },
             access_token_expire_minutes: positive(
                 "ACCESS_TOKEN_EXPIRE_MINUTES",
                 parse_or(
@@ -358,9 +394,7 @@ impl Settings {
                 )?,
             )?,
             api_v1_str,
-            cors_origins: get("CORS_ORIGINS")
-                .map(|origins| parse_list(&origins))
-                .unwrap_or_default(),
+            cors_origins,
             public_base_url,
             strict_validation: parse_bool("STRICT_VALIDATION", get("STRICT_VALIDATION"), false)?,
             log_format: match get("LOG_FORMAT").as_deref().map(str::to_ascii_lowercase) {
@@ -406,8 +440,57 @@ impl Settings {
                 false,
             )?,
             scheduler: SchedulerSettings::from_lookup(&get)?,
+            rate_limit_auth_per_minute: parse_or(
+                "RATE_LIMIT_AUTH_PER_MINUTE",
+                get("RATE_LIMIT_AUTH_PER_MINUTE"),
+                120,
+            )?,
+            rate_limit_webhooks_per_minute: parse_or(
+                "RATE_LIMIT_WEBHOOKS_PER_MINUTE",
+                get("RATE_LIMIT_WEBHOOKS_PER_MINUTE"),
+                1200,
+            )?,
             providers: ProviderSettings::from_lookup(&get)?,
         })
+    }
+
+    /// Everything a production start would refuse in these variables, not only the first:
+    /// each refused variable is noted and replaced by an acceptable value before trying again.
+    pub fn production_refusals(lookup: impl Fn(&str) -> Option<String>) -> Vec<SettingsError> {
+        let mut overrides: HashMap<&'static str, Option<String>> = HashMap::new();
+        let mut refusals = Vec::new();
+        for _ in 0..KNOWN_VARIABLES.len() {
+            let attempt = Self::from_lookup(|key| {
+                if key == "ENV" {
+                    return Some("production".to_owned());
+                }
+                match overrides.get(key) {
+                    Some(value) => value.clone(),
+                    None => lookup(key),
+                }
+            });
+            match attempt {
+                Ok(_) => break,
+                Err(error) => {
+                    let acceptable = match error.variable {
+                        "SECRET_KEY" => Some("x".repeat(MIN_SECRET_KEY_LEN + 16)),
+                        "ENCRYPTION_KEY" => {
+                            Some(base64::engine::general_purpose::STANDARD.encode([7u8; 32]))
+                        }
+                        "PUBLIC_BASE_URL" => Some("https://check-config.invalid".to_owned()),
+                        // Anything else falls back to its default.
+                        _ => None,
+                    };
+                    if overrides.contains_key(error.variable) {
+                        // Refused even with an acceptable value: nothing more to learn.
+                        break;
+                    }
+                    overrides.insert(error.variable, acceptable);
+                    refusals.push(error);
+                }
+            }
+        }
+        refusals
     }
 
     /// The database URL with its password masked, for logs.

@@ -87,3 +87,35 @@ pub async fn delete(
         .await?;
     Ok(())
 }
+
+/// Every stored provider account: only for key rotation.
+pub async fn list_all(db: &impl ConnectionTrait) -> Result<Vec<provider_credential::Model>, DbErr> {
+    provider_credential::Entity::find()
+        .order_by_asc(provider_credential::Column::BusinessId)
+        .all(db)
+        .await
+}
+
+/// Replaces a row's sealed secrets (same plaintext, new key).
+pub async fn reseal(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    provider: &str,
+    sealed: &str,
+    key_id: &str,
+) -> Result<(), DbErr> {
+    provider_credential::Entity::update_many()
+        .col_expr(
+            provider_credential::Column::Secret,
+            sea_orm::sea_query::Expr::value(sealed),
+        )
+        .col_expr(
+            provider_credential::Column::KeyId,
+            sea_orm::sea_query::Expr::value(key_id),
+        )
+        .filter(provider_credential::Column::BusinessId.eq(business.0))
+        .filter(provider_credential::Column::Provider.eq(provider))
+        .exec(db)
+        .await?;
+    Ok(())
+}

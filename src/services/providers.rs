@@ -389,3 +389,44 @@ pub async fn views(
         })
         .collect())
 }
+
+/// What `rotate-keys` did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RotationReport {
+    /// Re-sealed under the current key.
+    pub resealed: usize,
+    /// Already under the current key.
+    pub current: usize,
+    /// Sealed by no key the box knows (left as they are).
+    pub unreadable: usize,
+}
+
+/// Re-seals every stored provider secret under the box's current key (each row in its own
+/// short write; a row is only rewritten after it opened).
+pub async fn rotate(
+    db: &impl ConnectionTrait,
+    secrets_box: &SecretBox,
+) -> Result<RotationReport, sea_orm::DbErr> {
+    let mut report = RotationReport::default();
+    for row in provider_credentials::list_all(db).await? {
+        if row.key_id == secrets_box.current_key_id() {
+            report.current += 1;
+            continue;
+        }
+        let context = context(BusinessId(row.business_id), &row.provider);
+        let Ok(opened) = secrets_box.open(&row.secret, &context) else {
+            report.unreadable += 1;
+            continue;
+        };
+        provider_credentials::reseal(
+            db,
+            BusinessId(row.business_id),
+            &row.provider,
+            &secrets_box.seal(&opened, &context),
+            secrets_box.current_key_id(),
+        )
+        .await?;
+        report.resealed += 1;
+    }
+    Ok(report)
+}

@@ -80,3 +80,55 @@ fn the_old_database_setting_name_is_understood() {
     assert!(output.status.success());
     assert!(dir.path().join("legacy.db").exists());
 }
+
+#[test]
+fn check_config_reports_every_production_refusal() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = binary()
+        .current_dir(dir.path())
+        .env("SECRET_KEY", "short")
+        .env("PUBLIC_BASE_URL", "http://reminders.example.com")
+        .env("CORS_ORIGINS", "*")
+        .env("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef")
+        .env("MAX_ATTEMPTS", "many")
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for variable in [
+        "SECRET_KEY",
+        "ENCRYPTION_KEY",
+        "PUBLIC_BASE_URL",
+        "CORS_ORIGINS",
+        "TWILIO_AUTH_TOKEN",
+        "MAX_ATTEMPTS",
+    ] {
+        assert!(
+            stdout.contains(&format!("refused: {variable}:")),
+            "{variable} not reported in {stdout}"
+        );
+    }
+    assert!(stdout.contains("6 setting(s) to fix"), "{stdout}");
+    assert!(
+        !stdout.contains("\"short\""),
+        "secret values are not echoed: {stdout}"
+    );
+
+    // Fixed, it passes; nothing was started or created.
+    let output = binary()
+        .current_dir(dir.path())
+        .env("SECRET_KEY", "a-long-enough-secret-key-for-production-use")
+        .env("ENCRYPTION_KEY", KEY)
+        .env("PUBLIC_BASE_URL", "https://reminders.example.com")
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}

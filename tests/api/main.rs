@@ -16,6 +16,7 @@ mod clients;
 mod conventions;
 mod delivery;
 mod email;
+mod hardening;
 mod health;
 mod import;
 mod metrics;
