@@ -200,6 +200,8 @@ impl Page {
     pub const MAX_LIMIT: u64 = 200;
     /// `limit` when none is given.
     pub const DEFAULT_LIMIT: u64 = 50;
+    /// Largest `offset` accepted.
+    pub const MAX_OFFSET: u64 = 1_000_000_000;
 
     /// Checks the bounds.
     pub fn new(limit: Option<u64>, offset: Option<u64>) -> Result<Self, ApiError> {
@@ -210,10 +212,15 @@ impl Page {
                 format!("must be between 1 and {}", Self::MAX_LIMIT),
             ));
         }
-        Ok(Self {
-            limit,
-            offset: offset.unwrap_or(0),
-        })
+        let offset = offset.unwrap_or(0);
+        // Databases take signed 64-bit offsets; nothing real lies this far.
+        if offset > Self::MAX_OFFSET {
+            return Err(ApiError::invalid(
+                "offset",
+                format!("must be at most {}", Self::MAX_OFFSET),
+            ));
+        }
+        Ok(Self { limit, offset })
     }
 }
 
@@ -222,8 +229,10 @@ impl Page {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// 1 to 200; default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// Default 0.
+    #[param(minimum = 0, maximum = 1_000_000_000)]
     pub offset: Option<u64>,
 }
 

@@ -100,8 +100,10 @@ pub struct PaymentQuery {
     pub client_id: Option<i64>,
     pub reminder_id: Option<i64>,
     /// 1 to 200; default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// Default 0.
+    #[param(minimum = 0, maximum = 1_000_000_000)]
     pub offset: Option<u64>,
 }
 
