@@ -29,7 +29,9 @@ token=$(curl -fsS -X POST "$base/api/v1/auth/token" -d 'username=fuzz@fuzz.test&
   python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
 
 # The signed-in user's own profile is left out: a generated password change would sign the
-# run out half-way.
+# run out half-way. Hypothesis's generation health checks are off (they judge the generator,
+# not the API, and failed at random); the seed is fixed so CI is repeatable (FUZZ_SEED varies
+# it for a wider search by hand).
 status=0
 "$schemathesis" run "$base/openapi.json" \
   -H "Authorization: Bearer $token" \
@@ -37,6 +39,8 @@ status=0
   --phases examples,coverage,fuzzing \
   --max-examples 10 --max-time "$seconds" --workers 2 \
   --exclude-path /api/v1/users/me \
+  --suppress-health-check all \
+  --seed "${FUZZ_SEED:-20261129}" \
   --warnings off || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- server log (last 50 lines)"
