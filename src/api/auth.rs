@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiResult, Problem};
-use super::extract::{ApiForm, ApiJson, ClientAddress};
+use super::extract::{ApiForm, ApiJson, ClientAddress, Session};
 use super::responses::RegisterResponse;
 use crate::services::auth::{self, RegisterRequest, TokenPair};
 use crate::startup::AppState;
@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(register))
         .routes(routes!(issue_token))
         .routes(routes!(refresh_token))
+        .routes(routes!(logout))
 }
 
 /// Creates a business and its owner.
@@ -109,4 +110,21 @@ async fn refresh_token(
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> ApiResult<Json<TokenPair>> {
     Ok(Json(auth::refresh(&state, &request.refresh_token).await?))
+}
+
+/// Signs out: the access token presented and the whole sign-in session (its refresh tokens)
+/// stop working at once, on every node.
+#[utoipa::path(
+    post, path = "/auth/logout", tag = "auth", security(("oauth2" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn logout(
+    State(state): State<Arc<AppState>>,
+    session: Session,
+) -> ApiResult<axum::http::StatusCode> {
+    auth::logout(&state, &session.claims).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

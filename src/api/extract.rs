@@ -14,7 +14,8 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use crate::domain::{Actor, BusinessId, FieldError, Role, UserId};
-use crate::repositories::users;
+use crate::repositories::{revoked_tokens, users};
+use crate::security::jwt::Claims;
 use crate::startup::AppState;
 
 /// A JSON body; wrong media type is 415, malformed JSON 400, wrong fields 422 naming the field,
@@ -236,7 +237,24 @@ pub struct PageQuery {
     pub offset: Option<u64>,
 }
 
+/// The signed-in caller and the access token they presented (for logout).
+pub struct Session {
+    pub actor: Actor,
+    pub claims: Claims,
+}
+
 impl FromRequestParts<Arc<AppState>> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
+        Ok(Session::from_request_parts(parts, state).await?.actor)
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for Session {
     type Rejection = ApiError;
 
     async fn from_request_parts(
@@ -256,6 +274,11 @@ impl FromRequestParts<Arc<AppState>> for Actor {
             .jwt
             .verify(token)
             .ok_or_else(|| ApiError::Unauthorized("The token is invalid or has expired.".into()))?;
+        if revoked_tokens::is_revoked(&state.db, &claims.jti).await? {
+            return Err(ApiError::Unauthorized(
+                "The token was revoked (signed out).".into(),
+            ));
+        }
         let user_id = claims
             .sub
             .parse::<i64>()
@@ -266,9 +289,12 @@ impl FromRequestParts<Arc<AppState>> for Actor {
                 ApiError::Unauthorized("The account no longer exists or is disabled.".into())
             })?;
         Ok(Self {
-            user: UserId(user.id),
-            business: BusinessId(user.business_id),
-            role: Role::from_stored(&user.role),
+            actor: Actor {
+                user: UserId(user.id),
+                business: BusinessId(user.business_id),
+                role: Role::from_stored(&user.role),
+            },
+            claims,
         })
     }
 }

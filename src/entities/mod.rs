@@ -14,6 +14,7 @@ pub mod refresh_token;
 pub mod reminder;
 pub mod reminder_client;
 pub mod reminder_occurrence;
+pub mod revoked_token;
 mod timestamp;
 pub mod user;
 pub mod webhook_event;

@@ -12,6 +12,7 @@ pub mod privacy;
 pub mod provider_credentials;
 pub mod refresh_tokens;
 pub mod reminders;
+pub mod revoked_tokens;
 pub mod users;
 pub mod webhook_events;
 

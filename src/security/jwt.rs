@@ -21,6 +21,9 @@ pub struct Claims {
     pub jti: String,
     /// Always `access`; refresh tokens are opaque, never JWTs.
     pub typ: String,
+    /// The sign-in session (refresh token family) it belongs to, so logout ends both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// Signs and checks access tokens.
@@ -52,7 +55,20 @@ impl JwtKeys {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> anyhow::Result<String> {
+        self.issue_in_session(user, business, now, expires_at, None)
+    }
+
+    /// Issues a token belonging to a sign-in session.
+    pub fn issue_in_session(
+        &self,
+        user: UserId,
+        business: BusinessId,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        session: Option<&str>,
+    ) -> anyhow::Result<String> {
         let claims = Claims {
+            sid: session.map(str::to_owned),
             sub: user.0.to_string(),
             bid: business.0,
             iat: now.timestamp(),

@@ -240,11 +240,12 @@ async fn issue_pair(
     let access_ttl = Duration::minutes(settings.access_token_expire_minutes);
     let access_token = state
         .jwt
-        .issue(
+        .issue_in_session(
             UserId(user.id),
             BusinessId(user.business_id),
             now,
             now + access_ttl,
+            Some(family),
         )
         .map_err(ServiceError::Internal)?;
     let refresh_token = tokens::random_token();
@@ -263,4 +264,19 @@ async fn issue_pair(
         expires_in: access_ttl.num_seconds(),
         refresh_token,
     })
+}
+
+/// Revokes an access token until its expiry, and its sign-in session's refresh tokens.
+#[tracing::instrument(skip_all)]
+pub async fn logout(state: &AppState, claims: &crate::security::jwt::Claims) -> ServiceResult<()> {
+    let now = Utc::now();
+    let expires = chrono::DateTime::<Utc>::from_timestamp(claims.exp, 0).unwrap_or(now);
+    let txn = crate::db::begin_write(&state.db).await?;
+    crate::repositories::revoked_tokens::revoke(&txn, &claims.jti, expires, now).await?;
+    if let Some(family) = &claims.sid {
+        refresh_tokens::revoke_family(&txn, family, now).await?;
+    }
+    txn.commit().await?;
+    tracing::info!("signed out");
+    Ok(())
 }

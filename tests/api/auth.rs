@@ -242,3 +242,52 @@ async fn address_limit(backend: Backend) {
 }
 
 per_backend!(failed_logins_are_limited_per_address, address_limit);
+
+db_test!(
+    logout_ends_the_access_token_and_the_session_on_every_node,
+    |app| {
+        let owner = app.owner("Logout Ltd").await;
+        let other_session = app.sign_in(&owner.email, PASSWORD).await;
+        let second = app.another_node().await;
+        assert_eq!(
+            second.get("/users/me", &owner.token).await.status(),
+            StatusCode::OK
+        );
+
+        let response = app
+            .request(reqwest::Method::POST, "/auth/logout")
+            .bearer_auth(&owner.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        // The access token is refused here and on the other node; so is its refresh token.
+        for node in [&app, &second] {
+            let refused = problem(
+                node.get("/users/me", &owner.token).await,
+                StatusCode::UNAUTHORIZED,
+            )
+            .await;
+            assert!(refused["detail"].as_str().unwrap().contains("revoked"));
+        }
+        let refresh = second
+            .request(reqwest::Method::POST, "/auth/refresh")
+            .json(&json!({"refresh_token": owner.refresh_token}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refresh.status(), StatusCode::UNAUTHORIZED);
+        // Another sign-in of the same user is a separate session and keeps working.
+        assert_eq!(
+            second.get("/users/me", &other_session.token).await.status(),
+            StatusCode::OK
+        );
+        // Without a token, logout is a 401.
+        let anonymous = app
+            .request(reqwest::Method::POST, "/auth/logout")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    }
+);

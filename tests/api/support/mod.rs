@@ -294,6 +294,19 @@ impl TestApp {
         }
     }
 
+    /// A second node: another server on the same database, running alongside this one.
+    pub async fn another_node(&self) -> Self {
+        Self::start(
+            self.database_url.clone(),
+            self.overrides.clone(),
+            self._sqlite_dir.clone(),
+            self.clock.clone(),
+            Arc::default(),
+            self.real_channels,
+        )
+        .await
+    }
+
     /// Stops this server and starts a new one on the same database.
     pub async fn restart(self) -> Self {
         self.server.abort();
