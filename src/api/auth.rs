@@ -34,7 +34,7 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn register(
+pub(super) async fn register(
     State(state): State<Arc<AppState>>,
     ApiJson(request): ApiJson<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<RegisterResponse>)> {
@@ -71,7 +71,7 @@ pub struct TokenForm {
         (status = 429, description = "Too many failures; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn issue_token(
+pub(super) async fn issue_token(
     State(state): State<Arc<AppState>>,
     ClientAddress(address): ClientAddress,
     ApiForm(form): ApiForm<TokenForm>,

@@ -53,7 +53,7 @@ pub struct ClientQuery {
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn list_clients(
+pub(super) async fn list_clients(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     ApiQuery(query): ApiQuery<ClientQuery>,
@@ -77,7 +77,7 @@ async fn list_clients(
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn create_client(
+pub(super) async fn create_client(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     ApiJson(request): ApiJson<CreateClientRequest>,
@@ -175,7 +175,7 @@ async fn delete_client(
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn import_clients(
+pub(super) async fn import_clients(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     request: Request,

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod business;
 pub mod clients;
+mod compat;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -111,6 +112,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(docs)
         .merge(unsubscribe::router())
         .merge(pay::router())
+        .merge(compat::router(&state))
         .fallback(middleware::route_not_found)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
     middleware::wrap(router, &state.settings).with_state(state)

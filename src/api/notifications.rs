@@ -66,7 +66,7 @@ pub struct NotificationQuery {
     get, path = "/notifications", tag = "notifications", security(("oauth2" = [])), params(NotificationQuery),
     responses((status = 200, body = ListResponse<NotificationResponse>), (status = 422, body = Problem, content_type = "application/problem+json"))
 )]
-async fn list_notifications(
+pub(super) async fn list_notifications(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     ApiQuery(query): ApiQuery<NotificationQuery>,
@@ -126,7 +126,7 @@ async fn get_notification(
         (status = 409, body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn retry_notification(
+pub(super) async fn retry_notification(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     PathId(id): PathId,

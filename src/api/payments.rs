@@ -112,7 +112,7 @@ pub struct PaymentQuery {
     get, path = "/payments", tag = "payments", security(("oauth2" = [])), params(PaymentQuery),
     responses((status = 200, body = ListResponse<PaymentResponse>), (status = 422, body = Problem, content_type = "application/problem+json"))
 )]
-async fn list_payments(
+pub(super) async fn list_payments(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     ApiQuery(query): ApiQuery<PaymentQuery>,

@@ -52,7 +52,7 @@ pub struct ReminderQuery {
     get, path = "/reminders", tag = "reminders", security(("oauth2" = [])), params(ReminderQuery),
     responses((status = 200, body = ListResponse<ReminderResponse>), (status = 422, body = Problem, content_type = "application/problem+json"))
 )]
-async fn list_reminders(
+pub(super) async fn list_reminders(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     ApiQuery(query): ApiQuery<ReminderQuery>,
@@ -87,7 +87,7 @@ async fn list_reminders(
     request_body = CreateReminderRequest,
     responses((status = 201, body = ReminderResponse), (status = 422, body = Problem, content_type = "application/problem+json"))
 )]
-async fn create_reminder(
+pub(super) async fn create_reminder(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     ApiJson(request): ApiJson<CreateReminderRequest>,
@@ -230,7 +230,7 @@ async fn list_occurrences(
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn send_reminder(
+pub(super) async fn send_reminder(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     PathId(id): PathId,

@@ -31,7 +31,10 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         (status = 401, body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn get_me(State(state): State<Arc<AppState>>, actor: Actor) -> ApiResult<Json<UserResponse>> {
+pub(super) async fn get_me(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+) -> ApiResult<Json<UserResponse>> {
     Ok(Json(users::get(&state, &actor, actor.user).await?.into()))
 }
 
@@ -43,7 +46,7 @@ async fn get_me(State(state): State<Arc<AppState>>, actor: Actor) -> ApiResult<J
         (status = 401, body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn list_users(
+pub(super) async fn list_users(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     ApiQuery(query): ApiQuery<PageQuery>,
@@ -68,7 +71,7 @@ async fn list_users(
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn create_user(
+pub(super) async fn create_user(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     ApiJson(request): ApiJson<CreateUserRequest>,

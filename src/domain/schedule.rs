@@ -204,12 +204,43 @@ impl Offset {
 /// Frequencies refused: reminders repeat daily or less often.
 const REFUSED_FREQUENCIES: [&str; 3] = ["SECONDLY", "MINUTELY", "HOURLY"];
 
+/// The original's recurrence words as an RRULE: `daily`, `weekly`, `monthly`, `yearly`, and
+/// `every N days|weeks|months|years`.
+pub fn words_to_rrule(words: &str) -> Option<String> {
+    let lower = words.trim().to_ascii_lowercase();
+    let frequency = |unit: &str| match unit.trim_end_matches('s') {
+        "day" => Some("DAILY"),
+        "week" => Some("WEEKLY"),
+        "month" => Some("MONTHLY"),
+        "year" => Some("YEARLY"),
+        _ => None,
+    };
+    match lower.as_str() {
+        "daily" => return Some("FREQ=DAILY".into()),
+        "weekly" => return Some("FREQ=WEEKLY".into()),
+        "monthly" => return Some("FREQ=MONTHLY".into()),
+        "yearly" | "annually" => return Some("FREQ=YEARLY".into()),
+        _ => {}
+    }
+    let mut parts = lower.split_whitespace();
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some("every"), Some(unit), None, None) => Some(format!("FREQ={}", frequency(unit)?)),
+        (Some("every"), Some(count), Some(unit), None) => {
+            let count: u16 = count.parse().ok().filter(|n| *n >= 1)?;
+            Some(format!("FREQ={};INTERVAL={count}", frequency(unit)?))
+        }
+        _ => None,
+    }
+}
+
 fn normalise_rule(
     field: &str,
     zone: Tz,
     rule: &str,
     start: NaiveDateTime,
 ) -> Result<(String, String), FieldError> {
+    let translated = words_to_rrule(rule);
+    let rule = translated.as_deref().unwrap_or(rule);
     let upper = rule.trim().to_ascii_uppercase();
     let upper = upper
         .strip_prefix("RRULE:")
@@ -486,6 +517,25 @@ impl Schedule {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_original_recurrence_words_become_rrules() {
+        use super::words_to_rrule;
+        assert_eq!(words_to_rrule("Monthly").as_deref(), Some("FREQ=MONTHLY"));
+        assert_eq!(words_to_rrule("daily").as_deref(), Some("FREQ=DAILY"));
+        assert_eq!(
+            words_to_rrule("every 2 weeks").as_deref(),
+            Some("FREQ=WEEKLY;INTERVAL=2")
+        );
+        assert_eq!(
+            words_to_rrule("every 1 month").as_deref(),
+            Some("FREQ=MONTHLY;INTERVAL=1")
+        );
+        assert_eq!(words_to_rrule("every year").as_deref(), Some("FREQ=YEARLY"));
+        assert_eq!(words_to_rrule("every 0 days"), None);
+        assert_eq!(words_to_rrule("every 3 hours"), None);
+        assert_eq!(words_to_rrule("FREQ=DAILY"), None);
+    }
+
     use super::*;
 
     fn utc(text: &str) -> DateTime<Utc> {

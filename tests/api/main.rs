@@ -13,6 +13,7 @@ mod auth;
 mod business;
 mod cli;
 mod clients;
+mod compat;
 mod conventions;
 mod delivery;
 mod email;
