@@ -13,12 +13,15 @@ use super::responses::BusinessResponse;
 use crate::domain::{Actor, BusinessId};
 use crate::entities::business as business_entity;
 use crate::services::business::{self, UpdateBusinessRequest};
+use crate::services::provider_tests::{self, ProviderTestRequest, ProviderTestResult};
 use crate::services::providers;
 use crate::startup::AppState;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<Arc<AppState>> {
-    OpenApiRouter::new().routes(routes!(get_business, update_business))
+    OpenApiRouter::new()
+        .routes(routes!(get_business, update_business))
+        .routes(routes!(test_provider))
 }
 
 /// The caller's business.
@@ -65,4 +68,28 @@ async fn update_business(
 ) -> ApiResult<Json<BusinessResponse>> {
     let saved = business::update(&state, &actor, request).await?;
     with_providers(&state, saved).await
+}
+
+/// Sends a test message through one of the business's own provider accounts (`smtp`,
+/// `twilio`, `whatsapp`), or checks its Stripe key, and says what the provider answered.
+#[utoipa::path(
+    post, path = "/business/providers/{provider}/test", tag = "business", security(("oauth2" = [])),
+    params(("provider" = String, Path, description = "`smtp`, `twilio`, `whatsapp` or `stripe`")),
+    request_body = ProviderTestRequest,
+    responses(
+        (status = 200, body = ProviderTestResult),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn test_provider(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    axum::extract::Path(provider): axum::extract::Path<String>,
+    ApiJson(request): ApiJson<ProviderTestRequest>,
+) -> ApiResult<Json<ProviderTestResult>> {
+    Ok(Json(
+        provider_tests::test(&state, &actor, &provider, request).await?,
+    ))
 }

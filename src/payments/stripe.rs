@@ -125,6 +125,35 @@ impl StripeClient {
         }
     }
 
+    /// Checks a secret key with a harmless authenticated read (a session that does not exist):
+    /// Stripe's "no such session" means the key was accepted.
+    pub async fn check_key(&self, secret_key: &SecretString) -> Result<(), StripeError> {
+        let response = self
+            .http
+            .get(format!(
+                "{}/v1/checkout/sessions/cs_test_reminder_app_key_check",
+                self.api_base
+            ))
+            .bearer_auth(secret_key.expose_secret())
+            .send()
+            .await
+            .map_err(|_| StripeError::NoAnswer)?;
+        let status = response.status();
+        if status.is_success() || status.as_u16() == 404 {
+            return Ok(());
+        }
+        let detail = response.json::<ErrorBody>().await.unwrap_or_default().error;
+        Err(StripeError::Permanent {
+            code: detail
+                .as_ref()
+                .and_then(|d| d.code.clone().or_else(|| d.kind.clone()))
+                .unwrap_or_else(|| format!("http_{}", status.as_u16())),
+            message: detail
+                .and_then(|d| d.message)
+                .unwrap_or_else(|| format!("Stripe answered {status}")),
+        })
+    }
+
     /// Creates a Checkout Session; the same `idempotency_key` never creates a second one.
     pub async fn create_checkout_session(
         &self,

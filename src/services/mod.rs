@@ -13,6 +13,7 @@ pub mod outbox;
 mod patch;
 pub mod payments;
 pub mod privacy;
+pub mod provider_tests;
 pub mod providers;
 pub mod reminders;
 mod throttle;

@@ -24,6 +24,7 @@ mod metrics;
 mod occurrences;
 mod payments;
 mod privacy;
+mod provider_tests;
 mod providers;
 mod reminders;
 mod restart;

@@ -85,7 +85,8 @@ def main():
             and auth_data.login.decode() == credentials[0]
             and auth_data.password.decode() == credentials[1]
         )
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd answers the failure itself (535).
+        return AuthResult(success=ok, handled=False)
 
     port = free_port()
     controller = Controller(

@@ -279,6 +279,45 @@ async fn create_session(
     json_response(200, session, None)
 }
 
+async fn get_session(
+    State(state): State<Arc<StripeState>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let key = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|auth| auth.strip_prefix("Bearer "))
+        .filter(|key| state.keys.iter().any(|k| k == key));
+    let Some(key) = key else {
+        return stripe_error(
+            401,
+            "invalid_request_error",
+            "api_key_invalid",
+            "Invalid API Key provided",
+        );
+    };
+    match state
+        .sessions
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|s| s.id == id && s.secret_key == key)
+    {
+        Some(session) => json_response(
+            200,
+            json!({"id": session.id, "object": "checkout.session"}),
+            None,
+        ),
+        None => stripe_error(
+            404,
+            "invalid_request_error",
+            "resource_missing",
+            &format!("No such checkout.session: '{id}'"),
+        ),
+    }
+}
+
 /// A fake Stripe with its accounts' secret keys.
 #[derive(Clone)]
 pub struct StripeFake {
@@ -296,6 +335,10 @@ impl StripeFake {
         });
         let router = Router::new()
             .route("/v1/checkout/sessions", post(create_session))
+            .route(
+                "/v1/checkout/sessions/{id}",
+                axum::routing::get(get_session),
+            )
             .with_state(Arc::clone(&state));
         Self {
             base_url: serve(router).await,

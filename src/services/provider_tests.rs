@@ -1,0 +1,203 @@
+//! `POST /business/providers/{provider}/test`: sends a test message through the business's own
+//! account (or, for Stripe, makes a harmless authenticated call) and reports what the provider
+//! said, so a firm knows its setup works before a reminder relies on it.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::audit::{self, Target};
+use super::{ServiceError, ServiceResult};
+use crate::channels::accounts::{Route, open_secrets, open_stored};
+use crate::channels::{ChannelError, OutgoingMessage};
+use crate::domain::{Actor, Channel, Email, PhoneE164};
+use crate::payments::stripe::StripeError;
+use crate::repositories::{businesses, provider_credentials};
+use crate::startup::AppState;
+
+/// How long a test send may take.
+const TEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Where to send the test message (not for Stripe).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct ProviderTestRequest {
+    /// An e-mail address (SMTP) or a phone number (Twilio, WhatsApp).
+    pub to: Option<String>,
+}
+
+/// What the provider said.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProviderTestResult {
+    pub provider: String,
+    /// True when the provider accepted the message (or the key).
+    pub ok: bool,
+    /// The provider's id for the test message.
+    pub provider_message_id: Option<String>,
+    /// The provider's code when it refused.
+    pub error_code: Option<String>,
+    pub message: String,
+}
+
+fn refused(provider: &str, error: ChannelError) -> ProviderTestResult {
+    let (code, message) = match error {
+        ChannelError::Transient { code, message, .. }
+        | ChannelError::Permanent { code, message } => (code, message),
+    };
+    ProviderTestResult {
+        provider: provider.to_owned(),
+        ok: false,
+        provider_message_id: None,
+        error_code: Some(code),
+        message,
+    }
+}
+
+/// Tests one of the business's own provider accounts; owners and admins only.
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0, provider))]
+pub async fn test(
+    state: &AppState,
+    actor: &Actor,
+    provider: &str,
+    request: ProviderTestRequest,
+) -> ServiceResult<ProviderTestResult> {
+    if !actor.role.can_manage() {
+        return Err(ServiceError::Forbidden(
+            "Only owners and admins test provider accounts.".into(),
+        ));
+    }
+    let channel = match provider {
+        "smtp" => Some(Channel::Email),
+        "twilio" => Some(Channel::Sms),
+        "whatsapp" => Some(Channel::Whatsapp),
+        "stripe" => None,
+        _ => return Err(ServiceError::NotFound),
+    };
+    let row = provider_credentials::list(&state.db, actor.business)
+        .await?
+        .into_iter()
+        .find(|row| row.provider == provider)
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "provider",
+                format!("providers.{provider} is not set: add it with PATCH /business first"),
+            )
+        })?;
+    let result = match channel {
+        None => {
+            let secrets = open_secrets(&row, &state.secrets)
+                .map_err(|e| ServiceError::Internal(anyhow::anyhow!("stripe credentials: {e}")))?;
+            let key = secrets
+                .get("secret_key")
+                .and_then(Value::as_str)
+                .map(|k| secrecy::SecretString::from(k.to_owned()))
+                .ok_or_else(|| {
+                    ServiceError::invalid("provider", "providers.stripe has no secret_key")
+                })?;
+            match state.stripe.check_key(&key).await {
+                Ok(()) => ProviderTestResult {
+                    provider: provider.to_owned(),
+                    ok: true,
+                    provider_message_id: None,
+                    error_code: None,
+                    message: "Stripe accepted the secret key.".into(),
+                },
+                Err(StripeError::Permanent { code, message }) => ProviderTestResult {
+                    provider: provider.to_owned(),
+                    ok: false,
+                    provider_message_id: None,
+                    error_code: Some(code),
+                    message,
+                },
+                Err(other) => ProviderTestResult {
+                    provider: provider.to_owned(),
+                    ok: false,
+                    provider_message_id: None,
+                    error_code: Some("unavailable".into()),
+                    message: other.to_string(),
+                },
+            }
+        }
+        Some(channel) => send_test(state, actor, channel, provider, &row, request).await?,
+    };
+    audit::record(
+        &state.db,
+        actor,
+        "providers.tested",
+        Target::business(actor.business.0),
+        json!({"provider": provider, "ok": result.ok}),
+    )
+    .await?;
+    Ok(result)
+}
+
+async fn send_test(
+    state: &AppState,
+    actor: &Actor,
+    channel: Channel,
+    provider: &str,
+    row: &crate::entities::provider_credential::Model,
+    request: ProviderTestRequest,
+) -> ServiceResult<ProviderTestResult> {
+    let to = request.to.unwrap_or_default();
+    let recipient = match channel {
+        Channel::Email => Email::parse(&to)
+            .map(|email| email.as_str().to_owned())
+            .map_err(|message| ServiceError::invalid("to", message))?,
+        _ => PhoneE164::parse(&to, None)
+            .map(|phone| phone.as_str().to_owned())
+            .map_err(|message| ServiceError::invalid("to", message))?,
+    };
+    let business = businesses::find(&state.db, actor.business)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let mut account = open_stored(row, &state.secrets, &state.settings)
+        .map_err(|e| ServiceError::Internal(anyhow::anyhow!("{provider} credentials: {e}")))?
+        .ok_or_else(|| {
+            ServiceError::invalid("provider", format!("providers.{provider} is incomplete"))
+        })?;
+    if let crate::channels::accounts::Account::Smtp(smtp) = &mut account
+        && smtp.from_email.is_none()
+    {
+        smtp.from_email = business.email_from.clone();
+    }
+    let message = OutgoingMessage {
+        notification_id: 0,
+        business_id: business.id,
+        channel,
+        recipient,
+        subject: Some(format!("{}: test message", business.name)),
+        body: format!(
+            "This is a test message from {} through its own {provider} account. No action needed.",
+            business.name
+        ),
+        route: Route::Provider(Arc::new(account)),
+        sender_name: business.name.clone(),
+        reply_to: business.email_from.clone(),
+        unsubscribe_url: None,
+        whatsapp_template: None,
+    };
+    // Bounded below the request time limit, so a silent server is reported, not a 503.
+    let sent = tokio::time::timeout(
+        TEST_TIMEOUT,
+        state.channels.transport(channel).send(&message),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(ChannelError::Transient {
+            code: "timeout".into(),
+            message: format!("no answer within {} s", TEST_TIMEOUT.as_secs()),
+            retry_after: None,
+        })
+    });
+    Ok(match sent {
+        Ok(delivery) => ProviderTestResult {
+            provider: provider.to_owned(),
+            ok: true,
+            provider_message_id: Some(delivery.provider_message_id),
+            error_code: None,
+            message: format!("{provider} accepted the test message."),
+        },
+        Err(error) => refused(provider, error),
+    })
+}
