@@ -34,10 +34,6 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
             &at("/reminders/{id}/send-now"),
             post(reminders::send_reminder),
         )
-        .route(
-            &at("/notifications/{id}/resend"),
-            post(notifications::retry_notification),
-        )
         // FastAPI's list routes ended in a slash.
         .route(
             &at("/clients/"),

@@ -14,7 +14,7 @@ use super::extract::{ApiQuery, Page, PathId};
 use super::responses::{AttemptResponse, ListResponse, NotificationResponse};
 use crate::domain::{Actor, Channel};
 use crate::repositories::notifications::NotificationFilter;
-use crate::services::notifications;
+use crate::services::notifications::{self, Counts};
 use crate::startup::AppState;
 
 /// Statuses a notification can have.
@@ -35,6 +35,9 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(list_notifications))
         .routes(routes!(get_notification))
         .routes(routes!(retry_notification))
+        .routes(routes!(resend_notification))
+        .routes(routes!(mark_notification_read))
+        .routes(routes!(count_notifications))
 }
 
 /// `GET /notifications` query.
@@ -53,6 +56,8 @@ pub struct NotificationQuery {
     pub from: Option<DateTime<Utc>>,
     /// Occurrences before (RFC 3339).
     pub to: Option<DateTime<Utc>>,
+    /// `true`: only those not yet marked read in the firm's inbox; `false`: only read ones.
+    pub unread: Option<bool>,
     /// 1 to 200; default 50.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
@@ -90,6 +95,7 @@ pub(super) async fn list_notifications(
         reminder_id: query.reminder_id,
         from: query.from,
         to: query.to,
+        unread: query.unread,
     };
     let paged = notifications::list(&state, &actor, &filter, page.limit, page.offset).await?;
     Ok(Json(ListResponse::from_page(
@@ -126,10 +132,71 @@ async fn get_notification(
         (status = 409, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub(super) async fn retry_notification(
+async fn retry_notification(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     PathId(id): PathId,
 ) -> ApiResult<Json<NotificationResponse>> {
     Ok(Json(notifications::retry(&state, &actor, id).await?.into()))
+}
+
+/// Sends a sent or failed notification again; its earlier attempts stay in its history.
+#[utoipa::path(
+    post, path = "/notifications/{id}/resend", tag = "notifications", security(("oauth2" = [])),
+    params(("id" = i64, Path, description = "Notification id")),
+    responses(
+        (status = 200, body = NotificationResponse),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn resend_notification(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    PathId(id): PathId,
+) -> ApiResult<Json<NotificationResponse>> {
+    Ok(Json(
+        notifications::resend(&state, &actor, id).await?.into(),
+    ))
+}
+
+/// Marks a notification read in the firm's inbox (`GET /notifications?unread=true` lists the rest).
+#[utoipa::path(
+    post, path = "/notifications/{id}/mark-read", tag = "notifications", security(("oauth2" = [])),
+    params(("id" = i64, Path, description = "Notification id")),
+    responses((status = 200, body = NotificationResponse), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+async fn mark_notification_read(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    PathId(id): PathId,
+) -> ApiResult<Json<NotificationResponse>> {
+    Ok(Json(
+        notifications::mark_read(&state, &actor, id).await?.into(),
+    ))
+}
+
+/// `GET /notifications/counts` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CountsQuery {
+    /// Occurrences at or after (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Occurrences before (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// How many notifications per status and channel.
+#[utoipa::path(
+    get, path = "/notifications/counts", tag = "notifications", security(("oauth2" = [])), params(CountsQuery),
+    responses((status = 200, body = Counts), (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+async fn count_notifications(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    ApiQuery(query): ApiQuery<CountsQuery>,
+) -> ApiResult<Json<Counts>> {
+    Ok(Json(
+        notifications::counts(&state, &actor, query.from, query.to).await?,
+    ))
 }

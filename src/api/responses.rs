@@ -341,6 +341,8 @@ pub struct NotificationResponse {
     pub sent_at: Option<DateTime<Utc>>,
     /// When it was delivered.
     pub delivered_at: Option<DateTime<Utc>>,
+    /// When someone at the firm marked it read in their inbox.
+    pub inbox_read_at: Option<DateTime<Utc>>,
     /// When written.
     pub created_at: DateTime<Utc>,
     /// Tries (only when fetched by id).
@@ -368,6 +370,7 @@ impl From<notification::Model> for NotificationResponse {
             error_message: row.error_message,
             sent_at: row.sent_at.map(Into::into),
             delivered_at: row.delivered_at.map(Into::into),
+            inbox_read_at: row.inbox_read_at.map(Into::into),
             created_at: *row.created_at,
             attempts: None,
         }

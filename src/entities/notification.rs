@@ -40,6 +40,8 @@ pub struct Model {
     pub read_at: Option<Timestamp>,
     /// WhatsApp only: the template it sends (JSON `{name, language, parameters}`), rendered.
     pub whatsapp_template: Option<String>,
+    /// When someone at the firm marked it read in their inbox.
+    pub inbox_read_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

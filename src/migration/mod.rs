@@ -13,6 +13,7 @@ mod m20261129_000005_channels;
 mod m20261129_000006_payments;
 mod m20261129_000007_audit_and_privacy;
 mod m20261129_000008_revoked_tokens;
+mod m20261129_000009_inbox_read;
 
 /// Applies the migrations in order; the applied set is kept in `seaql_migrations`.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_payments::Migration),
             Box::new(m20261129_000007_audit_and_privacy::Migration),
             Box::new(m20261129_000008_revoked_tokens::Migration),
+            Box::new(m20261129_000009_inbox_read::Migration),
         ]
     }
 }

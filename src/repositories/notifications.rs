@@ -34,6 +34,8 @@ pub struct NotificationFilter {
     pub from: Option<DateTime<Utc>>,
     /// Occurrence before.
     pub to: Option<DateTime<Utc>>,
+    /// Only those the firm has (true: not) marked read.
+    pub unread: Option<bool>,
 }
 
 /// Inserts notifications; one that already exists for its (reminder, client, channel,
@@ -141,6 +143,11 @@ pub async fn list(
     }
     if let Some(to) = filter.to {
         query = query.filter(notification::Column::OccurrenceAt.lt(Timestamp(to)));
+    }
+    match filter.unread {
+        Some(true) => query = query.filter(notification::Column::InboxReadAt.is_null()),
+        Some(false) => query = query.filter(notification::Column::InboxReadAt.is_not_null()),
+        None => {}
     }
     let total = query.clone().count(db).await?;
     let items = query
@@ -358,14 +365,27 @@ pub async fn cancel_pending(
 }
 
 /// Puts a failed notification back in the queue for a fresh round of attempts.
-pub async fn requeue_failed(
+pub async fn requeue(
     db: &impl ConnectionTrait,
     business: BusinessId,
     id: i64,
+    from_statuses: &[&str],
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = notification::Entity::update_many()
         .col_expr(notification::Column::Status, Expr::value("pending"))
+        .col_expr(
+            notification::Column::SentAt,
+            Expr::value(Option::<Timestamp>::None),
+        )
+        .col_expr(
+            notification::Column::DeliveredAt,
+            Expr::value(Option::<Timestamp>::None),
+        )
+        .col_expr(
+            notification::Column::ReadAt,
+            Expr::value(Option::<Timestamp>::None),
+        )
         .col_expr(notification::Column::AttemptCount, Expr::value(0))
         .col_expr(
             notification::Column::NextAttemptAt,
@@ -382,10 +402,30 @@ pub async fn requeue_failed(
         .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
         .filter(notification::Column::BusinessId.eq(business.0))
         .filter(notification::Column::Id.eq(id))
-        .filter(notification::Column::Status.eq("failed"))
+        .filter(notification::Column::Status.is_in(from_statuses.iter().copied()))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// Marks a notification read in the firm's inbox (the first time counts).
+pub async fn mark_inbox_read(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    notification::Entity::update_many()
+        .col_expr(
+            notification::Column::InboxReadAt,
+            Expr::value(Timestamp(now)),
+        )
+        .filter(notification::Column::BusinessId.eq(business.0))
+        .filter(notification::Column::Id.eq(id))
+        .filter(notification::Column::InboxReadAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// How a claimed notification ends this round.

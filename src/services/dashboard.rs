@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::ServiceResult;
 use crate::domain::Actor;
-use crate::repositories::{notifications, payments, reminders};
+use crate::repositories::{payments, reminders};
 use crate::startup::AppState;
 
 /// Reminders listed as upcoming.
@@ -35,14 +35,13 @@ pub async fn summary(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> ServiceResult<Summary> {
-    let mut summary = Summary::default();
-    for (status, channel, count) in
-        notifications::counts(&state.db, actor.business, from, to).await?
-    {
-        summary.total += count;
-        *summary.by_status.entry(status).or_default() += count;
-        *summary.by_channel.entry(channel).or_default() += count;
-    }
+    let counts = super::notifications::counts(state, actor, from, to).await?;
+    let mut summary = Summary {
+        total: counts.total,
+        by_status: counts.by_status,
+        by_channel: counts.by_channel,
+        ..Summary::default()
+    };
     let count = |status: &str| summary.by_status.get(status).copied().unwrap_or_default();
     let delivered = count("delivered") + count("read");
     let attempted = delivered + count("sent") + count("failed");

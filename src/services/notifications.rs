@@ -44,11 +44,78 @@ pub async fn retry(state: &AppState, actor: &Actor, id: i64) -> ServiceResult<no
             current.status
         )));
     }
-    notifications::requeue_failed(&txn, actor.business, id, state.clock.now()).await?;
+    notifications::requeue(&txn, actor.business, id, &["failed"], state.clock.now()).await?;
     let row = notifications::find(&txn, actor.business, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
     txn.commit().await?;
     state.wake_dispatcher();
     Ok(row)
+}
+
+/// Statuses a notification can be sent again from.
+const RESENDABLE: [&str; 4] = ["failed", "sent", "delivered", "read"];
+
+/// Sends a notification again (a failed one, or one already sent that the client needs once
+/// more): it goes back to the queue; every earlier attempt stays in its history.
+pub async fn resend(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<notification::Model> {
+    let txn = crate::db::begin_write(&state.db).await?;
+    let current = notifications::find(&txn, actor.business, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if !RESENDABLE.contains(&current.status.as_str()) {
+        return Err(ServiceError::Conflict(format!(
+            "Only a sent or failed notification can be sent again; this one is {}.",
+            current.status
+        )));
+    }
+    notifications::requeue(&txn, actor.business, id, &RESENDABLE, state.clock.now()).await?;
+    let row = notifications::find(&txn, actor.business, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    txn.commit().await?;
+    state.wake_dispatcher();
+    Ok(row)
+}
+
+/// Marks a notification read in the firm's inbox.
+pub async fn mark_read(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<notification::Model> {
+    notifications::mark_inbox_read(&state.db, actor.business, id, state.clock.now()).await?;
+    notifications::find(&state.db, actor.business, id)
+        .await?
+        .ok_or(ServiceError::NotFound)
+}
+
+/// Notifications counted.
+#[derive(Debug, Default, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Counts {
+    pub total: i64,
+    pub by_status: std::collections::BTreeMap<String, i64>,
+    pub by_channel: std::collections::BTreeMap<String, i64>,
+}
+
+/// How many notifications per status and channel, by occurrence in `[from, to)`.
+pub async fn counts(
+    state: &AppState,
+    actor: &Actor,
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    to: Option<chrono::DateTime<chrono::Utc>>,
+) -> ServiceResult<Counts> {
+    let mut counts = Counts::default();
+    for (status, channel, count) in
+        notifications::counts(&state.db, actor.business, from, to).await?
+    {
+        counts.total += count;
+        *counts.by_status.entry(status).or_default() += count;
+        *counts.by_channel.entry(channel).or_default() += count;
+    }
+    Ok(counts)
 }

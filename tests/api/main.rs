@@ -20,6 +20,7 @@ mod email;
 mod hardening;
 mod health;
 mod import;
+mod inbox;
 mod metrics;
 mod occurrences;
 mod payments;
