@@ -15,6 +15,7 @@ use crate::entities::business as business_entity;
 use crate::services::business::{self, UpdateBusinessRequest};
 use crate::services::provider_tests::{self, ProviderTestRequest, ProviderTestResult};
 use crate::services::providers;
+use crate::services::usage::{self, Usage};
 use crate::startup::AppState;
 
 /// Routes of this module.
@@ -22,6 +23,7 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(get_business, update_business))
         .routes(routes!(test_provider))
+        .routes(routes!(get_usage))
 }
 
 /// The caller's business.
@@ -91,5 +93,31 @@ async fn test_provider(
 ) -> ApiResult<Json<ProviderTestResult>> {
     Ok(Json(
         provider_tests::test(&state, &actor, &provider, request).await?,
+    ))
+}
+
+/// `GET /business/usage` query.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UsageQuery {
+    /// Start (RFC 3339); default the start of this month (UTC).
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// End (RFC 3339); default the start of next month.
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Messages sent per channel in a period (SMS parts as the provider reported them), with the
+/// monthly caps.
+#[utoipa::path(
+    get, path = "/business/usage", tag = "business", security(("oauth2" = [])), params(UsageQuery),
+    responses((status = 200, body = Usage), (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+async fn get_usage(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    super::extract::ApiQuery(query): super::extract::ApiQuery<UsageQuery>,
+) -> ApiResult<Json<Usage>> {
+    Ok(Json(
+        usage::usage(&state, &actor, query.from, query.to).await?,
     ))
 }

@@ -90,6 +90,8 @@ pub struct BusinessResponse {
     pub quiet_hours: Option<QuietHoursSpec>,
     /// WhatsApp template used by reminders that name none.
     pub whatsapp_template: Option<WhatsappTemplateSpec>,
+    /// Monthly caps per channel.
+    pub usage_caps: Option<crate::services::usage::UsageCaps>,
     /// The business's own provider accounts: `configured` and non-secret settings only.
     pub providers: BTreeMap<String, ProviderView>,
     /// When registered.
@@ -111,6 +113,10 @@ impl From<business::Model> for BusinessResponse {
                 .quiet_hours_start
                 .zip(business.quiet_hours_end)
                 .map(|(start, end)| QuietHoursSpec { start, end }),
+            usage_caps: business
+                .usage_caps
+                .as_deref()
+                .and_then(|stored| serde_json::from_str(stored).ok()),
             whatsapp_template: business
                 .whatsapp_template
                 .as_deref()

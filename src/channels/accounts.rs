@@ -167,6 +167,8 @@ pub struct BusinessRoutes {
     pub name: String,
     /// The business's own address, for `Reply-To`.
     pub email_from: Option<String>,
+    /// Monthly caps per channel.
+    pub usage_caps: crate::services::usage::UsageCaps,
     pub email: Route,
     pub sms: Route,
     pub whatsapp: Route,
@@ -376,6 +378,9 @@ pub async fn resolve(
                 whatsapp: route(Channel::Whatsapp),
                 name: business.name.clone(),
                 email_from: business.email_from.clone(),
+                usage_caps: crate::services::usage::UsageCaps::from_stored(
+                    business.usage_caps.as_deref(),
+                ),
             };
             (business.id, routes)
         })

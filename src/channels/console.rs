@@ -23,6 +23,7 @@ impl Transport for ConsoleTransport {
         Ok(Delivery {
             provider: "console".into(),
             provider_message_id: format!("console-{}", message.notification_id),
+            segments: None,
         })
     }
 }

@@ -186,6 +186,7 @@ impl Transport for EmailTransport {
         Ok(Delivery {
             provider: "smtp".into(),
             provider_message_id: message_id,
+            segments: None,
         })
     }
 }

@@ -85,6 +85,8 @@ pub struct Delivery {
     pub provider: String,
     /// The provider's id for the message.
     pub provider_message_id: String,
+    /// SMS parts billed, as the provider reports them.
+    pub segments: Option<i32>,
 }
 
 /// Why a send failed.

@@ -32,6 +32,8 @@ impl TwilioTransport {
 #[derive(Deserialize)]
 struct Created {
     sid: String,
+    /// A string in Twilio's answers.
+    num_segments: Option<String>,
 }
 
 /// Twilio's error body.
@@ -93,6 +95,7 @@ impl Transport for TwilioTransport {
             return Ok(Delivery {
                 provider: "twilio".into(),
                 provider_message_id: created.sid,
+                segments: created.num_segments.and_then(|n| n.parse().ok()),
             });
         }
         let error: TwilioError = response.json().await.unwrap_or_default();

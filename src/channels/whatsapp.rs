@@ -142,6 +142,7 @@ impl Transport for WhatsappTransport {
             return Ok(Delivery {
                 provider: "whatsapp".into(),
                 provider_message_id: id,
+                segments: None,
             });
         }
         let error = response

@@ -23,6 +23,8 @@ pub struct Model {
     pub quiet_hours_end: Option<String>,
     /// Default WhatsApp template (JSON `{name, language, parameters}`) for reminders naming none.
     pub whatsapp_template: Option<String>,
+    /// Monthly caps per channel (JSON `{"sms": 1000}`): beyond them sends wait for next month.
+    pub usage_caps: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -42,6 +42,8 @@ pub struct Model {
     pub whatsapp_template: Option<String>,
     /// When someone at the firm marked it read in their inbox.
     pub inbox_read_at: Option<Timestamp>,
+    /// SMS parts billed, as the provider reported them.
+    pub segments: Option<i32>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

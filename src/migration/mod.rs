@@ -14,6 +14,7 @@ mod m20261129_000006_payments;
 mod m20261129_000007_audit_and_privacy;
 mod m20261129_000008_revoked_tokens;
 mod m20261129_000009_inbox_read;
+mod m20261129_000010_usage;
 
 /// Applies the migrations in order; the applied set is kept in `seaql_migrations`.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_audit_and_privacy::Migration),
             Box::new(m20261129_000008_revoked_tokens::Migration),
             Box::new(m20261129_000009_inbox_read::Migration),
+            Box::new(m20261129_000010_usage::Migration),
         ]
     }
 }

@@ -6,6 +6,8 @@
 //! claim writes a fresh `claim_token` and a lease, and every later write is conditional on that
 //! token, so a node whose lease lapsed cannot overwrite the work of the node that took over.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Query};
 use sea_orm::{
@@ -437,6 +439,8 @@ pub enum Finish {
         provider: String,
         /// Provider's message id.
         provider_message_id: String,
+        /// SMS parts billed.
+        segments: Option<i32>,
     },
     /// Try again at `next_attempt_at`.
     Retry {
@@ -464,6 +468,8 @@ pub enum Finish {
     Deferred {
         /// When its turn comes.
         next_attempt_at: DateTime<Utc>,
+        /// Why, when the notification should say (`quota_exceeded`).
+        code: Option<&'static str>,
     },
 }
 
@@ -487,6 +493,7 @@ pub async fn finish_many<C: ConnectionTrait + TransactionTrait>(
                 Finish::Sent {
                     provider,
                     provider_message_id,
+                    ..
                 } => (
                     "sent",
                     Some(provider.clone()),
@@ -534,13 +541,19 @@ pub async fn finish_many<C: ConnectionTrait + TransactionTrait>(
     let mut recorded = 0;
     // Successes, the common case, are recorded a chunk per statement: the provider's ids go in
     // through CASE expressions keyed by id.
-    let sent: Vec<(i64, &str, &str)> = outcomes
+    let sent: Vec<(i64, &str, &str, Option<i32>)> = outcomes
         .iter()
         .filter_map(|(row, finish)| match finish {
             Finish::Sent {
                 provider,
                 provider_message_id,
-            } => Some((row.id, provider.as_str(), provider_message_id.as_str())),
+                segments,
+            } => Some((
+                row.id,
+                provider.as_str(),
+                provider_message_id.as_str(),
+                *segments,
+            )),
             _ => None,
         })
         .collect();
@@ -548,7 +561,7 @@ pub async fn finish_many<C: ConnectionTrait + TransactionTrait>(
     for chunk in sent.chunks(crate::db::rows_per_statement(4)) {
         let mut providers = sea_orm::sea_query::CaseStatement::new();
         let mut message_ids = sea_orm::sea_query::CaseStatement::new();
-        for (id, provider, message_id) in chunk {
+        for (id, provider, message_id, _) in chunk {
             providers = providers.case(
                 Expr::col(notification::Column::Id).eq(*id),
                 Expr::value(*provider),
@@ -586,6 +599,22 @@ pub async fn finish_many<C: ConnectionTrait + TransactionTrait>(
             .exec(&txn)
             .await?
             .rows_affected;
+    }
+    // SMS parts, where the provider reported them: one statement per distinct count.
+    let mut by_segments: HashMap<i32, Vec<i64>> = HashMap::new();
+    for (id, _, _, segments) in &sent {
+        if let Some(segments) = segments {
+            by_segments.entry(*segments).or_default().push(*id);
+        }
+    }
+    for (segments, ids) in by_segments {
+        for chunk in ids.chunks(crate::db::PARAMETERS_PER_STATEMENT) {
+            notification::Entity::update_many()
+                .col_expr(notification::Column::Segments, Expr::value(segments))
+                .filter(notification::Column::Id.is_in(chunk.iter().copied()))
+                .exec(&txn)
+                .await?;
+        }
     }
     for (row, finish) in outcomes
         .iter()
@@ -628,7 +657,14 @@ pub async fn finish_many<C: ConnectionTrait + TransactionTrait>(
             Finish::Skipped { code } => update
                 .col_expr(notification::Column::Status, Expr::value("skipped"))
                 .col_expr(notification::Column::ErrorCode, Expr::value(code.as_str())),
-            Finish::Deferred { next_attempt_at } => update
+            Finish::Deferred {
+                next_attempt_at,
+                code,
+            } => update
+                .col_expr(
+                    notification::Column::ErrorCode,
+                    Expr::value(code.map(str::to_owned)),
+                )
                 .col_expr(notification::Column::Status, Expr::value("pending"))
                 .col_expr(
                     notification::Column::NextAttemptAt,
@@ -809,4 +845,23 @@ pub async fn queue_depth(
         .one(db)
         .await?;
     Ok((due, later, oldest.map(|t| t.0)))
+}
+
+/// Channel and SMS parts of each message of the business sent in `[from, to)`.
+pub async fn sent_in(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<(String, Option<i32>)>, DbErr> {
+    notification::Entity::find()
+        .select_only()
+        .column(notification::Column::Channel)
+        .column(notification::Column::Segments)
+        .filter(notification::Column::BusinessId.eq(business.0))
+        .filter(notification::Column::SentAt.gte(Timestamp(from)))
+        .filter(notification::Column::SentAt.lt(Timestamp(to)))
+        .into_tuple()
+        .all(db)
+        .await
 }

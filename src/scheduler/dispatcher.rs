@@ -14,12 +14,13 @@ use super::backoff;
 use crate::channels::accounts::{self, BusinessRoutes, Route};
 use crate::channels::pacer::Pace;
 use crate::channels::{ChannelError, OutgoingMessage, WhatsappTemplate};
-use crate::domain::{Channel, ClientId};
+use crate::domain::{BusinessId, Channel, ClientId};
 use crate::entities::{client, notification};
 use crate::repositories::clients;
 use crate::repositories::notifications::{self as repo, Finish};
 use crate::services::outbox::opted_out_now;
 use crate::services::unsubscribe::Links;
+use crate::services::usage;
 use crate::startup::AppState;
 
 /// The longest one send may take before it counts as a transient failure.
@@ -97,6 +98,7 @@ pub async fn dispatch_once(
     let routes =
         accounts::resolve(&state.db, &state.secrets, &state.settings, &business_ids).await?;
     let links = Links::of(state);
+    let quota = Quota::load(state, &routes, now).await?;
 
     let finished: Arc<Mutex<Vec<(notification::Model, Finish)>>> = Arc::default();
     let sends = futures_util::stream::iter(claimed.clone()).for_each_concurrent(
@@ -106,8 +108,9 @@ pub async fn dispatch_once(
             let client = current_clients.get(&row.client_id).cloned();
             let routes = routes.get(&row.business_id);
             let links = &links;
+            let quota = &quota;
             async move {
-                let finish = send_one(state, &row, client.as_ref(), routes, links).await;
+                let finish = send_one(state, &row, client.as_ref(), routes, links, quota).await;
                 if let Ok(mut finished) = finished.lock() {
                     finished.push((row, finish));
                 }
@@ -174,6 +177,56 @@ pub async fn dispatch_once(
     Ok(outcome)
 }
 
+/// What capped businesses may still send this month, per channel; taken as sends start.
+struct Quota {
+    remaining: Mutex<HashMap<(i64, Channel), i64>>,
+    /// When the next billing month starts (where held sends wait).
+    next_period: chrono::DateTime<chrono::Utc>,
+}
+
+impl Quota {
+    async fn load(
+        state: &AppState,
+        routes: &HashMap<i64, BusinessRoutes>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<Self> {
+        let (start, end) = usage::month_of(now);
+        let mut remaining = HashMap::new();
+        for (business, routes) in routes {
+            if routes.usage_caps.is_empty() {
+                continue;
+            }
+            let used =
+                usage::messages_per_channel(&state.db, BusinessId(*business), start, end).await?;
+            for channel in [Channel::Email, Channel::Sms, Channel::Whatsapp] {
+                if let Some(cap) = routes.usage_caps.of(channel) {
+                    let sent = used.get(&channel).map_or(0, |(messages, _)| *messages);
+                    remaining.insert((*business, channel), cap - sent);
+                }
+            }
+        }
+        Ok(Self {
+            remaining: Mutex::new(remaining),
+            next_period: end,
+        })
+    }
+
+    /// Takes one message of the allowance; false when the cap is reached.
+    fn take(&self, business: i64, channel: Channel) -> bool {
+        let Ok(mut remaining) = self.remaining.lock() else {
+            return true;
+        };
+        match remaining.get_mut(&(business, channel)) {
+            None => true,
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                true
+            }
+            Some(_) => false,
+        }
+    }
+}
+
 /// Sends one notification (catching panics and bounding its time) and decides its fate.
 async fn send_one(
     state: &AppState,
@@ -181,6 +234,7 @@ async fn send_one(
     client: Option<&client::Model>,
     routes: Option<&BusinessRoutes>,
     links: &Links,
+    quota: &Quota,
 ) -> Finish {
     let settings = &state.settings.scheduler;
     let Ok(channel) = Channel::parse(&row.channel) else {
@@ -212,6 +266,12 @@ async fn send_one(
             code: "business_deleted".into(),
         };
     };
+    if !quota.take(row.business_id, channel) {
+        return Finish::Deferred {
+            next_attempt_at: quota.next_period,
+            code: Some("quota_exceeded"),
+        };
+    }
     let route = routes.route(channel).clone();
     let message = OutgoingMessage {
         notification_id: row.id,
@@ -240,6 +300,7 @@ async fn send_one(
                 Pace::Later(at) => {
                     return Finish::Deferred {
                         next_attempt_at: at,
+                        code: None,
                     };
                 }
             }
@@ -291,6 +352,7 @@ async fn send_one(
         Ok(delivery) => Finish::Sent {
             provider: delivery.provider,
             provider_message_id: delivery.provider_message_id,
+            segments: delivery.segments,
         },
         Err(ChannelError::Permanent { code, message }) => {
             tracing::info!(notification_id = row.id, %code, "send failed permanently");

@@ -8,6 +8,7 @@ use super::audit::{self, Target};
 use super::auth::required_text;
 use super::providers::{self, ProvidersPatch};
 use super::reminders::{WhatsappTemplateSpec, validate_whatsapp_template};
+use super::usage::UsageCaps;
 use super::{ServiceError, ServiceResult, double_option};
 use crate::domain::quiet_hours::{QuietHours, QuietHoursSpec};
 use crate::domain::{Actor, ChannelSet, CountryCode, Email, TimeZone, Validation};
@@ -41,6 +42,10 @@ pub struct UpdateBusinessRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<WhatsappTemplateSpec>)]
     pub whatsapp_template: Option<Option<WhatsappTemplateSpec>>,
+    /// Monthly caps per channel (`{"sms": 1000}`); beyond them sends wait for next month.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<UsageCaps>)]
+    pub usage_caps: Option<Option<UsageCaps>>,
     /// The business's own provider accounts; secrets are write-only.
     pub providers: Option<ProvidersPatch>,
 }
@@ -128,6 +133,23 @@ pub async fn update(
             row.whatsapp_template = Set(serde_json::to_string(spec).ok());
         }
         Some(None) => row.whatsapp_template = Set(None),
+        None => {}
+    }
+    match &request.usage_caps {
+        Some(Some(caps)) => {
+            for (name, cap) in [
+                ("email", caps.email),
+                ("sms", caps.sms),
+                ("whatsapp", caps.whatsapp),
+            ] {
+                if cap.is_some_and(|cap| cap < 0) {
+                    validation.push(&format!("usage_caps.{name}"), "must be 0 or more");
+                }
+            }
+            row.usage_caps =
+                Set((!caps.is_empty()).then(|| serde_json::to_string(caps).unwrap_or_default()));
+        }
+        Some(None) => row.usage_caps = Set(None),
         None => {}
     }
     let providers = match &request.providers {

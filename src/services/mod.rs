@@ -18,6 +18,7 @@ pub mod providers;
 pub mod reminders;
 mod throttle;
 pub mod unsubscribe;
+pub mod usage;
 pub mod users;
 pub mod webhooks;
 

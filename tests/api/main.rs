@@ -32,5 +32,6 @@ mod restart;
 mod scale;
 mod secrets;
 mod sms;
+mod usage;
 mod users;
 mod whatsapp;

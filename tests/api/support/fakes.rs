@@ -100,6 +100,17 @@ fn twilio_error(status: u16, code: i64, message: &str) -> Response {
     )
 }
 
+/// SMS parts Twilio bills for a body: 160 characters fit one message, longer ones go in parts
+/// of 153 (GSM-7; this fake does not model UCS-2).
+fn segments(body: &str) -> usize {
+    let length = body.chars().count();
+    if length <= 160 {
+        1
+    } else {
+        length.div_ceil(153)
+    }
+}
+
 fn is_e164(number: &str) -> bool {
     number.strip_prefix('+').is_some_and(|digits| {
         (2..=15).contains(&digits.len())
@@ -214,7 +225,8 @@ async fn twilio_create(
         json!({
             "sid": sid, "account_sid": account, "to": to, "from": get("From"),
             "messaging_service_sid": get("MessagingServiceSid"), "body": get("Body"),
-            "status": "queued", "num_segments": "1", "num_media": "0", "direction": "outbound-api",
+            "status": "queued", "num_segments": segments(get("Body").unwrap_or_default()).to_string(),
+            "num_media": "0", "direction": "outbound-api",
             "api_version": "2010-04-01", "price": null, "price_unit": "USD", "error_code": null,
             "error_message": null,
             "uri": format!("/2010-04-01/Accounts/{account}/Messages/{sid}.json"),

@@ -139,6 +139,7 @@ impl Transport for TestTransport {
         Ok(Delivery {
             provider: "test".into(),
             provider_message_id: format!("test-{}", message.notification_id),
+            segments: None,
         })
     }
 }
