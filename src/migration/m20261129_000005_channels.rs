@@ -4,25 +4,10 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{big_pk_auto, string_len, string_len_null, text_null};
 
-use super::{index, timestamp};
+use super::{add_column, drop_column, index, timestamp};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-async fn add_column(
-    manager: &SchemaManager<'_>,
-    table: &str,
-    column: ColumnDef,
-) -> Result<(), DbErr> {
-    manager
-        .alter_table(
-            Table::alter()
-                .table(Alias::new(table))
-                .add_column(column)
-                .to_owned(),
-        )
-        .await
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -83,14 +68,7 @@ impl MigrationTrait for Migration {
             ("notifications", "whatsapp_template"),
             ("provider_credentials", "account_ref"),
         ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Alias::new(table))
-                        .drop_column(Alias::new(column))
-                        .to_owned(),
-                )
-                .await?;
+            drop_column(manager, table, column).await?;
         }
         manager
             .drop_index(

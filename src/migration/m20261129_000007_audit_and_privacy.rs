@@ -3,7 +3,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{big_integer, big_integer_null, big_pk_auto, string_len, text};
 
-use super::{cascade, index, timestamp, timestamp_null};
+use super::{add_column, cascade, drop_column, index, timestamp, timestamp_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -42,25 +42,11 @@ impl MigrationTrait for Migration {
             false,
         )
         .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("clients")
-                    .add_column(timestamp_null(manager, "erased_at"))
-                    .to_owned(),
-            )
-            .await
+        add_column(manager, "clients", timestamp_null(manager, "erased_at")).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("clients")
-                    .drop_column("erased_at")
-                    .to_owned(),
-            )
-            .await?;
+        drop_column(manager, "clients", "erased_at").await?;
         manager
             .drop_table(Table::drop().table("audit_log").to_owned())
             .await

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::timestamp_null;
+use super::{add_column, drop_column, timestamp_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -11,24 +11,15 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("notifications")
-                    .add_column(timestamp_null(manager, "inbox_read_at"))
-                    .to_owned(),
-            )
-            .await
+        add_column(
+            manager,
+            "notifications",
+            timestamp_null(manager, "inbox_read_at"),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("notifications")
-                    .drop_column("inbox_read_at")
-                    .to_owned(),
-            )
-            .await
+        drop_column(manager, "notifications", "inbox_read_at").await
     }
 }

@@ -82,3 +82,35 @@ pub(crate) fn cascade(name: &str, from: &str, column: &str, to: &str) -> Foreign
         .on_delete(ForeignKeyAction::Cascade)
         .to_owned()
 }
+
+/// Adds a column to a table (one per statement: SQLite alters one at a time).
+pub(crate) async fn add_column(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    column: ColumnDef,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(
+            Table::alter()
+                .table(Alias::new(table))
+                .add_column(column)
+                .to_owned(),
+        )
+        .await
+}
+
+/// Drops a column from a table.
+pub(crate) async fn drop_column(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    column: &str,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(
+            Table::alter()
+                .table(Alias::new(table))
+                .drop_column(Alias::new(column))
+                .to_owned(),
+        )
+        .await
+}
