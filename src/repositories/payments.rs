@@ -13,14 +13,18 @@ use super::Paged;
 use crate::domain::BusinessId;
 use crate::entities::{Timestamp, payment, payment_click, reminder};
 
-/// The payments of a reminder for these clients, creating those missing when the reminder asks
-/// for a payment. Keyed by client id.
+/// The payments of a reminder for these clients, creating those missing. Keyed by client id;
+/// empty (without a query) when the reminder asks for no payment.
 pub async fn ensure(
     db: &impl ConnectionTrait,
     reminder: &reminder::Model,
     client_ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<HashMap<i64, payment::Model>, DbErr> {
+    if reminder.payment_amount.is_none() {
+        // The planner's common case: nothing to look up.
+        return Ok(HashMap::new());
+    }
     let existing = |db| async move {
         let mut found = HashMap::new();
         for chunk in client_ids.chunks(500) {
