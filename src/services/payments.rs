@@ -52,9 +52,13 @@ struct StripeKeys {
 async fn stripe_keys(state: &AppState, business: BusinessId) -> ServiceResult<StripeKeys> {
     let rows = provider_credentials::list(&state.db, business).await?;
     if let Some(row) = rows.iter().find(|row| row.provider == "stripe") {
-        let secrets = open_secrets(row, &state.secrets).map_err(|error| {
-            ServiceError::Internal(anyhow::anyhow!("stripe credentials: {error}"))
-        })?;
+        // Keys that no longer open (ENCRYPTION_KEY rotated away) are no keys: the link page
+        // says payments are not set up and events are refused, rather than a 500 or the
+        // platform's account standing in for the business's.
+        let secrets = open_secrets(row, &state.secrets).unwrap_or_else(|error| {
+            tracing::warn!(%error, "the business's Stripe keys cannot be opened");
+            serde_json::Map::new()
+        });
         let get = |key: &str| {
             secrets
                 .get(key)
@@ -370,13 +374,15 @@ pub async fn stripe_event(
     if let Some(secret) = &state.settings.providers.stripe_webhook_secret {
         candidates.push((None, secret.clone()));
     }
+    let mut named_keys = None;
     if let Some(business) = named_business {
         let keys = stripe_keys(state, BusinessId(business)).await?;
         if keys.own
-            && let Some(secret) = keys.webhook_secret
+            && let Some(secret) = &keys.webhook_secret
         {
-            candidates.push((Some(business), secret));
+            candidates.push((Some(business), secret.clone()));
         }
+        named_keys = Some((business, keys.own));
     }
     let mut verdict = Err(StripeSignatureError::Mismatch);
     let mut signer = None;
@@ -410,10 +416,18 @@ pub async fn stripe_event(
     };
     // The signing account must be the payment's: its own, or the platform's for a business
     // without one.
-    let keys = stripe_keys(state, BusinessId(payment.business_id)).await?;
+    // Usually the business the keys were read for above; read again only if not.
+    let own_account = match named_keys {
+        Some((business, own)) if business == payment.business_id => own,
+        _ => {
+            stripe_keys(state, BusinessId(payment.business_id))
+                .await?
+                .own
+        }
+    };
     let allowed = match signer.flatten() {
         Some(business) => business == payment.business_id,
-        None => !keys.own,
+        None => !own_account,
     };
     if !allowed {
         tracing::warn!("Stripe event for another account's payment ignored");

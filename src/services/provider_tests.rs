@@ -39,6 +39,17 @@ pub struct ProviderTestResult {
     pub message: String,
 }
 
+/// Stored secrets that no longer open (the key that sealed them is gone): the firm must enter
+/// them again, which is their fix, not a server error.
+fn unreadable(provider: &str) -> ServiceError {
+    ServiceError::invalid(
+        "provider",
+        format!(
+            "the stored {provider} secrets cannot be opened with the current ENCRYPTION_KEY: enter them again"
+        ),
+    )
+}
+
 fn refused(provider: &str, error: ChannelError) -> ProviderTestResult {
     let (code, message) = match error {
         ChannelError::Transient { code, message, .. }
@@ -85,8 +96,7 @@ pub async fn test(
         })?;
     let result = match channel {
         None => {
-            let secrets = open_secrets(&row, &state.secrets)
-                .map_err(|e| ServiceError::Internal(anyhow::anyhow!("stripe credentials: {e}")))?;
+            let secrets = open_secrets(&row, &state.secrets).map_err(|_| unreadable(provider))?;
             let key = secrets
                 .get("secret_key")
                 .and_then(Value::as_str)
@@ -152,7 +162,7 @@ async fn send_test(
         .await?
         .ok_or(ServiceError::NotFound)?;
     let mut account = open_stored(row, &state.secrets, &state.settings)
-        .map_err(|e| ServiceError::Internal(anyhow::anyhow!("{provider} credentials: {e}")))?
+        .map_err(|_| unreadable(provider))?
         .ok_or_else(|| {
             ServiceError::invalid("provider", format!("providers.{provider} is incomplete"))
         })?;
