@@ -8,7 +8,9 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-use super::{auth, clients, notifications, payments, rate_limit, reminders, users};
+use super::{
+    auth, clients, notifications, payments, rate_limit, reminders, sender_identities, users,
+};
 use crate::startup::AppState;
 
 /// The aliases under the API prefix.
@@ -52,4 +54,8 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
             get(notifications::list_notifications),
         )
         .route(&at("/payments/"), get(payments::list_payments))
+        .route(
+            &at("/sender-identities/"),
+            get(sender_identities::list_identities).post(sender_identities::create_identity),
+        )
 }

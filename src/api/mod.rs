@@ -17,6 +17,7 @@ pub mod privacy;
 pub mod rate_limit;
 pub mod reminders;
 pub mod responses;
+pub mod sender_identities;
 pub mod unsubscribe;
 pub mod users;
 pub mod webhooks;
@@ -44,6 +45,7 @@ use crate::startup::AppState;
         (name = "users", description = "Staff of a business"),
         (name = "business", description = "The caller's business"),
         (name = "clients", description = "Clients of a business"),
+        (name = "sender-identities", description = "Addresses and numbers a business sends from, verified by a code"),
         (name = "reminders", description = "Reminders, their schedules and clients"),
         (name = "notifications", description = "Every message sent, with its attempts"),
         (name = "payments", description = "Payments asked of clients, and the dashboard"),
@@ -63,6 +65,7 @@ pub fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, utoipa::openapi:
         )))
         .merge(users::router())
         .merge(business::router())
+        .merge(sender_identities::router())
         .merge(clients::router(settings.import_max_bytes))
         .merge(reminders::router())
         .merge(notifications::router())

@@ -9,6 +9,7 @@ use crate::domain::schedule::ScheduleSpec;
 use crate::domain::{ChannelSet, Role};
 use crate::entities::{business, client, notification, notification_attempt, user};
 use crate::repositories::Paged;
+use crate::repositories::sender_identities;
 use crate::services::providers::{PROVIDERS, ProviderView};
 use crate::services::reminders::{PaymentSpec, ReminderWithClients, WhatsappTemplateSpec};
 use std::collections::BTreeMap;
@@ -227,6 +228,9 @@ pub struct ReminderResponse {
     pub schedule: Option<ScheduleSpec>,
     /// Amount asked for.
     pub payment: Option<PaymentSpec>,
+    /// The sender identities it sends from (one per channel at most); other channels use the
+    /// business's default identity or account.
+    pub sender_identity_ids: Vec<i64>,
     /// `active`, `paused`, `completed` or `cancelled`.
     pub status: String,
     /// Assigned clients.
@@ -264,6 +268,11 @@ impl From<ReminderWithClients> for ReminderResponse {
                 .and_then(|json| serde_json::from_str(&json).ok()),
             schedule: serde_json::from_str(&reminder.schedule).ok(),
             payment,
+            sender_identity_ids: sender_identities::stored_ids(
+                reminder.sender_identity_ids.as_deref(),
+            )
+            .into_values()
+            .collect(),
             status: reminder.status,
             client_ids: value.client_ids,
             next_run_at: reminder.next_run_at.map(Into::into),

@@ -10,10 +10,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::Sender;
 use crate::config::{Environment, Settings};
 use crate::domain::{BusinessId, Channel};
 use crate::entities::{business, provider_credential};
-use crate::repositories::{businesses, provider_credentials};
+use crate::repositories::{businesses, provider_credentials, sender_identities};
 use crate::security::crypto::SecretBox;
 use crate::services::providers::context;
 
@@ -172,6 +173,8 @@ pub struct BusinessRoutes {
     pub email: Route,
     pub sms: Route,
     pub whatsapp: Route,
+    /// The business's verified sender identities.
+    pub senders: Vec<Sender>,
 }
 
 impl BusinessRoutes {
@@ -182,6 +185,16 @@ impl BusinessRoutes {
             Channel::Sms => &self.sms,
             Channel::Whatsapp => &self.whatsapp,
         }
+    }
+
+    /// Who a message on `channel` goes out as: the identity its reminder named while that is
+    /// still verified, else the business's default on the channel, else the account's sender.
+    pub fn sender(&self, channel: Channel, named: Option<i64>) -> Option<Sender> {
+        let on_channel = || self.senders.iter().filter(|s| s.channel == channel);
+        named
+            .and_then(|id| on_channel().find(|s| s.identity_id == id))
+            .or_else(|| on_channel().find(|s| s.is_default))
+            .cloned()
     }
 }
 
@@ -359,6 +372,19 @@ pub async fn resolve(
     settings: &Settings,
     business_ids: &[i64],
 ) -> Result<HashMap<i64, BusinessRoutes>, sea_orm::DbErr> {
+    let mut senders: HashMap<i64, Vec<Sender>> = HashMap::new();
+    for row in sender_identities::verified_of_many(db, business_ids).await? {
+        if let Ok(channel) = Channel::parse(&row.channel) {
+            senders.entry(row.business_id).or_default().push(Sender {
+                identity_id: row.id,
+                channel,
+                address: row.address,
+                display_name: row.display_name,
+                phone_number_id: row.phone_number_id,
+                is_default: row.is_default,
+            });
+        }
+    }
     let mut stored: HashMap<i64, Vec<provider_credential::Model>> = HashMap::new();
     for row in provider_credentials::list_many(db, business_ids).await? {
         stored.entry(row.business_id).or_default().push(row);
@@ -381,6 +407,7 @@ pub async fn resolve(
                 usage_caps: crate::services::usage::UsageCaps::from_stored(
                     business.usage_caps.as_deref(),
                 ),
+                senders: senders.remove(&business.id).unwrap_or_default(),
             };
             (business.id, routes)
         })

@@ -68,12 +68,24 @@ fn compose(
     message: &OutgoingMessage,
     account: &SmtpAccount,
 ) -> Result<(Message, String), ChannelError> {
-    let from_address = account
-        .from_email
-        .as_deref()
-        .ok_or_else(|| permanent("no_sender", "no sender address is configured"))?;
+    let (from_address, from_name) = match &message.sender {
+        Some(sender) => (
+            sender.address.as_str(),
+            sender
+                .display_name
+                .clone()
+                .unwrap_or_else(|| message.sender_name.clone()),
+        ),
+        None => (
+            account
+                .from_email
+                .as_deref()
+                .ok_or_else(|| permanent("no_sender", "no sender address is configured"))?,
+            message.sender_name.clone(),
+        ),
+    };
     let from = Mailbox::new(
-        Some(message.sender_name.clone()),
+        Some(from_name),
         from_address
             .parse()
             .map_err(|_| permanent("no_sender", "the sender address is not valid"))?,

@@ -36,6 +36,23 @@ pub struct WhatsappTemplate {
     pub parameters: Vec<String>,
 }
 
+/// A verified sender identity a message goes out as, instead of the account's own sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sender {
+    /// The identity's id.
+    pub identity_id: i64,
+    /// The channel it sends on.
+    pub channel: Channel,
+    /// The e-mail address or E.164 number.
+    pub address: String,
+    /// Shown as the sender's name (e-mail).
+    pub display_name: Option<String>,
+    /// WhatsApp: the Cloud API's id of the number.
+    pub phone_number_id: Option<String>,
+    /// The business's default on its channel.
+    pub is_default: bool,
+}
+
 /// A rendered message ready to go.
 #[derive(Debug, Clone)]
 pub struct OutgoingMessage {
@@ -57,6 +74,8 @@ pub struct OutgoingMessage {
     pub sender_name: String,
     /// The business's own address, for `Reply-To`.
     pub reply_to: Option<String>,
+    /// The verified identity it is sent as; `None` for the account's own sender.
+    pub sender: Option<Sender>,
     /// E-mail: the one-click unsubscribe link (RFC 8058).
     pub unsubscribe_url: Option<String>,
     /// WhatsApp: the template to send instead of free text.
@@ -64,6 +83,17 @@ pub struct OutgoingMessage {
 }
 
 impl OutgoingMessage {
+    /// The key its sends are paced under: the account, and for SMS and WhatsApp the number it
+    /// goes out from (providers limit each sending number).
+    pub fn pace_key(&self, account: &Account) -> String {
+        match &self.sender {
+            Some(sender) if self.channel != Channel::Email => {
+                format!("{}|{}", account.key(), sender.address)
+            }
+            _ => account.key(),
+        }
+    }
+
     /// The provider account to use: `None` for the console, an error when the message cannot
     /// go (no account in production, unreadable credentials).
     pub fn account(&self) -> Result<Option<&Account>, ChannelError> {
@@ -175,5 +205,23 @@ impl Channels {
             Channel::Sms => &self.sms,
             Channel::Whatsapp => &self.whatsapp,
         }
+    }
+
+    /// Sends one message while a request waits, bounded by `limit` so a silent provider is
+    /// reported as a transient `timeout` rather than holding the request.
+    pub async fn send_within(
+        &self,
+        message: &OutgoingMessage,
+        limit: Duration,
+    ) -> Result<Delivery, ChannelError> {
+        tokio::time::timeout(limit, self.transport(message.channel).send(message))
+            .await
+            .unwrap_or_else(|_| {
+                Err(ChannelError::Transient {
+                    code: "timeout".into(),
+                    message: format!("no answer within {} s", limit.as_secs()),
+                    retry_after: None,
+                })
+            })
     }
 }

@@ -57,10 +57,15 @@ impl Transport for TwilioTransport {
             }
         };
         let mut form: Vec<(&str, &str)> = vec![("To", message.recipient.as_str())];
-        match (&account.messaging_service_sid, &account.from_number) {
-            (Some(service), _) => form.push(("MessagingServiceSid", service)),
-            (None, Some(from)) => form.push(("From", from)),
-            (None, None) => {
+        match (
+            &message.sender,
+            &account.messaging_service_sid,
+            &account.from_number,
+        ) {
+            (Some(sender), _, _) => form.push(("From", sender.address.as_str())),
+            (None, Some(service), _) => form.push(("MessagingServiceSid", service)),
+            (None, None, Some(from)) => form.push(("From", from)),
+            (None, None, None) => {
                 return Err(ChannelError::Permanent {
                     code: "no_sender".into(),
                     message: "the Twilio account has neither a from number nor a messaging service"

@@ -109,7 +109,12 @@ impl Transport for WhatsappTransport {
                 });
             }
         };
-        let url = format!("{}/{}/messages", self.api_base, account.phone_number_id);
+        let number = message
+            .sender
+            .as_ref()
+            .and_then(|sender| sender.phone_number_id.as_deref())
+            .unwrap_or(&account.phone_number_id);
+        let url = format!("{}/{number}/messages", self.api_base);
         let body = request_body(
             &message.recipient,
             &message.body,

@@ -15,6 +15,7 @@ pub mod reminder;
 pub mod reminder_client;
 pub mod reminder_occurrence;
 pub mod revoked_token;
+pub mod sender_identity;
 mod timestamp;
 pub mod user;
 pub mod webhook_event;

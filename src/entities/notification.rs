@@ -44,6 +44,8 @@ pub struct Model {
     pub inbox_read_at: Option<Timestamp>,
     /// SMS parts billed, as the provider reported them.
     pub segments: Option<i32>,
+    /// The sender identity its reminder named for this channel, if any.
+    pub sender_identity_id: Option<i64>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -24,6 +24,8 @@ pub struct Model {
     pub whatsapp_template: Option<String>,
     /// JSON of the schedule as given (`once`, `recurring` or `before_due`).
     pub schedule: String,
+    /// JSON object of the sender identities it sends from: channel name → identity id.
+    pub sender_identity_ids: Option<String>,
     /// IANA zone of the schedule.
     pub timezone: String,
     /// Minor units.

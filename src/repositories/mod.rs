@@ -13,6 +13,7 @@ pub mod provider_credentials;
 pub mod refresh_tokens;
 pub mod reminders;
 pub mod revoked_tokens;
+pub mod sender_identities;
 pub mod users;
 pub mod webhook_events;
 

@@ -283,6 +283,7 @@ async fn send_one(
         route,
         sender_name: routes.name.clone(),
         reply_to: routes.email_from.clone(),
+        sender: routes.sender(channel, row.sender_identity_id),
         unsubscribe_url: (channel == Channel::Email)
             .then(|| links.unsubscribe(ClientId(row.client_id), Channel::Email)),
         whatsapp_template: row
@@ -293,7 +294,7 @@ async fn send_one(
     // Keep to the account's pace: wait for a near slot, or go back to the queue for a far one.
     let permits = match &message.route {
         Route::Provider(account) => {
-            let key = account.key();
+            let key = message.pace_key(account);
             let now = state.clock.now();
             match state.pacer.reserve(&key, account.rate_per_second(), now) {
                 Pace::Wait(wait) => tokio::time::sleep(wait).await,

@@ -202,6 +202,7 @@ mod tests {
             body: "b".into(),
             whatsapp_template: None,
             schedule: r#"{"type":"recurring","rrule":"FREQ=DAILY","start":"2027-01-01T09:00:00","timezone":"UTC"}"#.into(),
+            sender_identity_ids: None,
             timezone: "UTC".into(),
             payment_amount: None,
             payment_currency: None,

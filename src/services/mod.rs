@@ -16,6 +16,7 @@ pub mod privacy;
 pub mod provider_tests;
 pub mod providers;
 pub mod reminders;
+pub mod sender_identities;
 mod throttle;
 pub mod unsubscribe;
 pub mod usage;

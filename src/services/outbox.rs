@@ -15,6 +15,7 @@ use crate::domain::quiet_hours::{QuietHours, QuietHoursSpec};
 use crate::domain::schedule::Schedule;
 use crate::domain::{Channel, ChannelSet, ClientId, Money, template};
 use crate::entities::{business, client, notification, payment, reminder};
+use crate::repositories::sender_identities;
 
 /// What a template can use.
 #[derive(Debug, Serialize)]
@@ -248,6 +249,7 @@ pub fn build(
         .as_deref()
         .or(business.whatsapp_template.as_deref())
         .and_then(|stored| serde_json::from_str(stored).ok());
+    let senders = sender_identities::stored_ids(reminder.sender_identity_ids.as_deref());
     let mut rows = Vec::with_capacity(clients.len() * 2);
     for client in clients {
         let zone = client_zone(client, business);
@@ -342,6 +344,7 @@ pub fn build(
                 delivered_at: Set(None),
                 read_at: Set(None),
                 whatsapp_template: Set(whatsapp_template),
+                sender_identity_id: Set(senders.get(channel.as_str()).copied()),
                 created_at: Set(now.into()),
                 updated_at: Set(now.into()),
                 ..Default::default()

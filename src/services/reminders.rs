@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::audit::{self, Target};
 use super::auth::required_text;
 use super::outbox::{self, MessageContext};
+use super::sender_identities;
 use super::{ServiceError, ServiceResult, double_option, is_unique_violation};
 use crate::channels;
 use crate::config::Environment;
@@ -71,6 +72,10 @@ pub struct CreateReminderRequest {
     /// The amount to ask for.
     #[serde(default)]
     pub payment: Option<PaymentSpec>,
+    /// Verified sender identities to send from, at most one per channel; channels without one
+    /// use the business's default identity, else its account's sender.
+    #[serde(default)]
+    pub sender_identity_ids: Option<Vec<i64>>,
     /// Clients to remind.
     #[serde(default)]
     pub client_ids: Vec<i64>,
@@ -101,6 +106,8 @@ pub struct UpdateReminderRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<PaymentSpec>)]
     pub payment: Option<Option<PaymentSpec>>,
+    /// Sender identities; `[]` goes back to the defaults.
+    pub sender_identity_ids: Option<Vec<i64>>,
 }
 
 /// `POST /reminders/{id}/clients`.
@@ -340,6 +347,29 @@ async fn check_channels_configured(
     Ok(())
 }
 
+/// Checks and sets the sender identities a patch names, against the reminder's channels.
+async fn check_senders(
+    state: &AppState,
+    actor: &Actor,
+    row: &mut reminder::ActiveModel,
+    patch: &UpdateReminderRequest,
+    validation: &mut Validation,
+) -> ServiceResult<()> {
+    let Some(ids) = &patch.sender_identity_ids else {
+        return Ok(());
+    };
+    let channels = match &row.channels {
+        sea_orm::ActiveValue::Set(stored) | sea_orm::ActiveValue::Unchanged(stored) => {
+            ChannelSet::from_stored(stored)
+        }
+        sea_orm::ActiveValue::NotSet => ChannelSet::default(),
+    };
+    let stored =
+        sender_identities::for_reminder(state, actor.business, ids, &channels, validation).await?;
+    row.sender_identity_ids = Set(stored);
+    Ok(())
+}
+
 /// Creates a reminder and assigns its clients.
 #[tracing::instrument(skip_all, fields(business_id = actor.business.0))]
 pub async fn create(
@@ -373,10 +403,12 @@ pub async fn create(
         whatsapp_template: request.whatsapp_template.map(Some),
         schedule: Some(request.schedule),
         payment: request.payment.map(Some),
+        sender_identity_ids: request.sender_identity_ids,
     };
     let mut validation = Validation::new();
     let schedule = apply(&mut validation, &mut row, &patch, &business);
     check_channels_configured(state, actor, &row, &mut validation).await?;
+    check_senders(state, actor, &mut row, &patch, &mut validation).await?;
     validation.finish().map_err(ServiceError::Validation)?;
     let schedule = schedule.ok_or_else(|| ServiceError::invalid("schedule", "is required"))?;
     row.next_run_at = Set(Some(first_run(&schedule, now)?.into()));
@@ -454,6 +486,7 @@ pub async fn update(
     let mut validation = Validation::new();
     let schedule = apply(&mut validation, &mut row, &patch, &business);
     check_channels_configured(state, actor, &row, &mut validation).await?;
+    check_senders(state, actor, &mut row, &patch, &mut validation).await?;
     validation.finish().map_err(ServiceError::Validation)?;
     if let Some(schedule) = schedule {
         row.next_run_at = Set(Some(first_run(&schedule, now)?.into()));

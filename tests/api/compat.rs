@@ -61,6 +61,7 @@ db_test!(the_original_paths_answer_like_ours, |app| {
         "/notifications",
         "/users",
         "/payments",
+        "/sender-identities",
     ] {
         let canonical: Value = app.get(path, &owner.token).await.json().await.unwrap();
         let slashed: Value = app

@@ -31,6 +31,7 @@ mod reminders;
 mod restart;
 mod scale;
 mod secrets;
+mod sender_identities;
 mod sms;
 mod usage;
 mod users;

@@ -7,10 +7,10 @@ use serde::Deserialize;
 
 use super::{keyword, reply, report};
 use crate::channels::accounts::{Account, open_stored};
-use crate::domain::Channel;
+use crate::domain::{BusinessId, Channel};
 use crate::repositories::clients::AccountHolder;
 use crate::repositories::notifications::DeliveryReport;
-use crate::repositories::provider_credentials;
+use crate::repositories::{provider_credentials, sender_identities};
 use crate::security::webhook_signatures::verify_meta;
 use crate::services::{ServiceError, ServiceResult};
 use crate::startup::AppState;
@@ -151,6 +151,24 @@ async fn verified_numbers(
                 candidates.push((
                     AccountHolder::Business(row.business_id),
                     account.phone_number_id,
+                    secret,
+                ));
+            }
+        }
+        // A verified sender identity's number belongs to its business's app.
+        for identity in sender_identities::whatsapp_by_number_id(&state.db, id).await? {
+            let own = provider_credentials::list(&state.db, BusinessId(identity.business_id))
+                .await?
+                .into_iter()
+                .find(|row| row.provider == "whatsapp");
+            if let Some(row) = own
+                && let Ok(Some(Account::Whatsapp(account))) =
+                    open_stored(&row, &state.secrets, &state.settings)
+                && let Some(secret) = account.app_secret
+            {
+                candidates.push((
+                    AccountHolder::Business(identity.business_id),
+                    id.clone(),
                     secret,
                 ));
             }

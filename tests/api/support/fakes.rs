@@ -614,6 +614,20 @@ impl WhatsappFake {
         Self::number(self.base_url.clone(), Arc::clone(&self.state))
     }
 
+    /// A second number of the same app and business account: same access token and secret.
+    pub fn same_app_number(&self) -> Self {
+        let mut other = Self::number(self.base_url.clone(), Arc::clone(&self.state));
+        other.access_token = self.access_token.clone();
+        other.app_secret = self.app_secret.clone();
+        other
+            .state
+            .numbers
+            .lock()
+            .unwrap()
+            .insert(other.phone_number_id.clone(), other.access_token.clone());
+        other
+    }
+
     /// Messages this number accepted: (wamid, request body).
     pub fn messages(&self) -> Vec<(String, Value)> {
         self.state
