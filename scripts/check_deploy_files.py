@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-SUBCOMMANDS = {"serve", "worker", "migrate", "check-config", "rotate-keys"}
+SUBCOMMANDS = {"serve", "worker", "migrate", "check-config", "rotate-keys", "import-original"}
 
 
 def known_variables():

@@ -85,6 +85,21 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
     Ok(Database::connect(options).await?)
 }
 
+/// Opens a database that must already exist, read-only where the driver allows (SQLite): the
+/// source of an import, never written to.
+pub async fn connect_existing(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(1)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    if Backend::from_url(url).map_err(anyhow::Error::msg)? == Backend::Sqlite {
+        options.map_sqlx_sqlite_opts(|opts| opts.create_if_missing(false).read_only(true));
+    }
+    Ok(Database::connect(options).await?)
+}
+
 /// Bound parameters per statement we aim at. Above a few thousand, PostgreSQL through sqlx gets
 /// disproportionately slow (100 notification rows, 2,400 parameters, took 48 ms in one statement
 /// and 5 ms in four), so multi-row writes are split to stay near this.

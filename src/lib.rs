@@ -13,6 +13,7 @@ pub mod domain;
 pub mod entities;
 pub mod metrics;
 pub mod migration;
+pub mod original;
 pub mod payments;
 pub mod repositories;
 pub mod scheduler;

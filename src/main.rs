@@ -1,4 +1,5 @@
-//! `reminder-backend`: `serve` (default), `worker`, `migrate`, `check-config` or `rotate-keys`.
+//! `reminder-backend`: `serve` (default), `worker`, `migrate`, `check-config`, `rotate-keys` or
+//! `import-original`.
 
 use std::collections::HashMap;
 
@@ -38,6 +39,36 @@ enum Command {
     /// Re-seal every stored provider secret under `ENCRYPTION_KEY`; the old key must be in
     /// `ENCRYPTION_KEY_PREVIOUS` until this has run.
     RotateKeys,
+    /// Import the original FastAPI service's database (MySQL or SQLite) into ours: users become
+    /// businesses and owners, with their clients, sender identities, reminders, recipients and
+    /// notification history. One transaction; prints a JSON report accounting for every row.
+    ImportOriginal(ImportArgs),
+}
+
+#[derive(clap::Args)]
+struct ImportArgs {
+    /// The original database: `mysql://user:pass@host/db` (or `mysql+pymysql://…`) or
+    /// `sqlite:///path/to/app.db`.
+    #[arg(long, env = "ORIGINAL_DATABASE_URL", hide_env_values = true)]
+    source: String,
+    /// The original's `SECRET_KEY`, to open the phone numbers it sealed.
+    #[arg(
+        long = "original-secret-key-env",
+        default_value = "ORIGINAL_SECRET_KEY"
+    )]
+    secret_key_env: String,
+    /// The original's `ENCRYPTION_SALT` (base64), if it set one.
+    #[arg(long = "original-salt-env", default_value = "ORIGINAL_ENCRYPTION_SALT")]
+    salt_env: String,
+    /// The zone the original's dates are repeated in; default `SCHEDULER_TIMEZONE`.
+    #[arg(long)]
+    timezone: Option<String>,
+    /// ISO country of phone numbers written without `+<code>` (e.g. `IT`).
+    #[arg(long)]
+    country: Option<String>,
+    /// Import, report, then roll everything back.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[tokio::main]
@@ -72,6 +103,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Worker => serve(settings, Role::Worker).await,
         Command::CheckConfig => Ok(()),
         Command::RotateKeys => rotate_keys(settings).await,
+        Command::ImportOriginal(args) => import_original(settings, args).await,
         Command::Migrate => {
             let db = db::connect(settings.database_url.expose_secret(), 1)
                 .await
@@ -127,6 +159,50 @@ async fn rotate_keys(settings: Settings) -> anyhow::Result<()> {
             "{} secret(s) open with no known key: put the key that sealed them in ENCRYPTION_KEY_PREVIOUS",
             report.unreadable
         );
+    }
+    Ok(())
+}
+
+/// Imports the original service's database and prints the report; fails (exit 1) if any row
+/// is unaccounted for.
+async fn import_original(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
+    use reminder_backend::domain::{CountryCode, TimeZone};
+    use reminder_backend::original::{self, Opener, Options};
+
+    let secret = std::env::var(&args.secret_key_env)
+        .ok()
+        .filter(|key| !key.is_empty())
+        .map(secrecy::SecretString::from);
+    let salt = std::env::var(&args.salt_env).ok().filter(|s| !s.is_empty());
+    let timezone = match &args.timezone {
+        Some(name) => TimeZone::parse(name).map_err(anyhow::Error::msg)?.tz(),
+        None => settings.scheduler.default_timezone,
+    };
+    let country = args
+        .country
+        .as_deref()
+        .map(CountryCode::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let options = Options {
+        timezone,
+        country,
+        opener: Opener::new(secret.as_ref(), salt.as_deref())?,
+        misfire_grace: chrono::Duration::seconds(settings.scheduler.misfire_grace_seconds),
+        dry_run: args.dry_run,
+    };
+    let source_url = original::source_url(&args.source)?;
+    let source = db::connect_existing(&source_url)
+        .await
+        .context("cannot open the original database")?;
+    let target = db::connect(settings.database_url.expose_secret(), 1)
+        .await
+        .with_context(|| format!("cannot connect to {}", settings.database_url_for_logs()))?;
+    db::migrate(&target).await?;
+    let report = original::import(&source, &target, &options, chrono::Utc::now()).await?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    if !report.balanced() {
+        anyhow::bail!("some rows are neither imported nor skipped with a reason");
     }
     Ok(())
 }

@@ -50,15 +50,28 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
     Ok(hash.to_string())
 }
 
-/// True when `password` matches the stored PHC string; a malformed hash never matches.
+/// True when `password` matches the stored hash: an argon2id PHC string, or a bcrypt hash
+/// imported from the original service (`$2b$…`, see [`is_legacy`]). A malformed hash never
+/// matches.
 ///
 /// CPU-bound: call it from `spawn_blocking`.
 pub fn verify(password: &str, stored: &str) -> bool {
+    if is_legacy(stored) {
+        return bcrypt::verify(password, stored).unwrap_or(false);
+    }
     PasswordHash::new(stored).is_ok_and(|parsed| {
         Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok()
     })
+}
+
+/// True for a bcrypt hash carried over from the original service: verified as it is, then
+/// replaced by an argon2id hash at the first successful sign-in.
+pub fn is_legacy(stored: &str) -> bool {
+    ["$2a$", "$2b$", "$2y$"]
+        .iter()
+        .any(|prefix| stored.starts_with(prefix))
 }
 
 /// A hash of a random password, verified against when the account does not exist, so an
@@ -74,6 +87,16 @@ pub fn decoy_hash() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bcrypt_hashes_of_the_original_verify_and_are_marked_legacy() {
+        // Made by Python's bcrypt (passlib's backend in the original) for this password.
+        let stored = "$2b$04$cy75EUz/.I6kmLEuU18d0OOyYYURc2oykOeiJ5oGB6B5DAwKVqbGW";
+        assert!(is_legacy(stored));
+        assert!(verify("Old-Password-2025", stored));
+        assert!(!verify("old-password-2025", stored));
+        assert!(!is_legacy(&hash("x").unwrap()));
+    }
 
     #[test]
     fn hashes_are_argon2id_and_verify() {

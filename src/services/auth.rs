@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use chrono::{Duration, Utc};
-use sea_orm::Set;
+use sea_orm::{IntoActiveModel, Set};
 use serde::{Deserialize, Serialize};
 
 use super::throttle::{self, Key};
@@ -170,10 +170,14 @@ pub async fn login(
         .as_ref()
         .map(|user| user.password_hash.clone())
         .unwrap_or_else(|| password::decoy_hash().to_owned());
-    let matches =
-        tokio::task::spawn_blocking(move || password::verify(&password_text, &stored_hash))
-            .await
-            .map_err(|error| ServiceError::Internal(error.into()))?;
+    let (matches, password_text) = tokio::task::spawn_blocking(move || {
+        (
+            password::verify(&password_text, &stored_hash),
+            password_text,
+        )
+    })
+    .await
+    .map_err(|error| ServiceError::Internal(error.into()))?;
 
     let user = match account {
         Some(user) if matches => user,
@@ -197,8 +201,29 @@ pub async fn login(
         ));
     }
     throttle::clear(&state.db, &account_key).await?;
+    if password::is_legacy(&user.password_hash) {
+        upgrade_hash(state, &user, password_text).await?;
+    }
     let family = uuid::Uuid::new_v4().to_string();
     issue_pair(state, &user, &family).await
+}
+
+/// Replaces a bcrypt hash imported from the original service with an argon2id one, now that
+/// the password is known to be right.
+async fn upgrade_hash(
+    state: &AppState,
+    user: &user::Model,
+    password_text: String,
+) -> ServiceResult<()> {
+    let mut row = user.clone().into_active_model();
+    row.password_hash = Set(hash_password(password_text).await?);
+    row.updated_at = Set(Utc::now().into());
+    users::update(&state.db, row).await?;
+    tracing::info!(
+        user_id = user.id,
+        "imported password hash upgraded to argon2id"
+    );
+    Ok(())
 }
 
 /// Exchanges a refresh token for a new pair. A token used twice revokes its whole family: one

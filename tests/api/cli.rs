@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-fn binary() -> Command {
+pub(crate) fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_reminder-backend"));
     command
         .env_clear()

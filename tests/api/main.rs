@@ -23,6 +23,7 @@ mod import;
 mod inbox;
 mod metrics;
 mod occurrences;
+mod original_import;
 mod payments;
 mod privacy;
 mod provider_tests;

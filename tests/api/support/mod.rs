@@ -158,7 +158,7 @@ fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-async fn create_database(server_url: &str, name: &str) -> String {
+pub(crate) async fn create_database(server_url: &str, name: &str) -> String {
     let server_url = server_url.trim_end_matches('/');
     let db = sea_orm::Database::connect(server_url)
         .await

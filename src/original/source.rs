@@ -1,0 +1,290 @@
+//! Reading the original service's tables (MySQL/MariaDB or SQLite, as SQLAlchemy wrote them).
+//!
+//! Its schema changed between releases (`clients.phone` became `phone_number`, notifications
+//! gained `user_id` and `message`, sender identities came late), so columns are read by name and
+//! a missing one reads as absent; only `users`, `clients` and `reminders` must exist. Enums are
+//! stored by name (`EMAIL`, `PAYMENT`) and compared without regard to case.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, TryGetable};
+
+/// A user of the original: one user was one firm.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub hashed_password: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// Older releases kept `full_name` instead of first and last names.
+    pub full_name: Option<String>,
+    pub business_name: Option<String>,
+    pub is_active: bool,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A client of a user.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// Plain, or sealed with Fernet under a key derived from the original's `SECRET_KEY`.
+    pub phone: Option<String>,
+    pub whatsapp_phone: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A reminder: one channel, a next due time, and a recurrence in words.
+#[derive(Debug, Clone)]
+pub struct Reminder {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// `PAYMENT`, `DEADLINE` or `NOTIFICATION`.
+    pub reminder_type: Option<String>,
+    /// `EMAIL`, `SMS` or `WHATSAPP`.
+    pub notification_type: Option<String>,
+    pub sender_identity_id: Option<i64>,
+    pub is_recurring: bool,
+    /// `daily`, `weekly`, `monthly`, `yearly` or `every N days|weeks|months`.
+    pub recurrence_pattern: Option<String>,
+    /// The next time it is due (UTC).
+    pub reminder_date: Option<DateTime<Utc>>,
+    pub is_active: bool,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A client assigned to a reminder.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub reminder_id: i64,
+    pub client_id: i64,
+}
+
+/// A message sent (or tried) to a client for a reminder.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub reminder_id: Option<i64>,
+    pub client_id: Option<i64>,
+    pub message: Option<String>,
+    pub notification_type: Option<String>,
+    /// `PENDING`, `SENT`, `DELIVERED`, `READ`, `FAILED` or `CANCELLED`.
+    pub status: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub error_message: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// An address or number a user sent from.
+#[derive(Debug, Clone)]
+pub struct SenderIdentity {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    /// `EMAIL`, `PHONE` or `WHATSAPP`.
+    pub identity_type: Option<String>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    /// The oldest layout kept the address in one `value` column.
+    pub value: Option<String>,
+    pub display_name: Option<String>,
+    pub is_default: bool,
+}
+
+/// Everything read from the original database.
+#[derive(Debug, Default)]
+pub struct Source {
+    pub users: Vec<User>,
+    pub clients: Vec<Client>,
+    pub reminders: Vec<Reminder>,
+    pub recipients: Vec<Recipient>,
+    pub notifications: Vec<Notification>,
+    pub sender_identities: Vec<SenderIdentity>,
+    /// Rows in each table, read or not (a row without an id cannot be read).
+    pub rows_in: std::collections::BTreeMap<&'static str, usize>,
+}
+
+/// A column that may be missing (older layouts) or null.
+fn column<T: TryGetable>(row: &QueryResult, name: &str) -> Option<T> {
+    row.try_get::<Option<T>>("", name).ok().flatten()
+}
+
+fn text(row: &QueryResult, name: &str) -> Option<String> {
+    column::<String>(row, name)
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+fn id(row: &QueryResult, name: &str) -> Option<i64> {
+    column::<i64>(row, name).or_else(|| column::<i32>(row, name).map(i64::from))
+}
+
+fn flag(row: &QueryResult, name: &str, default: bool) -> bool {
+    column::<bool>(row, name)
+        .or_else(|| column::<i64>(row, name).map(|n| n != 0))
+        .or_else(|| column::<i32>(row, name).map(|n| n != 0))
+        .unwrap_or(default)
+}
+
+/// A date-time as SQLAlchemy stored it: a MySQL `DATETIME` (UTC), or SQLite text with or
+/// without an offset.
+fn instant(row: &QueryResult, name: &str) -> Option<DateTime<Utc>> {
+    if let Some(naive) = column::<NaiveDateTime>(row, name) {
+        return Some(naive.and_utc());
+    }
+    if let Some(at) = column::<DateTime<Utc>>(row, name) {
+        return Some(at);
+    }
+    let raw = text(row, name)?;
+    DateTime::parse_from_rfc3339(&raw.replace(' ', "T"))
+        .map(|at| at.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%z"]
+                .iter()
+                .find_map(|format| DateTime::parse_from_str(&raw, format).ok())
+                .map(|at| at.with_timezone(&Utc))
+        })
+        .or_else(|| {
+            ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d"]
+                .iter()
+                .find_map(|format| NaiveDateTime::parse_from_str(&raw, format).ok())
+                .map(|naive| naive.and_utc())
+        })
+}
+
+async fn rows(
+    db: &impl ConnectionTrait,
+    table: &'static str,
+    required: bool,
+    rows_in: &mut std::collections::BTreeMap<&'static str, usize>,
+) -> Result<Vec<QueryResult>, DbErr> {
+    let statement = Statement::from_string(
+        db.get_database_backend(),
+        format!("SELECT * FROM {table} ORDER BY 1"),
+    );
+    match db.query_all_raw(statement).await {
+        Ok(rows) => {
+            rows_in.insert(table, rows.len());
+            Ok(rows)
+        }
+        Err(_) if !required => Ok(Vec::new()),
+        Err(error) => Err(DbErr::Custom(format!(
+            "the original database has no readable `{table}` table: {error}"
+        ))),
+    }
+}
+
+/// Reads every table the import uses.
+pub async fn read(db: &impl ConnectionTrait) -> Result<Source, DbErr> {
+    let mut rows_in = std::collections::BTreeMap::new();
+    let users = rows(db, "users", true, &mut rows_in)
+        .await?
+        .iter()
+        .filter_map(|row| {
+            Some(User {
+                id: id(row, "id")?,
+                username: text(row, "username"),
+                email: text(row, "email"),
+                hashed_password: text(row, "hashed_password"),
+                first_name: text(row, "first_name"),
+                last_name: text(row, "last_name"),
+                full_name: text(row, "full_name"),
+                business_name: text(row, "business_name"),
+                is_active: flag(row, "is_active", true),
+                created_at: instant(row, "created_at"),
+            })
+        })
+        .collect();
+    let clients = rows(db, "clients", true, &mut rows_in)
+        .await?
+        .iter()
+        .filter_map(|row| {
+            Some(Client {
+                id: id(row, "id")?,
+                user_id: id(row, "user_id"),
+                name: text(row, "name"),
+                email: text(row, "email"),
+                phone: text(row, "phone_number").or_else(|| text(row, "phone")),
+                whatsapp_phone: text(row, "whatsapp_phone_number"),
+                created_at: instant(row, "created_at"),
+            })
+        })
+        .collect();
+    let reminders = rows(db, "reminders", true, &mut rows_in)
+        .await?
+        .iter()
+        .filter_map(|row| {
+            Some(Reminder {
+                id: id(row, "id")?,
+                user_id: id(row, "user_id"),
+                title: text(row, "title"),
+                description: text(row, "description"),
+                reminder_type: text(row, "reminder_type"),
+                notification_type: text(row, "notification_type"),
+                sender_identity_id: id(row, "sender_identity_id"),
+                is_recurring: flag(row, "is_recurring", false),
+                recurrence_pattern: text(row, "recurrence_pattern"),
+                reminder_date: instant(row, "reminder_date"),
+                is_active: flag(row, "is_active", true),
+                created_at: instant(row, "created_at"),
+            })
+        })
+        .collect();
+    let recipients = rows(db, "reminder_recipients", false, &mut rows_in)
+        .await?
+        .iter()
+        .filter_map(|row| {
+            Some(Recipient {
+                reminder_id: id(row, "reminder_id")?,
+                client_id: id(row, "client_id")?,
+            })
+        })
+        .collect();
+    let notifications = rows(db, "notifications", false, &mut rows_in)
+        .await?
+        .iter()
+        .filter_map(|row| {
+            // A row without an id is one the original could not have written: left out.
+            id(row, "id")?;
+            Some(Notification {
+                reminder_id: id(row, "reminder_id"),
+                client_id: id(row, "client_id"),
+                message: text(row, "message"),
+                notification_type: text(row, "notification_type"),
+                status: text(row, "status"),
+                sent_at: instant(row, "sent_at"),
+                error_message: text(row, "error_message"),
+                created_at: instant(row, "created_at"),
+            })
+        })
+        .collect();
+    let sender_identities = rows(db, "sender_identities", false, &mut rows_in)
+        .await?
+        .iter()
+        .filter_map(|row| {
+            Some(SenderIdentity {
+                id: id(row, "id")?,
+                user_id: id(row, "user_id"),
+                identity_type: text(row, "identity_type"),
+                email: text(row, "email"),
+                phone_number: text(row, "phone_number"),
+                value: text(row, "value"),
+                display_name: text(row, "display_name"),
+                is_default: flag(row, "is_default", false),
+            })
+        })
+        .collect();
+    Ok(Source {
+        users,
+        clients,
+        reminders,
+        recipients,
+        notifications,
+        sender_identities,
+        rows_in,
+    })
+}
