@@ -9,6 +9,7 @@ pub mod channels;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod documents;
 pub mod domain;
 pub mod entities;
 pub mod metrics;

@@ -39,6 +39,8 @@ pub struct AppState {
     pub pacer: Pacer,
     /// The Stripe API.
     pub stripe: StripeClient,
+    /// Where document bytes are kept.
+    pub documents: crate::documents::Store,
     /// Per-address quotas on sign-in and webhook routes.
     pub limiters: Limiters,
     /// When the planner and the dispatcher last passed (Unix seconds; 0 before the first).
@@ -144,6 +146,7 @@ impl Application {
         let jwt = JwtKeys::new(settings.secret_key.expose_secret().as_bytes())?;
         let secrets = secret_box(&settings);
         let stripe_api_base = settings.providers.stripe_api_base.clone();
+        let settings_storage_url = settings.storage_url.clone();
         let limiters = Limiters {
             auth: AddressLimiter::per_minute(settings.rate_limit_auth_per_minute),
             webhooks: AddressLimiter::per_minute(settings.rate_limit_webhooks_per_minute),
@@ -162,6 +165,8 @@ impl Application {
             pacer: Pacer::default(),
             limiters,
             stripe: StripeClient::new(crate::channels::http::client()?, &stripe_api_base),
+            documents: crate::documents::Store::from_url(settings_storage_url.as_deref())
+                .context("STORAGE_URL")?,
             heartbeat: Heartbeat::default(),
             planner_wake: Notify::new(),
             dispatcher_wake: Notify::new(),

@@ -59,6 +59,9 @@ pub enum ApiError {
     /// 413.
     #[error("payload too large")]
     PayloadTooLarge,
+    /// 413 with what the limit is.
+    #[error("too large: {0}")]
+    TooLarge(String),
     /// 415.
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
@@ -94,7 +97,7 @@ impl ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge | Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -118,6 +121,7 @@ impl ApiError {
                 "payload-too-large",
                 "The request body is larger than this endpoint accepts.".into(),
             ),
+            Self::TooLarge(detail) => ("payload-too-large", detail.clone()),
             Self::UnsupportedMediaType(detail) => ("unsupported-media-type", detail.clone()),
             Self::Validation(errors) => (
                 "validation",
@@ -213,6 +217,8 @@ impl From<ServiceError> for ApiError {
             } => Self::TooManyRequests {
                 retry_after_seconds,
             },
+            ServiceError::TooLarge(detail) => Self::TooLarge(detail),
+            ServiceError::UnsupportedMediaType(detail) => Self::UnsupportedMediaType(detail),
             ServiceError::Internal(cause) => Self::Internal(cause),
         }
     }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod business;
 pub mod clients;
 mod compat;
+pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -45,6 +46,7 @@ use crate::startup::AppState;
         (name = "users", description = "Staff of a business"),
         (name = "business", description = "The caller's business"),
         (name = "clients", description = "Clients of a business"),
+        (name = "documents", description = "Files clients open from a link in their reminder"),
         (name = "sender-identities", description = "Addresses and numbers a business sends from, verified by a code"),
         (name = "reminders", description = "Reminders, their schedules and clients"),
         (name = "notifications", description = "Every message sent, with its attempts"),
@@ -67,6 +69,7 @@ pub fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, utoipa::openapi:
         .merge(business::router())
         .merge(sender_identities::router())
         .merge(clients::router(settings.import_max_bytes))
+        .merge(documents::router(settings.document_max_bytes))
         .merge(reminders::router())
         .merge(notifications::router())
         .merge(payments::router())

@@ -98,6 +98,12 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// `IMPORT_MAX_BYTES`: CSV import bodies.
     pub import_max_bytes: usize,
+    /// `DOCUMENT_MAX_BYTES`: the largest document a firm may upload.
+    pub document_max_bytes: usize,
+    /// `STORAGE_URL`: `s3://bucket[/prefix]` keeps documents in S3-compatible object storage
+    /// (credentials and region from `AWS_*`, `AWS_ENDPOINT_URL` for other providers); unset,
+    /// they are kept in the database.
+    pub storage_url: Option<String>,
     /// `REQUEST_TIMEOUT_SECONDS`.
     pub request_timeout_seconds: u64,
     /// `LOGIN_MAX_FAILURES_PER_ACCOUNT`: failed logins for one e-mail before a lockout.
@@ -217,6 +223,8 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "RUST_LOG",
     "MAX_BODY_BYTES",
     "IMPORT_MAX_BYTES",
+    "DOCUMENT_MAX_BYTES",
+    "STORAGE_URL",
     "REQUEST_TIMEOUT_SECONDS",
     "LOGIN_MAX_FAILURES_PER_ACCOUNT",
     "LOGIN_MAX_FAILURES_PER_ADDRESS",
@@ -415,6 +423,21 @@ impl Settings {
                 get("IMPORT_MAX_BYTES"),
                 64 * 1024 * 1024,
             )?,
+            document_max_bytes: parse_or(
+                "DOCUMENT_MAX_BYTES",
+                get("DOCUMENT_MAX_BYTES"),
+                10 * 1024 * 1024,
+            )?,
+            storage_url: match get("STORAGE_URL").filter(|url| !url.trim().is_empty()) {
+                Some(url) if url.starts_with("s3://") => Some(url.trim().to_owned()),
+                Some(other) => {
+                    return Err(invalid(
+                        "STORAGE_URL",
+                        format!("{other:?}: use s3://bucket or s3://bucket/prefix"),
+                    ));
+                }
+                None => None,
+            },
             request_timeout_seconds: parse_or(
                 "REQUEST_TIMEOUT_SECONDS",
                 get("REQUEST_TIMEOUT_SECONDS"),

@@ -3,6 +3,8 @@
 pub mod audit_entry;
 pub mod business;
 pub mod client;
+pub mod document;
+pub mod document_content;
 pub mod idempotency_key;
 pub mod login_throttle;
 pub mod notification;

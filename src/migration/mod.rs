@@ -16,6 +16,7 @@ mod m20261129_000008_revoked_tokens;
 mod m20261129_000009_inbox_read;
 mod m20261129_000010_usage;
 mod m20261129_000011_sender_identities;
+mod m20261129_000012_documents;
 
 /// Applies the migrations in order; the applied set is kept in `seaql_migrations`.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_inbox_read::Migration),
             Box::new(m20261129_000010_usage::Migration),
             Box::new(m20261129_000011_sender_identities::Migration),
+            Box::new(m20261129_000012_documents::Migration),
         ]
     }
 }

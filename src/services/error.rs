@@ -29,6 +29,12 @@ pub enum ServiceError {
         /// Seconds until the next attempt may succeed.
         retry_after_seconds: u64,
     },
+    /// The upload is larger than allowed (413).
+    #[error("too large: {0}")]
+    TooLarge(String),
+    /// The upload's content is of a type not accepted (415).
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
     /// Anything else: a bug or an outage. Its text never reaches the client.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod business;
 pub mod clients;
 pub mod dashboard;
+pub mod documents;
 mod error;
 pub mod import;
 pub mod notifications;

@@ -16,6 +16,7 @@ mod clients;
 mod compat;
 mod conventions;
 mod delivery;
+mod documents;
 mod email;
 mod hardening;
 mod health;

@@ -1,0 +1,362 @@
+//! `/documents`: upload (multipart), list, read, download, rename and delete a firm's documents.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{ApiError, ApiResult, Problem};
+use super::extract::{ApiJson, ApiQuery, Page, PathId};
+use super::responses::ListResponse;
+use crate::documents::kind;
+use crate::domain::Actor;
+use crate::entities::document;
+use crate::services::documents::{self, UpdateDocumentRequest, Upload};
+use crate::startup::AppState;
+
+/// Room for the multipart framing and the small fields around the file.
+const FORM_OVERHEAD: usize = 64 * 1024;
+
+/// Routes of this module; uploads take `DOCUMENT_MAX_BYTES`.
+pub fn router(document_max_bytes: usize) -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(list_documents))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(upload_document))
+                .layer(DefaultBodyLimit::max(document_max_bytes + FORM_OVERHEAD)),
+        )
+        .routes(routes!(get_document, update_document, delete_document))
+        .routes(routes!(download_document))
+}
+
+/// A document (its bytes at `/documents/{id}/content`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DocumentResponse {
+    pub id: i64,
+    pub name: String,
+    /// Found from the content when uploaded.
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// The client it belongs to; `null` when it is for everyone.
+    pub client_id: Option<i64>,
+    /// Links to it stop working after this.
+    pub link_expires_at: Option<DateTime<Utc>>,
+    /// `database` or `object`.
+    pub storage: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<document::Model> for DocumentResponse {
+    fn from(row: document::Model) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            content_type: row.content_type,
+            size_bytes: row.size_bytes,
+            sha256: row.sha256,
+            client_id: row.client_id,
+            link_expires_at: row.link_expires_at.map(|at| at.0),
+            storage: row.storage,
+            created_at: row.created_at.0,
+            updated_at: row.updated_at.0,
+        }
+    }
+}
+
+/// The upload form (`multipart/form-data`).
+#[derive(utoipa::ToSchema)]
+#[expect(
+    dead_code,
+    reason = "describes the multipart form in the OpenAPI document only"
+)]
+struct UploadForm {
+    /// The file: PDF, PNG, JPEG, plain text, CSV, Word, Excel, PowerPoint or OpenDocument,
+    /// recognised by its content; its name's extension must agree.
+    #[schema(format = Binary, value_type = String)]
+    file: Vec<u8>,
+    /// The client it is for (their invoice); omit for a document for everyone.
+    client_id: Option<i64>,
+    /// RFC 3339: links to it stop working after this.
+    link_expires_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /documents` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DocumentQuery {
+    /// Only this client's own documents.
+    pub client_id: Option<i64>,
+    /// 1 to 200; default 50.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+    /// Default 0.
+    #[param(minimum = 0, maximum = 1_000_000_000)]
+    pub offset: Option<u64>,
+}
+
+fn form_error(error: &MultipartError) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge
+    } else {
+        ApiError::BadRequest(format!(
+            "the multipart form cannot be read: {}",
+            error.body_text()
+        ))
+    }
+}
+
+fn invalid(field: &str, message: &str) -> ApiError {
+    ApiError::Validation(vec![crate::domain::FieldError::new(field, message)])
+}
+
+/// Reads the form, stopping as soon as the file passes the limit.
+async fn read_form(mut form: Multipart, limit: usize) -> ApiResult<Upload> {
+    let mut file = None;
+    let mut client_id = None;
+    let mut link_expires_at = None;
+    while let Some(mut field) = form.next_field().await.map_err(|e| form_error(&e))? {
+        match field.name().unwrap_or_default() {
+            "file" => {
+                let name = field.file_name().unwrap_or("document").to_owned();
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|e| form_error(&e))? {
+                    if bytes.len() + chunk.len() > limit {
+                        return Err(ApiError::TooLarge(format!(
+                            "Documents may be at most {limit} bytes."
+                        )));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some((name, bytes));
+            }
+            "client_id" => {
+                let text = field.text().await.map_err(|e| form_error(&e))?;
+                client_id = Some(
+                    text.trim()
+                        .parse::<i64>()
+                        .map_err(|_| invalid("client_id", "must be a client id"))?,
+                );
+            }
+            "link_expires_at" => {
+                let text = field.text().await.map_err(|e| form_error(&e))?;
+                link_expires_at = Some(
+                    DateTime::parse_from_rfc3339(text.trim())
+                        .map_err(|_| invalid("link_expires_at", "must be an RFC 3339 date-time"))?
+                        .with_timezone(&Utc),
+                );
+            }
+            other => {
+                return Err(invalid(
+                    other,
+                    "unknown field: send file, client_id and link_expires_at",
+                ));
+            }
+        }
+    }
+    let (name, bytes) = file.ok_or_else(|| invalid("file", "is required"))?;
+    Ok(Upload {
+        name,
+        bytes,
+        client_id,
+        link_expires_at,
+    })
+}
+
+/// Uploads a document (`multipart/form-data` with `file`, and optionally `client_id` and
+/// `link_expires_at`). Its type is found from its content; anything else is a 415, anything
+/// over `DOCUMENT_MAX_BYTES` a 413.
+#[utoipa::path(
+    post, path = "/documents", tag = "documents", security(("oauth2" = [])),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = DocumentResponse),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn upload_document(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    form: Result<Multipart, MultipartRejection>,
+) -> ApiResult<(StatusCode, Json<DocumentResponse>)> {
+    let form = form.map_err(|_| {
+        ApiError::UnsupportedMediaType("Send the document as multipart/form-data.".into())
+    })?;
+    let upload = read_form(form, state.settings.document_max_bytes).await?;
+    let saved = documents::upload(&state, &actor, upload).await?;
+    Ok((StatusCode::CREATED, Json(saved.into())))
+}
+
+/// The business's documents, newest first.
+#[utoipa::path(
+    get, path = "/documents", tag = "documents", security(("oauth2" = [])), params(DocumentQuery),
+    responses(
+        (status = 200, body = ListResponse<DocumentResponse>),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list_documents(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    ApiQuery(query): ApiQuery<DocumentQuery>,
+) -> ApiResult<Json<ListResponse<DocumentResponse>>> {
+    let page = Page::new(query.limit, query.offset)?;
+    let paged = documents::list(&state, &actor, query.client_id, page.limit, page.offset).await?;
+    Ok(Json(ListResponse::from_page(
+        paged,
+        page,
+        DocumentResponse::from,
+    )))
+}
+
+/// One document.
+#[utoipa::path(
+    get, path = "/documents/{id}", tag = "documents", security(("oauth2" = [])),
+    params(("id" = i64, Path, description = "Document id")),
+    responses(
+        (status = 200, body = DocumentResponse),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn get_document(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    PathId(id): PathId,
+) -> ApiResult<Json<DocumentResponse>> {
+    Ok(Json(documents::get(&state, &actor, id).await?.into()))
+}
+
+/// The document's bytes, served as its clients get them.
+#[utoipa::path(
+    get, path = "/documents/{id}/content", tag = "documents", security(("oauth2" = [])),
+    params(("id" = i64, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn download_document(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    PathId(id): PathId,
+) -> ApiResult<Response> {
+    let (row, bytes) = documents::content(&state, &actor, id).await?;
+    Ok(file_response(&row, bytes))
+}
+
+/// Renames a document or changes when its links expire.
+#[utoipa::path(
+    patch, path = "/documents/{id}", tag = "documents", security(("oauth2" = [])),
+    params(("id" = i64, Path, description = "Document id")),
+    request_body = UpdateDocumentRequest,
+    responses(
+        (status = 200, body = DocumentResponse),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn update_document(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    PathId(id): PathId,
+    ApiJson(request): ApiJson<UpdateDocumentRequest>,
+) -> ApiResult<Json<DocumentResponse>> {
+    Ok(Json(
+        documents::update(&state, &actor, id, request).await?.into(),
+    ))
+}
+
+/// Deletes a document, its bytes and its links (which then answer 410).
+#[utoipa::path(
+    delete, path = "/documents/{id}", tag = "documents", security(("oauth2" = [])),
+    params(("id" = i64, Path, description = "Document id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn delete_document(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    PathId(id): PathId,
+) -> ApiResult<StatusCode> {
+    documents::delete(&state, &actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// RFC 8187 encoding of a file name for `filename*`.
+fn encoded_name(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A document's bytes with its type and name, and headers that keep the browser from running
+/// anything in it: no sniffing, a sandboxing CSP, no caching, no referrer.
+pub(super) fn file_response(row: &document::Model, bytes: Vec<u8>) -> Response {
+    let inline = kind::is_inline(&row.content_type);
+    let fallback: String = row
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!(
+        "{}; filename=\"{fallback}\"; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        encoded_name(&row.name)
+    );
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    let set = |value: &str| {
+        HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    };
+    headers.insert(header::CONTENT_TYPE, set(&row.content_type));
+    headers.insert(header::CONTENT_DISPOSITION, set(&disposition));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+        ),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    response
+}

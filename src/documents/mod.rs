@@ -1,0 +1,7 @@
+//! Documents a firm sends its clients: what kind a file is (from its bytes) and where the bytes
+//! are kept.
+
+pub mod kind;
+mod store;
+
+pub use store::{Store, StoreError};
