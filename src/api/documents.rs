@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{ApiJson, ApiQuery, Page, PathId};
+use super::extract::{ApiJson, ApiQuery, Page, PathId, parse_id};
 use super::responses::ListResponse;
 use crate::documents::kind;
 use crate::domain::Actor;
@@ -35,6 +35,85 @@ pub fn router(document_max_bytes: usize) -> OpenApiRouter<Arc<AppState>> {
         )
         .routes(routes!(get_document, update_document, delete_document))
         .routes(routes!(download_document))
+        .routes(routes!(list_links))
+        .routes(routes!(revoke_link))
+}
+
+/// A client's link to a document and its opens.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DocumentLinkResponse {
+    pub id: i64,
+    pub client_id: i64,
+    pub created_at: DateTime<Utc>,
+    /// When the firm withdrew it (it answers 410 since).
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Each open: when, and the notification whose link it was.
+    pub opens: Vec<DocumentOpenResponse>,
+}
+
+/// One open of a document link.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DocumentOpenResponse {
+    pub at: DateTime<Utc>,
+    pub notification_id: Option<i64>,
+}
+
+impl From<documents::LinkWithOpens> for DocumentLinkResponse {
+    fn from(value: documents::LinkWithOpens) -> Self {
+        Self {
+            id: value.link.id,
+            client_id: value.link.client_id,
+            created_at: value.link.created_at.0,
+            revoked_at: value.link.revoked_at.map(|at| at.0),
+            opens: value
+                .opens
+                .into_iter()
+                .map(|open| DocumentOpenResponse {
+                    at: open.opened_at.0,
+                    notification_id: open.notification_id,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The links sent to clients for a document (one per client), with every open.
+#[utoipa::path(
+    get, path = "/documents/{id}/links", tag = "documents", security(("oauth2" = [])),
+    params(("id" = i64, Path, description = "Document id")),
+    responses(
+        (status = 200, body = Vec<DocumentLinkResponse>),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list_links(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    PathId(id): PathId,
+) -> ApiResult<Json<Vec<DocumentLinkResponse>>> {
+    let links = documents::links(&state, &actor, id).await?;
+    Ok(Json(links.into_iter().map(Into::into).collect()))
+}
+
+/// Withdraws one client's link to a document: it answers 410 from now on.
+#[utoipa::path(
+    post, path = "/documents/{id}/links/{link_id}/revoke", tag = "documents", security(("oauth2" = [])),
+    params(
+        ("id" = i64, Path, description = "Document id"),
+        ("link_id" = i64, Path, description = "Link id"),
+    ),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn revoke_link(
+    State(state): State<Arc<AppState>>,
+    actor: Actor,
+    axum::extract::Path((id, link_id)): axum::extract::Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    documents::revoke_link(&state, &actor, parse_id(&id)?, parse_id(&link_id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A document (its bytes at `/documents/{id}/content`).

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod business;
 pub mod clients;
 mod compat;
+mod document_link;
 pub mod documents;
 pub mod error;
 pub mod extract;
@@ -118,6 +119,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(docs)
         .merge(unsubscribe::router())
         .merge(pay::router())
+        .merge(document_link::router())
         .merge(compat::router(&state))
         .fallback(middleware::route_not_found)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));

@@ -21,14 +21,15 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new().route("/pay/{token}", get(pay))
 }
 
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
+/// A short HTML page (answers to people following links, not API clients).
+pub(super) fn page(status: StatusCode, title: &str, body: &str) -> Response {
     (
         status,
         Html(format!(

@@ -189,6 +189,8 @@ pub struct SummaryResponse {
     /// Delivered or read out of sent, delivered, read and failed; null when none.
     pub delivery_rate: Option<f64>,
     pub payments: PaymentFigures,
+    /// Document links clients opened (each counted once) in the window.
+    pub documents_opened: i64,
     pub upcoming: Vec<UpcomingReminder>,
 }
 
@@ -215,6 +217,7 @@ async fn summary(
             paid: s.paid,
             outstanding: s.outstanding,
         },
+        documents_opened: s.documents_opened,
         upcoming: s
             .upcoming
             .into_iter()

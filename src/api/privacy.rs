@@ -10,11 +10,13 @@ use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::documents::{DocumentLinkResponse, DocumentResponse};
 use super::error::{ApiResult, Problem};
 use super::extract::PathId;
 use super::payments::{ClickResponse, PaymentResponse};
 use super::responses::{AttemptResponse, ClientResponse, NotificationResponse};
 use crate::domain::{Actor, ClientId};
+use crate::services::documents::LinkWithOpens;
 use crate::services::{payments, privacy};
 use crate::startup::AppState;
 
@@ -31,6 +33,14 @@ pub struct AssignedReminder {
     pub status: String,
 }
 
+/// A document link a client was sent.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SentDocumentLink {
+    pub document_id: i64,
+    #[serde(flatten)]
+    pub link: DocumentLinkResponse,
+}
+
 /// Everything held about a client.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClientExport {
@@ -40,6 +50,10 @@ pub struct ClientExport {
     pub notifications: Vec<NotificationResponse>,
     /// Every payment asked, with the clicks on its links.
     pub payments: Vec<PaymentResponse>,
+    /// The client's own documents.
+    pub documents: Vec<DocumentResponse>,
+    /// The links to documents they were sent, with each open.
+    pub document_links: Vec<SentDocumentLink>,
     pub exported_at: DateTime<Utc>,
 }
 
@@ -82,6 +96,15 @@ async fn export_client(
                 let mut response = PaymentResponse::from(payments::with_link(&state, row));
                 response.clicks = Some(clicks.into_iter().map(ClickResponse::from).collect());
                 response
+            })
+            .collect(),
+        documents: held.documents.into_iter().map(Into::into).collect(),
+        document_links: held
+            .document_links
+            .into_iter()
+            .map(|(link, opens)| SentDocumentLink {
+                document_id: link.document_id,
+                link: LinkWithOpens { link, opens }.into(),
             })
             .collect(),
         exported_at: state.clock.now(),

@@ -231,6 +231,10 @@ pub struct ReminderResponse {
     /// The sender identities it sends from (one per channel at most); other channels use the
     /// business's default identity or account.
     pub sender_identity_ids: Vec<i64>,
+    /// Documents it carries to every client.
+    pub document_ids: Vec<i64>,
+    /// E-mail attaches its documents too.
+    pub attach_documents: bool,
     /// `active`, `paused`, `completed` or `cancelled`.
     pub status: String,
     /// Assigned clients.
@@ -273,6 +277,8 @@ impl From<ReminderWithClients> for ReminderResponse {
             )
             .into_values()
             .collect(),
+            document_ids: value.document_ids,
+            attach_documents: reminder.attach_documents,
             status: reminder.status,
             client_ids: value.client_ids,
             next_run_at: reminder.next_run_at.map(Into::into),
@@ -358,6 +364,10 @@ pub struct NotificationResponse {
     pub delivered_at: Option<DateTime<Utc>>,
     /// When someone at the firm marked it read in their inbox.
     pub inbox_read_at: Option<DateTime<Utc>>,
+    /// When the client first opened a document it linked to.
+    pub document_opened_at: Option<DateTime<Utc>>,
+    /// E-mail: the documents it attaches.
+    pub attachment_ids: Vec<i64>,
     /// When written.
     pub created_at: DateTime<Utc>,
     /// Tries (only when fetched by id).
@@ -386,6 +396,12 @@ impl From<notification::Model> for NotificationResponse {
             sent_at: row.sent_at.map(Into::into),
             delivered_at: row.delivered_at.map(Into::into),
             inbox_read_at: row.inbox_read_at.map(Into::into),
+            document_opened_at: row.document_opened_at.map(Into::into),
+            attachment_ids: row
+                .attachment_ids
+                .as_deref()
+                .and_then(|ids| serde_json::from_str(ids).ok())
+                .unwrap_or_default(),
             created_at: *row.created_at,
             attempts: None,
         }

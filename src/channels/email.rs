@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -123,20 +123,33 @@ fn compose(
                 "List-Unsubscribe=One-Click".to_owned(),
             ));
     }
-    let email = builder
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(message.body.clone()),
-                )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(html::from_text(&message.body, &subject)),
-                ),
+    let text = MultiPart::alternative()
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(message.body.clone()),
         )
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .body(html::from_text(&message.body, &subject)),
+        );
+    let body = if message.attachments.is_empty() {
+        text
+    } else {
+        // The text first, then each file (RFC 2046 multipart/mixed).
+        let mut mixed = MultiPart::mixed().multipart(text);
+        for file in &message.attachments {
+            let kind = ContentType::parse(&file.content_type)
+                .map_err(|error| permanent("invalid_attachment", error.to_string()))?;
+            mixed = mixed.singlepart(
+                LettreAttachment::new(file.name.clone()).body(file.bytes.to_vec(), kind),
+            );
+        }
+        mixed
+    };
+    let email = builder
+        .multipart(body)
         .map_err(|error| permanent("invalid_message", error.to_string()))?;
     Ok((email, message_id))
 }

@@ -53,6 +53,14 @@ pub struct Sender {
     pub is_default: bool,
 }
 
+/// A file an e-mail carries.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Arc<Vec<u8>>,
+}
+
 /// A rendered message ready to go.
 #[derive(Debug, Clone)]
 pub struct OutgoingMessage {
@@ -80,6 +88,8 @@ pub struct OutgoingMessage {
     pub unsubscribe_url: Option<String>,
     /// WhatsApp: the template to send instead of free text.
     pub whatsapp_template: Option<WhatsappTemplate>,
+    /// E-mail: files attached.
+    pub attachments: Vec<Attachment>,
 }
 
 impl OutgoingMessage {

@@ -26,7 +26,9 @@ const fn kind(
 
 /// Kinds recognised by their signature (magic numbers, or the parts inside an Office zip).
 const SIGNED: [Kind; 12] = [
-    kind("application/pdf", &["pdf"], true),
+    // Downloaded: Chrome's viewer refuses documents under the sandboxing CSP they are served
+    // with, and the sandbox stays.
+    kind("application/pdf", &["pdf"], false),
     kind("image/png", &["png"], true),
     kind("image/jpeg", &["jpg", "jpeg"], true),
     kind(

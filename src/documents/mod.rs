@@ -2,6 +2,7 @@
 //! are kept.
 
 pub mod kind;
+pub mod links;
 mod store;
 
 pub use store::{Store, StoreError};

@@ -46,6 +46,10 @@ pub struct Model {
     pub segments: Option<i32>,
     /// The sender identity its reminder named for this channel, if any.
     pub sender_identity_id: Option<i64>,
+    /// When the client first opened a document link it carried.
+    pub document_opened_at: Option<Timestamp>,
+    /// E-mail: JSON list of the document ids it attaches.
+    pub attachment_ids: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

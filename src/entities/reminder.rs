@@ -26,6 +26,8 @@ pub struct Model {
     pub schedule: String,
     /// JSON object of the sender identities it sends from: channel name → identity id.
     pub sender_identity_ids: Option<String>,
+    /// E-mail attaches its documents (within `DOCUMENT_MAX_BYTES` in all).
+    pub attach_documents: bool,
     /// IANA zone of the schedule.
     pub timezone: String,
     /// Minor units.

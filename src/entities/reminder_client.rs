@@ -13,6 +13,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub client_id: i64,
     pub business_id: i64,
+    /// The client's own document on this reminder (their invoice).
+    pub document_id: Option<i64>,
     pub created_at: Timestamp,
 }
 

@@ -175,12 +175,7 @@ impl MigrationTrait for Migration {
         .await?;
         // A client's own document on a reminder (their invoice), instead of or besides the
         // reminder's documents.
-        add_column(
-            manager,
-            "reminder_clients",
-            big_integer_null("document_id"),
-        )
-        .await?;
+        add_column(manager, "reminder_clients", big_integer_null("document_id")).await?;
         add_column(
             manager,
             "reminders",

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod businesses;
 pub mod clients;
+pub mod document_links;
 pub mod documents;
 pub mod idempotency;
 pub mod login_throttle;

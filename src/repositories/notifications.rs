@@ -790,7 +790,12 @@ pub async fn find_for_occurrence(
         .filter(notification::Column::ReminderId.eq(reminder_id))
         .filter(notification::Column::ClientId.eq(client_id))
         .filter(notification::Column::Channel.eq(channel))
-        .filter(notification::Column::OccurrenceAt.eq(Timestamp(occurrence_at)))
+        // Links carry whole seconds; manual sends happen at any microsecond.
+        .filter(notification::Column::OccurrenceAt.gte(Timestamp(occurrence_at)))
+        .filter(
+            notification::Column::OccurrenceAt
+                .lt(Timestamp(occurrence_at + chrono::Duration::seconds(1))),
+        )
         .one(db)
         .await
 }

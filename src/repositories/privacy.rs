@@ -6,8 +6,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 
 use crate::domain::{BusinessId, ClientId};
 use crate::entities::{
-    Timestamp, client, notification, notification_attempt, payment, payment_click, reminder,
-    reminder_client,
+    Timestamp, client, document, document_link, document_open, notification, notification_attempt,
+    payment, payment_click, reminder, reminder_client,
 };
 
 /// Everything stored about a client.
@@ -17,6 +17,10 @@ pub struct Held {
     pub reminders: Vec<reminder::Model>,
     pub notifications: Vec<(notification::Model, Vec<notification_attempt::Model>)>,
     pub payments: Vec<(payment::Model, Vec<payment_click::Model>)>,
+    /// The client's own documents.
+    pub documents: Vec<document::Model>,
+    /// The links to documents they were sent, with each open.
+    pub document_links: Vec<(document_link::Model, Vec<document_open::Model>)>,
 }
 
 /// Collects what the business holds about the client.
@@ -71,12 +75,62 @@ pub async fn held(
         let clicks = super::payments::clicks(db, row.id).await?;
         payments.push((row, clicks));
     }
+    let documents = document::Entity::find()
+        .filter(document::Column::BusinessId.eq(business.0))
+        .filter(document::Column::ClientId.eq(id.0))
+        .order_by_asc(document::Column::Id)
+        .all(db)
+        .await?;
+    let links = document_link::Entity::find()
+        .filter(document_link::Column::BusinessId.eq(business.0))
+        .filter(document_link::Column::ClientId.eq(id.0))
+        .order_by_asc(document_link::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = links.iter().map(|l| l.id).collect();
+    let mut opens = super::document_links::opens(db, &ids).await?;
+    let document_links = links
+        .into_iter()
+        .map(|link| {
+            let (mine, rest) = opens.drain(..).partition(|o| o.link_id == link.id);
+            opens = rest;
+            (link, mine)
+        })
+        .collect();
     Ok(Some(Held {
         client,
         reminders,
         notifications,
         payments,
+        documents,
+        document_links,
     }))
+}
+
+/// Deletes the client's own documents (their bytes in the database go with them) and every
+/// link they were sent (with its opens); returns the documents, whose objects in a bucket the
+/// caller removes once this commits.
+pub async fn erase_documents(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    id: ClientId,
+) -> Result<Vec<document::Model>, DbErr> {
+    let documents = document::Entity::find()
+        .filter(document::Column::BusinessId.eq(business.0))
+        .filter(document::Column::ClientId.eq(id.0))
+        .all(db)
+        .await?;
+    document_link::Entity::delete_many()
+        .filter(document_link::Column::BusinessId.eq(business.0))
+        .filter(document_link::Column::ClientId.eq(id.0))
+        .exec(db)
+        .await?;
+    document::Entity::delete_many()
+        .filter(document::Column::BusinessId.eq(business.0))
+        .filter(document::Column::ClientId.eq(id.0))
+        .exec(db)
+        .await?;
+    Ok(documents)
 }
 
 /// Removes the client's personal data everywhere it is stored, keeping the rows (and so the

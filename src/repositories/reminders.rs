@@ -222,6 +222,7 @@ pub async fn assign(
             reminder_id: Set(reminder_id),
             client_id: Set(*client_id),
             business_id: Set(business.0),
+            document_id: Set(None),
             created_at: Set(now.into()),
         });
         reminder_client::Entity::insert_many(rows)

@@ -13,7 +13,7 @@ use futures_util::{FutureExt, StreamExt};
 use super::backoff;
 use crate::channels::accounts::{self, BusinessRoutes, Route};
 use crate::channels::pacer::Pace;
-use crate::channels::{ChannelError, OutgoingMessage, WhatsappTemplate};
+use crate::channels::{Attachment, ChannelError, OutgoingMessage, WhatsappTemplate};
 use crate::domain::{BusinessId, Channel, ClientId};
 use crate::entities::{client, notification};
 use crate::repositories::clients;
@@ -99,6 +99,7 @@ pub async fn dispatch_once(
         accounts::resolve(&state.db, &state.secrets, &state.settings, &business_ids).await?;
     let links = Links::of(state);
     let quota = Quota::load(state, &routes, now).await?;
+    let attachments = attachments_of(state, &claimed).await;
 
     let finished: Arc<Mutex<Vec<(notification::Model, Finish)>>> = Arc::default();
     let sends = futures_util::stream::iter(claimed.clone()).for_each_concurrent(
@@ -109,8 +110,18 @@ pub async fn dispatch_once(
             let routes = routes.get(&row.business_id);
             let links = &links;
             let quota = &quota;
+            let attachments = &attachments;
             async move {
-                let finish = send_one(state, &row, client.as_ref(), routes, links, quota).await;
+                let finish = send_one(
+                    state,
+                    &row,
+                    client.as_ref(),
+                    routes,
+                    links,
+                    quota,
+                    attachments,
+                )
+                .await;
                 if let Ok(mut finished) = finished.lock() {
                     finished.push((row, finish));
                 }
@@ -227,6 +238,58 @@ impl Quota {
     }
 }
 
+/// The documents the e-mails of a batch attach, read once each. A document deleted since the
+/// message was written is left out (its link answers 410).
+async fn attachments_of(
+    state: &AppState,
+    rows: &[notification::Model],
+) -> HashMap<i64, Attachment> {
+    let mut wanted: Vec<(i64, i64)> = rows
+        .iter()
+        .flat_map(|row| {
+            row.attachment_ids
+                .as_deref()
+                .and_then(|ids| serde_json::from_str::<Vec<i64>>(ids).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |id| (id, row.business_id))
+        })
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut found = HashMap::new();
+    if wanted.is_empty() {
+        return found;
+    }
+    let ids: Vec<i64> = wanted.iter().map(|(id, _)| *id).collect();
+    let documents = match crate::repositories::document_links::documents(&state.db, &ids).await {
+        Ok(documents) => documents,
+        Err(error) => {
+            tracing::warn!(%error, "attachments not read");
+            return found;
+        }
+    };
+    for (id, business) in wanted {
+        let Some(row) = documents.get(&id).filter(|d| d.business_id == business) else {
+            continue;
+        };
+        match state.documents.get(&state.db, row).await {
+            Ok(bytes) => {
+                found.insert(
+                    id,
+                    Attachment {
+                        name: row.name.clone(),
+                        content_type: row.content_type.clone(),
+                        bytes: Arc::new(bytes),
+                    },
+                );
+            }
+            Err(error) => tracing::warn!(document_id = id, %error, "attachment not read"),
+        }
+    }
+    found
+}
+
 /// Sends one notification (catching panics and bounding its time) and decides its fate.
 async fn send_one(
     state: &AppState,
@@ -235,6 +298,7 @@ async fn send_one(
     routes: Option<&BusinessRoutes>,
     links: &Links,
     quota: &Quota,
+    attachments: &HashMap<i64, Attachment>,
 ) -> Finish {
     let settings = &state.settings.scheduler;
     let Ok(channel) = Channel::parse(&row.channel) else {
@@ -290,6 +354,14 @@ async fn send_one(
             .whatsapp_template
             .as_deref()
             .and_then(|stored| serde_json::from_str::<WhatsappTemplate>(stored).ok()),
+        attachments: row
+            .attachment_ids
+            .as_deref()
+            .and_then(|ids| serde_json::from_str::<Vec<i64>>(ids).ok())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|id| attachments.get(id).cloned())
+            .collect(),
     };
     // Keep to the account's pace: wait for a near slot, or go back to the queue for a far one.
     let permits = match &message.route {

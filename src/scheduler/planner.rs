@@ -11,10 +11,10 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::Set;
 
 use crate::domain::BusinessId;
-use crate::entities::{business, reminder, reminder_occurrence};
+use crate::entities::{business, client, reminder, reminder_occurrence};
 use crate::repositories::{businesses, notifications, payments, reminders};
-use crate::services::outbox;
 use crate::services::reminders::stored_schedule;
+use crate::services::{documents, outbox};
 use crate::startup::AppState;
 
 /// Reminders planned per transaction.
@@ -61,6 +61,12 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
     let mut business_cache: HashMap<i64, business::Model> = HashMap::new();
     let grace = Duration::seconds(state.settings.scheduler.misfire_grace_seconds);
     let links = crate::services::unsubscribe::Links::of(state);
+    let batch: Vec<(&reminder::Model, &[client::Model])> = due
+        .iter()
+        .map(|r| (r, assigned.get(&r.id).map_or(&[][..], Vec::as_slice)))
+        .collect();
+    let carried = documents::carried(&txn, &batch, state.settings.document_max_bytes, now).await?;
+    let none = HashMap::new();
     let mut rows = Vec::new();
     let mut occurrences = Vec::new();
     // Reminders that move on alike are updated in one statement.
@@ -86,6 +92,7 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
                 reminder,
                 clients,
                 &payments,
+                carried.get(&reminder.id).unwrap_or(&none),
                 outbox::Occurrence {
                     at: send_at,
                     trigger: "schedule",
@@ -203,6 +210,7 @@ mod tests {
             whatsapp_template: None,
             schedule: r#"{"type":"recurring","rrule":"FREQ=DAILY","start":"2027-01-01T09:00:00","timezone":"UTC"}"#.into(),
             sender_identity_ids: None,
+            attach_documents: false,
             timezone: "UTC".into(),
             payment_amount: None,
             payment_currency: None,

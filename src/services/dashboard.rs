@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::ServiceResult;
 use crate::domain::Actor;
-use crate::repositories::{payments, reminders};
+use crate::repositories::{document_links, payments, reminders};
 use crate::startup::AppState;
 
 /// Reminders listed as upcoming.
@@ -24,6 +24,8 @@ pub struct Summary {
     /// Minor units per currency.
     pub paid: BTreeMap<String, i64>,
     pub outstanding: BTreeMap<String, i64>,
+    /// Document links opened (each counted once) in the window.
+    pub documents_opened: i64,
     /// (reminder id, title, next time).
     pub upcoming: Vec<(i64, String, DateTime<Utc>)>,
 }
@@ -60,6 +62,8 @@ pub async fn summary(
         };
         *bucket.entry(currency).or_default() += amount;
     }
+    summary.documents_opened =
+        document_links::opened_in(&state.db, actor.business, from, to).await?;
     summary.upcoming = reminders::upcoming(&state.db, actor.business, UPCOMING)
         .await?
         .into_iter()

@@ -1,8 +1,10 @@
 //! Documents: uploaded files checked by their content, kept in the document store, for everyone
 //! or for one client of the business.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use sea_orm::{IntoActiveModel, Set};
+use sea_orm::{ConnectionTrait, DbErr, IntoActiveModel, Set};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -10,9 +12,9 @@ use sha2::{Digest, Sha256};
 use super::audit::{self, Target};
 use super::{ServiceError, ServiceResult, double_option};
 use crate::documents::{StoreError, kind};
-use crate::domain::{Actor, ClientId};
-use crate::entities::{Timestamp, document};
-use crate::repositories::{Paged, clients, documents};
+use crate::domain::{Actor, BusinessId, ClientId, Validation};
+use crate::entities::{Timestamp, client, document, reminder};
+use crate::repositories::{Paged, clients, document_links, documents};
 use crate::startup::AppState;
 
 /// A file as uploaded.
@@ -184,6 +186,14 @@ pub async fn update(
 #[tracing::instrument(skip_all, fields(business_id = actor.business.0, document_id = id))]
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> ServiceResult<()> {
     let row = get(state, actor, id).await?;
+    let carrying = document_links::reminders_carrying(&state.db, actor.business, id).await?;
+    if !carrying.is_empty() {
+        let ids: Vec<String> = carrying.iter().map(i64::to_string).collect();
+        return Err(ServiceError::Conflict(format!(
+            "Reminders {} carry this document: take it off them first.",
+            ids.join(", ")
+        )));
+    }
     let txn = crate::db::begin_write(&state.db).await?;
     documents::delete(&txn, actor.business, id).await?;
     audit::record(
@@ -196,5 +206,260 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> ServiceResult<(
     .await?;
     txn.commit().await?;
     state.documents.remove_object(&row).await;
+    Ok(())
+}
+
+/// A document a message carries, with the client's link to it.
+#[derive(Debug, Clone)]
+pub struct CarriedDocument {
+    pub document_id: i64,
+    pub name: String,
+    pub link_id: i64,
+}
+
+/// What one reminder carries to one client: their own document first, then the shared ones;
+/// and which of them e-mail attaches.
+#[derive(Debug, Clone, Default)]
+pub struct ClientDocuments {
+    pub documents: Vec<CarriedDocument>,
+    pub attach: Vec<i64>,
+}
+
+/// For each reminder and each of its clients, the documents it carries, their links made where
+/// missing. Two queries when none of the reminders carries a document.
+pub async fn carried(
+    db: &impl ConnectionTrait,
+    batch: &[(&reminder::Model, &[client::Model])],
+    attach_limit: usize,
+    now: DateTime<Utc>,
+) -> Result<HashMap<i64, HashMap<i64, ClientDocuments>>, DbErr> {
+    let ids: Vec<i64> = batch.iter().map(|(reminder, _)| reminder.id).collect();
+    let found = document_links::carried(db, &ids).await?;
+    if found.shared.is_empty() && found.own.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut wanted: Vec<i64> = found.shared.values().flatten().copied().collect();
+    wanted.extend(found.own.values().copied());
+    wanted.sort_unstable();
+    wanted.dedup();
+    let rows = document_links::documents(db, &wanted).await?;
+    // (reminder, client) → documents, before links exist.
+    let mut chosen: Vec<(&reminder::Model, i64, Vec<&document::Model>)> = Vec::new();
+    for (reminder, clients) in batch {
+        let shared = found
+            .shared
+            .get(&reminder.id)
+            .map_or(&[][..], Vec::as_slice);
+        for client in *clients {
+            let own = found
+                .own
+                .get(&(reminder.id, client.id))
+                .into_iter()
+                .chain(shared);
+            let mut documents: Vec<&document::Model> = Vec::new();
+            for id in own {
+                if let Some(row) = rows.get(id)
+                    // Another client's document never goes to this one.
+                    && row.client_id.is_none_or(|owner| owner == client.id)
+                    && row.business_id == reminder.business_id
+                    && !documents.iter().any(|d| d.id == row.id)
+                {
+                    documents.push(row);
+                }
+            }
+            if !documents.is_empty() {
+                chosen.push((reminder, client.id, documents));
+            }
+        }
+    }
+    let mut by_business: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    for (reminder, client, documents) in &chosen {
+        by_business
+            .entry(reminder.business_id)
+            .or_default()
+            .extend(documents.iter().map(|d| (d.id, *client)));
+    }
+    let mut links = HashMap::new();
+    for (business, pairs) in by_business {
+        links.extend(document_links::ensure(db, BusinessId(business), &pairs, now).await?);
+    }
+    let mut carried: HashMap<i64, HashMap<i64, ClientDocuments>> = HashMap::new();
+    for (reminder, client, documents) in chosen {
+        let mut entry = ClientDocuments::default();
+        let mut attached_bytes = 0usize;
+        for row in documents {
+            let Some(link_id) = links.get(&(row.id, client)) else {
+                continue;
+            };
+            entry.documents.push(CarriedDocument {
+                document_id: row.id,
+                name: row.name.clone(),
+                link_id: *link_id,
+            });
+            let size = usize::try_from(row.size_bytes).unwrap_or(usize::MAX);
+            if reminder.attach_documents && attached_bytes.saturating_add(size) <= attach_limit {
+                attached_bytes += size;
+                entry.attach.push(row.id);
+            }
+        }
+        carried
+            .entry(reminder.id)
+            .or_default()
+            .insert(client, entry);
+    }
+    Ok(carried)
+}
+
+/// Checks the documents a reminder carries to everyone: the business's, and nobody's own.
+pub async fn check_shared(
+    state: &AppState,
+    business: BusinessId,
+    ids: &[i64],
+    validation: &mut Validation,
+) -> ServiceResult<Vec<i64>> {
+    let mut wanted = ids.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let rows = document_links::documents(&state.db, &wanted).await?;
+    for id in &wanted {
+        match rows.get(id) {
+            Some(row) if row.business_id == business.0 => {
+                if let Some(owner) = row.client_id {
+                    validation.push(
+                        "document_ids",
+                        format!(
+                            "document {id} belongs to client {owner}: give it to them with POST /reminders/{{id}}/clients"
+                        ),
+                    );
+                }
+            }
+            _ => validation.push("document_ids", format!("no such document: {id}")),
+        }
+    }
+    Ok(wanted)
+}
+
+/// Checks a client's own document on a reminder: the business's, and theirs or nobody's.
+pub async fn check_own(
+    state: &AppState,
+    business: BusinessId,
+    client_id: i64,
+    document_id: i64,
+) -> ServiceResult<()> {
+    let row = documents::find(&state.db, business, document_id)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::invalid("clients", format!("no such document: {document_id}"))
+        })?;
+    match row.client_id {
+        Some(owner) if owner != client_id => Err(ServiceError::invalid(
+            "clients",
+            format!("document {document_id} belongs to client {owner}, not {client_id}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// What a document link opens to.
+pub enum LinkPage {
+    /// The file.
+    File(Box<document::Model>, Vec<u8>),
+    /// It was revoked, has expired, or its document is gone.
+    Gone(&'static str),
+}
+
+/// Opens a client's document link (no sign-in: the signature is the proof) and records the
+/// open on the notification that carried it. A token whose signature fails is a 404.
+#[tracing::instrument(skip_all)]
+pub async fn open_link(state: &AppState, token: &str) -> ServiceResult<LinkPage> {
+    let links = super::unsubscribe::Links::of(state);
+    let target =
+        crate::documents::links::parse(links.secret(), token).ok_or(ServiceError::NotFound)?;
+    let Some(link) = document_links::find(&state.db, target.link_id).await? else {
+        return Ok(LinkPage::Gone("This document has been removed."));
+    };
+    if link.revoked_at.is_some() {
+        return Ok(LinkPage::Gone(
+            "This link has been withdrawn by its sender.",
+        ));
+    }
+    let Some(row) =
+        documents::find(&state.db, BusinessId(link.business_id), link.document_id).await?
+    else {
+        return Ok(LinkPage::Gone("This document has been removed."));
+    };
+    let now = state.clock.now();
+    if row.link_expires_at.is_some_and(|at| at.0 <= now) {
+        return Ok(LinkPage::Gone("This link has expired."));
+    }
+    let bytes = state.documents.get(&state.db, &row).await?;
+    let occurrence = DateTime::from_timestamp(target.occurrence, 0).unwrap_or(now);
+    let notification = crate::repositories::notifications::find_for_occurrence(
+        &state.db,
+        target.reminder_id,
+        link.client_id,
+        target.channel.as_str(),
+        occurrence,
+    )
+    .await?
+    .filter(|n| n.business_id == link.business_id);
+    let txn = crate::db::begin_write(&state.db).await?;
+    document_links::record_open(&txn, &link, notification.map(|n| n.id), now).await?;
+    txn.commit().await?;
+    metrics::counter!("document_opens_total").increment(1);
+    Ok(LinkPage::File(Box::new(row), bytes))
+}
+
+/// A link of a document, with its opens.
+#[derive(Debug)]
+pub struct LinkWithOpens {
+    pub link: crate::entities::document_link::Model,
+    pub opens: Vec<crate::entities::document_open::Model>,
+}
+
+/// The links of a document (one per client it went to), with their opens.
+pub async fn links(
+    state: &AppState,
+    actor: &Actor,
+    document_id: i64,
+) -> ServiceResult<Vec<LinkWithOpens>> {
+    get(state, actor, document_id).await?;
+    let links = document_links::of_document(&state.db, actor.business, document_id).await?;
+    let ids: Vec<i64> = links.iter().map(|l| l.id).collect();
+    let mut opens: HashMap<i64, Vec<_>> = HashMap::new();
+    for open in document_links::opens(&state.db, &ids).await? {
+        opens.entry(open.link_id).or_default().push(open);
+    }
+    Ok(links
+        .into_iter()
+        .map(|link| LinkWithOpens {
+            opens: opens.remove(&link.id).unwrap_or_default(),
+            link,
+        })
+        .collect())
+}
+
+/// Withdraws one client's link to a document: it answers 410 from now on.
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0, document_id, link_id))]
+pub async fn revoke_link(
+    state: &AppState,
+    actor: &Actor,
+    document_id: i64,
+    link_id: i64,
+) -> ServiceResult<()> {
+    let now = state.clock.now();
+    let txn = crate::db::begin_write(&state.db).await?;
+    if !document_links::revoke(&txn, actor.business, document_id, link_id, now).await? {
+        return Err(ServiceError::NotFound);
+    }
+    audit::record(
+        &txn,
+        actor,
+        "documents.link_revoked",
+        Target::business(actor.business.0),
+        json!({"document_id": document_id, "link_id": link_id}),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
 }

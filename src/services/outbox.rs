@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use sea_orm::Set;
 use serde::Serialize;
 
+use super::documents::ClientDocuments;
 use super::reminders::WhatsappTemplateSpec;
 use super::unsubscribe::Links;
 use crate::channels::WhatsappTemplate;
@@ -37,6 +38,18 @@ pub struct MessageContext {
     pub payment_link: String,
     /// The client's one-click unsubscribe link for e-mail.
     pub unsubscribe_link: String,
+    /// The link to the first document the message carries (the client's own first); empty
+    /// without one.
+    pub document_link: String,
+    /// Every document the message carries: `name` and `link`.
+    pub documents: Vec<DocumentView>,
+}
+
+/// A document a template can list.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentView {
+    pub name: String,
+    pub link: String,
 }
 
 /// Client fields a template sees.
@@ -87,6 +100,11 @@ impl MessageContext {
             amount: "£125.00".into(),
             payment_link: "https://example.com/pay/sample".into(),
             unsubscribe_link: "https://example.com/unsubscribe/sample".into(),
+            document_link: "https://example.com/d/sample".into(),
+            documents: vec![DocumentView {
+                name: "invoice.pdf".into(),
+                link: "https://example.com/d/sample".into(),
+            }],
         }
     }
 }
@@ -136,6 +154,8 @@ fn context(
         amount,
         payment_link: String::new(),
         unsubscribe_link: links.unsubscribe(ClientId(client.id), Channel::Email),
+        document_link: String::new(),
+        documents: Vec::new(),
     }
 }
 
@@ -218,12 +238,14 @@ pub struct Occurrence<'a> {
 }
 
 /// The notifications of one occurrence: one per client and channel, pending or skipped.
-/// `payments` holds the reminder's payment of each client (by client id), when it asks for one.
+/// `payments` holds the reminder's payment of each client (by client id), when it asks for one;
+/// `documents` what it carries to each client (by client id).
 pub fn build(
     business: &business::Model,
     reminder: &reminder::Model,
     clients: &[client::Model],
     payments: &HashMap<i64, payment::Model>,
+    documents: &HashMap<i64, ClientDocuments>,
     occurrence: Occurrence<'_>,
     links: &Links,
 ) -> Vec<notification::ActiveModel> {
@@ -266,6 +288,27 @@ pub fn build(
             context.payment_link = payment
                 .map(|p| links.pay(p.id, channel, occurrence_at))
                 .unwrap_or_default();
+            let carried = documents.get(&client.id);
+            context.documents = carried
+                .map(|c| c.documents.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .map(|d| DocumentView {
+                    name: d.name.clone(),
+                    link: links.document(d.link_id, reminder.id, channel, occurrence_at),
+                })
+                .collect();
+            context.document_link = context
+                .documents
+                .first()
+                .map(|d| d.link.clone())
+                .unwrap_or_default();
+            let attachment_ids = match (channel, carried) {
+                (Channel::Email, Some(c)) if !c.attach.is_empty() => {
+                    serde_json::to_string(&c.attach).ok()
+                }
+                _ => None,
+            };
             let subject = match channel {
                 Channel::Email => Some(
                     reminder
@@ -345,6 +388,7 @@ pub fn build(
                 read_at: Set(None),
                 whatsapp_template: Set(whatsapp_template),
                 sender_identity_id: Set(senders.get(channel.as_str()).copied()),
+                attachment_ids: Set(attachment_ids),
                 created_at: Set(now.into()),
                 updated_at: Set(now.into()),
                 ..Default::default()

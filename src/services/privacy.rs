@@ -37,6 +37,7 @@ pub async fn erase(state: &AppState, actor: &Actor, id: ClientId) -> ServiceResu
     if !privacy::erase(&txn, actor.business, id, state.clock.now()).await? {
         return Err(ServiceError::NotFound);
     }
+    let documents = privacy::erase_documents(&txn, actor.business, id).await?;
     audit::record(
         &txn,
         actor,
@@ -46,6 +47,9 @@ pub async fn erase(state: &AppState, actor: &Actor, id: ClientId) -> ServiceResu
     )
     .await?;
     txn.commit().await?;
+    for document in &documents {
+        state.documents.remove_object(document).await;
+    }
     // SQLite: fold the write-ahead log into the database now, so the old text does not linger
     // in the -wal file (pages freed by the update are zeroed by `secure_delete`).
     if crate::db::Backend::from(sea_orm::ConnectionTrait::get_database_backend(&state.db))

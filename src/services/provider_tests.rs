@@ -187,6 +187,7 @@ async fn send_test(
         sender: None,
         unsubscribe_url: None,
         whatsapp_template: None,
+        attachments: Vec::new(),
     };
     // Bounded below the request time limit, so a silent server is reported, not a 503.
     let sent = state.channels.send_within(&message, SEND_TIMEOUT).await;

@@ -16,7 +16,8 @@ use crate::domain::schedule::{Schedule, ScheduleSpec};
 use crate::domain::{Actor, ChannelSet, ClientId, Money, Validation, template};
 use crate::entities::{business, notification, reminder, reminder_occurrence};
 use crate::repositories::{
-    Paged, businesses, idempotency, notifications, payments, provider_credentials, reminders,
+    Paged, businesses, document_links, idempotency, notifications, payments, provider_credentials,
+    reminders,
 };
 use crate::startup::AppState;
 
@@ -76,6 +77,13 @@ pub struct CreateReminderRequest {
     /// use the business's default identity, else its account's sender.
     #[serde(default)]
     pub sender_identity_ids: Option<Vec<i64>>,
+    /// Documents it carries to every client (`{{ documents }}`, `{{ document_link }}`); a
+    /// client's own document is given with `POST /reminders/{id}/clients`.
+    #[serde(default)]
+    pub document_ids: Option<Vec<i64>>,
+    /// E-mail attaches the documents too (within `DOCUMENT_MAX_BYTES` in all).
+    #[serde(default)]
+    pub attach_documents: Option<bool>,
     /// Clients to remind.
     #[serde(default)]
     pub client_ids: Vec<i64>,
@@ -108,22 +116,40 @@ pub struct UpdateReminderRequest {
     pub payment: Option<Option<PaymentSpec>>,
     /// Sender identities; `[]` goes back to the defaults.
     pub sender_identity_ids: Option<Vec<i64>>,
+    /// Documents for every client; `[]` removes them.
+    pub document_ids: Option<Vec<i64>>,
+    /// E-mail attaches the documents too.
+    pub attach_documents: Option<bool>,
 }
 
 /// `POST /reminders/{id}/clients`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct AssignClientsRequest {
     /// Clients to add.
+    #[serde(default)]
     pub client_ids: Vec<i64>,
+    /// Clients to add each with their own document (their invoice), or `null` to take it away.
+    #[serde(default)]
+    pub clients: Vec<ClientDocument>,
 }
 
-/// A reminder with the ids of its clients.
+/// A client on a reminder with their own document.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct ClientDocument {
+    pub client_id: i64,
+    /// A document of theirs (or of nobody's); `null` for none.
+    pub document_id: Option<i64>,
+}
+
+/// A reminder with the ids of its clients and of the documents it carries to all of them.
 #[derive(Debug, Clone)]
 pub struct ReminderWithClients {
     /// The row.
     pub reminder: reminder::Model,
     /// Assigned clients.
     pub client_ids: Vec<i64>,
+    /// Documents for every client.
+    pub document_ids: Vec<i64>,
 }
 
 /// Reads the stored schedule.
@@ -214,6 +240,9 @@ fn apply(
     if let Some(body) = &patch.body {
         row.body = Set(body.clone());
     }
+    if let Some(attach) = patch.attach_documents {
+        row.attach_documents = Set(attach);
+    }
     if let Some(whatsapp) = &patch.whatsapp_template {
         row.whatsapp_template = Set(whatsapp
             .as_ref()
@@ -300,9 +329,14 @@ async fn with_clients(
     reminder: reminder::Model,
 ) -> ServiceResult<ReminderWithClients> {
     let client_ids = reminders::client_ids(&state.db, reminder.id).await?;
+    let document_ids = document_links::shared_of_many(&state.db, &[reminder.id])
+        .await?
+        .remove(&reminder.id)
+        .unwrap_or_default();
     Ok(ReminderWithClients {
         reminder,
         client_ids,
+        document_ids,
     })
 }
 
@@ -385,6 +419,7 @@ pub async fn create(
         channels: Set(business.default_channels.clone()),
         subject: Set(None),
         whatsapp_template: Set(None),
+        attach_documents: Set(false),
         payment_amount: Set(None),
         payment_currency: Set(None),
         payment_description: Set(None),
@@ -404,11 +439,19 @@ pub async fn create(
         schedule: Some(request.schedule),
         payment: request.payment.map(Some),
         sender_identity_ids: request.sender_identity_ids,
+        document_ids: request.document_ids,
+        attach_documents: request.attach_documents,
     };
     let mut validation = Validation::new();
     let schedule = apply(&mut validation, &mut row, &patch, &business);
     check_channels_configured(state, actor, &row, &mut validation).await?;
     check_senders(state, actor, &mut row, &patch, &mut validation).await?;
+    let document_ids = match &patch.document_ids {
+        Some(ids) => {
+            super::documents::check_shared(state, actor.business, ids, &mut validation).await?
+        }
+        None => Vec::new(),
+    };
     validation.finish().map_err(ServiceError::Validation)?;
     let schedule = schedule.ok_or_else(|| ServiceError::invalid("schedule", "is required"))?;
     row.next_run_at = Set(Some(first_run(&schedule, now)?.into()));
@@ -418,6 +461,7 @@ pub async fn create(
     let saved = reminders::insert(&txn, row).await?;
     reminders::assign(&txn, actor.business, saved.id, &client_ids, now).await?;
     payments::ensure(&txn, &saved, &client_ids, now).await?;
+    document_links::set_shared(&txn, actor.business, saved.id, &document_ids, now).await?;
     txn.commit().await?;
     state.wake_planner();
     tracing::info!(
@@ -428,6 +472,7 @@ pub async fn create(
     Ok(ReminderWithClients {
         reminder: saved,
         client_ids,
+        document_ids,
     })
 }
 
@@ -450,11 +495,13 @@ pub async fn list(
     let page = reminders::list(&state.db, actor.business, status, limit, offset).await?;
     let ids: Vec<i64> = page.items.iter().map(|r| r.id).collect();
     let mut assigned = reminders::client_ids_of_many(&state.db, &ids).await?;
+    let mut carried = document_links::shared_of_many(&state.db, &ids).await?;
     let items = page
         .items
         .into_iter()
         .map(|reminder| ReminderWithClients {
             client_ids: assigned.remove(&reminder.id).unwrap_or_default(),
+            document_ids: carried.remove(&reminder.id).unwrap_or_default(),
             reminder,
         })
         .collect();
@@ -487,12 +534,23 @@ pub async fn update(
     let schedule = apply(&mut validation, &mut row, &patch, &business);
     check_channels_configured(state, actor, &row, &mut validation).await?;
     check_senders(state, actor, &mut row, &patch, &mut validation).await?;
+    let document_ids = match &patch.document_ids {
+        Some(ids) => {
+            Some(super::documents::check_shared(state, actor.business, ids, &mut validation).await?)
+        }
+        None => None,
+    };
     validation.finish().map_err(ServiceError::Validation)?;
     if let Some(schedule) = schedule {
         row.next_run_at = Set(Some(first_run(&schedule, now)?.into()));
         if current.status == "completed" {
             row.status = Set("active".into());
         }
+    }
+    if let Some(ids) = &document_ids {
+        let txn = crate::db::begin_write(&state.db).await?;
+        document_links::set_shared(&txn, actor.business, id, ids, now).await?;
+        txn.commit().await?;
     }
     if !row.is_changed() {
         return with_clients(state, current).await;
@@ -612,17 +670,27 @@ pub async fn assign(
             "A cancelled reminder cannot be changed.".into(),
         ));
     }
-    if request.client_ids.is_empty() {
+    let mut wanted = request.client_ids.clone();
+    wanted.extend(request.clients.iter().map(|c| c.client_id));
+    if wanted.is_empty() {
         return Err(ServiceError::invalid(
             "client_ids",
             "must name at least one client",
         ));
     }
-    let ids = check_clients(state, actor, &request.client_ids).await?;
+    let ids = check_clients(state, actor, &wanted).await?;
+    for given in &request.clients {
+        if let Some(document) = given.document_id {
+            super::documents::check_own(state, actor.business, given.client_id, document).await?;
+        }
+    }
     let now = state.clock.now();
     let txn = crate::db::begin_write(&state.db).await?;
     reminders::assign(&txn, actor.business, id, &ids, now).await?;
     payments::ensure(&txn, &reminder, &ids, now).await?;
+    for given in &request.clients {
+        document_links::set_own(&txn, id, given.client_id, given.document_id).await?;
+    }
     txn.commit().await?;
     with_clients(state, reminder).await
 }
@@ -733,11 +801,19 @@ pub async fn send_now(
     let links = super::unsubscribe::Links::of(state);
     let client_ids: Vec<i64> = clients.iter().map(|c| c.id).collect();
     let payments = payments::ensure(&txn, &reminder, &client_ids, now).await?;
+    let mut carried = super::documents::carried(
+        &txn,
+        &[(&reminder, clients.as_slice())],
+        state.settings.document_max_bytes,
+        now,
+    )
+    .await?;
     let rows = outbox::build(
         &business,
         &reminder,
         &clients,
         &payments,
+        &carried.remove(&reminder.id).unwrap_or_default(),
         outbox::Occurrence {
             at: now,
             trigger: "manual",

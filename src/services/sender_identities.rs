@@ -286,6 +286,7 @@ async fn send_code_to(
                 sender: None,
                 unsubscribe_url: None,
                 whatsapp_template: None,
+                attachments: Vec::new(),
             };
             match state.channels.send_within(&message, SEND_TIMEOUT).await {
                 Ok(_) => CodeDelivery {

@@ -54,6 +54,31 @@ impl Links {
     }
 }
 
+impl Links {
+    /// A client's link to a document, as carried by one message (so the open is attributed).
+    pub fn document(
+        &self,
+        link_id: i64,
+        reminder_id: i64,
+        channel: Channel,
+        occurrence: DateTime<Utc>,
+    ) -> String {
+        crate::documents::links::url(
+            &self.base_url,
+            &self.secret,
+            link_id,
+            reminder_id,
+            channel,
+            occurrence,
+        )
+    }
+
+    /// The secret links are signed with.
+    pub fn secret(&self) -> &[u8] {
+        &self.secret
+    }
+}
+
 fn message(client: ClientId, channel: Channel) -> String {
     format!("unsubscribe:{}:{}", client.0, channel.as_str())
 }

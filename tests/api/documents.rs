@@ -7,6 +7,9 @@ use std::collections::HashMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::delivery::arrive;
+use crate::reminders::{local_in, reminder};
+use crate::support::smtp::SmtpServer;
 use crate::support::{Backend, Session, TestApp, error_fields, per_backend, problem};
 
 /// A small but real PDF.
@@ -180,7 +183,7 @@ async fn uploads_are_checked_kept_and_served_safely(backend: Backend) {
     assert_eq!(headers["content-type"], "application/pdf");
     assert_eq!(
         headers["content-disposition"],
-        "inline; filename=\"Invoice 42 _ Ann.pdf\"; filename*=UTF-8''Invoice%2042%20%E2%80%93%20Ann.pdf"
+        "attachment; filename=\"Invoice 42 _ Ann.pdf\"; filename*=UTF-8''Invoice%2042%20%E2%80%93%20Ann.pdf"
     );
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert!(
@@ -300,4 +303,271 @@ async fn uploads_are_checked_kept_and_served_safely(backend: Backend) {
 per_backend!(
     uploads_are_checked_kept_and_served_safely,
     uploads_are_checked_kept_and_served_safely
+);
+
+/// The `/d/…` links in a text, in order.
+fn document_links(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .filter_map(|word| word.find("/d/").map(|at| word[at..].to_owned()))
+        .collect()
+}
+
+async fn open(app: &TestApp, path: &str) -> reqwest::Response {
+    app.http
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn links_in_delivered_email_open_the_exact_bytes(backend: Backend) {
+    let Some(smtp) = SmtpServer::start(None) else {
+        return;
+    };
+    let overrides: HashMap<String, String> = [
+        ("SMTP_HOST", "127.0.0.1".to_owned()),
+        ("SMTP_PORT", smtp.port.to_string()),
+        ("SMTP_TLS", "none".to_owned()),
+        ("EMAIL_FROM", "reminders@platform.test".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let Some(app) = TestApp::spawn_with_providers(backend, overrides).await else {
+        return;
+    };
+    let owner = app.owner("Invoices Ltd").await;
+    let ann = app
+        .client(&owner, json!({"name": "Ann", "email": "ann@client.test"}))
+        .await;
+    let ben = app
+        .client(&owner, json!({"name": "Ben", "email": "ben@client.test"}))
+        .await;
+    let rates = uploaded(
+        &app,
+        &owner,
+        "rates.csv",
+        b"service,price\nVAT return,125.00\n",
+    )
+    .await;
+    let own = |client: &Value, body: &'static [u8]| {
+        let id = client["id"].to_string();
+        let app = &app;
+        let owner = &owner;
+        async move {
+            let response = upload(
+                app,
+                owner,
+                &[
+                    ("file", Some("invoice.pdf"), body),
+                    ("client_id", None, id.as_bytes()),
+                ],
+            )
+            .await;
+            assert_eq!(response.status(), StatusCode::CREATED);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let ann_invoice_bytes: &'static [u8] = b"%PDF-1.4\n% Ann's invoice 1001\n%%EOF\n";
+    let ann_invoice = own(&ann, ann_invoice_bytes).await;
+    let ben_invoice = own(&ben, b"%PDF-1.4\n% Ben's invoice 1002\n%%EOF\n").await;
+
+    // A client's own document cannot go to everyone, nor to another client.
+    let body = json!({"title": "Invoice", "channels": ["email"],
+        "body": "Hi {{ client.name }}, your invoice: {{ document_link }}\n{% for d in documents %}{{ d.name }}: {{ d.link }}\n{% endfor %}",
+        "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")},
+        "document_ids": [ann_invoice["id"]]});
+    let refused = problem(
+        app.post("/reminders", &owner.token, body.clone()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&refused), ["document_ids"]);
+    let mut body = body;
+    body["document_ids"] = json!([rates["id"]]);
+    body["attach_documents"] = json!(true);
+    let created = reminder(&app, &owner, body).await;
+    assert_eq!(created["document_ids"], json!([rates["id"]]));
+    assert_eq!(created["attach_documents"], true);
+    let clients_path = format!("/reminders/{}/clients", created["id"]);
+    problem(
+        app.post(
+            &clients_path,
+            &owner.token,
+            json!({"clients": [{"client_id": ben["id"], "document_id": ann_invoice["id"]}]}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let assigned = app
+        .post(
+            &clients_path,
+            &owner.token,
+            json!({"clients": [
+            {"client_id": ann["id"], "document_id": ann_invoice["id"]},
+            {"client_id": ben["id"], "document_id": ben_invoice["id"]}]}),
+        )
+        .await;
+    assert_eq!(assigned.status(), StatusCode::OK);
+    // In use: not deleted under the reminder.
+    problem(
+        app.delete(&format!("/documents/{}", ann_invoice["id"]), &owner.token)
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+
+    arrive(&app, 1);
+    app.dispatch_until_idle().await;
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), 2);
+    let mail_to = |address: &str| {
+        mails
+            .iter()
+            .find(|m| m["rcpt_tos"] == json!([address]))
+            .unwrap()
+            .clone()
+    };
+    let to_ann = mail_to("ann@client.test");
+    let text = to_ann["text"].as_str().unwrap();
+    let links = document_links(text);
+    assert_eq!(links.len(), 3, "{text}");
+    // `document_link` is her own invoice; `documents` lists it, then the shared one.
+    assert_eq!(links[0], links[1]);
+    assert!(
+        text.contains("invoice.pdf: http://reminders.test/d/"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rates.csv: http://reminders.test/d/"),
+        "{text}"
+    );
+    // Both files attached, as they are.
+    let attached: Vec<(String, u64)> = to_ann["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["filename"].as_str().unwrap().to_owned(),
+                a["size"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        attached,
+        [
+            ("invoice.pdf".to_owned(), ann_invoice_bytes.len() as u64),
+            (
+                "rates.csv".to_owned(),
+                rates["size_bytes"].as_u64().unwrap()
+            )
+        ]
+    );
+    assert_eq!(to_ann["attachments"][0]["sha256"], ann_invoice["sha256"]);
+    assert_eq!(to_ann["attachments"][1]["sha256"], rates["sha256"]);
+    // Ben's message carries his invoice, never Ann's.
+    let ben_links = document_links(mail_to("ben@client.test")["text"].as_str().unwrap());
+    assert!(ben_links.iter().all(|l| !links.contains(l)));
+
+    // The link opens the exact bytes without signing in, and the open is recorded.
+    let response = open(&app, &links[0]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert!(
+        response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("sandbox")
+    );
+    assert_eq!(response.bytes().await.unwrap().as_ref(), ann_invoice_bytes);
+    let sent =
+        crate::delivery::notifications(&app, &owner, &format!("client_id={}", ann["id"])).await;
+    assert!(sent[0]["document_opened_at"].is_string(), "{}", sent[0]);
+    assert_eq!(sent[0]["attachment_ids"].as_array().unwrap().len(), 2);
+    let opened: Value = app
+        .get(
+            &format!("/documents/{}/links", ann_invoice["id"]),
+            &owner.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(opened[0]["client_id"], ann["id"]);
+    assert_eq!(opened[0]["opens"][0]["notification_id"], sent[0]["id"]);
+    let summary: Value = app
+        .get("/dashboard/summary", &owner.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["documents_opened"], 1);
+
+    // An altered token is unknown; a revoked link and an expired one are gone.
+    let forged = links[0].replacen("/d/", "/d/9", 1);
+    assert_eq!(open(&app, &forged).await.status(), StatusCode::NOT_FOUND);
+    let revoke = format!(
+        "/documents/{}/links/{}/revoke",
+        ann_invoice["id"], opened[0]["id"]
+    );
+    assert_eq!(
+        app.post(&revoke, &owner.token, json!({})).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let gone = open(&app, &links[0]).await;
+    assert_eq!(gone.status(), StatusCode::GONE);
+    assert!(gone.text().await.unwrap().contains("withdrawn"));
+    assert_eq!(open(&app, &links[2]).await.status(), StatusCode::OK);
+    app.patch(
+        &format!("/documents/{}", rates["id"]),
+        &owner.token,
+        json!({"link_expires_at": "2020-01-01T00:00:00Z"}),
+    )
+    .await;
+    let expired = open(&app, &links[2]).await;
+    assert_eq!(expired.status(), StatusCode::GONE);
+    assert!(expired.text().await.unwrap().contains("expired"));
+
+    // Her export lists her document and the links she opened; erasure removes them.
+    let export: Value = app
+        .get(&format!("/clients/{}/export", ann["id"]), &owner.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(export["documents"][0]["id"], ann_invoice["id"]);
+    assert_eq!(export["document_links"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        export["document_links"][0]["opens"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let erase = app
+        .delete(&format!("/clients/{}?erase=true", ann["id"]), &owner.token)
+        .await;
+    assert_eq!(erase.status(), StatusCode::NO_CONTENT);
+    problem(
+        app.get(&format!("/documents/{}", ann_invoice["id"]), &owner.token)
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let removed = open(&app, &links[2]).await;
+    assert_eq!(removed.status(), StatusCode::GONE);
+    assert!(removed.text().await.unwrap().contains("removed"));
+    let left: Value = app
+        .get("/documents", &owner.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(left["total"], 2, "rates and Ben's invoice stay");
+}
+per_backend!(
+    links_in_delivered_email_open_the_exact_bytes,
+    links_in_delivered_email_open_the_exact_bytes
 );

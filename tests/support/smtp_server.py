@@ -7,10 +7,12 @@ the test process that started it. Recipients steer failures:
   reject…@   -> 550 at RCPT (permanent)
   deferN…@   -> 451 at RCPT the first N times for that address, then accepted (transient)
 Each accepted message becomes OUTPUT_DIR/<n>.json with the envelope, the headers and the
-decoded text/plain and text/html parts, parsed by Python's email package.
+decoded text/plain and text/html parts and each attachment's name, type, size and SHA-256,
+parsed by Python's email package.
 """
 
 import email
+import hashlib
 import email.policy
 import json
 import os
@@ -47,8 +49,17 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         parts = {}
+        attachments = []
         for part in message.walk():
-            if part.get_content_maintype() == "text":
+            if part.is_attachment():
+                payload = part.get_payload(decode=True)
+                attachments.append({
+                    "filename": part.get_filename(),
+                    "content_type": part.get_content_type(),
+                    "sha256": hashlib.sha256(payload).hexdigest(),
+                    "size": len(payload),
+                })
+            elif part.get_content_maintype() == "text":
                 parts.setdefault(part.get_content_type(), part.get_content())
         record = {
             "mail_from": envelope.mail_from,
@@ -58,6 +69,7 @@ class Handler:
             "text": parts.get("text/plain"),
             "html": parts.get("text/html"),
             "content_type": message.get_content_type(),
+            "attachments": attachments,
         }
         with self.lock:
             self.count += 1
