@@ -63,7 +63,7 @@ pub struct CreateReminderRequest {
     #[serde(default)]
     pub subject: Option<String>,
     /// Message template (minijinja): `client.*`, `business.*`, `reminder.*`, `due_date`,
-    /// `amount`, `payment_link`.
+    /// `amount`, `payment_link`, `document_link`, `documents` (each with `name` and `link`).
     pub body: String,
     /// WhatsApp template message to send instead of free text.
     #[serde(default)]

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::delivery::arrive;
 use crate::reminders::{local_in, reminder};
+use crate::support::s3::S3Server;
 use crate::support::smtp::SmtpServer;
 use crate::support::{Backend, Session, TestApp, error_fields, per_backend, problem};
 
@@ -571,3 +572,87 @@ per_backend!(
     links_in_delivered_email_open_the_exact_bytes,
     links_in_delivered_email_open_the_exact_bytes
 );
+
+async fn documents_in_object_storage(backend: Backend) {
+    let Some(s3) = S3Server::start() else {
+        return;
+    };
+    let overrides = HashMap::from([("STORAGE_URL".to_owned(), s3.storage_url("docs"))]);
+    let Some(app) = TestApp::spawn_with(backend, overrides).await else {
+        return;
+    };
+    let owner = app.owner("Buckets Ltd").await;
+    let ann = app
+        .client(&owner, json!({"name": "Ann", "email": "ann@client.test"}))
+        .await;
+    let mut invoice = PDF.to_vec();
+    invoice.extend((0..=255u8).cycle().take(2048));
+    let id = ann["id"].to_string();
+    let response = upload(
+        &app,
+        &owner,
+        &[
+            ("file", Some("invoice.pdf"), &invoice),
+            ("client_id", None, id.as_bytes()),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let document: Value = response.json().await.unwrap();
+    assert_eq!(document["storage"], "object");
+    let keys = s3.keys().await;
+    assert_eq!(keys.len(), 1);
+    assert!(
+        keys[0].starts_with(&format!("docs/{}/", owner.business_id)),
+        "{keys:?}"
+    );
+    let path = format!("/documents/{}", document["id"]);
+    let response = app.get(&format!("{path}/content"), &owner.token).await;
+    assert_eq!(response.bytes().await.unwrap().as_ref(), invoice.as_slice());
+
+    // The link in a message reads it from the bucket.
+    let created = reminder(
+        &app,
+        &owner,
+        json!({"title": "Invoice", "channels": ["email"], "body": "{{ document_link }}",
+               "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")}}),
+    )
+    .await;
+    let assigned = app
+        .post(
+            &format!("/reminders/{}/clients", created["id"]),
+            &owner.token,
+            json!({"clients": [{"client_id": ann["id"], "document_id": document["id"]}]}),
+        )
+        .await;
+    assert_eq!(assigned.status(), StatusCode::OK);
+    arrive(&app, 1);
+    app.dispatch_until_idle().await;
+    let sent = app.transport.sent();
+    let link = sent[0]
+        .body
+        .strip_prefix("http://reminders.test")
+        .unwrap()
+        .to_owned();
+    let opened = open(&app, &link).await;
+    assert_eq!(opened.status(), StatusCode::OK);
+    assert_eq!(opened.bytes().await.unwrap().as_ref(), invoice.as_slice());
+
+    // Erasing the client removes the object too.
+    let erase = app
+        .delete(&format!("/clients/{}?erase=true", ann["id"]), &owner.token)
+        .await;
+    assert_eq!(erase.status(), StatusCode::NO_CONTENT);
+    assert!(s3.keys().await.is_empty());
+    assert_eq!(open(&app, &link).await.status(), StatusCode::GONE);
+
+    // Deleting a document removes its object.
+    let shared = uploaded(&app, &owner, "rates.csv", b"a,b\n1,2\n").await;
+    assert_eq!(s3.keys().await.len(), 1);
+    let response = app
+        .delete(&format!("/documents/{}", shared["id"]), &owner.token)
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert!(s3.keys().await.is_empty());
+}
+per_backend!(documents_in_object_storage, documents_in_object_storage);

@@ -13,6 +13,8 @@ use reminder_backend::config::Settings;
 use reminder_backend::scheduler::{dispatch_once, plan_due};
 use reminder_backend::startup::{AppState, Application, Dependencies, Role};
 pub mod fakes;
+mod python;
+pub mod s3;
 pub mod smtp;
 pub mod stripe;
 

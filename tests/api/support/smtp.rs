@@ -1,9 +1,8 @@
 //! A real SMTP server over TCP for the tests: `tests/support/smtp_server.py` (aiosmtpd) in a
 //! child process, which stores each accepted message, parsed, as JSON.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 use serde_json::Value;
 
@@ -14,49 +13,20 @@ pub struct SmtpServer {
     child: Child,
 }
 
-fn python() -> String {
-    std::env::var("SMTP_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
 impl SmtpServer {
     /// Starts a server (requiring this login when given); `None` when aiosmtpd is missing
     /// outside CI, where `.ci/run` installs it and its absence fails the test.
     pub fn start(login: Option<(&str, &str)>) -> Option<Self> {
-        let available = Command::new(python())
-            .args(["-c", "import aiosmtpd"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success());
-        if !available {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "aiosmtpd is not installed for {} (set SMTP_TEST_PYTHON)",
-                python()
-            );
-            eprintln!("skipped: aiosmtpd is not installed (pip install aiosmtpd)");
+        if !super::python::has_module("aiosmtpd") {
             return None;
         }
         let dir = tempfile::tempdir().expect("mail dir");
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
-        let mut command = Command::new(python());
-        command.arg(script).arg(dir.path());
+        let mut args = vec![dir.path().as_os_str()];
         if let Some((user, password)) = login {
-            command.args([user, password]);
+            args.push(user.as_ref());
+            args.push(password.as_ref());
         }
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("SMTP server starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("SMTP server reports its port");
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .and_then(|port| port.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected SMTP server output {line:?}"));
+        let (port, child) = super::python::start("smtp_server.py", &args);
         Some(Self { port, dir, child })
     }
 

@@ -1,0 +1,54 @@
+//! Test servers written in Python (aiosmtpd's SMTP server, moto's S3), run as child processes
+//! from the interpreter in `SMTP_TEST_PYTHON` (`.ci/run` makes a virtualenv with both).
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+fn python() -> String {
+    std::env::var("SMTP_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Whether `module` can be imported. Outside CI a missing module skips the test; in CI, where
+/// `.ci/run` installs it, its absence fails the test.
+pub fn has_module(module: &str) -> bool {
+    let available = Command::new(python())
+        .args(["-c", &format!("import {module}")])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !available {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{module} is not installed for {} (set SMTP_TEST_PYTHON)",
+            python()
+        );
+        eprintln!("skipped: the Python module {module} is not installed");
+    }
+    available
+}
+
+/// Starts `tests/support/{script}` with `args`, and waits for the `PORT <n>` line it prints
+/// once ready. The server ends when the returned child's standard input closes (on drop).
+pub fn start(script: &str, args: &[&std::ffi::OsStr]) -> (u16, Child) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/support")
+        .join(script);
+    let mut child = Command::new(python())
+        .arg(path)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("{script} starts: {error}"));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .unwrap_or_else(|error| panic!("{script} reports its port: {error}"));
+    let port = line
+        .trim()
+        .strip_prefix("PORT ")
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected {script} output {line:?}"));
+    (port, child)
+}
