@@ -513,6 +513,29 @@ async fn links_in_delivered_email_open_the_exact_bytes(backend: Backend) {
         "/documents/{}/links/{}/revoke",
         ann_invoice["id"], opened[0]["id"]
     );
+    // Another business can neither see nor revoke the links.
+    let other = app.owner("Other Ltd").await;
+    problem(
+        app.get(
+            &format!("/documents/{}/links", ann_invoice["id"]),
+            &other.token,
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    problem(
+        app.post(&revoke, &other.token, json!({})).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let theirs: Value = app
+        .get("/dashboard/summary", &other.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs["documents_opened"], 0);
     assert_eq!(
         app.post(&revoke, &owner.token, json!({})).await.status(),
         StatusCode::NO_CONTENT
