@@ -303,6 +303,8 @@ pub async fn update(
 #[tracing::instrument(skip_all, fields(business_id = actor.business.0, client_id = id.0))]
 pub async fn delete(state: &AppState, actor: &Actor, id: ClientId) -> ServiceResult<()> {
     let txn = crate::db::begin_write(&state.db).await?;
+    // Their own documents go with them; objects in a bucket are removed once this commits.
+    let documents = crate::repositories::privacy::erase_documents(&txn, actor.business, id).await?;
     if !clients::delete(&txn, actor.business, id).await? {
         return Err(ServiceError::NotFound);
     }
@@ -315,5 +317,8 @@ pub async fn delete(state: &AppState, actor: &Actor, id: ClientId) -> ServiceRes
     )
     .await?;
     txn.commit().await?;
+    for document in &documents {
+        state.documents.remove_object(document).await;
+    }
     Ok(())
 }

@@ -669,6 +669,28 @@ async fn documents_in_object_storage(backend: Backend) {
     assert!(s3.keys().await.is_empty());
     assert_eq!(open(&app, &link).await.status(), StatusCode::GONE);
 
+    // Deleting a client (without erasure) removes their documents' objects too.
+    let bea = app
+        .client(&owner, json!({"name": "Bea", "email": "bea@client.test"}))
+        .await;
+    let bea_id = bea["id"].to_string();
+    let response = upload(
+        &app,
+        &owner,
+        &[
+            ("file", Some("bea.pdf"), PDF),
+            ("client_id", None, bea_id.as_bytes()),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(s3.keys().await.len(), 1);
+    let response = app
+        .delete(&format!("/clients/{}", bea["id"]), &owner.token)
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert!(s3.keys().await.is_empty());
+
     // Deleting a document removes its object.
     let shared = uploaded(&app, &owner, "rates.csv", b"a,b\n1,2\n").await;
     assert_eq!(s3.keys().await.len(), 1);
