@@ -701,3 +701,47 @@ async fn documents_in_object_storage(backend: Backend) {
     assert!(s3.keys().await.is_empty());
 }
 per_backend!(documents_in_object_storage, documents_in_object_storage);
+
+/// A message sent by hand at any microsecond: the open of its link is still attributed to it
+/// (links carry whole seconds).
+async fn opens_of_manual_sends_are_attributed(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let owner = app.owner("By Hand Ltd").await;
+    let ann = app
+        .client(&owner, json!({"name": "Ann", "email": "ann@client.test"}))
+        .await;
+    let rates = uploaded(&app, &owner, "rates.csv", b"a,b\n1,2\n").await;
+    let created = reminder(
+        &app,
+        &owner,
+        json!({"title": "Rates", "channels": ["email"], "body": "{{ document_link }}",
+               "schedule": {"type": "once", "at": local_in(&app, 5, "09:00:00")},
+               "document_ids": [rates["id"]], "client_ids": [ann["id"]]}),
+    )
+    .await;
+    app.clock.advance(chrono::Duration::microseconds(250_123));
+    let response = app
+        .post(
+            &format!("/reminders/{}/send", created["id"]),
+            &owner.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    app.dispatch_until_idle().await;
+    let sent = app.transport.sent();
+    let link = sent[0]
+        .body
+        .strip_prefix("http://reminders.test")
+        .unwrap()
+        .to_owned();
+    assert_eq!(open(&app, &link).await.status(), StatusCode::OK);
+    let notes = crate::delivery::notifications(&app, &owner, "").await;
+    assert!(notes[0]["document_opened_at"].is_string(), "{}", notes[0]);
+}
+per_backend!(
+    opens_of_manual_sends_are_attributed,
+    opens_of_manual_sends_are_attributed
+);
