@@ -131,7 +131,7 @@ pub struct DocumentResponse {
     /// Links to it stop working after this.
     pub link_expires_at: Option<DateTime<Utc>>,
     /// `database` or `object`.
-    pub storage: String,
+    pub storage: &'static str,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -146,7 +146,11 @@ impl From<document::Model> for DocumentResponse {
             sha256: row.sha256,
             client_id: row.client_id,
             link_expires_at: row.link_expires_at.map(|at| at.0),
-            storage: row.storage,
+            storage: if row.storage_key.is_some() {
+                "object"
+            } else {
+                "database"
+            },
             created_at: row.created_at.0,
             updated_at: row.updated_at.0,
         }

@@ -377,6 +377,7 @@ pub struct NotificationResponse {
 
 impl From<notification::Model> for NotificationResponse {
     fn from(row: notification::Model) -> Self {
+        let attachment_ids = crate::services::outbox::attachment_ids(&row);
         Self {
             id: row.id,
             reminder_id: row.reminder_id,
@@ -397,11 +398,7 @@ impl From<notification::Model> for NotificationResponse {
             delivered_at: row.delivered_at.map(Into::into),
             inbox_read_at: row.inbox_read_at.map(Into::into),
             document_opened_at: row.document_opened_at.map(Into::into),
-            attachment_ids: row
-                .attachment_ids
-                .as_deref()
-                .and_then(|ids| serde_json::from_str(ids).ok())
-                .unwrap_or_default(),
+            attachment_ids,
             created_at: *row.created_at,
             attempts: None,
         }

@@ -83,27 +83,34 @@ fn is_text(bytes: &[u8]) -> bool {
     })
 }
 
-/// The extensions a stored content type's names may end in.
-pub fn extensions_of(content_type: &str) -> &'static [&'static str] {
+/// The kind a stored content type stands for.
+fn stored(content_type: &str) -> Option<&'static Kind> {
     SIGNED
         .iter()
         .chain([&PLAIN_TEXT, &CSV])
         .find(|kind| kind.content_type == content_type)
-        .map_or(&[], |kind| kind.extensions)
 }
 
 /// Whether a stored content type is shown in the browser rather than downloaded.
 pub fn is_inline(content_type: &str) -> bool {
-    SIGNED
-        .iter()
-        .chain([&PLAIN_TEXT, &CSV])
-        .find(|kind| kind.content_type == content_type)
-        .is_some_and(|kind| kind.inline)
+    stored(content_type).is_some_and(|kind| kind.inline)
+}
+
+/// Whether `name` may be given to a document of this content type: its extension, if it has
+/// one, must be one of the kind's.
+pub fn check_name(content_type: &str, name: &str) -> Result<(), String> {
+    let extensions = stored(content_type).map_or(&[][..], |kind| kind.extensions);
+    match extension(name) {
+        Some(extension) if !extensions.contains(&extension.as_str()) => Err(format!(
+            "the file is named .{extension} but its content is {}: rename it or upload the right file",
+            content_type.split(';').next().unwrap_or_default()
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The kind of `bytes` named `name`, or why it is refused (for a 415).
 pub fn detect(bytes: &[u8], name: &str) -> Result<Kind, String> {
-    let extension = extension(name);
     let found = match infer::get(bytes) {
         Some(inferred) => SIGNED
             .iter()
@@ -116,7 +123,7 @@ pub fn detect(bytes: &[u8], name: &str) -> Result<Kind, String> {
                     inferred.extension()
                 )
             })?,
-        None if is_text(bytes) => match extension.as_deref() {
+        None if is_text(bytes) => match extension(name).as_deref() {
             Some("csv") => CSV,
             _ => PLAIN_TEXT,
         },
@@ -126,13 +133,8 @@ pub fn detect(bytes: &[u8], name: &str) -> Result<Kind, String> {
             ));
         }
     };
-    match extension {
-        Some(extension) if !found.extensions.contains(&extension.as_str()) => Err(format!(
-            "the file is named .{extension} but its content is {}: rename it or upload the right file",
-            found.content_type.split(';').next().unwrap_or_default()
-        )),
-        _ => Ok(found),
-    }
+    check_name(found.content_type, name)?;
+    Ok(found)
 }
 
 #[cfg(test)]

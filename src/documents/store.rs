@@ -70,15 +70,6 @@ impl Store {
         })
     }
 
-    /// `database` or `object`: where new documents go.
-    pub fn kind(&self) -> &'static str {
-        if self.object.is_some() {
-            "object"
-        } else {
-            "database"
-        }
-    }
-
     /// The object key of a new document of a business, when new documents go to a bucket.
     pub fn new_key(&self, business_id: i64) -> Option<String> {
         self.object.as_ref().map(|bucket| {

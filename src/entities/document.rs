@@ -20,9 +20,7 @@ pub struct Model {
     pub size_bytes: i64,
     /// Hex SHA-256 of the bytes.
     pub sha256: String,
-    /// `database` or `object`.
-    pub storage: String,
-    /// The object key, when in object storage.
+    /// The object key when in object storage; `None` when the bytes are in the database.
     pub storage_key: Option<String>,
     /// Links to it stop working after this.
     pub link_expires_at: Option<Timestamp>,

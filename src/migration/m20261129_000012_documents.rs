@@ -37,8 +37,7 @@ impl MigrationTrait for Migration {
                     .col(string_len("content_type", 100))
                     .col(big_integer("size_bytes"))
                     .col(string_len("sha256", 64))
-                    // `database` or `object`.
-                    .col(string_len("storage", 16))
+                    // Set when the bytes are in object storage, not in `document_contents`.
                     .col(string_len_null("storage_key", 300))
                     // Links to it stop working after this.
                     .col(timestamp_null(manager, "link_expires_at"))

@@ -25,22 +25,10 @@ pub struct Carried {
 /// What documents these reminders carry, in two queries.
 pub async fn carried(db: &impl ConnectionTrait, reminder_ids: &[i64]) -> Result<Carried, DbErr> {
     let mut carried = Carried {
-        shared: HashMap::new(),
+        shared: shared_of_many(db, reminder_ids).await?,
         own: HashMap::new(),
     };
     for chunk in reminder_ids.chunks(500) {
-        for row in reminder_document::Entity::find()
-            .filter(reminder_document::Column::ReminderId.is_in(chunk.iter().copied()))
-            .order_by_asc(reminder_document::Column::DocumentId)
-            .all(db)
-            .await?
-        {
-            carried
-                .shared
-                .entry(row.reminder_id)
-                .or_default()
-                .push(row.document_id);
-        }
         for row in reminder_client::Entity::find()
             .filter(reminder_client::Column::ReminderId.is_in(chunk.iter().copied()))
             .filter(reminder_client::Column::DocumentId.is_not_null())
@@ -147,25 +135,26 @@ pub async fn of_document(
         .await
 }
 
-/// The opens of these links, oldest first.
+/// The opens of these links, oldest first, by link.
 pub async fn opens(
     db: &impl ConnectionTrait,
     link_ids: &[i64],
-) -> Result<Vec<document_open::Model>, DbErr> {
-    let mut found = Vec::new();
+) -> Result<HashMap<i64, Vec<document_open::Model>>, DbErr> {
+    let mut found: HashMap<i64, Vec<document_open::Model>> = HashMap::new();
     for chunk in link_ids.chunks(500) {
-        found.extend(
-            document_open::Entity::find()
-                .filter(document_open::Column::LinkId.is_in(chunk.iter().copied()))
-                .order_by_asc(document_open::Column::Id)
-                .all(db)
-                .await?,
-        );
+        for open in document_open::Entity::find()
+            .filter(document_open::Column::LinkId.is_in(chunk.iter().copied()))
+            .order_by_asc(document_open::Column::Id)
+            .all(db)
+            .await?
+        {
+            found.entry(open.link_id).or_default().push(open);
+        }
     }
     Ok(found)
 }
 
-/// Revokes a link of a document of the business; false when there is none.
+/// Revokes a link of a document of the business (again is fine); false when there is none.
 pub async fn revoke(
     db: &impl ConnectionTrait,
     business: BusinessId,
@@ -173,21 +162,24 @@ pub async fn revoke(
     link_id: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let result = document_link::Entity::update_many()
-        .col_expr(
-            document_link::Column::RevokedAt,
-            Expr::value(Timestamp(now)),
-        )
+    let exists = document_link::Entity::find_by_id(link_id)
         .filter(document_link::Column::BusinessId.eq(business.0))
         .filter(document_link::Column::DocumentId.eq(document_id))
-        .filter(document_link::Column::Id.eq(link_id))
-        .filter(document_link::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1
-        || find(db, link_id)
-            .await?
-            .is_some_and(|link| link.business_id == business.0 && link.document_id == document_id))
+        .one(db)
+        .await?
+        .is_some();
+    if exists {
+        document_link::Entity::update_many()
+            .col_expr(
+                document_link::Column::RevokedAt,
+                Expr::value(Timestamp(now)),
+            )
+            .filter(document_link::Column::Id.eq(link_id))
+            .filter(document_link::Column::RevokedAt.is_null())
+            .exec(db)
+            .await?;
+    }
+    Ok(exists)
 }
 
 /// Records an open, and the first open on the notification that carried the link.
@@ -253,7 +245,21 @@ pub async fn shared_of_many(
     db: &impl ConnectionTrait,
     reminder_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<i64>>, DbErr> {
-    Ok(carried(db, reminder_ids).await?.shared)
+    let mut shared: HashMap<i64, Vec<i64>> = HashMap::new();
+    for chunk in reminder_ids.chunks(500) {
+        for row in reminder_document::Entity::find()
+            .filter(reminder_document::Column::ReminderId.is_in(chunk.iter().copied()))
+            .order_by_asc(reminder_document::Column::DocumentId)
+            .all(db)
+            .await?
+        {
+            shared
+                .entry(row.reminder_id)
+                .or_default()
+                .push(row.document_id);
+        }
+    }
+    Ok(shared)
 }
 
 /// Gives a client their own document on a reminder (`None` takes it away).

@@ -92,9 +92,8 @@ pub async fn held(
     let document_links = links
         .into_iter()
         .map(|link| {
-            let (mine, rest) = opens.drain(..).partition(|o| o.link_id == link.id);
-            opens = rest;
-            (link, mine)
+            let of_link = opens.remove(&link.id).unwrap_or_default();
+            (link, of_link)
         })
         .collect();
     Ok(Some(Held {

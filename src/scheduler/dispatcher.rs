@@ -18,7 +18,7 @@ use crate::domain::{BusinessId, Channel, ClientId};
 use crate::entities::{client, notification};
 use crate::repositories::clients;
 use crate::repositories::notifications::{self as repo, Finish};
-use crate::services::outbox::opted_out_now;
+use crate::services::outbox::{attachment_ids, opted_out_now};
 use crate::services::unsubscribe::Links;
 use crate::services::usage;
 use crate::startup::AppState;
@@ -110,7 +110,7 @@ pub async fn dispatch_once(
             let routes = routes.get(&row.business_id);
             let links = &links;
             let quota = &quota;
-            let attachments = &attachments;
+            let attachments = attachments.get(&row.id).map_or(&[][..], Vec::as_slice);
             async move {
                 let finish = send_one(
                     state,
@@ -238,45 +238,40 @@ impl Quota {
     }
 }
 
-/// The documents the e-mails of a batch attach, read once each. A document deleted since the
-/// message was written is left out (its link answers 410).
+/// The files each e-mail of a batch attaches (by notification id), every document read once.
+/// A document deleted since the message was written is left out (its link answers 410).
 async fn attachments_of(
     state: &AppState,
     rows: &[notification::Model],
-) -> HashMap<i64, Attachment> {
-    let mut wanted: Vec<(i64, i64)> = rows
+) -> HashMap<i64, Vec<Attachment>> {
+    let wanted: Vec<(&notification::Model, Vec<i64>)> = rows
         .iter()
-        .flat_map(|row| {
-            row.attachment_ids
-                .as_deref()
-                .and_then(|ids| serde_json::from_str::<Vec<i64>>(ids).ok())
-                .unwrap_or_default()
-                .into_iter()
-                .map(move |id| (id, row.business_id))
-        })
+        .map(|row| (row, attachment_ids(row)))
+        .filter(|(_, ids)| !ids.is_empty())
         .collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let mut found = HashMap::new();
+    let mut by_row = HashMap::new();
     if wanted.is_empty() {
-        return found;
+        return by_row;
     }
-    let ids: Vec<i64> = wanted.iter().map(|(id, _)| *id).collect();
+    let mut ids: Vec<i64> = wanted
+        .iter()
+        .flat_map(|(_, ids)| ids.iter().copied())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
     let documents = match crate::repositories::document_links::documents(&state.db, &ids).await {
         Ok(documents) => documents,
         Err(error) => {
             tracing::warn!(%error, "attachments not read");
-            return found;
+            return by_row;
         }
     };
-    for (id, business) in wanted {
-        let Some(row) = documents.get(&id).filter(|d| d.business_id == business) else {
-            continue;
-        };
+    let mut files: HashMap<i64, Attachment> = HashMap::new();
+    for (id, row) in &documents {
         match state.documents.get(&state.db, row).await {
             Ok(bytes) => {
-                found.insert(
-                    id,
+                files.insert(
+                    *id,
                     Attachment {
                         name: row.name.clone(),
                         content_type: row.content_type.clone(),
@@ -287,7 +282,20 @@ async fn attachments_of(
             Err(error) => tracing::warn!(document_id = id, %error, "attachment not read"),
         }
     }
-    found
+    for (row, ids) in wanted {
+        let attached = ids
+            .iter()
+            .filter_map(|id| {
+                // Only the business's own documents, whatever the row says.
+                documents
+                    .get(id)
+                    .filter(|d| d.business_id == row.business_id)
+                    .and_then(|_| files.get(id).cloned())
+            })
+            .collect();
+        by_row.insert(row.id, attached);
+    }
+    by_row
 }
 
 /// Sends one notification (catching panics and bounding its time) and decides its fate.
@@ -298,7 +306,7 @@ async fn send_one(
     routes: Option<&BusinessRoutes>,
     links: &Links,
     quota: &Quota,
-    attachments: &HashMap<i64, Attachment>,
+    attachments: &[Attachment],
 ) -> Finish {
     let settings = &state.settings.scheduler;
     let Ok(channel) = Channel::parse(&row.channel) else {
@@ -354,14 +362,7 @@ async fn send_one(
             .whatsapp_template
             .as_deref()
             .and_then(|stored| serde_json::from_str::<WhatsappTemplate>(stored).ok()),
-        attachments: row
-            .attachment_ids
-            .as_deref()
-            .and_then(|ids| serde_json::from_str::<Vec<i64>>(ids).ok())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|id| attachments.get(id).cloned())
-            .collect(),
+        attachments: attachments.to_vec(),
     };
     // Keep to the account's pace: wait for a near slot, or go back to the queue for a far one.
     let permits = match &message.route {

@@ -99,7 +99,6 @@ pub async fn upload(
         content_type: Set(kind.content_type.to_owned()),
         size_bytes: Set(i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX)),
         sha256: Set(hex::encode(Sha256::digest(&upload.bytes))),
-        storage: Set(state.documents.kind().to_owned()),
         storage_key: Set(state.documents.new_key(actor.business.0)),
         link_expires_at: Set(upload.link_expires_at.map(Timestamp)),
         created_at: Set(now.into()),
@@ -163,16 +162,8 @@ pub async fn update(
     let mut active = row.clone().into_active_model();
     if let Some(name) = &request.name {
         let name = clean_name(name);
-        let extension_fits = name.rsplit_once('.').is_none_or(|(_, extension)| {
-            kind::extensions_of(&row.content_type)
-                .contains(&extension.to_ascii_lowercase().as_str())
-        });
-        if !extension_fits {
-            return Err(ServiceError::invalid(
-                "name",
-                format!("the extension must fit the content ({})", row.content_type),
-            ));
-        }
+        kind::check_name(&row.content_type, &name)
+            .map_err(|message| ServiceError::invalid("name", message))?;
         active.name = Set(name);
     }
     if let Some(expiry) = request.link_expires_at {
@@ -339,25 +330,40 @@ pub async fn check_shared(
     Ok(wanted)
 }
 
-/// Checks a client's own document on a reminder: the business's, and theirs or nobody's.
+/// Checks the clients' own documents given on a reminder: each the business's, and the
+/// client's or nobody's.
 pub async fn check_own(
     state: &AppState,
     business: BusinessId,
-    client_id: i64,
-    document_id: i64,
+    given: &[crate::services::reminders::ClientDocument],
 ) -> ServiceResult<()> {
-    let row = documents::find(&state.db, business, document_id)
-        .await?
-        .ok_or_else(|| {
-            ServiceError::invalid("clients", format!("no such document: {document_id}"))
-        })?;
-    match row.client_id {
-        Some(owner) if owner != client_id => Err(ServiceError::invalid(
-            "clients",
-            format!("document {document_id} belongs to client {owner}, not {client_id}"),
-        )),
-        _ => Ok(()),
+    let ids: Vec<i64> = given.iter().filter_map(|g| g.document_id).collect();
+    let rows = document_links::documents(&state.db, &ids).await?;
+    for (client_id, document_id) in given
+        .iter()
+        .filter_map(|g| Some((g.client_id, g.document_id?)))
+    {
+        match rows.get(&document_id) {
+            Some(row) if row.business_id == business.0 => match row.client_id {
+                Some(owner) if owner != client_id => {
+                    return Err(ServiceError::invalid(
+                        "clients",
+                        format!(
+                            "document {document_id} belongs to client {owner}, not {client_id}"
+                        ),
+                    ));
+                }
+                _ => {}
+            },
+            _ => {
+                return Err(ServiceError::invalid(
+                    "clients",
+                    format!("no such document: {document_id}"),
+                ));
+            }
+        }
     }
+    Ok(())
 }
 
 /// What a document link opens to.
@@ -426,10 +432,7 @@ pub async fn links(
     get(state, actor, document_id).await?;
     let links = document_links::of_document(&state.db, actor.business, document_id).await?;
     let ids: Vec<i64> = links.iter().map(|l| l.id).collect();
-    let mut opens: HashMap<i64, Vec<_>> = HashMap::new();
-    for open in document_links::opens(&state.db, &ids).await? {
-        opens.entry(open.link_id).or_default().push(open);
-    }
+    let mut opens = document_links::opens(&state.db, &ids).await?;
     Ok(links
         .into_iter()
         .map(|link| LinkWithOpens {

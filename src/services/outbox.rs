@@ -398,6 +398,14 @@ pub fn build(
     rows
 }
 
+/// The documents an e-mail notification attaches, as written by [`build`].
+pub fn attachment_ids(row: &notification::Model) -> Vec<i64> {
+    row.attachment_ids
+        .as_deref()
+        .and_then(|ids| serde_json::from_str(ids).ok())
+        .unwrap_or_default()
+}
+
 /// Counts new notifications by channel and status (`pending`, `skipped`, `failed`).
 pub fn record_created(rows: &[notification::ActiveModel]) {
     for row in rows {

@@ -547,17 +547,15 @@ pub async fn update(
             row.status = Set("active".into());
         }
     }
-    if let Some(ids) = &document_ids {
-        let txn = crate::db::begin_write(&state.db).await?;
-        document_links::set_shared(&txn, actor.business, id, ids, now).await?;
-        txn.commit().await?;
-    }
-    if !row.is_changed() {
+    if !row.is_changed() && document_ids.is_none() {
         return with_clients(state, current).await;
     }
     row.updated_at = Set(now.into());
     let payment_changed = patch.payment.is_some();
     let txn = crate::db::begin_write(&state.db).await?;
+    if let Some(ids) = &document_ids {
+        document_links::set_shared(&txn, actor.business, id, ids, now).await?;
+    }
     let saved = reminders::update(&txn, row).await?;
     if payment_changed {
         // A new amount applies to what is still owed; newly asked-for payments are created.
@@ -679,11 +677,7 @@ pub async fn assign(
         ));
     }
     let ids = check_clients(state, actor, &wanted).await?;
-    for given in &request.clients {
-        if let Some(document) = given.document_id {
-            super::documents::check_own(state, actor.business, given.client_id, document).await?;
-        }
-    }
+    super::documents::check_own(state, actor.business, &request.clients).await?;
     let now = state.clock.now();
     let txn = crate::db::begin_write(&state.db).await?;
     reminders::assign(&txn, actor.business, id, &ids, now).await?;
