@@ -117,6 +117,13 @@ struct ImportedClient {
     phone: Option<String>,
 }
 
+/// An imported sender identity, for the reminders that name it.
+struct ImportedIdentity {
+    id: i64,
+    business: i64,
+    channel: Channel,
+}
+
 /// What an imported reminder needs for its history.
 struct ImportedReminder {
     id: i64,
@@ -203,6 +210,11 @@ pub async fn import(
             report.users.skip("no_password");
             continue;
         };
+        if !crate::security::password::is_known_hash(hash) {
+            // Neither bcrypt nor argon2: no password could ever match it here.
+            report.users.skip("unknown_password_hash");
+            continue;
+        }
         if users::find_by_email(&txn, email.as_str()).await?.is_some() {
             report.users.skip("already_present");
             continue;
@@ -307,13 +319,22 @@ pub async fn import(
     Ok(report)
 }
 
-/// The reason a row of a user's is left out when the user was.
-fn owner_reason(owner: Option<i64>) -> &'static str {
-    if owner.is_some() {
-        "owner_not_imported"
-    } else {
-        "no_owner"
+/// The business a user's row goes to; `None`, with the row counted as skipped, when its user
+/// was not imported (or it names none).
+fn owner_of(
+    user_id: Option<i64>,
+    owners: &HashMap<i64, i64>,
+    table: &mut TableReport,
+) -> Option<i64> {
+    let owner = user_id.and_then(|id| owners.get(&id).copied());
+    if owner.is_none() {
+        table.skip(if user_id.is_some() {
+            "owner_not_imported"
+        } else {
+            "no_owner"
+        });
     }
+    owner
 }
 
 async fn import_clients(
@@ -344,8 +365,7 @@ async fn import_clients(
         }
     };
     for original in &source.clients {
-        let Some(business) = original.user_id.and_then(|id| owners.get(&id).copied()) else {
-            table.skip(owner_reason(original.user_id));
+        let Some(business) = owner_of(original.user_id, owners, table) else {
             continue;
         };
         let mut email = match original.email.as_deref().map(Email::parse) {
@@ -395,7 +415,7 @@ async fn import_clients(
     Ok(imported)
 }
 
-/// Imported identities: original id → (our id, channel).
+/// Imported identities by original id.
 async fn import_identities(
     txn: &impl sea_orm::ConnectionTrait,
     source: &source::Source,
@@ -403,16 +423,16 @@ async fn import_identities(
     owners: &HashMap<i64, i64>,
     report: &mut Report,
     now: DateTime<Utc>,
-) -> anyhow::Result<HashMap<i64, (i64, Channel)>> {
+) -> anyhow::Result<HashMap<i64, ImportedIdentity>> {
     let table = &mut report.sender_identities;
     let mut imported = HashMap::new();
     let mut seen: HashSet<(i64, Channel, String)> = HashSet::new();
     let mut defaults: HashSet<(i64, Channel)> = HashSet::new();
     for original in &source.sender_identities {
-        let Some(business) = original.user_id.and_then(|id| owners.get(&id).copied()) else {
-            table.skip(owner_reason(original.user_id));
+        let Some(business) = owner_of(original.user_id, owners, table) else {
             continue;
         };
+        let mut unreadable = false;
         let kind = original
             .identity_type
             .as_deref()
@@ -428,11 +448,17 @@ async fn import_identities(
                 .phone_number
                 .as_deref()
                 .or(original.value.as_deref())
-                .map(|stored| match options.opener.open(stored) {
-                    Opened::Plain(text) | Opened::Unsealed(text) => text,
-                    Opened::Unreadable => String::new(),
+                .map(|stored| options.opener.open(stored))
+                .and_then(|opened| match opened {
+                    Opened::Plain(text) | Opened::Unsealed(text) => {
+                        PhoneE164::parse(&text, options.country).ok()
+                    }
+                    Opened::Unreadable => {
+                        table.skip("sealed_phone_unreadable");
+                        unreadable = true;
+                        None
+                    }
                 })
-                .and_then(|text| PhoneE164::parse(&text, options.country).ok())
                 .map(|p| (Channel::Sms, p.as_str().to_owned())),
             Some("WHATSAPP") => {
                 // Sending from a WhatsApp number needs its Cloud API id, which the original
@@ -443,7 +469,9 @@ async fn import_identities(
             _ => None,
         };
         let Some((channel, address)) = address else {
-            table.skip("invalid_address");
+            if !unreadable {
+                table.skip("invalid_address");
+            }
             continue;
         };
         if !seen.insert((business, channel, address.clone())) {
@@ -473,7 +501,14 @@ async fn import_identities(
         )
         .await?;
         table.change("to_verify");
-        imported.insert(original.id, (saved.id, channel));
+        imported.insert(
+            original.id,
+            ImportedIdentity {
+                id: saved.id,
+                business,
+                channel,
+            },
+        );
         table.imported += 1;
     }
     Ok(imported)
@@ -484,7 +519,7 @@ async fn import_reminders(
     source: &source::Source,
     options: &Options,
     owners: &HashMap<i64, i64>,
-    identities: &HashMap<i64, (i64, Channel)>,
+    identities: &HashMap<i64, ImportedIdentity>,
     report: &mut Report,
     now: DateTime<Utc>,
 ) -> anyhow::Result<HashMap<i64, ImportedReminder>> {
@@ -493,8 +528,7 @@ async fn import_reminders(
     let zone = options.timezone;
     let sample = MessageContext::sample();
     for original in &source.reminders {
-        let Some(business) = original.user_id.and_then(|id| owners.get(&id).copied()) else {
-            table.skip(owner_reason(original.user_id));
+        let Some(business) = owner_of(original.user_id, owners, table) else {
             continue;
         };
         let Some(due) = original.reminder_date else {
@@ -566,9 +600,13 @@ async fn import_reminders(
         let senders = original
             .sender_identity_id
             .and_then(|id| identities.get(&id))
-            .and_then(|(id, identity_channel)| {
-                if *identity_channel == channel {
-                    Some(BTreeMap::from([(channel.as_str(), *id)]))
+            .and_then(|identity| {
+                if identity.business != business {
+                    // The source's own rows disagree: never name another business's identity.
+                    table.change("sender_identity_of_another_user");
+                    None
+                } else if identity.channel == channel {
+                    Some(BTreeMap::from([(channel.as_str(), identity.id)]))
                 } else {
                     table.change("sender_identity_not_for_channel");
                     None

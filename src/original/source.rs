@@ -5,6 +5,8 @@
 //! a missing one reads as absent; only `users`, `clients` and `reminders` must exist. Enums are
 //! stored by name (`EMAIL`, `PAYMENT`) and compared without regard to case.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, TryGetable};
 
@@ -104,7 +106,7 @@ pub struct Source {
     pub notifications: Vec<Notification>,
     pub sender_identities: Vec<SenderIdentity>,
     /// Rows in each table, read or not (a row without an id cannot be read).
-    pub rows_in: std::collections::BTreeMap<&'static str, usize>,
+    pub rows_in: BTreeMap<&'static str, usize>,
 }
 
 /// A column that may be missing (older layouts) or null.
@@ -156,128 +158,131 @@ fn instant(row: &QueryResult, name: &str) -> Option<DateTime<Utc>> {
         })
 }
 
-async fn rows(
+/// Whether the original database has this table (older layouts lack some).
+async fn exists(db: &impl ConnectionTrait, table: &str) -> Result<bool, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Sqlite => {
+            format!("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '{table}'")
+        }
+        _ => format!(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{table}'"
+        ),
+    };
+    Ok(db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?
+        .is_some())
+}
+
+/// The rows of a table that each `parse` reads, and how many rows it had. A missing optional
+/// table has none; any other failure to read is an error, never an empty table.
+async fn table<T>(
     db: &impl ConnectionTrait,
-    table: &'static str,
+    name: &'static str,
     required: bool,
-    rows_in: &mut std::collections::BTreeMap<&'static str, usize>,
-) -> Result<Vec<QueryResult>, DbErr> {
+    rows_in: &mut BTreeMap<&'static str, usize>,
+    parse: impl Fn(&QueryResult) -> Option<T>,
+) -> Result<Vec<T>, DbErr> {
+    if !exists(db, name).await? {
+        if required {
+            return Err(DbErr::Custom(format!(
+                "the original database has no `{name}` table"
+            )));
+        }
+        return Ok(Vec::new());
+    }
     let statement = Statement::from_string(
         db.get_database_backend(),
-        format!("SELECT * FROM {table} ORDER BY 1"),
+        format!("SELECT * FROM {name} ORDER BY 1"),
     );
-    match db.query_all_raw(statement).await {
-        Ok(rows) => {
-            rows_in.insert(table, rows.len());
-            Ok(rows)
-        }
-        Err(_) if !required => Ok(Vec::new()),
-        Err(error) => Err(DbErr::Custom(format!(
-            "the original database has no readable `{table}` table: {error}"
-        ))),
-    }
+    let rows = db.query_all_raw(statement).await?;
+    rows_in.insert(name, rows.len());
+    Ok(rows.iter().filter_map(parse).collect())
 }
 
 /// Reads every table the import uses.
 pub async fn read(db: &impl ConnectionTrait) -> Result<Source, DbErr> {
-    let mut rows_in = std::collections::BTreeMap::new();
-    let users = rows(db, "users", true, &mut rows_in)
-        .await?
-        .iter()
-        .filter_map(|row| {
-            Some(User {
-                id: id(row, "id")?,
-                username: text(row, "username"),
-                email: text(row, "email"),
-                hashed_password: text(row, "hashed_password"),
-                first_name: text(row, "first_name"),
-                last_name: text(row, "last_name"),
-                full_name: text(row, "full_name"),
-                business_name: text(row, "business_name"),
-                is_active: flag(row, "is_active", true),
-                created_at: instant(row, "created_at"),
-            })
+    let mut rows_in = BTreeMap::new();
+    let users = table(db, "users", true, &mut rows_in, |row| {
+        Some(User {
+            id: id(row, "id")?,
+            username: text(row, "username"),
+            email: text(row, "email"),
+            hashed_password: text(row, "hashed_password"),
+            first_name: text(row, "first_name"),
+            last_name: text(row, "last_name"),
+            full_name: text(row, "full_name"),
+            business_name: text(row, "business_name"),
+            is_active: flag(row, "is_active", true),
+            created_at: instant(row, "created_at"),
         })
-        .collect();
-    let clients = rows(db, "clients", true, &mut rows_in)
-        .await?
-        .iter()
-        .filter_map(|row| {
-            Some(Client {
-                id: id(row, "id")?,
-                user_id: id(row, "user_id"),
-                name: text(row, "name"),
-                email: text(row, "email"),
-                phone: text(row, "phone_number").or_else(|| text(row, "phone")),
-                whatsapp_phone: text(row, "whatsapp_phone_number"),
-                created_at: instant(row, "created_at"),
-            })
+    })
+    .await?;
+    let clients = table(db, "clients", true, &mut rows_in, |row| {
+        Some(Client {
+            id: id(row, "id")?,
+            user_id: id(row, "user_id"),
+            name: text(row, "name"),
+            email: text(row, "email"),
+            phone: text(row, "phone_number").or_else(|| text(row, "phone")),
+            whatsapp_phone: text(row, "whatsapp_phone_number"),
+            created_at: instant(row, "created_at"),
         })
-        .collect();
-    let reminders = rows(db, "reminders", true, &mut rows_in)
-        .await?
-        .iter()
-        .filter_map(|row| {
-            Some(Reminder {
-                id: id(row, "id")?,
-                user_id: id(row, "user_id"),
-                title: text(row, "title"),
-                description: text(row, "description"),
-                reminder_type: text(row, "reminder_type"),
-                notification_type: text(row, "notification_type"),
-                sender_identity_id: id(row, "sender_identity_id"),
-                is_recurring: flag(row, "is_recurring", false),
-                recurrence_pattern: text(row, "recurrence_pattern"),
-                reminder_date: instant(row, "reminder_date"),
-                is_active: flag(row, "is_active", true),
-                created_at: instant(row, "created_at"),
-            })
+    })
+    .await?;
+    let reminders = table(db, "reminders", true, &mut rows_in, |row| {
+        Some(Reminder {
+            id: id(row, "id")?,
+            user_id: id(row, "user_id"),
+            title: text(row, "title"),
+            description: text(row, "description"),
+            reminder_type: text(row, "reminder_type"),
+            notification_type: text(row, "notification_type"),
+            sender_identity_id: id(row, "sender_identity_id"),
+            is_recurring: flag(row, "is_recurring", false),
+            recurrence_pattern: text(row, "recurrence_pattern"),
+            reminder_date: instant(row, "reminder_date"),
+            is_active: flag(row, "is_active", true),
+            created_at: instant(row, "created_at"),
         })
-        .collect();
-    let recipients = rows(db, "reminder_recipients", false, &mut rows_in)
-        .await?
-        .iter()
-        .filter_map(|row| {
-            Some(Recipient {
-                reminder_id: id(row, "reminder_id")?,
-                client_id: id(row, "client_id")?,
-            })
+    })
+    .await?;
+    let recipients = table(db, "reminder_recipients", false, &mut rows_in, |row| {
+        Some(Recipient {
+            reminder_id: id(row, "reminder_id")?,
+            client_id: id(row, "client_id")?,
         })
-        .collect();
-    let notifications = rows(db, "notifications", false, &mut rows_in)
-        .await?
-        .iter()
-        .filter_map(|row| {
-            // A row without an id is one the original could not have written: left out.
-            id(row, "id")?;
-            Some(Notification {
-                reminder_id: id(row, "reminder_id"),
-                client_id: id(row, "client_id"),
-                message: text(row, "message"),
-                notification_type: text(row, "notification_type"),
-                status: text(row, "status"),
-                sent_at: instant(row, "sent_at"),
-                error_message: text(row, "error_message"),
-                created_at: instant(row, "created_at"),
-            })
+    })
+    .await?;
+    let notifications = table(db, "notifications", false, &mut rows_in, |row| {
+        // A row without an id is one the original could not have written: left out.
+        id(row, "id")?;
+        Some(Notification {
+            reminder_id: id(row, "reminder_id"),
+            client_id: id(row, "client_id"),
+            message: text(row, "message"),
+            notification_type: text(row, "notification_type"),
+            status: text(row, "status"),
+            sent_at: instant(row, "sent_at"),
+            error_message: text(row, "error_message"),
+            created_at: instant(row, "created_at"),
         })
-        .collect();
-    let sender_identities = rows(db, "sender_identities", false, &mut rows_in)
-        .await?
-        .iter()
-        .filter_map(|row| {
-            Some(SenderIdentity {
-                id: id(row, "id")?,
-                user_id: id(row, "user_id"),
-                identity_type: text(row, "identity_type"),
-                email: text(row, "email"),
-                phone_number: text(row, "phone_number"),
-                value: text(row, "value"),
-                display_name: text(row, "display_name"),
-                is_default: flag(row, "is_default", false),
-            })
+    })
+    .await?;
+    let sender_identities = table(db, "sender_identities", false, &mut rows_in, |row| {
+        Some(SenderIdentity {
+            id: id(row, "id")?,
+            user_id: id(row, "user_id"),
+            identity_type: text(row, "identity_type"),
+            email: text(row, "email"),
+            phone_number: text(row, "phone_number"),
+            value: text(row, "value"),
+            display_name: text(row, "display_name"),
+            is_default: flag(row, "is_default", false),
         })
-        .collect();
+    })
+    .await?;
     Ok(Source {
         users,
         clients,

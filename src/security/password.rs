@@ -66,6 +66,11 @@ pub fn verify(password: &str, stored: &str) -> bool {
     })
 }
 
+/// True for a hash [`verify`] can check: argon2 (PHC) or an imported bcrypt one.
+pub fn is_known_hash(stored: &str) -> bool {
+    is_legacy(stored) || PasswordHash::new(stored).is_ok()
+}
+
 /// True for a bcrypt hash carried over from the original service: verified as it is, then
 /// replaced by an argon2id hash at the first successful sign-in.
 pub fn is_legacy(stored: &str) -> bool {
