@@ -16,6 +16,9 @@ use super::error::ApiError;
 use super::extract::ClientAddress;
 use crate::startup::AppState;
 
+/// Addresses remembered before those back at full quota are dropped.
+const FORGET_ABOVE: usize = 10_000;
+
 /// One quota per client address.
 pub struct AddressLimiter {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
@@ -32,6 +35,12 @@ impl AddressLimiter {
 
     /// `Err(seconds to wait)` when the address is over its quota.
     fn check(&self, address: IpAddr) -> Result<(), u64> {
+        // Addresses whose quota has refilled are forgotten, so memory stays bounded however
+        // many addresses (or forged X-Forwarded-For values) pass by.
+        if self.limiter.len() >= FORGET_ABOVE {
+            self.limiter.retain_recent();
+            self.limiter.shrink_to_fit();
+        }
         self.limiter.check_key(&address).map_err(|not_until| {
             not_until
                 .wait_time_from(DefaultClock::default().now())

@@ -129,6 +129,9 @@ pub struct Delivery {
     pub segments: Option<i32>,
 }
 
+/// How long a send made while a request waits may take (below the request time limit).
+pub const INTERACTIVE_SEND_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// Why a send failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChannelError {
@@ -150,6 +153,17 @@ pub enum ChannelError {
         /// What happened.
         message: String,
     },
+}
+
+impl ChannelError {
+    /// The code and the message, whichever kind it is.
+    pub fn into_parts(self) -> (String, String) {
+        match self {
+            Self::Transient { code, message, .. } | Self::Permanent { code, message } => {
+                (code, message)
+            }
+        }
+    }
 }
 
 /// Sends messages of one channel.

@@ -42,8 +42,6 @@ pub struct Model {
     pub whatsapp_template: Option<String>,
     /// When someone at the firm marked it read in their inbox.
     pub inbox_read_at: Option<Timestamp>,
-    /// SMS parts billed, as the provider reported them.
-    pub segments: Option<i32>,
     /// The sender identity its reminder named for this channel, if any.
     pub sender_identity_id: Option<i64>,
     /// When the client first opened a document link it carried.

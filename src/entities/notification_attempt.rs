@@ -19,6 +19,10 @@ pub struct Model {
     pub provider_message_id: Option<String>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+    /// The notification's channel (usage is counted per send).
+    pub channel: Option<String>,
+    /// SMS parts billed for this send, as the provider reported them.
+    pub segments: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,7 @@ mod m20261129_000009_inbox_read;
 mod m20261129_000010_usage;
 mod m20261129_000011_sender_identities;
 mod m20261129_000012_documents;
+mod m20261129_000013_usage_per_send;
 
 /// Applies the migrations in order; the applied set is kept in `seaql_migrations`.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_usage::Migration),
             Box::new(m20261129_000011_sender_identities::Migration),
             Box::new(m20261129_000012_documents::Migration),
+            Box::new(m20261129_000013_usage_per_send::Migration),
         ]
     }
 }

@@ -174,6 +174,28 @@ pub async fn attempts(
         .await
 }
 
+/// The attempts of these notifications, oldest first, by notification.
+pub async fn attempts_of_many(
+    db: &impl ConnectionTrait,
+    notification_ids: &[i64],
+) -> Result<HashMap<i64, Vec<notification_attempt::Model>>, DbErr> {
+    let mut found: HashMap<i64, Vec<notification_attempt::Model>> = HashMap::new();
+    for chunk in notification_ids.chunks(500) {
+        for attempt in notification_attempt::Entity::find()
+            .filter(notification_attempt::Column::NotificationId.is_in(chunk.iter().copied()))
+            .order_by_asc(notification_attempt::Column::Id)
+            .all(db)
+            .await?
+        {
+            found
+                .entry(attempt.notification_id)
+                .or_default()
+                .push(attempt);
+        }
+    }
+    Ok(found)
+}
+
 /// Claims up to `limit` pending notifications due by `now` under a new `token`, leased until
 /// `lease_until`, and returns them.
 pub async fn claim_due<C: ConnectionTrait + TransactionTrait>(
@@ -271,6 +293,7 @@ pub async fn reclaim_expired<C: ConnectionTrait + TransactionTrait>(
         error_message: sea_orm::Set(Some(
             "the node sending it stopped before recording the outcome".into(),
         )),
+        channel: sea_orm::Set(Some(row.channel.clone())),
         ..Default::default()
     });
     notification_attempt::Entity::insert_many(attempts)
@@ -528,6 +551,11 @@ pub async fn finish_many<C: ConnectionTrait + TransactionTrait>(
                 provider_message_id: sea_orm::Set(provider_id),
                 error_code: sea_orm::Set(code),
                 error_message: sea_orm::Set(message),
+                channel: sea_orm::Set(Some(row.channel.clone())),
+                segments: sea_orm::Set(match finish {
+                    Finish::Sent { segments, .. } => *segments,
+                    _ => None,
+                }),
                 ..Default::default()
             }
         })
@@ -599,22 +627,6 @@ pub async fn finish_many<C: ConnectionTrait + TransactionTrait>(
             .exec(&txn)
             .await?
             .rows_affected;
-    }
-    // SMS parts, where the provider reported them: one statement per distinct count.
-    let mut by_segments: HashMap<i32, Vec<i64>> = HashMap::new();
-    for (id, _, _, segments) in &sent {
-        if let Some(segments) = segments {
-            by_segments.entry(*segments).or_default().push(*id);
-        }
-    }
-    for (segments, ids) in by_segments {
-        for chunk in ids.chunks(crate::db::PARAMETERS_PER_STATEMENT) {
-            notification::Entity::update_many()
-                .col_expr(notification::Column::Segments, Expr::value(segments))
-                .filter(notification::Column::Id.is_in(chunk.iter().copied()))
-                .exec(&txn)
-                .await?;
-        }
     }
     for (row, finish) in outcomes
         .iter()
@@ -768,6 +780,7 @@ pub async fn apply_report(
                 provider_message_id: sea_orm::Set(row.provider_message_id),
                 error_code: sea_orm::Set(Some(code.clone())),
                 error_message: sea_orm::Set(Some(message.clone())),
+                channel: sea_orm::Set(Some(row.channel)),
                 ..Default::default()
             })
             .exec_without_returning(db)
@@ -852,20 +865,33 @@ pub async fn queue_depth(
     Ok((due, later, oldest.map(|t| t.0)))
 }
 
-/// Channel and SMS parts of each message of the business sent in `[from, to)`.
+/// Sends of the business in `[from, to)` per channel: (channel, messages, SMS parts, where a
+/// send without a report counts as one part). Every attempt handed to a provider counts, a
+/// resend too.
 pub async fn sent_in(
     db: &impl ConnectionTrait,
     business: BusinessId,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<(String, Option<i32>)>, DbErr> {
-    notification::Entity::find()
+) -> Result<Vec<(Option<String>, i64, i64)>, DbErr> {
+    // MySQL sums integers as DECIMAL: cast back to a 64-bit integer on every backend.
+    let integer = match db.get_database_backend() {
+        sea_orm::DbBackend::MySql => "SIGNED",
+        _ => "BIGINT",
+    };
+    notification_attempt::Entity::find()
         .select_only()
-        .column(notification::Column::Channel)
-        .column(notification::Column::Segments)
-        .filter(notification::Column::BusinessId.eq(business.0))
-        .filter(notification::Column::SentAt.gte(Timestamp(from)))
-        .filter(notification::Column::SentAt.lt(Timestamp(to)))
+        .column(notification_attempt::Column::Channel)
+        .column_as(notification_attempt::Column::Id.count(), "messages")
+        .column_as(
+            Expr::cust(format!("CAST(SUM(COALESCE(segments, 1)) AS {integer})")),
+            "parts",
+        )
+        .filter(notification_attempt::Column::BusinessId.eq(business.0))
+        .filter(notification_attempt::Column::Outcome.eq("sent"))
+        .filter(notification_attempt::Column::AttemptedAt.gte(Timestamp(from)))
+        .filter(notification_attempt::Column::AttemptedAt.lt(Timestamp(to)))
+        .group_by(notification_attempt::Column::Channel)
         .into_tuple()
         .all(db)
         .await

@@ -303,6 +303,25 @@ pub async fn clicks(
         .await
 }
 
+/// The clicks on these payments' links, oldest first, by payment.
+pub async fn clicks_of_many(
+    db: &impl ConnectionTrait,
+    payment_ids: &[i64],
+) -> Result<HashMap<i64, Vec<payment_click::Model>>, DbErr> {
+    let mut found: HashMap<i64, Vec<payment_click::Model>> = HashMap::new();
+    for chunk in payment_ids.chunks(500) {
+        for click in payment_click::Entity::find()
+            .filter(payment_click::Column::PaymentId.is_in(chunk.iter().copied()))
+            .order_by_asc(payment_click::Column::Id)
+            .all(db)
+            .await?
+        {
+            found.entry(click.payment_id).or_default().push(click);
+        }
+    }
+    Ok(found)
+}
+
 /// Status, currency, amount and payment time of the business's payments created in the window
 /// (summed by the dashboard; one narrow row per payment).
 pub async fn amounts(

@@ -55,26 +55,30 @@ pub async fn held(
         .order_by_asc(notification::Column::Id)
         .all(db)
         .await?;
-    let mut notifications = Vec::with_capacity(rows.len());
-    for row in rows {
-        let attempts = notification_attempt::Entity::find()
-            .filter(notification_attempt::Column::NotificationId.eq(row.id))
-            .order_by_asc(notification_attempt::Column::Id)
-            .all(db)
-            .await?;
-        notifications.push((row, attempts));
-    }
-    let mut payments = Vec::new();
-    for row in payment::Entity::find()
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let mut attempts = super::notifications::attempts_of_many(db, &ids).await?;
+    let notifications = rows
+        .into_iter()
+        .map(|row| {
+            let of_row = attempts.remove(&row.id).unwrap_or_default();
+            (row, of_row)
+        })
+        .collect();
+    let payment_rows = payment::Entity::find()
         .filter(payment::Column::BusinessId.eq(business.0))
         .filter(payment::Column::ClientId.eq(id.0))
         .order_by_asc(payment::Column::Id)
         .all(db)
-        .await?
-    {
-        let clicks = super::payments::clicks(db, row.id).await?;
-        payments.push((row, clicks));
-    }
+        .await?;
+    let ids: Vec<i64> = payment_rows.iter().map(|row| row.id).collect();
+    let mut clicks = super::payments::clicks_of_many(db, &ids).await?;
+    let payments = payment_rows
+        .into_iter()
+        .map(|row| {
+            let of_row = clicks.remove(&row.id).unwrap_or_default();
+            (row, of_row)
+        })
+        .collect();
     let documents = document::Entity::find()
         .filter(document::Column::BusinessId.eq(business.0))
         .filter(document::Column::ClientId.eq(id.0))

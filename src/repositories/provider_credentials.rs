@@ -18,6 +18,19 @@ pub async fn list(
         .await
 }
 
+/// The business's account with one provider (`smtp`, `twilio`, `whatsapp`, `stripe`).
+pub async fn find(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    provider: &str,
+) -> Result<Option<provider_credential::Model>, DbErr> {
+    provider_credential::Entity::find()
+        .filter(provider_credential::Column::BusinessId.eq(business.0))
+        .filter(provider_credential::Column::Provider.eq(provider))
+        .one(db)
+        .await
+}
+
 /// The provider accounts of these businesses: only for the dispatcher.
 pub async fn list_many(
     db: &impl ConnectionTrait,
@@ -96,12 +109,12 @@ pub async fn list_all(db: &impl ConnectionTrait) -> Result<Vec<provider_credenti
         .await
 }
 
-/// Replaces a row's sealed secrets (same plaintext, new key).
+/// Replaces a row's sealed secrets `was` by `sealed` (same plaintext, new key).
 pub async fn reseal(
     db: &impl ConnectionTrait,
     business: BusinessId,
     provider: &str,
-    sealed: &str,
+    (was, sealed): (&str, &str),
     key_id: &str,
 ) -> Result<(), DbErr> {
     provider_credential::Entity::update_many()
@@ -115,6 +128,8 @@ pub async fn reseal(
         )
         .filter(provider_credential::Column::BusinessId.eq(business.0))
         .filter(provider_credential::Column::Provider.eq(provider))
+        // Only the secret read: one changed meanwhile (PATCH /business) is newer and stays.
+        .filter(provider_credential::Column::Secret.eq(was))
         .exec(db)
         .await?;
     Ok(())

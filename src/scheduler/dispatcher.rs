@@ -110,7 +110,10 @@ pub async fn dispatch_once(
             let routes = routes.get(&row.business_id);
             let links = &links;
             let quota = &quota;
-            let attachments = attachments.get(&row.id).map_or(&[][..], Vec::as_slice);
+            let attachments = match attachments.get(&row.id) {
+                None => Some(&[][..]),
+                Some(files) => files.as_deref(),
+            };
             async move {
                 let finish = send_one(
                     state,
@@ -239,11 +242,13 @@ impl Quota {
 }
 
 /// The files each e-mail of a batch attaches (by notification id), every document read once.
-/// A document deleted since the message was written is left out (its link answers 410).
+/// A document deleted since the message was written is left out (its link answers 410); one
+/// that exists but cannot be read now makes the row `None`, to be tried again later rather
+/// than sent without it.
 async fn attachments_of(
     state: &AppState,
     rows: &[notification::Model],
-) -> HashMap<i64, Vec<Attachment>> {
+) -> HashMap<i64, Option<Vec<Attachment>>> {
     let wanted: Vec<(&notification::Model, Vec<i64>)> = rows
         .iter()
         .map(|row| (row, attachment_ids(row)))
@@ -263,7 +268,7 @@ async fn attachments_of(
         Ok(documents) => documents,
         Err(error) => {
             tracing::warn!(%error, "attachments not read");
-            return by_row;
+            return wanted.iter().map(|(row, _)| (row.id, None)).collect();
         }
     };
     let mut files: HashMap<i64, Attachment> = HashMap::new();
@@ -283,16 +288,16 @@ async fn attachments_of(
         }
     }
     for (row, ids) in wanted {
+        // Only the business's own documents, whatever the row says; gone ones are left out.
         let attached = ids
             .iter()
-            .filter_map(|id| {
-                // Only the business's own documents, whatever the row says.
+            .filter(|id| {
                 documents
                     .get(id)
-                    .filter(|d| d.business_id == row.business_id)
-                    .and_then(|_| files.get(id).cloned())
+                    .is_some_and(|d| d.business_id == row.business_id)
             })
-            .collect();
+            .map(|id| files.get(id).cloned())
+            .collect::<Option<Vec<_>>>();
         by_row.insert(row.id, attached);
     }
     by_row
@@ -306,9 +311,8 @@ async fn send_one(
     routes: Option<&BusinessRoutes>,
     links: &Links,
     quota: &Quota,
-    attachments: &[Attachment],
+    attachments: Option<&[Attachment]>,
 ) -> Finish {
-    let settings = &state.settings.scheduler;
     let Ok(channel) = Channel::parse(&row.channel) else {
         return Finish::Failed {
             code: "unknown_channel".into(),
@@ -362,8 +366,21 @@ async fn send_one(
             .whatsapp_template
             .as_deref()
             .and_then(|stored| serde_json::from_str::<WhatsappTemplate>(stored).ok()),
-        attachments: attachments.to_vec(),
+        attachments: attachments.map(<[Attachment]>::to_vec).unwrap_or_default(),
     };
+    if attachments.is_none() {
+        return fate(
+            state,
+            row,
+            channel,
+            Err(ChannelError::Transient {
+                code: "attachment_unavailable".into(),
+                message: "a document it attaches cannot be read now".into(),
+                retry_after: None,
+            }),
+        )
+        .await;
+    }
     // Keep to the account's pace: wait for a near slot, or go back to the queue for a far one.
     let permits = match &message.route {
         Route::Provider(account) => {
@@ -422,6 +439,17 @@ async fn send_one(
             })
         }
     };
+    fate(state, row, channel, result).await
+}
+
+/// What becomes of a notification after a send: sent, retried later, or failed.
+async fn fate(
+    state: &AppState,
+    row: &notification::Model,
+    channel: Channel,
+    result: Result<crate::channels::Delivery, ChannelError>,
+) -> Finish {
+    let settings = &state.settings.scheduler;
     match result {
         Ok(delivery) => Finish::Sent {
             provider: delivery.provider,

@@ -201,8 +201,11 @@ pub async fn login(
         ));
     }
     throttle::clear(&state.db, &account_key).await?;
-    if password::is_legacy(&user.password_hash) {
-        upgrade_hash(state, &user, password_text).await?;
+    if password::is_legacy(&user.password_hash)
+        && let Err(error) = upgrade_hash(state, &user, password_text).await
+    {
+        // The password was right: the sign-in stands; the upgrade is tried again next time.
+        tracing::warn!(user_id = user.id, error = %error, "password hash not upgraded");
     }
     let family = uuid::Uuid::new_v4().to_string();
     issue_pair(state, &user, &family).await

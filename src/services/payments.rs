@@ -50,12 +50,11 @@ struct StripeKeys {
 }
 
 async fn stripe_keys(state: &AppState, business: BusinessId) -> ServiceResult<StripeKeys> {
-    let rows = provider_credentials::list(&state.db, business).await?;
-    if let Some(row) = rows.iter().find(|row| row.provider == "stripe") {
+    if let Some(row) = provider_credentials::find(&state.db, business, "stripe").await? {
         // Keys that no longer open (ENCRYPTION_KEY rotated away) are no keys: the link page
         // says payments are not set up and events are refused, rather than a 500 or the
         // platform's account standing in for the business's.
-        let secrets = open_secrets(row, &state.secrets).unwrap_or_else(|error| {
+        let secrets = open_secrets(&row, &state.secrets).unwrap_or_else(|error| {
             tracing::warn!(%error, "the business's Stripe keys cannot be opened");
             serde_json::Map::new()
         });

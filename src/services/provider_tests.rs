@@ -10,14 +10,11 @@ use serde_json::{Value, json};
 use super::audit::{self, Target};
 use super::{ServiceError, ServiceResult};
 use crate::channels::accounts::{Route, open_secrets, open_stored};
-use crate::channels::{ChannelError, OutgoingMessage};
+use crate::channels::{ChannelError, INTERACTIVE_SEND_TIMEOUT, OutgoingMessage};
 use crate::domain::{Actor, Channel, Email, PhoneE164};
 use crate::payments::stripe::StripeError;
 use crate::repositories::{businesses, provider_credentials};
 use crate::startup::AppState;
-
-/// How long a send made while a request waits may take (below the request time limit).
-pub(crate) const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Where to send the test message (not for Stripe).
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -51,10 +48,7 @@ fn unreadable(provider: &str) -> ServiceError {
 }
 
 fn refused(provider: &str, error: ChannelError) -> ProviderTestResult {
-    let (code, message) = match error {
-        ChannelError::Transient { code, message, .. }
-        | ChannelError::Permanent { code, message } => (code, message),
-    };
+    let (code, message) = error.into_parts();
     ProviderTestResult {
         provider: provider.to_owned(),
         ok: false,
@@ -84,10 +78,8 @@ pub async fn test(
         "stripe" => None,
         _ => return Err(ServiceError::NotFound),
     };
-    let row = provider_credentials::list(&state.db, actor.business)
+    let row = provider_credentials::find(&state.db, actor.business, provider)
         .await?
-        .into_iter()
-        .find(|row| row.provider == provider)
         .ok_or_else(|| {
             ServiceError::invalid(
                 "provider",
@@ -190,7 +182,10 @@ async fn send_test(
         attachments: Vec::new(),
     };
     // Bounded below the request time limit, so a silent server is reported, not a 503.
-    let sent = state.channels.send_within(&message, SEND_TIMEOUT).await;
+    let sent = state
+        .channels
+        .send_within(&message, INTERACTIVE_SEND_TIMEOUT)
+        .await;
     Ok(match sent {
         Ok(delivery) => ProviderTestResult {
             provider: provider.to_owned(),

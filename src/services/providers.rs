@@ -422,7 +422,7 @@ pub async fn rotate(
             db,
             BusinessId(row.business_id),
             &row.provider,
-            &secrets_box.seal(&opened, &context),
+            (&row.secret, &secrets_box.seal(&opened, &context)),
             secrets_box.current_key_id(),
         )
         .await?;

@@ -9,10 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::audit::{self, Target};
-use super::provider_tests::SEND_TIMEOUT;
-use super::{ServiceError, ServiceResult, double_option, is_unique_violation};
+use super::{ServiceError, ServiceResult, double_option, is_unique_violation, throttle};
 use crate::channels::accounts::{self, Route};
-use crate::channels::{ChannelError, OutgoingMessage};
+use crate::channels::{INTERACTIVE_SEND_TIMEOUT, OutgoingMessage};
 use crate::domain::{Actor, BusinessId, Channel, Email, PhoneE164, Validation};
 use crate::entities::{Timestamp, sender_identity};
 use crate::repositories::{provider_credentials, sender_identities};
@@ -23,6 +22,8 @@ use crate::startup::AppState;
 pub const CODE_LIFETIME_MINUTES: i64 = 15;
 /// Wrong codes allowed against one code before a new one must be asked for.
 pub const MAX_ATTEMPTS: i32 = 5;
+/// Codes one business may send in an hour, over all its identities.
+pub const CODES_PER_HOUR: u32 = 20;
 /// The shortest wait between two codes sent to one identity.
 pub const RESEND_AFTER_SECONDS: i64 = 60;
 
@@ -145,8 +146,10 @@ pub async fn create(
             "phone_number_id",
             "is required for WhatsApp: the Cloud API's id of this number",
         ),
-        (Channel::Whatsapp, Some(id)) if !id.bytes().all(|b| b.is_ascii_digit()) => {
-            validation.push("phone_number_id", "must be digits only");
+        (Channel::Whatsapp, Some(id))
+            if !id.bytes().all(|b| b.is_ascii_digit()) || id.len() > 64 =>
+        {
+            validation.push("phone_number_id", "must be up to 64 digits");
         }
         (Channel::Email | Channel::Sms, Some(_)) => {
             validation.push("phone_number_id", "is only for WhatsApp identities");
@@ -154,10 +157,9 @@ pub async fn create(
         _ => {}
     }
     if channel == Channel::Whatsapp
-        && !provider_credentials::list(&state.db, actor.business)
+        && provider_credentials::find(&state.db, actor.business, "whatsapp")
             .await?
-            .iter()
-            .any(|row| row.provider == "whatsapp")
+            .is_none()
     {
         validation.push(
             "channel",
@@ -241,23 +243,14 @@ fn code_hash(state: &AppState, identity_id: i64, code: &str) -> String {
 }
 
 /// Makes a fresh code, stores its hash (the last code sent is the only one that counts), and
-/// sends it through the business's account for the channel.
+/// sends it through the business's account for the channel. Nothing is stored when no account
+/// can carry it; each business sends at most [`CODES_PER_HOUR`] codes an hour.
 async fn send_code_to(
     state: &AppState,
     row: sender_identity::Model,
     now: DateTime<Utc>,
 ) -> ServiceResult<(sender_identity::Model, CodeDelivery)> {
-    let code = format!("{:06}", rand::random_range(0..1_000_000u32));
     let business_id = row.business_id;
-    let mut active = row.clone().into_active_model();
-    active.code_hash = Set(Some(code_hash(state, row.id, &code)));
-    active.code_sent_at = Set(Some(Timestamp(now)));
-    active.code_expires_at = Set(Some(Timestamp(
-        now + Duration::minutes(CODE_LIFETIME_MINUTES),
-    )));
-    active.code_attempts = Set(0);
-    active.updated_at = Set(now.into());
-    let saved = sender_identities::update(&state.db, active).await?;
     let routes = accounts::resolve(&state.db, &state.secrets, &state.settings, &[business_id])
         .await?
         .remove(&business_id)
@@ -268,58 +261,76 @@ async fn send_code_to(
         Channel::Sms | Channel::Whatsapp => Channel::Sms,
     };
     let route = routes.route(channel).clone();
-    let delivery = match &route {
-        Route::Provider(_) => {
-            let message = OutgoingMessage {
-                notification_id: 0,
-                business_id,
-                channel,
-                recipient: row.address.clone(),
-                subject: Some(format!("Your code to send as {}", row.address)),
-                body: format!(
-                    "{code} is your code to confirm {} as a sender for {}. It expires in {CODE_LIFETIME_MINUTES} minutes. If you did not ask for it, ignore this message.",
-                    row.address, routes.name
-                ),
-                route,
-                sender_name: routes.name.clone(),
-                reply_to: None,
-                sender: None,
-                unsubscribe_url: None,
-                whatsapp_template: None,
-                attachments: Vec::new(),
-            };
-            match state.channels.send_within(&message, SEND_TIMEOUT).await {
-                Ok(_) => CodeDelivery {
-                    sent: true,
-                    error_code: None,
-                    message: format!(
-                        "A code was sent to {}; confirm it within {CODE_LIFETIME_MINUTES} minutes.",
-                        row.address
-                    ),
-                },
-                Err(
-                    ChannelError::Transient { code, message, .. }
-                    | ChannelError::Permanent { code, message },
-                ) => CodeDelivery {
-                    sent: false,
-                    error_code: Some(code),
-                    message,
-                },
-            }
-        }
-        Route::Console => CodeDelivery {
-            sent: false,
-            error_code: Some("channel_not_configured".into()),
-            message: format!(
+    let not_sent = |code: &str, message: String| CodeDelivery {
+        sent: false,
+        error_code: Some(code.to_owned()),
+        message,
+    };
+    match &route {
+        Route::Provider(_) => {}
+        Route::Console => {
+            let message = format!(
                 "no {} account is configured to carry the code: add one with PATCH /business",
                 channel.as_str()
+            );
+            return Ok((row, not_sent("channel_not_configured", message)));
+        }
+        Route::Unavailable { code, message } => {
+            return Ok((row, not_sent(code, message.clone())));
+        }
+    }
+    // Codes cost the account that carries them: a business cannot send them without bound.
+    let quota = [throttle::Key {
+        name: format!("sender-codes:business:{business_id}"),
+        max_failures: CODES_PER_HOUR,
+    }];
+    throttle::ensure_not_locked(&state.db, &quota, now).await?;
+    throttle::record_failure(&state.db, &quota, now, Duration::hours(1)).await?;
+    let code = format!("{:06}", rand::random_range(0..1_000_000u32));
+    let mut active = row.clone().into_active_model();
+    active.code_hash = Set(Some(code_hash(state, row.id, &code)));
+    active.code_sent_at = Set(Some(Timestamp(now)));
+    active.code_expires_at = Set(Some(Timestamp(
+        now + Duration::minutes(CODE_LIFETIME_MINUTES),
+    )));
+    active.code_attempts = Set(0);
+    active.updated_at = Set(now.into());
+    let saved = sender_identities::update(&state.db, active).await?;
+    let message = OutgoingMessage {
+        notification_id: 0,
+        business_id,
+        channel,
+        recipient: row.address.clone(),
+        subject: Some(format!("Your code to send as {}", row.address)),
+        body: format!(
+            "{code} is your code to confirm {} as a sender for {}. It expires in {CODE_LIFETIME_MINUTES} minutes. If you did not ask for it, ignore this message.",
+            row.address, routes.name
+        ),
+        route,
+        sender_name: routes.name.clone(),
+        reply_to: None,
+        sender: None,
+        unsubscribe_url: None,
+        whatsapp_template: None,
+        attachments: Vec::new(),
+    };
+    let delivery = match state
+        .channels
+        .send_within(&message, INTERACTIVE_SEND_TIMEOUT)
+        .await
+    {
+        Ok(_) => CodeDelivery {
+            sent: true,
+            error_code: None,
+            message: format!(
+                "A code was sent to {}; confirm it within {CODE_LIFETIME_MINUTES} minutes.",
+                row.address
             ),
         },
-        Route::Unavailable { code, message } => CodeDelivery {
-            sent: false,
-            error_code: Some((*code).to_owned()),
-            message: message.clone(),
-        },
+        Err(error) => {
+            let (code, message) = error.into_parts();
+            not_sent(&code, message)
+        }
     };
     if !delivery.sent {
         tracing::warn!(

@@ -88,11 +88,9 @@ pub async fn messages_per_channel(
     to: DateTime<Utc>,
 ) -> Result<HashMap<Channel, (i64, i64)>, sea_orm::DbErr> {
     let mut counted: HashMap<Channel, (i64, i64)> = HashMap::new();
-    for (channel, segments) in notifications::sent_in(db, business, from, to).await? {
-        if let Ok(channel) = Channel::parse(&channel) {
-            let entry = counted.entry(channel).or_default();
-            entry.0 += 1;
-            entry.1 += i64::from(segments.unwrap_or(1));
+    for (channel, messages, parts) in notifications::sent_in(db, business, from, to).await? {
+        if let Some(Ok(channel)) = channel.as_deref().map(Channel::parse) {
+            counted.insert(channel, (messages, parts));
         }
     }
     Ok(counted)

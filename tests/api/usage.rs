@@ -124,5 +124,29 @@ async fn capped(backend: Backend) {
         .unwrap();
     assert_eq!(both["channels"]["sms"]["messages"], 3);
     assert_eq!(both["channels"]["sms"]["segments"], 6);
+
+    // A resend is another message billed: the first send stays counted.
+    let sent = notifications(&app, &owner, "status=sent").await;
+    let resent = app
+        .post(
+            &format!("/notifications/{}/resend", sent[0]["id"]),
+            &owner.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(resent.status(), reqwest::StatusCode::OK);
+    app.dispatch_until_idle().await;
+    assert_eq!(twilio.messages().len(), 4);
+    let both: Value = app
+        .get(
+            &format!("/business/usage?from={from}&to={to}"),
+            &owner.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(both["channels"]["sms"]["messages"], 4);
+    assert_eq!(both["channels"]["sms"]["segments"], 8);
 }
 per_backend!(usage_is_counted_and_monthly_caps_hold_sends, capped);

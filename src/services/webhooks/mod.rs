@@ -55,11 +55,10 @@ async fn serves(
         .iter()
         .any(|holder| matches!(holder, AccountHolder::Platform { .. }))
     {
-        let own = provider_credentials::list(&state.db, crate::domain::BusinessId(business_id))
-            .await?
-            .into_iter()
-            .any(|row| row.provider == provider);
-        return Ok(!own);
+        let own =
+            provider_credentials::find(&state.db, crate::domain::BusinessId(business_id), provider)
+                .await?;
+        return Ok(own.is_none());
     }
     Ok(false)
 }

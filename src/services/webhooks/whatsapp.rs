@@ -157,10 +157,9 @@ async fn verified_numbers(
         }
         // A verified sender identity's number belongs to its business's app.
         for identity in sender_identities::whatsapp_by_number_id(&state.db, id).await? {
-            let own = provider_credentials::list(&state.db, BusinessId(identity.business_id))
-                .await?
-                .into_iter()
-                .find(|row| row.provider == "whatsapp");
+            let own =
+                provider_credentials::find(&state.db, BusinessId(identity.business_id), "whatsapp")
+                    .await?;
             if let Some(row) = own
                 && let Ok(Some(Account::Whatsapp(account))) =
                     open_stored(&row, &state.secrets, &state.settings)
@@ -191,12 +190,15 @@ pub async fn event(state: &AppState, body: &[u8], signature: Option<&str>) -> Se
     let forbidden = || ServiceError::Forbidden("The X-Hub-Signature-256 does not match.".into());
     let signature = signature.ok_or_else(forbidden)?;
     let payload: Option<Payload> = serde_json::from_slice(body).ok();
+    // Each number looked up once, however often the (not yet verified) body repeats it.
     let numbers: Vec<String> = payload
         .iter()
         .flat_map(|p| &p.entry)
         .flat_map(|e| &e.changes)
         .filter_map(|c| c.value.as_ref()?.metadata.as_ref())
         .map(|m| m.phone_number_id.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
         .collect();
     let verified = verified_numbers(state, &numbers, body, signature).await?;
     if verified.is_empty() {
