@@ -15,19 +15,12 @@ use crate::entities::{
     reminder_document,
 };
 
-/// The documents these reminders carry: to everyone (reminder → documents) and per client
-/// ((reminder, client) → document).
-pub struct Carried {
-    pub shared: HashMap<i64, Vec<i64>>,
-    pub own: HashMap<(i64, i64), i64>,
-}
-
-/// What documents these reminders carry, in two queries.
-pub async fn carried(db: &impl ConnectionTrait, reminder_ids: &[i64]) -> Result<Carried, DbErr> {
-    let mut carried = Carried {
-        shared: shared_of_many(db, reminder_ids).await?,
-        own: HashMap::new(),
-    };
+/// The clients' own documents on these reminders: (reminder, client) → document.
+pub async fn own_of_many(
+    db: &impl ConnectionTrait,
+    reminder_ids: &[i64],
+) -> Result<HashMap<(i64, i64), i64>, DbErr> {
+    let mut own = HashMap::new();
     for chunk in reminder_ids.chunks(500) {
         for row in reminder_client::Entity::find()
             .filter(reminder_client::Column::ReminderId.is_in(chunk.iter().copied()))
@@ -36,13 +29,11 @@ pub async fn carried(db: &impl ConnectionTrait, reminder_ids: &[i64]) -> Result<
             .await?
         {
             if let Some(document) = row.document_id {
-                carried
-                    .own
-                    .insert((row.reminder_id, row.client_id), document);
+                own.insert((row.reminder_id, row.client_id), document);
             }
         }
     }
-    Ok(carried)
+    Ok(own)
 }
 
 /// Documents by id (of any business: callers pass ids they read from the business's rows).

@@ -119,12 +119,20 @@ pub async fn clients(
     Ok(found)
 }
 
+/// The clients of several reminders, and the documents given to some of them.
+pub struct Assigned {
+    /// Reminder → its clients, by id.
+    pub clients: HashMap<i64, Vec<client::Model>>,
+    /// (reminder, client) → the client's own document on it.
+    pub own_documents: HashMap<(i64, i64), i64>,
+}
+
 /// The clients assigned to each of several reminders (of any business: for the planner, which
 /// plans all businesses' reminders and builds each notification from its reminder's business).
 pub async fn clients_of_many(
     db: &impl ConnectionTrait,
     reminder_ids: &[i64],
-) -> Result<HashMap<i64, Vec<client::Model>>, DbErr> {
+) -> Result<Assigned, DbErr> {
     let mut links = Vec::new();
     for chunk in reminder_ids.chunks(500) {
         links.extend(
@@ -141,6 +149,10 @@ pub async fn clients_of_many(
         .map(|client| (client.id, client))
         .collect();
     let mut assigned: HashMap<i64, Vec<client::Model>> = HashMap::new();
+    let own_documents = links
+        .iter()
+        .filter_map(|link| Some(((link.reminder_id, link.client_id), link.document_id?)))
+        .collect();
     for link in links {
         // A link and its client belong to the same business (both are written scoped by it).
         if let Some(client) = clients
@@ -156,7 +168,10 @@ pub async fn clients_of_many(
     for clients in assigned.values_mut() {
         clients.sort_by_key(|client| client.id);
     }
-    Ok(assigned)
+    Ok(Assigned {
+        clients: assigned,
+        own_documents,
+    })
 }
 
 /// Moves planned reminders on: the next occurrence (none completes them) and the last one sent.

@@ -63,9 +63,21 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
     let links = crate::services::unsubscribe::Links::of(state);
     let batch: Vec<(&reminder::Model, &[client::Model])> = due
         .iter()
-        .map(|r| (r, assigned.get(&r.id).map_or(&[][..], Vec::as_slice)))
+        .map(|r| {
+            (
+                r,
+                assigned.clients.get(&r.id).map_or(&[][..], Vec::as_slice),
+            )
+        })
         .collect();
-    let carried = documents::carried(&txn, &batch, state.settings.document_max_bytes, now).await?;
+    let carried = documents::carried(
+        &txn,
+        &batch,
+        &assigned.own_documents,
+        state.settings.document_max_bytes,
+        now,
+    )
+    .await?;
     let none = HashMap::new();
     let mut rows = Vec::new();
     let mut occurrences = Vec::new();
@@ -84,7 +96,10 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
         };
         let plan = plan_reminder(reminder, now, grace);
         if let Some(send_at) = plan.send_at {
-            let clients = assigned.get(&reminder.id).map_or(&[][..], Vec::as_slice);
+            let clients = assigned
+                .clients
+                .get(&reminder.id)
+                .map_or(&[][..], Vec::as_slice);
             let client_ids: Vec<i64> = clients.iter().map(|c| c.id).collect();
             let payments = payments::ensure(&txn, reminder, &client_ids, now).await?;
             let built = outbox::build(

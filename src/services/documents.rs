@@ -216,37 +216,32 @@ pub struct ClientDocuments {
     pub attach: Vec<i64>,
 }
 
-/// For each reminder and each of its clients, the documents it carries, their links made where
-/// missing. Two queries when none of the reminders carries a document.
+/// For each reminder and each of its clients, the documents it carries (`own` holds the
+/// clients' own, as read with their assignments), their links made where missing. One query
+/// when none of the reminders carries a document.
 pub async fn carried(
     db: &impl ConnectionTrait,
     batch: &[(&reminder::Model, &[client::Model])],
+    own: &HashMap<(i64, i64), i64>,
     attach_limit: usize,
     now: DateTime<Utc>,
 ) -> Result<HashMap<i64, HashMap<i64, ClientDocuments>>, DbErr> {
     let ids: Vec<i64> = batch.iter().map(|(reminder, _)| reminder.id).collect();
-    let found = document_links::carried(db, &ids).await?;
-    if found.shared.is_empty() && found.own.is_empty() {
+    let shared_of = document_links::shared_of_many(db, &ids).await?;
+    if shared_of.is_empty() && own.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut wanted: Vec<i64> = found.shared.values().flatten().copied().collect();
-    wanted.extend(found.own.values().copied());
+    let mut wanted: Vec<i64> = shared_of.values().flatten().copied().collect();
+    wanted.extend(own.values().copied());
     wanted.sort_unstable();
     wanted.dedup();
     let rows = document_links::documents(db, &wanted).await?;
     // (reminder, client) → documents, before links exist.
     let mut chosen: Vec<(&reminder::Model, i64, Vec<&document::Model>)> = Vec::new();
     for (reminder, clients) in batch {
-        let shared = found
-            .shared
-            .get(&reminder.id)
-            .map_or(&[][..], Vec::as_slice);
+        let shared = shared_of.get(&reminder.id).map_or(&[][..], Vec::as_slice);
         for client in *clients {
-            let own = found
-                .own
-                .get(&(reminder.id, client.id))
-                .into_iter()
-                .chain(shared);
+            let own = own.get(&(reminder.id, client.id)).into_iter().chain(shared);
             let mut documents: Vec<&document::Model> = Vec::new();
             for id in own {
                 if let Some(row) = rows.get(id)

@@ -795,9 +795,11 @@ pub async fn send_now(
     let links = super::unsubscribe::Links::of(state);
     let client_ids: Vec<i64> = clients.iter().map(|c| c.id).collect();
     let payments = payments::ensure(&txn, &reminder, &client_ids, now).await?;
+    let own = document_links::own_of_many(&txn, &[reminder.id]).await?;
     let mut carried = super::documents::carried(
         &txn,
         &[(&reminder, clients.as_slice())],
+        &own,
         state.settings.document_max_bytes,
         now,
     )
