@@ -107,6 +107,7 @@ async fn seed_clients(state: &AppState, count: usize) -> (i64, Vec<i64>) {
             full_name: "Bench".into(),
             timezone: None,
         },
+        None,
     )
     .await
     .expect("register");

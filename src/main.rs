@@ -78,7 +78,7 @@ async fn main() -> anyhow::Result<()> {
     if matches!(cli.command, Some(Command::CheckConfig)) {
         check_config();
     }
-    let settings = match Settings::from_environment() {
+    let mut settings = match Settings::from_environment() {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!("reminder-backend: refusing to start: {error}");
@@ -86,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     telemetry::init(settings.log_format);
+    settings.load_generated_keys()?;
     match cli.command.unwrap_or(Command::Serve {
         no_scheduler: false,
     }) {

@@ -242,9 +242,9 @@ impl Application {
     }
 }
 
-/// The box for secrets at rest: `ENCRYPTION_KEY`, or outside production (where it is required)
-/// a key derived from `SECRET_KEY`, with a warning.
-/// The box for secrets at rest: `ENCRYPTION_KEY` seals, it and `ENCRYPTION_KEY_PREVIOUS` open.
+/// The box for secrets at rest: `ENCRYPTION_KEY` (or the generated one kept in the key file)
+/// seals, it and `ENCRYPTION_KEY_PREVIOUS` open. Outside production, where it is required, a
+/// `SECRET_KEY` given without it derives one, with a warning.
 pub fn secret_box(settings: &Settings) -> SecretBox {
     let key: [u8; 32] = match &settings.encryption_key {
         Some(key) => key.expose().try_into().unwrap_or([0; 32]),

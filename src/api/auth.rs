@@ -13,6 +13,7 @@ use super::error::{ApiResult, Problem};
 use super::extract::{ApiForm, ApiJson, ClientAddress, Session};
 use super::responses::RegisterResponse;
 use crate::services::auth::{self, RegisterRequest, TokenPair};
+use crate::services::passwords::{self, ResetConfirmation, ResetRequest};
 use crate::startup::AppState;
 
 /// Routes of this module.
@@ -22,9 +23,13 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(issue_token))
         .routes(routes!(refresh_token))
         .routes(routes!(logout))
+        .routes(routes!(request_password_reset))
+        .routes(routes!(confirm_password_reset))
 }
 
-/// Creates a business and its owner.
+/// Creates a business and its owner. An address already registered is a 409, and each such
+/// answer counts against the caller's address like a failed sign-in, so addresses cannot be
+/// probed faster than passwords can be guessed.
 #[utoipa::path(
     post, path = "/auth/register", tag = "auth",
     request_body = RegisterRequest,
@@ -32,13 +37,15 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         (status = 201, description = "Registered", body = RegisterResponse),
         (status = 409, description = "E-mail already registered", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many refused attempts from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(super) async fn register(
     State(state): State<Arc<AppState>>,
+    ClientAddress(address): ClientAddress,
     ApiJson(request): ApiJson<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<RegisterResponse>)> {
-    let (user, business) = auth::register(&state, request).await?;
+    let (user, business) = auth::register(&state, request, address).await?;
     Ok((
         StatusCode::CREATED,
         Json(RegisterResponse {
@@ -127,4 +134,56 @@ async fn logout(
 ) -> ApiResult<axum::http::StatusCode> {
     auth::logout(&state, &session.claims).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Asks for a password-reset token by e-mail. The answer is the same 202 whether or not an
+/// account uses the address; requests are limited per address like sign-in.
+#[utoipa::path(
+    post, path = "/auth/password-reset", tag = "auth",
+    request_body = ResetRequest,
+    responses(
+        (status = 202, description = "If an account uses the address, a token was sent to it", body = ResetAccepted),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn request_password_reset(
+    State(state): State<Arc<AppState>>,
+    ClientAddress(address): ClientAddress,
+    ApiJson(request): ApiJson<ResetRequest>,
+) -> ApiResult<(StatusCode, Json<ResetAccepted>)> {
+    passwords::request_reset(&state, request, address).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ResetAccepted {
+            detail: format!(
+                "If an account uses this address, a reset token was sent to it. It works once, \
+                 for {} minutes.",
+                passwords::RESET_LIFETIME_MINUTES
+            ),
+        }),
+    ))
+}
+
+/// The answer to a reset request, whatever the address.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ResetAccepted {
+    /// What happens next.
+    pub detail: String,
+}
+
+/// Sets a new password with the token from the e-mail; every session of the account ends.
+#[utoipa::path(
+    post, path = "/auth/password-reset/confirm", tag = "auth",
+    request_body = ResetConfirmation,
+    responses(
+        (status = 204, description = "Password set; sign in with it"),
+        (status = 422, description = "Token invalid, expired or used, or a password the policy refuses", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn confirm_password_reset(
+    State(state): State<Arc<AppState>>,
+    ApiJson(confirmation): ApiJson<ResetConfirmation>,
+) -> ApiResult<StatusCode> {
+    passwords::confirm_reset(&state, confirmation).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -101,8 +101,16 @@ async fn test_provider(
 #[into_params(parameter_in = Query)]
 pub struct UsageQuery {
     /// Start (RFC 3339); default the start of this month (UTC).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::date_range::optional_in_range"
+    )]
     pub from: Option<chrono::DateTime<chrono::Utc>>,
     /// End (RFC 3339); default the start of next month.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::date_range::optional_in_range"
+    )]
     pub to: Option<chrono::DateTime<chrono::Utc>>,
 }
 

@@ -233,10 +233,12 @@ async fn read_form(mut form: Multipart, limit: usize) -> ApiResult<Upload> {
             }
             "link_expires_at" => {
                 let text = field.text().await.map_err(|e| form_error(&e))?;
+                let at = DateTime::parse_from_rfc3339(text.trim())
+                    .map_err(|_| invalid("link_expires_at", "must be an RFC 3339 date-time"))?
+                    .with_timezone(&Utc);
                 link_expires_at = Some(
-                    DateTime::parse_from_rfc3339(text.trim())
-                        .map_err(|_| invalid("link_expires_at", "must be an RFC 3339 date-time"))?
-                        .with_timezone(&Utc),
+                    crate::domain::date_range::check_utc(at)
+                        .map_err(|message| invalid("link_expires_at", &message))?,
                 );
             }
             other => {

@@ -78,8 +78,69 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
     }
 }
 
+/// Whether a JSON text has a NUL character (`\u0000`) in a string: no database stores it
+/// (PostgreSQL refuses it outright), so it is refused before anything is written.
+fn json_has_nul(body: &[u8]) -> bool {
+    let mut index = 0;
+    while index < body.len() {
+        if body[index] == b'\\' {
+            let escape = body.get(index + 1..index + 6);
+            if escape.is_some_and(|e| e[0] == b'u' && &e[1..] == b"0000") {
+                return true;
+            }
+            index += 2;
+        } else {
+            index += 1;
+        }
+    }
+    false
+}
+
+/// The dotted path of the first string in a JSON value that holds a NUL character.
+fn nul_path(value: &serde_json::Value, path: &str) -> Option<String> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(text) => text.contains('\0').then(|| path.to_owned()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, &format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(join(key))
+            } else {
+                nul_path(item, &join(key))
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// The 422 for text with a NUL character in `field`.
+fn nul_refused(field: &str) -> ApiError {
+    let field = if field.is_empty() { "body" } else { field };
+    ApiError::Validation(vec![FieldError::new(
+        field,
+        "must not contain NUL characters (\\u0000)",
+    )])
+}
+
 /// Deserialises JSON, naming the field at fault and, when `strict`, refusing unknown fields.
+/// Text with a NUL character is refused, naming where it is.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8], strict: bool) -> Result<T, ApiError> {
+    if json_has_nul(body) {
+        let path = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|value| nul_path(&value, ""))
+            .unwrap_or_default();
+        return Err(nul_refused(&path));
+    }
     let mut unknown = Vec::new();
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value: Result<T, _> = {
@@ -132,6 +193,7 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiForm<T> {
             ));
         }
         let body = read_body(request, state).await?;
+        refuse_nul_pairs(&body)?;
         let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(&body));
         serde_path_to_error::deserialize(deserializer)
             .map(Self)
@@ -145,11 +207,22 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiForm<T> {
     }
 }
 
+/// Refuses form or query pairs whose name or value holds a NUL character.
+fn refuse_nul_pairs(encoded: &[u8]) -> Result<(), ApiError> {
+    match form_urlencoded::parse(encoded)
+        .find(|(key, value)| key.contains('\0') || value.contains('\0'))
+    {
+        Some((key, _)) => Err(nul_refused(&key.replace('\0', ""))),
+        None => Ok(()),
+    }
+}
+
 impl<T: DeserializeOwned + Send> FromRequestParts<Arc<AppState>> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &Arc<AppState>) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
+        refuse_nul_pairs(query.as_bytes())?;
         let deserializer =
             serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(deserializer)
@@ -274,7 +347,7 @@ impl FromRequestParts<Arc<AppState>> for Session {
             .jwt
             .verify(token)
             .ok_or_else(|| ApiError::Unauthorized("The token is invalid or has expired.".into()))?;
-        if revoked_tokens::is_revoked(&state.db, &claims.jti).await? {
+        if revoked_tokens::is_revoked(&state.db, &claims.jti, claims.sid.as_deref()).await? {
             return Err(ApiError::Unauthorized(
                 "The token was revoked (signed out).".into(),
             ));

@@ -53,8 +53,16 @@ pub struct NotificationQuery {
     /// One reminder.
     pub reminder_id: Option<i64>,
     /// Occurrences at or after (RFC 3339).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::date_range::optional_in_range"
+    )]
     pub from: Option<DateTime<Utc>>,
     /// Occurrences before (RFC 3339).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::date_range::optional_in_range"
+    )]
     pub to: Option<DateTime<Utc>>,
     /// `true`: only those not yet marked read in the firm's inbox; `false`: only read ones.
     pub unread: Option<bool>,
@@ -181,8 +189,16 @@ async fn mark_notification_read(
 #[into_params(parameter_in = Query)]
 pub struct CountsQuery {
     /// Occurrences at or after (RFC 3339).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::date_range::optional_in_range"
+    )]
     pub from: Option<DateTime<Utc>>,
     /// Occurrences before (RFC 3339).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::date_range::optional_in_range"
+    )]
     pub to: Option<DateTime<Utc>>,
 }
 

@@ -153,8 +153,16 @@ async fn get_payment(
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
     /// Occurrences (and payments created) at or after (RFC 3339).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::date_range::optional_in_range"
+    )]
     pub from: Option<DateTime<Utc>>,
     /// Before (RFC 3339).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::date_range::optional_in_range"
+    )]
     pub to: Option<DateTime<Utc>>,
 }
 

@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiResult, Problem};
-use super::extract::{ApiJson, ApiQuery, Page, PageQuery, PathId};
+use super::extract::{ApiJson, ApiQuery, Page, PageQuery, PathId, Session};
 use super::responses::{ListResponse, UserResponse};
 use crate::domain::{Actor, UserId};
 use crate::services::users::{self, CreateUserRequest, UpdateUserRequest};
@@ -90,19 +90,25 @@ pub(super) async fn create_user(
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field, or `current_password` missing or wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong current passwords; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn update_user(
     State(state): State<Arc<AppState>>,
-    actor: Actor,
+    session: Session,
     PathId(id): PathId,
     ApiJson(request): ApiJson<UpdateUserRequest>,
 ) -> ApiResult<Json<UserResponse>> {
-    Ok(Json(
-        users::update(&state, &actor, UserId(id), request)
-            .await?
-            .into(),
-    ))
+    let user = users::update(
+        &state,
+        &session.actor,
+        session.claims.sid.as_deref(),
+        UserId(id),
+        request,
+    )
+    .await?;
+    Ok(Json(user.into()))
 }
 
 /// Removes a user; their sessions end at once.

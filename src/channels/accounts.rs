@@ -62,6 +62,8 @@ pub struct SmtpAccount {
     pub from_email: Option<String>,
     /// Messages per second the server takes from us.
     pub rate_per_second: f64,
+    /// Named by a business (not the operator): connect only to public addresses.
+    pub public_only: bool,
 }
 
 /// A Twilio account and the sender it uses.
@@ -239,6 +241,7 @@ fn from_stored(
                 password: secret("password"),
                 from_email: text(settings, "from_email"),
                 rate_per_second: rate(settings, rates.smtp_rate_per_second),
+                public_only: !platform.allow_private_provider_hosts,
             }))
         }
         "twilio" => Some(Account::Twilio(TwilioAccount {

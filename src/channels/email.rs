@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart};
@@ -16,14 +16,15 @@ use secrecy::ExposeSecret;
 
 use super::accounts::{Account, SmtpAccount, SmtpTls};
 use super::{ChannelError, ConsoleTransport, Delivery, OutgoingMessage, Transport, html, pacer};
+use crate::security::egress;
 
 type Smtp = AsyncSmtpTransport<Tokio1Executor>;
 
 /// Sends e-mail through the SMTP server of the message's account.
 #[derive(Default)]
 pub struct EmailTransport {
-    /// One pooled transport per account key.
-    pools: Mutex<HashMap<String, Smtp>>,
+    /// One pooled transport per account key, with when it was built.
+    pools: Mutex<HashMap<String, (Smtp, Instant)>>,
 }
 
 fn permanent(code: &str, message: impl Into<String>) -> ChannelError {
@@ -33,15 +34,17 @@ fn permanent(code: &str, message: impl Into<String>) -> ChannelError {
     }
 }
 
-fn build_transport(account: &SmtpAccount) -> Result<Smtp, ChannelError> {
+/// Connects to `address` (the checked address of a business's server, or the operator's host
+/// name as given), with TLS verified against the server's name.
+fn build_transport(account: &SmtpAccount, address: &str) -> Result<Smtp, ChannelError> {
     let misconfigured = |error: lettre::transport::smtp::Error| {
         permanent(
             "smtp_misconfigured",
-            format!("SMTP server {}: {error}", account.host),
+            format!("SMTP server {}: {}", account.host, describe(&error)),
         )
     };
     let tls = || TlsParameters::new(account.host.clone()).map_err(misconfigured);
-    let mut builder = Smtp::builder_dangerous(account.host.as_str())
+    let mut builder = Smtp::builder_dangerous(address)
         .port(account.port)
         .timeout(Some(Duration::from_secs(20)))
         .pool_config(
@@ -154,13 +157,36 @@ fn compose(
     Ok((email, message_id))
 }
 
+/// An SMTP failure in words that carry nothing of the far side but its SMTP status line: a
+/// server that does not speak SMTP (a database port, say) is described, never echoed.
+fn describe(error: &lettre::transport::smtp::Error) -> String {
+    let text = if error.status().is_some() {
+        error.to_string()
+    } else if error.is_timeout() {
+        "no answer in time".to_owned()
+    } else if error.is_tls() {
+        "the TLS handshake failed".to_owned()
+    } else if error.is_response() {
+        "the server's answer is not SMTP".to_owned()
+    } else {
+        error.to_string()
+    };
+    text.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect()
+}
+
 /// What an SMTP failure means: 5xx permanent, 4xx and lost connections transient.
 fn classify(error: &lettre::transport::smtp::Error) -> ChannelError {
     let code = error.status().map(|code| code.to_string());
     if error.is_permanent() {
         return permanent(
             code.as_deref().unwrap_or("smtp_permanent"),
-            format!("the SMTP server refused the message: {error}"),
+            format!("the SMTP server refused the message: {}", describe(error)),
         );
     }
     ChannelError::Transient {
@@ -171,23 +197,54 @@ fn classify(error: &lettre::transport::smtp::Error) -> ChannelError {
                 "smtp_unavailable".into()
             }
         }),
-        message: format!("SMTP: {error}"),
+        message: format!("SMTP: {}", describe(error)),
         retry_after: None,
     }
 }
 
+/// How long a business's server's checked address is trusted before it is resolved again.
+const RECHECK_AFTER: Duration = Duration::from_secs(300);
+
 impl EmailTransport {
-    fn transport_for(&self, account: &Account, smtp: &SmtpAccount) -> Result<Smtp, ChannelError> {
-        let key = account.key();
-        let mut pools = self
+    fn pooled(&self, key: &str) -> Result<Option<Smtp>, ChannelError> {
+        let pools = self
             .pools
             .lock()
             .map_err(|_| permanent("internal", "SMTP pools unavailable"))?;
-        if let Some(transport) = pools.get(&key) {
-            return Ok(transport.clone());
+        Ok(pools
+            .get(key)
+            .filter(|(_, built)| built.elapsed() < RECHECK_AFTER)
+            .map(|(transport, _)| transport.clone()))
+    }
+
+    /// The pooled transport of an account. A business's server is resolved and checked to be
+    /// public when its pool is built (and again every few minutes), and the pool connects to
+    /// that checked address only.
+    async fn transport_for(
+        &self,
+        account: &Account,
+        smtp: &SmtpAccount,
+    ) -> Result<Smtp, ChannelError> {
+        let key = account.key();
+        if let Some(transport) = self.pooled(&key)? {
+            return Ok(transport);
         }
-        let transport = build_transport(smtp)?;
-        pools.insert(key, transport.clone());
+        let address = if smtp.public_only {
+            let checked = egress::resolve_public(&smtp.host, smtp.port)
+                .await
+                .map_err(|message| permanent("host_not_allowed", message))?;
+            checked
+                .first()
+                .map(|address| address.ip().to_string())
+                .unwrap_or_default()
+        } else {
+            smtp.host.clone()
+        };
+        let transport = build_transport(smtp, &address)?;
+        self.pools
+            .lock()
+            .map_err(|_| permanent("internal", "SMTP pools unavailable"))?
+            .insert(key, (transport.clone(), Instant::now()));
         Ok(transport)
     }
 }
@@ -202,7 +259,7 @@ impl Transport for EmailTransport {
         let Account::Smtp(smtp) = account else {
             return Err(permanent("wrong_account", "e-mail needs an SMTP account"));
         };
-        let transport = self.transport_for(account, smtp)?;
+        let transport = self.transport_for(account, smtp).await?;
         let (email, message_id) = compose(message, smtp)?;
         transport
             .send(email)

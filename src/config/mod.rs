@@ -11,6 +11,7 @@ use std::str::FromStr;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
+mod keys;
 mod providers;
 
 pub use providers::ProviderSettings;
@@ -76,6 +77,9 @@ pub struct Settings {
     pub port: u16,
     /// `SECRET_KEY`: signs access tokens.
     pub secret_key: SecretString,
+    /// Outside production without `SECRET_KEY`: the file the generated keys are kept in
+    /// (`KEY_FILE`, default beside a SQLite database), read by [`Settings::load_generated_keys`].
+    pub generated_key_file: Option<std::path::PathBuf>,
     /// `ENCRYPTION_KEY`: 32 bytes for secrets at rest, if set.
     pub encryption_key: Option<SecretBytes>,
     /// Earlier keys, still accepted for opening secrets until `rotate-keys` re-seals them.
@@ -114,6 +118,10 @@ pub struct Settings {
     pub login_lockout_seconds: i64,
     /// `TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For` (behind a proxy).
     pub trust_forwarded_for: bool,
+    /// `ALLOW_PRIVATE_PROVIDER_HOSTS`: let businesses name loopback and private hosts (an SMTP
+    /// relay beside a self-hosted node); off by default, so no tenant can reach internal
+    /// services through the service.
+    pub allow_private_provider_hosts: bool,
     /// Scheduler and dispatcher settings.
     pub scheduler: SchedulerSettings,
     /// Requests per minute per client address on `/auth/*`.
@@ -147,6 +155,9 @@ pub struct SchedulerSettings {
     pub poll_seconds: f64,
     /// `SHUTDOWN_GRACE_SECONDS`: how long in-flight sends may finish after SIGTERM.
     pub shutdown_grace_seconds: u64,
+    /// `MIN_OCCURRENCE_INTERVAL_SECONDS`: the shortest gap a schedule may leave between two of
+    /// its occurrences (default one hour), checked on the occurrences themselves.
+    pub min_occurrence_interval_seconds: i64,
 }
 
 /// Bytes that must not be printed.
@@ -198,7 +209,6 @@ fn invalid(variable: &'static str, message: impl Into<String>) -> SettingsError 
 
 /// The shortest `SECRET_KEY` production accepts.
 pub const MIN_SECRET_KEY_LEN: usize = 32;
-const DEV_SECRET_KEY: &str = "development-only-secret-key-change-me-0123456789";
 
 /// Every variable the service reads, with its default; `env/.env.example` documents each.
 pub const KNOWN_VARIABLES: &[&str] = &[
@@ -209,6 +219,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "HOST",
     "PORT",
     "SECRET_KEY",
+    "KEY_FILE",
     "ENCRYPTION_KEY",
     "ENCRYPTION_KEY_PREVIOUS",
     "RATE_LIMIT_AUTH_PER_MINUTE",
@@ -230,6 +241,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "LOGIN_MAX_FAILURES_PER_ADDRESS",
     "LOGIN_LOCKOUT_SECONDS",
     "TRUST_FORWARDED_FOR",
+    "ALLOW_PRIVATE_PROVIDER_HOSTS",
     "DISABLE_SCHEDULER",
     "SCHEDULER_TIMEZONE",
     "MISFIRE_GRACE_SECONDS",
@@ -240,6 +252,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "LEASE_SECONDS",
     "SCHEDULER_POLL_SECONDS",
     "SHUTDOWN_GRACE_SECONDS",
+    "MIN_OCCURRENCE_INTERVAL_SECONDS",
     "SMTP_HOST",
     "SMTP_PORT",
     "SMTP_USERNAME",
@@ -319,7 +332,14 @@ impl Settings {
                 ));
             }
             Some(key) => key,
-            None => DEV_SECRET_KEY.to_owned(),
+            // Replaced at start by the kept keys (`load_generated_keys`); random meanwhile, so a
+            // forgotten call can never leave a key anyone could know.
+            None => base64::engine::general_purpose::STANDARD.encode(keys::random(48)),
+        };
+        let generated_key_file = if get("SECRET_KEY").is_none() {
+            keys::default_path(get("KEY_FILE"), &database_url)
+        } else {
+            None
         };
 
         let encryption_key = match get("ENCRYPTION_KEY") {
@@ -374,6 +394,7 @@ impl Settings {
             host: parse_or("HOST", get("HOST"), IpAddr::from([0, 0, 0, 0]))?,
             port,
             secret_key: SecretString::from(secret_key),
+            generated_key_file,
             encryption_key,
             encryption_keys_previous: match get("ENCRYPTION_KEY_PREVIOUS") {
                 Some(list) => parse_list(&list)
@@ -460,6 +481,11 @@ impl Settings {
             trust_forwarded_for: parse_bool(
                 "TRUST_FORWARDED_FOR",
                 get("TRUST_FORWARDED_FOR"),
+                false,
+            )?,
+            allow_private_provider_hosts: parse_bool(
+                "ALLOW_PRIVATE_PROVIDER_HOSTS",
+                get("ALLOW_PRIVATE_PROVIDER_HOSTS"),
                 false,
             )?,
             scheduler: SchedulerSettings::from_lookup(&get)?,
@@ -576,6 +602,14 @@ impl SchedulerSettings {
                 "SHUTDOWN_GRACE_SECONDS",
                 get("SHUTDOWN_GRACE_SECONDS"),
                 10,
+            )?,
+            min_occurrence_interval_seconds: at_least_one(
+                "MIN_OCCURRENCE_INTERVAL_SECONDS",
+                parse_or(
+                    "MIN_OCCURRENCE_INTERVAL_SECONDS",
+                    get("MIN_OCCURRENCE_INTERVAL_SECONDS"),
+                    3600,
+                )?,
             )?,
         })
     }

@@ -80,6 +80,7 @@ impl ProviderSettings {
                     password: secret("SMTP_PASSWORD"),
                     from_email: get("EMAIL_FROM"),
                     rate_per_second: smtp_rate,
+                    public_only: false,
                 })
             }
             None => None,

@@ -2,6 +2,7 @@
 //! the type.
 
 mod channel;
+pub mod date_range;
 mod email;
 mod money;
 mod phone;

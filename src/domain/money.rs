@@ -8,6 +8,24 @@ const ZERO_DECIMAL: [&str; 16] = [
     "xaf", "xof", "xpf",
 ];
 
+/// The ISO 4217 codes of currencies in use (funds and national currencies; not precious metals,
+/// test or "no currency" codes), as published by the maintenance agency.
+const ISO_4217: [&str; 166] = [
+    "aed", "afn", "all", "amd", "ang", "aoa", "ars", "aud", "awg", "azn", "bam", "bbd", "bdt",
+    "bgn", "bhd", "bif", "bmd", "bnd", "bob", "bov", "brl", "bsd", "btn", "bwp", "byn", "bzd",
+    "cad", "cdf", "che", "chf", "chw", "clf", "clp", "cny", "cop", "cou", "crc", "cup", "cve",
+    "czk", "djf", "dkk", "dop", "dzd", "egp", "ern", "etb", "eur", "fjd", "fkp", "gbp", "gel",
+    "ghs", "gip", "gmd", "gnf", "gtq", "gyd", "hkd", "hnl", "htg", "huf", "idr", "ils", "inr",
+    "iqd", "irr", "isk", "jmd", "jod", "jpy", "kes", "kgs", "khr", "kmf", "kpw", "krw", "kwd",
+    "kyd", "kzt", "lak", "lbp", "lkr", "lrd", "lsl", "lyd", "mad", "mdl", "mga", "mkd", "mmk",
+    "mnt", "mop", "mru", "mur", "mvr", "mwk", "mxn", "mxv", "myr", "mzn", "nad", "ngn", "nio",
+    "nok", "npr", "nzd", "omr", "pab", "pen", "pgk", "php", "pkr", "pln", "pyg", "qar", "ron",
+    "rsd", "rub", "rwf", "sar", "sbd", "scr", "sdg", "sek", "sgd", "shp", "sle", "sos", "srd",
+    "ssp", "stn", "svc", "syp", "szl", "thb", "tjs", "tmt", "tnd", "top", "try", "ttd", "twd",
+    "tzs", "uah", "ugx", "usd", "usn", "uyi", "uyu", "uyw", "uzs", "ved", "ves", "vnd", "vuv",
+    "wst", "xaf", "xcd", "xcg", "xof", "xpf", "yer", "zar", "zmw", "zwg",
+];
+
 /// A positive amount in minor units (pence, cents) of a currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Money {
@@ -26,7 +44,7 @@ impl Money {
             ));
         }
         let currency = currency.trim().to_ascii_lowercase();
-        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_lowercase()) {
+        if !ISO_4217.contains(&currency.as_str()) {
             return Err((
                 "currency",
                 format!("{currency:?} is not an ISO 4217 code such as gbp, eur or usd"),
@@ -76,5 +94,7 @@ mod tests {
         assert_eq!(Money::new(1200, "chf").unwrap().to_string(), "12.00 CHF");
         assert!(Money::new(0, "gbp").is_err());
         assert!(Money::new(100, "pounds").is_err());
+        assert!(Money::new(100, "zzz").is_err());
+        assert!(Money::new(100, "CHF").is_ok());
     }
 }

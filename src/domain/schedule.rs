@@ -85,7 +85,7 @@ const MAX_OFFSETS: usize = 20;
 
 fn parse_local(field: &str, value: &str) -> Result<NaiveDateTime, FieldError> {
     let trimmed = value.trim();
-    [
+    let parsed = [
         "%Y-%m-%dT%H:%M:%S",
         "%Y-%m-%dT%H:%M",
         "%Y-%m-%d %H:%M:%S",
@@ -98,7 +98,8 @@ fn parse_local(field: &str, value: &str) -> Result<NaiveDateTime, FieldError> {
             field,
             format!("{value:?} is not a local date-time without offset, e.g. 2027-01-15T09:00:00"),
         )
-    })
+    })?;
+    super::date_range::check(parsed).map_err(|message| FieldError::new(field, message))
 }
 
 /// Places a wall-clock time in a zone: gap times move forward, ambiguous ones take the first.
@@ -140,13 +141,14 @@ fn parse_offset(field: &str, value: &str) -> Result<Offset, FieldError> {
         days: 0,
         exact: Duration::zero(),
     };
+    // Each number is bounded before it is used, so no input can overflow the arithmetic.
     let mut number = String::new();
     for c in date_part.chars() {
         if c.is_ascii_digit() {
             number.push(c);
             continue;
         }
-        let n: i64 = number.parse().map_err(|_| refuse())?;
+        let n = bounded(&number).ok_or_else(refuse)?;
         number.clear();
         match c {
             'Y' => offset.months += u32::try_from(n * 12).map_err(|_| refuse())?,
@@ -159,30 +161,50 @@ fn parse_offset(field: &str, value: &str) -> Result<Offset, FieldError> {
     if !number.is_empty() {
         return Err(refuse());
     }
+    let mut seconds: i64 = 0;
     for c in time_part.unwrap_or_default().chars() {
         if c.is_ascii_digit() {
             number.push(c);
             continue;
         }
-        let n: i64 = number.parse().map_err(|_| refuse())?;
+        let n = bounded(&number).ok_or_else(refuse)?;
         number.clear();
-        offset.exact += match c {
-            'H' => Duration::hours(n),
-            'M' => Duration::minutes(n),
-            'S' => Duration::seconds(n),
+        seconds += match c {
+            'H' => n * 3600,
+            'M' => n * 60,
+            'S' => n,
             _ => return Err(refuse()),
         };
     }
-    if !number.is_empty() || offset.months > 120 || offset.days > 3660 {
+    offset.exact = Duration::seconds(seconds);
+    if !number.is_empty()
+        || offset.months > 120
+        || offset.days > MAX_OFFSET_DAYS
+        || seconds > MAX_OFFSET_DAYS * 86_400
+    {
         return Err(refuse());
     }
     Ok(offset)
 }
 
+/// The longest offset before a due date: ten years.
+const MAX_OFFSET_DAYS: i64 = 3660;
+
+/// A duration's number when it is small enough that no sum or product of a few of them can
+/// overflow (at most ten years in seconds).
+fn bounded(digits: &str) -> Option<i64> {
+    digits
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n <= MAX_OFFSET_DAYS * 86_400)
+}
+
 impl Offset {
     fn before(&self, zone: Tz, due: NaiveDateTime) -> Option<DateTime<Utc>> {
-        let local = due.checked_sub_months(Months::new(self.months))? - Duration::days(self.days);
-        Some(resolve_local(zone, local) - self.exact)
+        let local = due
+            .checked_sub_months(Months::new(self.months))?
+            .checked_sub_signed(Duration::days(self.days))?;
+        resolve_local(zone, local).checked_sub_signed(self.exact)
     }
 
     fn normalised(&self) -> String {
@@ -509,6 +531,20 @@ impl Schedule {
         }
     }
 
+    /// The shortest gap between two consecutive occurrences among the first
+    /// [`MAX_OCCURRENCES`]: a rule's BY* parts repeat within its period, so a rule that ever fires
+    /// twice within an interval does so among these. `None` with fewer than two occurrences.
+    pub fn shortest_gap(&self) -> Option<Duration> {
+        let after = match &self.kind {
+            Kind::Recurring { start, .. } => resolve_local(self.zone, *start) - Duration::days(2),
+            Kind::Once(_) | Kind::BeforeDue { .. } => DateTime::<Utc>::MIN_UTC,
+        };
+        self.occurrences(after, None, MAX_OCCURRENCES)
+            .windows(2)
+            .map(|pair| pair[1] - pair[0])
+            .min()
+    }
+
     /// The first occurrence strictly after `after`.
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.occurrences(after, None, 1).into_iter().next()
@@ -608,6 +644,57 @@ mod tests {
                 .len(),
             4
         );
+    }
+
+    #[test]
+    fn the_shortest_gap_is_read_from_the_occurrences() {
+        let every_second = recurring(
+            "FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23;BYMINUTE=0,30;BYSECOND=0,1",
+            "2027-01-01T00:00:00",
+            "UTC",
+        );
+        assert_eq!(every_second.shortest_gap(), Some(Duration::seconds(1)));
+        let twice_a_day = recurring("FREQ=DAILY;BYHOUR=9,17", "2027-01-01T09:00:00", "UTC");
+        assert_eq!(twice_a_day.shortest_gap(), Some(Duration::hours(8)));
+        let monthly = recurring("FREQ=MONTHLY;BYMONTHDAY=15", "2027-01-15T09:00:00", "UTC");
+        assert_eq!(monthly.shortest_gap(), Some(Duration::days(28)));
+    }
+
+    #[test]
+    fn offsets_and_dates_that_would_overflow_are_refused() {
+        for offsets in [
+            vec!["PT9223372036854775807H"],
+            vec!["P1317624576693539402W"],
+            vec!["P1D9223372036854775807D"],
+            vec!["PT99999999999999S"],
+        ] {
+            let spec = ScheduleSpec::BeforeDue {
+                due: "2027-06-30T17:00:00".into(),
+                offsets: offsets.iter().map(|o| (*o).to_owned()).collect(),
+                timezone: None,
+            };
+            assert!(
+                Schedule::parse(&spec, chrono_tz::UTC).is_err(),
+                "{offsets:?}"
+            );
+        }
+        for at in [
+            "+262142-12-31T23:59:59",
+            "10000-01-01T00:00:00",
+            "1969-12-31T23:59:59",
+        ] {
+            let spec = ScheduleSpec::Once {
+                at: at.into(),
+                timezone: None,
+            };
+            assert!(Schedule::parse(&spec, chrono_tz::UTC).is_err(), "{at}");
+        }
+        let spec = ScheduleSpec::BeforeDue {
+            due: "-262143-01-01T00:00:00".into(),
+            offsets: vec!["P1D".into()],
+            timezone: None,
+        };
+        assert!(Schedule::parse(&spec, chrono_tz::UTC).is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod idempotency_key;
 pub mod login_throttle;
 pub mod notification;
 pub mod notification_attempt;
+pub mod password_reset;
 pub mod payment;
 pub mod payment_click;
 pub mod provider_credential;

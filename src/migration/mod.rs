@@ -18,6 +18,7 @@ mod m20261129_000010_usage;
 mod m20261129_000011_sender_identities;
 mod m20261129_000012_documents;
 mod m20261129_000013_usage_per_send;
+mod m20261129_000014_security_hardening;
 
 /// Applies the migrations in order; the applied set is kept in `seaql_migrations`.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_sender_identities::Migration),
             Box::new(m20261129_000012_documents::Migration),
             Box::new(m20261129_000013_usage_per_send::Migration),
+            Box::new(m20261129_000014_security_hardening::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ pub mod documents;
 pub mod idempotency;
 pub mod login_throttle;
 pub mod notifications;
+pub mod password_resets;
 pub mod payments;
 pub mod privacy;
 pub mod provider_credentials;

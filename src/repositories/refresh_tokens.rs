@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Set,
 };
 
 use crate::domain::UserId;
@@ -77,4 +78,22 @@ pub async fn revoke_family(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// The sign-in sessions (families) of a user that can still be refreshed.
+pub async fn live_families(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, DbErr> {
+    refresh_token::Entity::find()
+        .select_only()
+        .column(refresh_token::Column::FamilyId)
+        .distinct()
+        .filter(refresh_token::Column::UserId.eq(user.0))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .filter(refresh_token::Column::ExpiresAt.gt(Timestamp(now)))
+        .into_tuple()
+        .all(db)
+        .await
 }

@@ -1,4 +1,5 @@
-//! `revoked_tokens`.
+//! `revoked_tokens`: access tokens revoked by their `jti`, or all of a session's by
+//! [`session_key`].
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
@@ -31,10 +32,21 @@ pub async fn revoke(
     Ok(())
 }
 
-/// Whether a token was revoked.
-pub async fn is_revoked(db: &impl ConnectionTrait, jti: &str) -> Result<bool, DbErr> {
+/// The key under which a whole sign-in session's access tokens are revoked.
+pub fn session_key(session_id: &str) -> String {
+    format!("session:{session_id}")
+}
+
+/// Whether a token was revoked, by its own id or its session's, in one query.
+pub async fn is_revoked(
+    db: &impl ConnectionTrait,
+    jti: &str,
+    session_id: Option<&str>,
+) -> Result<bool, DbErr> {
+    let mut keys = vec![jti.to_owned()];
+    keys.extend(session_id.map(session_key));
     Ok(revoked_token::Entity::find()
-        .filter(revoked_token::Column::Jti.eq(jti))
+        .filter(revoked_token::Column::Jti.is_in(keys))
         .count(db)
         .await?
         > 0)

@@ -2,24 +2,36 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
+use sha2::{Digest, Sha256};
 
 use crate::entities::{Timestamp, webhook_event};
 
-/// Records an event; false when it was already recorded (a redelivery), after which the
-/// transaction must be dropped. Run it in the transaction that processes the event, so an event
-/// is either processed and recorded or neither.
+/// Records an event of one provider account (whose secret verified it); false when that account
+/// already sent it (a redelivery), after which the transaction must be dropped. Ids are kept per
+/// account, so an event posted first under one account — a tenant naming the platform's account
+/// id with its own secret — never hides the genuine event of another. Run it in the
+/// transaction that processes the event, so an event is either processed and recorded or
+/// neither.
 pub async fn remember(
     db: &impl ConnectionTrait,
     provider: &str,
+    account: &str,
     event_id: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
+    let key = format!("{account}|{event_id}");
+    // The column holds 191 characters; a longer key is kept as its digest.
+    let key = if key.len() > 191 {
+        hex::encode(Sha256::digest(key.as_bytes()))
+    } else {
+        key
+    };
     // A plain insert: a duplicate fails on the unique index, portably (MySQL has no
     // `ON CONFLICT DO NOTHING` whose row count can be trusted). The caller then drops the
     // transaction, which PostgreSQL has aborted anyway.
     let inserted = webhook_event::Entity::insert(webhook_event::ActiveModel {
         provider: Set(provider.to_owned()),
-        event_id: Set(event_id.chars().take(191).collect()),
+        event_id: Set(key),
         received_at: Set(Timestamp(now)),
         ..Default::default()
     })

@@ -1,7 +1,9 @@
 //! Password hashing and policy, access tokens (JWT), opaque refresh tokens, secrets sealed at
-//! rest and provider webhook signatures.
+//! rest, provider webhook signatures and the addresses connections on a tenant's behalf may
+//! reach.
 
 pub mod crypto;
+pub mod egress;
 pub mod jwt;
 pub mod password;
 pub mod tokens;

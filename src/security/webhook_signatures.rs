@@ -135,10 +135,15 @@ pub enum StripeSignatureError {
     Mismatch,
     /// Signed longer ago than the tolerance.
     TooOld,
+    /// Signed further ahead than the tolerance: a clock that far off, or an event made to be
+    /// replayed later.
+    TooNew,
 }
 
 /// Checks `Stripe-Signature: t=…,v1=…[,v1=…]`: any `v1` may match (a rolled secret signs
-/// twice), `v0` is ignored, and events older than `tolerance_seconds` are refused.
+/// twice), `v0` is ignored, and events signed more than `tolerance_seconds` before or after
+/// `now` are refused. (Stripe's libraries accept any future time; a signed event dated ahead
+/// would stay replayable for as long, so it is refused too.)
 pub fn verify_stripe(
     secret: &str,
     body: &[u8],
@@ -169,6 +174,9 @@ pub fn verify_stripe(
     }
     if now - timestamp > tolerance_seconds {
         return Err(StripeSignatureError::TooOld);
+    }
+    if timestamp - now > tolerance_seconds {
+        return Err(StripeSignatureError::TooNew);
     }
     Ok(timestamp)
 }
@@ -360,6 +368,12 @@ mod tests {
                             Err(StripeSignatureError::TooOld)
                         );
                     }
+                    // Ahead of the clock: up to the tolerance, and no further.
+                    assert!(verify_stripe(secret, body, &header, timestamp - 300, 300).is_ok());
+                    assert_eq!(
+                        verify_stripe(secret, body, &header, timestamp - 301, 300),
+                        Err(StripeSignatureError::TooNew)
+                    );
                 }
                 _ if vector["expected_valid"] == Value::Bool(false) => {
                     let secret = vector["endpoint_secret"].as_str().unwrap();

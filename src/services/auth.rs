@@ -82,6 +82,7 @@ pub async fn hash_password(password_text: String) -> ServiceResult<String> {
 pub async fn register(
     state: &AppState,
     request: RegisterRequest,
+    address: Option<IpAddr>,
 ) -> ServiceResult<(user::Model, business::Model)> {
     let mut validation = Validation::new();
     let business_name =
@@ -123,7 +124,7 @@ pub async fn register(
         },
     )
     .await?;
-    let owner = super::users::insert_user(
+    let owner = match super::users::insert_user(
         &txn,
         BusinessId(business.id),
         &email,
@@ -131,7 +132,16 @@ pub async fn register(
         password_hash,
         Role::Owner,
     )
-    .await?;
+    .await
+    {
+        Ok(owner) => owner,
+        Err(conflict @ ServiceError::Conflict(_)) => {
+            drop(txn);
+            count_refusal(state, address, now).await?;
+            return Err(conflict);
+        }
+        Err(error) => return Err(error),
+    };
     txn.commit().await?;
     tracing::info!(
         business_id = business.id,
@@ -139,6 +149,24 @@ pub async fn register(
         "business registered"
     );
     Ok((owner, business))
+}
+
+/// Counts a refused registration (an address already in use) against the caller's address,
+/// from the sign-in budget: probing which addresses have accounts is as slow as guessing.
+async fn count_refusal(
+    state: &AppState,
+    address: Option<IpAddr>,
+    now: chrono::DateTime<Utc>,
+) -> ServiceResult<()> {
+    let Some(address) = address else {
+        return Ok(());
+    };
+    let key = Key {
+        name: format!("address:{address}"),
+        max_failures: state.settings.login_max_failures_per_address,
+    };
+    let window = Duration::seconds(state.settings.login_lockout_seconds);
+    throttle::take(&state.db, &[key], now, window).await
 }
 
 /// Signs in with e-mail and password; failures are limited per account and per address.
@@ -163,7 +191,10 @@ pub async fn login(
         });
     }
     let now = Utc::now();
-    throttle::ensure_not_locked(&state.db, &keys, now).await?;
+    let window = Duration::seconds(settings.login_lockout_seconds);
+    // The attempt is taken before the hash is checked: a burst gets no more guesses checked
+    // than the limits allow.
+    throttle::take(&state.db, &keys, now, window).await?;
 
     let account = users::find_by_email(&state.db, &email).await?;
     let stored_hash = account
@@ -182,13 +213,6 @@ pub async fn login(
     let user = match account {
         Some(user) if matches => user,
         _ => {
-            throttle::record_failure(
-                &state.db,
-                &keys,
-                now,
-                Duration::seconds(settings.login_lockout_seconds),
-            )
-            .await?;
             tracing::info!("sign-in refused: wrong credentials");
             return Err(ServiceError::Unauthorized(
                 "Incorrect e-mail or password.".into(),
@@ -201,6 +225,9 @@ pub async fn login(
         ));
     }
     throttle::clear(&state.db, &account_key).await?;
+    for key in &keys[1..] {
+        throttle::give_back(&state.db, &key.name).await?;
+    }
     if password::is_legacy(&user.password_hash)
         && let Err(error) = upgrade_hash(state, &user, password_text).await
     {

@@ -159,6 +159,7 @@ pub async fn update(
                 &state.secrets,
                 actor.business,
                 patch,
+                state.settings.allow_private_provider_hosts,
                 &mut validation,
             )
             .await

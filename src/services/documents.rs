@@ -167,6 +167,10 @@ pub async fn update(
         active.name = Set(name);
     }
     if let Some(expiry) = request.link_expires_at {
+        if let Some(at) = expiry {
+            crate::domain::date_range::check_utc(at)
+                .map_err(|message| ServiceError::invalid("link_expires_at", message))?;
+        }
         active.link_expires_at = Set(expiry.map(Timestamp));
     }
     active.updated_at = Set(state.clock.now().into());

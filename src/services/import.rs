@@ -172,6 +172,14 @@ fn parse_row(
         if value.is_empty() {
             continue;
         }
+        if value.contains('\0') {
+            errors.push(ImportError {
+                row: line,
+                field: header.clone(),
+                message: "must not contain NUL characters".into(),
+            });
+            continue;
+        }
         let text = Some(value.to_owned());
         match header.as_str() {
             "name" => changes.name = text,

@@ -11,6 +11,7 @@ mod error;
 pub mod import;
 pub mod notifications;
 pub mod outbox;
+pub mod passwords;
 mod patch;
 pub mod payments;
 pub mod privacy;

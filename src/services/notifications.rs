@@ -1,10 +1,11 @@
 //! The notification history and retrying failed notifications.
 
+use super::outbox::skip_reason;
 use super::{ServiceError, ServiceResult};
-use crate::domain::Actor;
+use crate::domain::{Actor, Channel, ClientId};
 use crate::entities::{notification, notification_attempt};
-use crate::repositories::Paged;
 use crate::repositories::notifications::{self, NotificationFilter};
+use crate::repositories::{Paged, clients};
 use crate::startup::AppState;
 
 /// The history of the business.
@@ -71,6 +72,23 @@ pub async fn resend(
         return Err(ServiceError::Conflict(format!(
             "Only a sent or failed notification can be sent again; this one is {}.",
             current.status
+        )));
+    }
+    // A client who opted out (or lost the address) since is refused here, not queued to be
+    // skipped, which would overwrite the record of the first send.
+    let client = clients::find(&txn, actor.business, ClientId(current.client_id))
+        .await?
+        .filter(|client| client.erased_at.is_none())
+        .ok_or_else(|| {
+            ServiceError::Conflict("The client was deleted; nothing can be sent to them.".into())
+        })?;
+    if let Some(reason) = Channel::parse(&current.channel)
+        .ok()
+        .and_then(|channel| skip_reason(&client, channel))
+    {
+        return Err(ServiceError::Conflict(format!(
+            "The client cannot get {} now ({reason}); nothing was queued.",
+            current.channel
         )));
     }
     notifications::requeue(&txn, actor.business, id, &RESENDABLE, state.clock.now()).await?;

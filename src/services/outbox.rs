@@ -178,7 +178,9 @@ fn render_whatsapp_template(
     .map_err(|error| error.to_string())
 }
 
-fn skip_reason(client: &client::Model, channel: Channel) -> Option<&'static str> {
+/// Why a client cannot get a message on a channel now (`no_address`, `opted_out`,
+/// `no_whatsapp_opt_in`), or `None` when they can.
+pub fn skip_reason(client: &client::Model, channel: Channel) -> Option<&'static str> {
     match channel {
         Channel::Email if client.email.is_none() => Some("no_address"),
         Channel::Email if client.opted_out_email => Some("opted_out"),

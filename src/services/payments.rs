@@ -401,6 +401,7 @@ pub async fn stripe_event(
     match verdict {
         Ok(_) => {}
         Err(StripeSignatureError::TooOld) => return Err(refuse("too old")),
+        Err(StripeSignatureError::TooNew) => return Err(refuse("dated in the future")),
         Err(StripeSignatureError::Malformed) => return Err(refuse("malformed")),
         Err(StripeSignatureError::Mismatch) => return Err(refuse("no signature matches")),
     }
@@ -432,8 +433,12 @@ pub async fn stripe_event(
         tracing::warn!("Stripe event for another account's payment ignored");
         return Ok(());
     }
+    let account = match signer.flatten() {
+        Some(business) => format!("b{business}"),
+        None => "platform".to_owned(),
+    };
     let txn = crate::db::begin_write(&state.db).await?;
-    if !webhook_events::remember(&txn, "stripe", &event.id, state.clock.now()).await? {
+    if !webhook_events::remember(&txn, "stripe", &account, &event.id, state.clock.now()).await? {
         return Ok(());
     }
     let changed = repo::apply(&txn, payment.id, &change, state.clock.now()).await?;

@@ -14,6 +14,7 @@ use crate::domain::{BusinessId, Email, PhoneE164, Validation};
 use crate::entities::provider_credential;
 use crate::repositories::provider_credentials;
 use crate::security::crypto::SecretBox;
+use crate::security::egress;
 
 /// The providers a business can bring its own account for.
 pub const PROVIDERS: [&str; 4] = ["smtp", "twilio", "whatsapp", "stripe"];
@@ -297,6 +298,7 @@ pub async fn plan(
     secrets_box: &SecretBox,
     business: BusinessId,
     patch: &ProvidersPatch,
+    allow_private_hosts: bool,
     validation: &mut Validation,
 ) -> anyhow::Result<PlannedChange> {
     let stored: BTreeMap<String, provider_credential::Model> =
@@ -337,6 +339,20 @@ pub async fn plan(
             }
         }
         check(provider, &settings, &secrets, validation);
+        if provider == "smtp"
+            && !allow_private_hosts
+            && let Some(host) = settings.get("host").and_then(Value::as_str)
+            && !host.is_empty()
+        {
+            let port = settings
+                .get("port")
+                .and_then(Value::as_u64)
+                .and_then(|port| u16::try_from(port).ok())
+                .unwrap_or(25);
+            if let Err(message) = egress::resolve_public(host, port).await {
+                validation.push("providers.smtp.host", message);
+            }
+        }
         let sealed = secrets_box.seal(&serde_json::to_vec(&secrets)?, &context(business, provider));
         planned.upserts.push(provider_credential::ActiveModel {
             business_id: Set(business.0),

@@ -1,7 +1,7 @@
 //! Reminders: writing them (templates and schedules checked up front), assigning clients,
 //! pausing, resuming, cancelling, previewing occurrences and sending on demand.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 use serde::{Deserialize, Serialize};
 
@@ -203,6 +203,7 @@ fn apply(
     row: &mut reminder::ActiveModel,
     patch: &UpdateReminderRequest,
     business: &business::Model,
+    min_gap: Duration,
 ) -> Option<Schedule> {
     if let Some(title) = &patch.title
         && let Some(title) = validation.check("title", required_text(title, 200))
@@ -268,7 +269,20 @@ fn apply(
     let schedule = patch.schedule.as_ref().and_then(|spec| {
         let zone = business.timezone.parse().unwrap_or(chrono_tz::UTC);
         match Schedule::parse(spec, zone) {
-            Ok(schedule) => Some(schedule),
+            Ok(schedule) => {
+                if let Some(gap) = schedule.shortest_gap().filter(|gap| *gap < min_gap) {
+                    validation.push(
+                        "schedule",
+                        format!(
+                            "two occurrences are {} s apart; they must be at least {} s apart",
+                            gap.num_seconds(),
+                            min_gap.num_seconds()
+                        ),
+                    );
+                    return None;
+                }
+                Some(schedule)
+            }
             Err(errors) => {
                 for error in errors {
                     validation.push(&error.field, error.message);
@@ -443,7 +457,8 @@ pub async fn create(
         attach_documents: request.attach_documents,
     };
     let mut validation = Validation::new();
-    let schedule = apply(&mut validation, &mut row, &patch, &business);
+    let min_gap = Duration::seconds(state.settings.scheduler.min_occurrence_interval_seconds);
+    let schedule = apply(&mut validation, &mut row, &patch, &business, min_gap);
     check_channels_configured(state, actor, &row, &mut validation).await?;
     check_senders(state, actor, &mut row, &patch, &mut validation).await?;
     let document_ids = match &patch.document_ids {
@@ -531,7 +546,8 @@ pub async fn update(
     let now = state.clock.now();
     let mut row = current.clone().into_active_model();
     let mut validation = Validation::new();
-    let schedule = apply(&mut validation, &mut row, &patch, &business);
+    let min_gap = Duration::seconds(state.settings.scheduler.min_occurrence_interval_seconds);
+    let schedule = apply(&mut validation, &mut row, &patch, &business, min_gap);
     check_channels_configured(state, actor, &row, &mut validation).await?;
     check_senders(state, actor, &mut row, &patch, &mut validation).await?;
     let document_ids = match &patch.document_ids {

@@ -284,8 +284,7 @@ async fn send_code_to(
         name: format!("sender-codes:business:{business_id}"),
         max_failures: CODES_PER_HOUR,
     }];
-    throttle::ensure_not_locked(&state.db, &quota, now).await?;
-    throttle::record_failure(&state.db, &quota, now, Duration::hours(1)).await?;
+    throttle::take(&state.db, &quota, now, Duration::hours(1)).await?;
     let code = format!("{:06}", rand::random_range(0..1_000_000u32));
     let mut active = row.clone().into_active_model();
     active.code_hash = Set(Some(code_hash(state, row.id, &code)));

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::audit::{self, Target};
 use super::auth::{hash_password, required_text, validate_new_user};
-use super::{ServiceError, ServiceResult, double_option, is_unique_violation};
+use super::{ServiceError, ServiceResult, double_option, is_unique_violation, passwords};
 use crate::domain::{Actor, Role, UserId, Validation};
 use crate::entities::user;
 use crate::repositories::{Paged, users};
@@ -39,10 +39,15 @@ pub struct UpdateUserRequest {
     pub role: Option<Role>,
     /// Disable or re-enable sign-in.
     pub is_active: Option<bool>,
-    /// A new password.
+    /// A new password (same policy as sign-up). Changing one's own needs `current_password`;
+    /// an owner or admin setting a staff member's does not, and it is audited. Either way every
+    /// other session of that user ends.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub password: Option<Option<String>>,
+    /// The password being replaced, required when changing one's own.
+    #[serde(default)]
+    pub current_password: Option<String>,
 }
 
 fn require_manager(actor: &Actor) -> ServiceResult<()> {
@@ -155,20 +160,28 @@ pub(crate) async fn insert_user(
     })
 }
 
-/// Changes a user's name, role, status or password.
+/// Changes a user's name, role, status or password. `session` is the caller's sign-in
+/// session, which a change of their own password keeps.
 #[tracing::instrument(skip_all, fields(business_id = actor.business.0, user_id = id.0))]
 pub async fn update(
     state: &AppState,
     actor: &Actor,
+    session: Option<&str>,
     id: UserId,
     request: UpdateUserRequest,
 ) -> ServiceResult<user::Model> {
+    let editing_self = actor.user == id;
+    if editing_self && request.password.is_some() {
+        let me = users::find(&state.db, actor.business, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        passwords::verify_current(state, &me, request.current_password.as_deref()).await?;
+    }
     let txn = crate::db::begin_write(&state.db).await?;
     let current = users::find(&txn, actor.business, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
     let current_role = Role::from_stored(&current.role);
-    let editing_self = actor.user == id;
     // Anyone may rename themselves or change their own password; everything else is management.
     let only_own_profile = editing_self && request.role.is_none() && request.is_active.is_none();
     if !only_own_profile {
@@ -216,6 +229,7 @@ pub async fn update(
     if let Some(active) = request.is_active {
         row.is_active = Set(active);
     }
+    let password_changed = new_password.is_some();
     if let Some(text) = new_password {
         row.password_hash = Set(hash_password(text).await?);
     }
@@ -243,6 +257,20 @@ pub async fn update(
             "user.disabled"
         };
         audit::record(&txn, actor, action, Target::user(id.0), json!({})).await?;
+    }
+    if password_changed {
+        let keep = if editing_self { session } else { None };
+        let ended = passwords::end_sessions(&txn, state, id, keep, Utc::now()).await?;
+        if !editing_self {
+            audit::record(
+                &txn,
+                actor,
+                "user.password_set",
+                Target::user(id.0),
+                json!({"sessions_ended": ended}),
+            )
+            .await?;
+        }
     }
     let saved = if row.is_changed() {
         users::update(&txn, row).await?

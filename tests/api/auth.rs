@@ -131,7 +131,9 @@ db_test!(missing_bad_and_expired_tokens_are_refused, |app| {
     .await;
 
     // A token signed with the server's key but already expired.
-    let keys = reminder_backend::security::jwt::JwtKeys::new(TEST_SECRET.as_bytes()).unwrap();
+    let keys =
+        reminder_backend::security::jwt::JwtKeys::new(crate::support::TEST_SECRET_KEY.as_bytes())
+            .unwrap();
     let past = chrono::Utc::now() - chrono::Duration::hours(2);
     let expired = keys
         .issue(
@@ -147,9 +149,6 @@ db_test!(missing_bad_and_expired_tokens_are_refused, |app| {
     )
     .await;
 });
-
-/// The development default key, which test servers use.
-const TEST_SECRET: &str = "development-only-secret-key-change-me-0123456789";
 
 db_test!(
     refresh_rotates_and_a_reused_token_revokes_the_family,

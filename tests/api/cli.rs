@@ -132,3 +132,45 @@ fn check_config_reports_every_production_refusal() {
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn without_a_secret_key_random_keys_are_made_once_and_kept_beside_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        let output = binary()
+            .current_dir(dir.path())
+            .env("DATABASE_URL", "sqlite://./firm.db")
+            .arg("migrate")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).to_string()
+    };
+    let log = run();
+    let path = dir.path().join("firm.db.keys");
+    let first = std::fs::read_to_string(&path).expect("the key file is written");
+    assert!(log.contains("random keys were generated"), "{log}");
+    assert!(
+        !log.contains(first.lines().nth(2).unwrap()),
+        "keys are not logged"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by its owner only");
+    }
+    // Never the development constant an earlier version shipped, and the same on every start.
+    assert!(!first.contains("development-only-secret-key-change-me"));
+    let secret = first
+        .lines()
+        .find_map(|line| line.strip_prefix("SECRET_KEY="))
+        .unwrap();
+    assert!(secret.len() >= 32);
+    run();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), first);
+}

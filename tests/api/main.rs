@@ -8,6 +8,7 @@
 
 mod support;
 
+mod attacks;
 mod audit;
 mod auth;
 mod business;

@@ -494,6 +494,7 @@ async fn the_import_command_prints_a_balanced_report() {
         crate::cli::binary()
             .current_dir(dir.path())
             .env("DATABASE_URL", "sqlite://./ours.db")
+            .env("SECRET_KEY", crate::support::TEST_SECRET_KEY)
             .env("ORIGINAL_SECRET_KEY", ORIGINAL_SECRET)
             .args([
                 "import-original",

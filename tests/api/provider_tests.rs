@@ -22,6 +22,8 @@ async fn run(backend: Backend) {
         ("TWILIO_API_BASE", twilio.base_url.clone()),
         ("WHATSAPP_API_BASE", whatsapp.base_url.clone()),
         ("STRIPE_API_BASE", stripe.base_url.clone()),
+        // The firm's SMTP server is on this machine, which only an operator's setting allows.
+        ("ALLOW_PRIVATE_PROVIDER_HOSTS", "true".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

@@ -234,6 +234,7 @@ async fn key_rotation(backend: crate::support::Backend) {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("ENV", "testing")
+            .env("SECRET_KEY", crate::support::TEST_SECRET_KEY)
             .env("DATABASE_URL", &app.database_url)
             .env("ENCRYPTION_KEY", NEW_KEY)
             .env("ENCRYPTION_KEY_PREVIOUS", OLD_KEY)

@@ -26,6 +26,7 @@ impl Process {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("ENV", "testing")
+            .env("SECRET_KEY", crate::support::TEST_SECRET_KEY)
             .env("DATABASE_URL", database_url)
             .env("HOST", "127.0.0.1")
             .env("PORT", port.to_string())

@@ -25,6 +25,7 @@ async fn nothing_secret_is_logged(backend: Backend) {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("ENV", "testing")
+        .env("SECRET_KEY", crate::support::TEST_SECRET_KEY)
         .env("DATABASE_URL", &database_url)
         .env("HOST", "127.0.0.1")
         .env("PORT", port.to_string())

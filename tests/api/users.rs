@@ -205,7 +205,7 @@ db_test!(a_changed_password_works_and_the_old_one_does_not, |app| {
         .patch(
             &format!("/users/{}", owner.user_id),
             &owner.token,
-            json!({"password": "Another-Good-Pass-7"}),
+            json!({"password": "Another-Good-Pass-7", "current_password": PASSWORD}),
         )
         .await;
     assert_eq!(changed.status(), StatusCode::OK);

@@ -63,6 +63,19 @@ async fn serves(
     Ok(false)
 }
 
+/// The verified account holders of an event, as the key its id is remembered under.
+fn account_key(holders: &[AccountHolder]) -> String {
+    let mut names: Vec<String> = holders
+        .iter()
+        .map(|holder| match holder {
+            AccountHolder::Business(id) => format!("b{id}"),
+            AccountHolder::Platform { .. } => "platform".to_owned(),
+        })
+        .collect();
+    names.sort();
+    names.join(",")
+}
+
 /// Applies a provider's report about one of its messages, once per `event_id`.
 async fn report(
     state: &AppState,
@@ -85,7 +98,7 @@ async fn report(
     }
     let now = state.clock.now();
     let txn = crate::db::begin_write(&state.db).await?;
-    if !webhook_events::remember(&txn, provider, event_id, now).await? {
+    if !webhook_events::remember(&txn, provider, &account_key(holders), event_id, now).await? {
         return Ok(());
     }
     let changed = notifications::apply_report(&txn, notification.id, report, at, now).await?;
@@ -111,7 +124,7 @@ async fn reply(
 ) -> ServiceResult<()> {
     let now = state.clock.now();
     let txn = crate::db::begin_write(&state.db).await?;
-    if !webhook_events::remember(&txn, provider, event_id, now).await? {
+    if !webhook_events::remember(&txn, provider, &account_key(holders), event_id, now).await? {
         return Ok(());
     }
     let mut changed = 0;

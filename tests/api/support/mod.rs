@@ -83,6 +83,9 @@ macro_rules! per_backend {
 }
 pub(crate) use per_backend;
 
+/// The `SECRET_KEY` of test servers (set explicitly: without one a server generates its own).
+pub const TEST_SECRET_KEY: &str = "test-only-secret-key-of-the-api-tests-0123456789";
+
 /// A password that satisfies the policy.
 pub const PASSWORD: &str = "Sturdy-Lamp-42";
 
@@ -248,6 +251,7 @@ impl TestApp {
     ) -> Self {
         let mut values: HashMap<String, String> = [
             ("ENV", "testing"),
+            ("SECRET_KEY", TEST_SECRET_KEY),
             ("HOST", "127.0.0.1"),
             ("PORT", "0"),
             ("DATABASE_MAX_CONNECTIONS", "5"),
