@@ -230,13 +230,10 @@ impl EmailTransport {
             return Ok(transport);
         }
         let address = if smtp.public_only {
-            let checked = egress::resolve_public(&smtp.host, smtp.port)
+            let checked = egress::resolve_public(&smtp.host)
                 .await
                 .map_err(|message| permanent("host_not_allowed", message))?;
-            checked
-                .first()
-                .map(|address| address.ip().to_string())
-                .unwrap_or_default()
+            checked.first().map(ToString::to_string).unwrap_or_default()
         } else {
             smtp.host.clone()
         };

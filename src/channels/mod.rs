@@ -93,6 +93,34 @@ pub struct OutgoingMessage {
 }
 
 impl OutgoingMessage {
+    /// A one-off message of the service itself (a code, a reset token, a provider test): no
+    /// notification behind it, no identity, unsubscribe link, template or file.
+    pub fn notice(
+        business_id: i64,
+        channel: Channel,
+        recipient: String,
+        route: Route,
+        sender_name: String,
+        subject: String,
+        body: String,
+    ) -> Self {
+        Self {
+            notification_id: 0,
+            business_id,
+            channel,
+            recipient,
+            subject: Some(subject),
+            body,
+            route,
+            sender_name,
+            reply_to: None,
+            sender: None,
+            unsubscribe_url: None,
+            whatsapp_template: None,
+            attachments: Vec::new(),
+        }
+    }
+
     /// The key its sends are paced under: the account, and for SMS and WhatsApp the number it
     /// goes out from (providers limit each sending number).
     pub fn pace_key(&self, account: &Account) -> String {

@@ -63,15 +63,21 @@ pub async fn restart_if_over(
     Ok(())
 }
 
-/// Takes one attempt when fewer than `max` were taken in the window, in one conditional
-/// update; false when none is left.
-pub async fn take(db: &impl ConnectionTrait, key: &str, max: u32) -> Result<bool, DbErr> {
+/// Takes one attempt from a window that began after `window_after`, when fewer than `max` were
+/// taken in it, in one conditional update; false when there is no such row or no attempt left.
+pub async fn take(
+    db: &impl ConnectionTrait,
+    key: &str,
+    max: u32,
+    window_after: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let result = login_throttle::Entity::update_many()
         .col_expr(
             login_throttle::Column::Failures,
             Expr::col(login_throttle::Column::Failures).add(1),
         )
         .filter(login_throttle::Column::ThrottleKey.eq(key))
+        .filter(login_throttle::Column::WindowStartedAt.gt(Timestamp(window_after)))
         .filter(login_throttle::Column::Failures.lt(i64::from(max)))
         .exec(db)
         .await?;

@@ -4,7 +4,7 @@
 //! Checked when the host is saved and again when connecting, to the address that was checked,
 //! so a name that changes its answer in between (DNS rebinding) gains nothing.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Why an address is not public, or `None` when it is.
 pub fn non_public_reason(ip: IpAddr) -> Option<&'static str> {
@@ -68,20 +68,21 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
 
 /// Resolves `host` and returns its addresses when every one is public; otherwise says why not,
 /// in words fit for the business that named it.
-pub async fn resolve_public(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
+pub async fn resolve_public(host: &str) -> Result<Vec<IpAddr>, String> {
     let host = host.trim().trim_start_matches('[').trim_end_matches(']');
-    let addresses: Vec<SocketAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, port)],
-        Err(_) => tokio::net::lookup_host((host, port))
+    let addresses: Vec<IpAddr> = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![ip],
+        Err(_) => tokio::net::lookup_host((host, 0))
             .await
             .map_err(|_| format!("{host} does not resolve"))?
+            .map(|address| address.ip())
             .collect(),
     };
     if addresses.is_empty() {
         return Err(format!("{host} does not resolve"));
     }
     for address in &addresses {
-        if let Some(reason) = non_public_reason(address.ip()) {
+        if let Some(reason) = non_public_reason(*address) {
             return Err(format!(
                 "{host} resolves to a {reason} address, which businesses may not use (the operator can allow it with ALLOW_PRIVATE_PROVIDER_HOSTS)"
             ));
@@ -122,11 +123,11 @@ mod tests {
 
     #[tokio::test]
     async fn names_are_resolved_before_they_are_judged() {
-        assert!(resolve_public("localhost", 25).await.is_err());
-        assert!(resolve_public("[::1]", 25).await.is_err());
+        assert!(resolve_public("localhost").await.is_err());
+        assert!(resolve_public("[::1]").await.is_err());
         assert_eq!(
-            resolve_public("8.8.8.8", 25).await.unwrap(),
-            vec!["8.8.8.8:25".parse().unwrap()]
+            resolve_public("8.8.8.8").await.unwrap(),
+            vec!["8.8.8.8".parse::<IpAddr>().unwrap()]
         );
     }
 }

@@ -161,12 +161,14 @@ async fn count_refusal(
     let Some(address) = address else {
         return Ok(());
     };
-    let key = Key {
-        name: format!("address:{address}"),
-        max_failures: state.settings.login_max_failures_per_address,
-    };
-    let window = Duration::seconds(state.settings.login_lockout_seconds);
-    throttle::take(&state.db, &[key], now, window).await
+    let key = Key::address(&state.settings, address);
+    throttle::take(
+        &state.db,
+        &[key],
+        now,
+        throttle::sign_in_window(&state.settings),
+    )
+    .await
 }
 
 /// Signs in with e-mail and password; failures are limited per account and per address.
@@ -179,22 +181,20 @@ pub async fn login(
 ) -> ServiceResult<TokenPair> {
     let settings = &state.settings;
     let email = username.trim().to_lowercase();
-    let account_key = format!("account:{email}");
-    let mut keys = vec![Key {
-        name: account_key.clone(),
-        max_failures: settings.login_max_failures_per_account,
-    }];
-    if let Some(address) = address {
-        keys.push(Key {
-            name: format!("address:{address}"),
-            max_failures: settings.login_max_failures_per_address,
-        });
-    }
-    let now = Utc::now();
-    let window = Duration::seconds(settings.login_lockout_seconds);
+    let account_key = Key::account(settings, &email);
+    let address_key = address.map(|address| Key::address(settings, address));
+    let keys: Vec<&Key> = std::iter::once(&account_key)
+        .chain(address_key.as_ref())
+        .collect();
     // The attempt is taken before the hash is checked: a burst gets no more guesses checked
     // than the limits allow.
-    throttle::take(&state.db, &keys, now, window).await?;
+    throttle::take(
+        &state.db,
+        &keys,
+        Utc::now(),
+        throttle::sign_in_window(settings),
+    )
+    .await?;
 
     let account = users::find_by_email(&state.db, &email).await?;
     let stored_hash = account
@@ -224,8 +224,9 @@ pub async fn login(
             "This account is disabled.".into(),
         ));
     }
-    throttle::clear(&state.db, &account_key).await?;
-    for key in &keys[1..] {
+    // The right password: the account starts afresh, and the address gets its attempt back.
+    throttle::clear(&state.db, &account_key.name).await?;
+    if let Some(key) = &address_key {
         throttle::give_back(&state.db, &key.name).await?;
     }
     if password::is_legacy(&user.password_hash)

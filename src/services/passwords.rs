@@ -80,13 +80,9 @@ pub async fn verify_current(
             "is required to change your own password",
         ));
     };
-    let account_key = Key {
-        name: format!("account:{}", account.email),
-        max_failures: state.settings.login_max_failures_per_account,
-    };
-    let now = Utc::now();
-    let window = Duration::seconds(state.settings.login_lockout_seconds);
-    throttle::take(&state.db, std::slice::from_ref(&account_key), now, window).await?;
+    let account_key = Key::account(&state.settings, &account.email);
+    let window = throttle::sign_in_window(&state.settings);
+    throttle::take(&state.db, &[&account_key], Utc::now(), window).await?;
     let text = current_password.to_owned();
     let stored = account.password_hash.clone();
     let matches = tokio::task::spawn_blocking(move || password::verify(&text, &stored))
@@ -107,7 +103,7 @@ pub async fn request_reset(
     address: Option<IpAddr>,
 ) -> ServiceResult<()> {
     let now = state.clock.now();
-    let window = Duration::seconds(state.settings.login_lockout_seconds);
+    let window = throttle::sign_in_window(&state.settings);
     if let Some(address) = address {
         let key = Key {
             name: format!("reset:address:{address}"),
@@ -173,26 +169,20 @@ async fn send_reset(
     .await?
     .remove(&user.business_id)
     .ok_or(ServiceError::NotFound)?;
-    let message = OutgoingMessage {
-        notification_id: 0,
-        business_id: user.business_id,
-        channel: Channel::Email,
-        recipient: user.email.clone(),
-        subject: Some("Reset your password".into()),
-        body: format!(
+    let message = OutgoingMessage::notice(
+        user.business_id,
+        Channel::Email,
+        user.email.clone(),
+        routes.route(Channel::Email).clone(),
+        routes.name.clone(),
+        "Reset your password".into(),
+        format!(
             "Someone asked to reset the password of {} at {}.\n\nYour reset token: {token}\n\n\
              It works once, for {RESET_LIFETIME_MINUTES} minutes. If you did not ask for it, \
              ignore this message: your password stays as it is.",
             user.email, routes.name
         ),
-        route: routes.route(Channel::Email).clone(),
-        sender_name: routes.name.clone(),
-        reply_to: None,
-        sender: None,
-        unsubscribe_url: None,
-        whatsapp_template: None,
-        attachments: Vec::new(),
-    };
+    );
     state
         .channels
         .send_within(&message, INTERACTIVE_SEND_TIMEOUT)

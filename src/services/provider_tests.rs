@@ -163,24 +163,19 @@ async fn send_test(
     {
         smtp.from_email = business.email_from.clone();
     }
-    let message = OutgoingMessage {
-        notification_id: 0,
-        business_id: business.id,
+    let mut message = OutgoingMessage::notice(
+        business.id,
         channel,
         recipient,
-        subject: Some(format!("{}: test message", business.name)),
-        body: format!(
+        Route::Provider(Arc::new(account)),
+        business.name.clone(),
+        format!("{}: test message", business.name),
+        format!(
             "This is a test message from {} through its own {provider} account. No action needed.",
             business.name
         ),
-        route: Route::Provider(Arc::new(account)),
-        sender_name: business.name.clone(),
-        reply_to: business.email_from.clone(),
-        sender: None,
-        unsubscribe_url: None,
-        whatsapp_template: None,
-        attachments: Vec::new(),
-    };
+    );
+    message.reply_to = business.email_from.clone();
     // Bounded below the request time limit, so a silent server is reported, not a 503.
     let sent = state
         .channels

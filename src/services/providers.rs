@@ -343,15 +343,9 @@ pub async fn plan(
             && !allow_private_hosts
             && let Some(host) = settings.get("host").and_then(Value::as_str)
             && !host.is_empty()
+            && let Err(message) = egress::resolve_public(host).await
         {
-            let port = settings
-                .get("port")
-                .and_then(Value::as_u64)
-                .and_then(|port| u16::try_from(port).ok())
-                .unwrap_or(25);
-            if let Err(message) = egress::resolve_public(host, port).await {
-                validation.push("providers.smtp.host", message);
-            }
+            validation.push("providers.smtp.host", message);
         }
         let sealed = secrets_box.seal(&serde_json::to_vec(&secrets)?, &context(business, provider));
         planned.upserts.push(provider_credential::ActiveModel {

@@ -295,24 +295,18 @@ async fn send_code_to(
     active.code_attempts = Set(0);
     active.updated_at = Set(now.into());
     let saved = sender_identities::update(&state.db, active).await?;
-    let message = OutgoingMessage {
-        notification_id: 0,
+    let message = OutgoingMessage::notice(
         business_id,
         channel,
-        recipient: row.address.clone(),
-        subject: Some(format!("Your code to send as {}", row.address)),
-        body: format!(
+        row.address.clone(),
+        route,
+        routes.name.clone(),
+        format!("Your code to send as {}", row.address),
+        format!(
             "{code} is your code to confirm {} as a sender for {}. It expires in {CODE_LIFETIME_MINUTES} minutes. If you did not ask for it, ignore this message.",
             row.address, routes.name
         ),
-        route,
-        sender_name: routes.name.clone(),
-        reply_to: None,
-        sender: None,
-        unsubscribe_url: None,
-        whatsapp_template: None,
-        attachments: Vec::new(),
-    };
+    );
     let delivery = match state
         .channels
         .send_within(&message, INTERACTIVE_SEND_TIMEOUT)

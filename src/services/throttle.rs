@@ -3,10 +3,13 @@
 //! work it guards, so a burst of concurrent requests gets at most the allowed number through and
 //! the rest a 429, on every node.
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::{ServiceError, ServiceResult};
+use crate::config::Settings;
 use crate::repositories::login_throttle as repo;
 
 /// A throttled key and its limit.
@@ -17,23 +20,45 @@ pub struct Key {
     pub max_failures: u32,
 }
 
+impl Key {
+    /// Password checks against one account (sign-in, a change of one's own password).
+    pub fn account(settings: &Settings, email: &str) -> Self {
+        Self {
+            name: format!("account:{email}"),
+            max_failures: settings.login_max_failures_per_account,
+        }
+    }
+
+    /// Refused sign-ins and registrations from one address.
+    pub fn address(settings: &Settings, address: IpAddr) -> Self {
+        Self {
+            name: format!("address:{address}"),
+            max_failures: settings.login_max_failures_per_address,
+        }
+    }
+}
+
+/// The window the sign-in budgets are counted in (`LOGIN_LOCKOUT_SECONDS`).
+pub fn sign_in_window(settings: &Settings) -> Duration {
+    Duration::seconds(settings.login_lockout_seconds)
+}
+
 /// Takes one attempt from every key, or none: when a key has none left, the attempts already
 /// taken from the others are given back and the answer is a 429 with the wait until that
 /// key's window ends.
-pub async fn take(
+pub async fn take<K: std::borrow::Borrow<Key>>(
     db: &impl ConnectionTrait,
-    keys: &[Key],
+    keys: &[K],
     now: DateTime<Utc>,
     window: Duration,
 ) -> ServiceResult<()> {
     for (index, key) in keys.iter().enumerate() {
-        repo::ensure(db, &key.name, now).await?;
-        repo::restart_if_over(db, &key.name, now, window).await?;
-        if repo::take(db, &key.name, key.max_failures).await? {
+        let key = key.borrow();
+        if take_one(db, key, now, window).await? {
             continue;
         }
         for taken in &keys[..index] {
-            repo::give_back(db, &taken.name).await?;
+            repo::give_back(db, &taken.borrow().name).await?;
         }
         let wait = match repo::find(db, &key.name).await? {
             Some(row) => (*row.window_started_at + window - now).num_seconds(),
@@ -44,6 +69,23 @@ pub async fn take(
         });
     }
     Ok(())
+}
+
+/// One statement when the key's window is current; otherwise the row is made or its window
+/// restarted (each a conditional statement too) and the attempt taken again.
+async fn take_one(
+    db: &impl ConnectionTrait,
+    key: &Key,
+    now: DateTime<Utc>,
+    window: Duration,
+) -> ServiceResult<bool> {
+    let window_after = now - window;
+    if repo::take(db, &key.name, key.max_failures, window_after).await? {
+        return Ok(true);
+    }
+    repo::ensure(db, &key.name, now).await?;
+    repo::restart_if_over(db, &key.name, now, window).await?;
+    Ok(repo::take(db, &key.name, key.max_failures, window_after).await?)
 }
 
 /// Gives back an attempt that turned out well (a right password), so it does not count.

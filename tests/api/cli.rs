@@ -10,6 +10,22 @@ pub(crate) fn binary() -> Command {
     command
 }
 
+/// Runs `migrate` in `dir` with these variables and checks that it succeeded; its output.
+fn migrate_in(dir: &std::path::Path, vars: &[(&str, &str)]) -> std::process::Output {
+    let output = binary()
+        .current_dir(dir)
+        .envs(vars.iter().copied())
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
 #[test]
@@ -52,17 +68,12 @@ fn production_refuses_to_start_without_strong_secrets() {
 fn migrate_creates_the_sqlite_database_and_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     for _ in 0..2 {
-        let output = binary()
-            .current_dir(dir.path())
-            .env("DATABASE_URL", "sqlite://./fresh.db")
-            .env("LOG_FORMAT", "json")
-            .arg("migrate")
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
+        migrate_in(
+            dir.path(),
+            &[
+                ("DATABASE_URL", "sqlite://./fresh.db"),
+                ("LOG_FORMAT", "json"),
+            ],
         );
     }
     assert!(dir.path().join("fresh.db").exists());
@@ -137,17 +148,7 @@ fn check_config_reports_every_production_refusal() {
 fn without_a_secret_key_random_keys_are_made_once_and_kept_beside_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let run = || {
-        let output = binary()
-            .current_dir(dir.path())
-            .env("DATABASE_URL", "sqlite://./firm.db")
-            .arg("migrate")
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let output = migrate_in(dir.path(), &[("DATABASE_URL", "sqlite://./firm.db")]);
         String::from_utf8_lossy(&output.stdout).to_string()
     };
     let log = run();
