@@ -27,7 +27,8 @@ use reminder_backend::entities::{notification, reminder};
 use reminder_backend::repositories::{clients, notifications, reminders};
 use reminder_backend::scheduler::{dispatch_once, plan_due};
 use reminder_backend::services::auth::{self, RegisterRequest};
-use reminder_backend::startup::{AppState, Application, Role};
+use reminder_backend::startup::{Application, Role};
+use reminder_backend::state::AppState;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 
 fn env_usize(name: &str, default: usize) -> usize {

@@ -1,8 +1,10 @@
 //! Reminder App: a multi-tenant backend with which businesses keep their clients and send them
 //! reminders by e-mail, SMS and WhatsApp, with Stripe payment links.
 //!
-//! Layers: [`api`] (HTTP) → [`services`] (rules, transactions) → [`repositories`] (queries scoped
-//! by business) → [`entities`] (tables). [`domain`] holds validated values used by all.
+//! Layers: [`startup`] → [`api`] (HTTP) → [`services`] (rules, transactions) → [`state`] →
+//! [`channels`] (transports) → [`repositories`] (queries scoped by business) → [`entities`]
+//! (tables); [`domain`] holds validated values used by all. A module imports only lower layers
+//! (`docs/ARCHITECTURE.md`, checked by `tests/api/layers.rs`).
 
 pub mod api;
 pub mod channels;
@@ -12,6 +14,8 @@ pub mod db;
 pub mod documents;
 pub mod domain;
 pub mod entities;
+pub mod http;
+pub mod limits;
 pub mod metrics;
 pub mod migration;
 pub mod original;
@@ -21,4 +25,5 @@ pub mod scheduler;
 pub mod security;
 pub mod services;
 pub mod startup;
+pub mod state;
 pub mod telemetry;

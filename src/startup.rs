@@ -6,85 +6,20 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
-use crate::api::rate_limit::{AddressLimiter, Limiters};
 use crate::channels::Channels;
 use crate::channels::pacer::Pacer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
+use crate::limits::{AddressLimiter, Limiters};
 use crate::payments::stripe::StripeClient;
 use crate::security::crypto::SecretBox;
 use crate::security::jwt::JwtKeys;
+use crate::state::{AppState, Heartbeat};
 use sha2::{Digest, Sha256};
-
-/// What every request handler, service and scheduler loop shares.
-pub struct AppState {
-    /// The connection pool.
-    pub db: DatabaseConnection,
-    /// Settings, read once at start.
-    pub settings: Arc<Settings>,
-    /// Access-token keys.
-    pub jwt: JwtKeys,
-    /// Seals and opens secrets stored in the database.
-    pub secrets: SecretBox,
-    /// The time.
-    pub clock: Arc<dyn Clock>,
-    /// Transports per channel.
-    pub channels: Channels,
-    /// Paces sends per provider account.
-    pub pacer: Pacer,
-    /// The Stripe API.
-    pub stripe: StripeClient,
-    /// Where document bytes are kept.
-    pub documents: crate::documents::Store,
-    /// Per-address quotas on sign-in and webhook routes.
-    pub limiters: Limiters,
-    /// When the planner and the dispatcher last passed (Unix seconds; 0 before the first).
-    pub heartbeat: Heartbeat,
-    /// Wakes the planner (a reminder was written).
-    pub planner_wake: Notify,
-    /// Wakes the dispatcher (notifications were queued).
-    pub dispatcher_wake: Notify,
-}
-
-/// The scheduler's signs of life, read by `/ready` and `/metrics`.
-#[derive(Debug, Default)]
-pub struct Heartbeat {
-    /// This process runs the scheduler.
-    pub running: std::sync::atomic::AtomicBool,
-    /// Last planner pass.
-    pub planner: std::sync::atomic::AtomicI64,
-    /// Last dispatcher pass.
-    pub dispatcher: std::sync::atomic::AtomicI64,
-}
-
-impl Heartbeat {
-    /// The older of the two loops' last passes, when this process runs the scheduler.
-    pub fn oldest(&self) -> Option<i64> {
-        use std::sync::atomic::Ordering;
-        self.running.load(Ordering::Relaxed).then(|| {
-            self.planner
-                .load(Ordering::Relaxed)
-                .min(self.dispatcher.load(Ordering::Relaxed))
-        })
-    }
-}
-
-impl AppState {
-    /// Asks this process's planner to look for due reminders now.
-    pub fn wake_planner(&self) {
-        self.planner_wake.notify_one();
-    }
-
-    /// Asks this process's dispatcher to look for due notifications now.
-    pub fn wake_dispatcher(&self) {
-        self.dispatcher_wake.notify_one();
-    }
-}
 
 /// What a process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,7 +88,14 @@ impl Application {
         };
         let channels = match dependencies.channels {
             Some(channels) => channels,
-            None => Channels::providers(&settings)?,
+            None => Channels::providers(
+                &settings.providers.twilio_api_base,
+                &format!(
+                    "{}{}/webhooks/twilio/status",
+                    settings.public_base_url, settings.api_v1_str
+                ),
+                &settings.providers.whatsapp_api_base,
+            )?,
         };
         let state = Arc::new(AppState {
             db,
@@ -164,7 +106,7 @@ impl Application {
             channels,
             pacer: Pacer::default(),
             limiters,
-            stripe: StripeClient::new(crate::channels::http::client()?, &stripe_api_base),
+            stripe: StripeClient::new(crate::http::client()?, &stripe_api_base),
             documents: crate::documents::Store::from_url(settings_storage_url.as_deref())
                 .context("STORAGE_URL")?,
             heartbeat: Heartbeat::default(),

@@ -15,7 +15,7 @@ use super::responses::ListResponse;
 use crate::domain::Actor;
 use crate::entities::audit_entry;
 use crate::services::audit;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<Arc<AppState>> {

@@ -14,7 +14,7 @@ use super::extract::{ApiForm, ApiJson, ClientAddress, Session};
 use super::responses::RegisterResponse;
 use crate::services::auth::{self, RegisterRequest, TokenPair};
 use crate::services::passwords::{self, ResetConfirmation, ResetRequest};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<Arc<AppState>> {

@@ -16,7 +16,7 @@ use crate::services::business::{self, UpdateBusinessRequest};
 use crate::services::provider_tests::{self, ProviderTestRequest, ProviderTestResult};
 use crate::services::providers;
 use crate::services::usage::{self, Usage};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<Arc<AppState>> {

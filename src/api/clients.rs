@@ -17,7 +17,7 @@ use crate::domain::{Actor, ClientId};
 use crate::services::clients::{self, CreateClientRequest, UpdateClientRequest};
 use crate::services::import::{self, ImportReport};
 use crate::services::privacy;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Routes of this module; the import route takes `IMPORT_MAX_BYTES`.
 pub fn router(import_max_bytes: usize) -> OpenApiRouter<Arc<AppState>> {

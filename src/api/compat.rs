@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use super::{
     auth, clients, notifications, payments, rate_limit, reminders, sender_identities, users,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The aliases under the API prefix.
 pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {

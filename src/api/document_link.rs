@@ -13,7 +13,7 @@ use super::documents::file_response;
 use super::error::ApiResult;
 use super::pay::{escape, page};
 use crate::services::documents::{self, LinkPage};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Routes of this module (outside the API prefix).
 pub fn router() -> Router<Arc<AppState>> {

@@ -19,7 +19,7 @@ use crate::documents::kind;
 use crate::domain::Actor;
 use crate::entities::document;
 use crate::services::documents::{self, UpdateDocumentRequest, Upload};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Room for the multipart framing and the small fields around the file.
 const FORM_OVERHEAD: usize = 64 * 1024;

@@ -16,7 +16,7 @@ use super::error::ApiError;
 use crate::domain::{Actor, BusinessId, FieldError, Role, UserId};
 use crate::repositories::{revoked_tokens, users};
 use crate::security::jwt::Claims;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A JSON body; wrong media type is 415, malformed JSON 400, wrong fields 422 naming the field,
 /// and with `STRICT_VALIDATION` unknown fields are 422 too.

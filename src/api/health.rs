@@ -15,7 +15,7 @@ use chrono::Utc;
 
 use super::error::{ApiError, ApiResult, Problem};
 use crate::repositories::notifications;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A loop may take this long between passes (a batch of slow sends) before `/ready` fails.
 const HEARTBEAT_GRACE_SECONDS: f64 = 120.0;

@@ -22,7 +22,7 @@ use tower_http::trace::TraceLayer;
 
 use super::error::{ApiError, PROBLEM_JSON, REQUEST_ID, problem_response};
 use crate::config::Settings;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// 404 for any path no route matches.
 pub async fn route_not_found() -> ApiError {

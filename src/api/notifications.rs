@@ -15,7 +15,7 @@ use super::responses::{AttemptResponse, ListResponse, NotificationResponse};
 use crate::domain::{Actor, Channel};
 use crate::repositories::notifications::NotificationFilter;
 use crate::services::notifications::{self, Counts};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Statuses a notification can have.
 const STATUSES: [&str; 8] = [

@@ -18,7 +18,7 @@ use crate::entities::payment_click;
 use crate::repositories::payments::PaymentFilter;
 use crate::services::payments::PaymentWithLink;
 use crate::services::{dashboard, payments};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<Arc<AppState>> {

@@ -18,7 +18,7 @@ use super::responses::{AttemptResponse, ClientResponse, NotificationResponse};
 use crate::domain::{Actor, ClientId};
 use crate::services::documents::LinkWithOpens;
 use crate::services::{payments, privacy};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<Arc<AppState>> {

@@ -18,7 +18,7 @@ use crate::domain::{Actor, ClientId};
 use crate::services::reminders::{
     self, AssignClientsRequest, CreateReminderRequest, UpdateReminderRequest,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<Arc<AppState>> {

@@ -19,7 +19,7 @@ use crate::services::sender_identities::{
     self, CodeDelivery, CreateSenderIdentityRequest, UpdateSenderIdentityRequest,
     VerifySenderIdentityRequest,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<Arc<AppState>> {

@@ -11,7 +11,7 @@ use axum::routing::get;
 
 use super::error::ApiResult;
 use crate::services::unsubscribe;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Routes of this module (outside the API prefix).
 pub fn router() -> Router<Arc<AppState>> {

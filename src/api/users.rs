@@ -13,7 +13,7 @@ use super::extract::{ApiJson, ApiQuery, Page, PageQuery, PathId, Session};
 use super::responses::{ListResponse, UserResponse};
 use crate::domain::{Actor, UserId};
 use crate::services::users::{self, CreateUserRequest, UpdateUserRequest};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<Arc<AppState>> {

@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use super::error::{ApiResult, Problem};
 use crate::services::payments;
 use crate::services::webhooks::{twilio, whatsapp};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Routes of this module (under the API prefix).
 pub fn router() -> OpenApiRouter<Arc<AppState>> {

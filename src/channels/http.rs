@@ -1,33 +1,6 @@
-//! The HTTP client shared by the Twilio and WhatsApp transports, and what their answers mean.
-
-use std::time::Duration;
-
-use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+//! What a failed request to a provider's HTTP API means for the message.
 
 use super::ChannelError;
-
-/// One client for all provider calls: connections are pooled per host, TLS is rustls with ring.
-pub fn client() -> anyhow::Result<reqwest::Client> {
-    crate::security::install_tls_provider();
-    Ok(reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(25))
-        .user_agent(concat!("reminder-backend/", env!("CARGO_PKG_VERSION")))
-        .build()?)
-}
-
-/// `Retry-After` in seconds, when the provider sent one.
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
-}
 
 /// A request that failed before an answer came. Refused connections never reached the
 /// provider, so trying again is safe; a request sent without an answer may have been
@@ -48,9 +21,4 @@ pub fn request_failed(provider: &str, error: &reqwest::Error) -> ChannelError {
             ),
         }
     }
-}
-
-/// Whether an HTTP status is worth trying again later.
-pub fn transient_status(status: StatusCode) -> bool {
-    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
 }

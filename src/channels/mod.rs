@@ -22,7 +22,6 @@ pub use email::EmailTransport;
 pub use twilio::TwilioTransport;
 pub use whatsapp::WhatsappTransport;
 
-use crate::config::Settings;
 use crate::domain::Channel;
 
 /// An approved WhatsApp template with its body parameters rendered for one client.
@@ -229,24 +228,23 @@ impl Channels {
         Self::new(console.clone(), console.clone(), console)
     }
 
-    /// The real transports: SMTP, Twilio and the WhatsApp Cloud API, each falling back to the
-    /// console for messages without an account.
-    pub fn providers(settings: &Settings) -> anyhow::Result<Self> {
-        let client = http::client()?;
+    /// The real transports: SMTP, Twilio (at `twilio_api_base`, asking for status callbacks at
+    /// `twilio_status_url`) and the WhatsApp Cloud API (at `whatsapp_api_base`), each falling
+    /// back to the console for messages without an account.
+    pub fn providers(
+        twilio_api_base: &str,
+        twilio_status_url: &str,
+        whatsapp_api_base: &str,
+    ) -> anyhow::Result<Self> {
+        let client = crate::http::client()?;
         Ok(Self::new(
             Arc::new(EmailTransport::default()),
             Arc::new(TwilioTransport::new(
                 client.clone(),
-                &settings.providers.twilio_api_base,
-                &format!(
-                    "{}{}/webhooks/twilio/status",
-                    settings.public_base_url, settings.api_v1_str
-                ),
+                twilio_api_base,
+                twilio_status_url,
             )),
-            Arc::new(WhatsappTransport::new(
-                client,
-                &settings.providers.whatsapp_api_base,
-            )),
+            Arc::new(WhatsappTransport::new(client, whatsapp_api_base)),
         ))
     }
 

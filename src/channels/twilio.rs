@@ -7,8 +7,9 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::accounts::Account;
-use super::http::{request_failed, retry_after, transient_status};
+use super::http::request_failed;
 use super::{ChannelError, ConsoleTransport, Delivery, OutgoingMessage, Transport};
+use crate::http::{retry_after, transient_status};
 
 /// Sends SMS through the Twilio account of the message.
 pub struct TwilioTransport {

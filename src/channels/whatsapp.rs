@@ -8,10 +8,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::accounts::Account;
-use super::http::{request_failed, retry_after, transient_status};
+use super::http::request_failed;
 use super::{
     ChannelError, ConsoleTransport, Delivery, OutgoingMessage, Transport, WhatsappTemplate,
 };
+use crate::http::{retry_after, transient_status};
 
 /// Sends WhatsApp messages through the Cloud API number of the message's account.
 pub struct WhatsappTransport {

@@ -4,7 +4,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::channels::http::retry_after;
+use crate::http::retry_after;
 
 /// What a Checkout Session is asked to collect.
 #[derive(Debug, Clone)]

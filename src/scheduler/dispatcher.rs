@@ -11,17 +11,18 @@ use std::time::Duration;
 use futures_util::{FutureExt, StreamExt};
 
 use super::backoff;
-use crate::channels::accounts::{self, BusinessRoutes, Route};
+use crate::channels::accounts::Route;
 use crate::channels::pacer::Pace;
 use crate::channels::{Attachment, ChannelError, OutgoingMessage, WhatsappTemplate};
 use crate::domain::{BusinessId, Channel, ClientId};
 use crate::entities::{client, notification};
 use crate::repositories::clients;
 use crate::repositories::notifications::{self as repo, Finish};
+use crate::services::accounts::{self, BusinessRoutes};
 use crate::services::outbox::{attachment_ids, opted_out_now};
 use crate::services::unsubscribe::Links;
 use crate::services::usage;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The longest one send may take before it counts as a transient failure.
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::repositories::{notifications, reminders};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub use dispatcher::{DispatchOutcome, dispatch_once};
 pub use planner::{PlanOutcome, plan_due};

@@ -15,7 +15,7 @@ use crate::entities::{business, client, reminder, reminder_occurrence};
 use crate::repositories::{businesses, notifications, payments, reminders};
 use crate::services::reminders::stored_schedule;
 use crate::services::{documents, outbox};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Reminders planned per transaction.
 const BATCH: u64 = 100;

@@ -8,7 +8,7 @@ use super::{ServiceError, ServiceResult};
 use crate::domain::Actor;
 use crate::entities::{Timestamp, audit_entry};
 use crate::repositories::{Paged, audit};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// What was done to what.
 #[derive(Debug, Clone, Copy)]

@@ -12,7 +12,7 @@ use crate::domain::{BusinessId, ChannelSet, Email, Role, TimeZone, UserId, Valid
 use crate::entities::{business, user};
 use crate::repositories::{businesses, refresh_tokens, users};
 use crate::security::{password, tokens};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `POST /auth/register`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -14,7 +14,7 @@ use crate::domain::quiet_hours::{QuietHours, QuietHoursSpec};
 use crate::domain::{Actor, ChannelSet, CountryCode, Email, TimeZone, Validation};
 use crate::entities::business;
 use crate::repositories::businesses;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `PATCH /business`: absent fields stay as they are; `null` clears an optional one.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]

@@ -14,7 +14,7 @@ use crate::domain::{
 };
 use crate::entities::client;
 use crate::repositories::{Paged, businesses, clients};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Per-channel opt-outs; absent ones stay as they are.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]

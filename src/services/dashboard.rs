@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::ServiceResult;
 use crate::domain::Actor;
 use crate::repositories::{document_links, payments, reminders};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Reminders listed as upcoming.
 const UPCOMING: u64 = 10;

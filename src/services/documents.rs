@@ -15,7 +15,7 @@ use crate::documents::{StoreError, kind};
 use crate::domain::{Actor, BusinessId, ClientId, Validation};
 use crate::entities::{Timestamp, client, document, reminder};
 use crate::repositories::{Paged, clients, document_links, documents};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A file as uploaded.
 #[derive(Debug)]

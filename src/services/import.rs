@@ -13,7 +13,7 @@ use super::{ServiceError, ServiceResult, is_unique_violation};
 use crate::domain::{Actor, CountryCode, Validation};
 use crate::entities::client;
 use crate::repositories::clients;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Rows written per transaction.
 const CHUNK: usize = 500;

@@ -1,6 +1,7 @@
 //! Business rules. The only layer that opens transactions; handlers call these, these call
 //! repositories.
 
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod business;

@@ -6,7 +6,7 @@ use crate::domain::{Actor, Channel, ClientId};
 use crate::entities::{notification, notification_attempt};
 use crate::repositories::notifications::{self, NotificationFilter};
 use crate::repositories::{Paged, clients};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The history of the business.
 pub async fn list(

@@ -8,15 +8,16 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, IntoActiveModel, Set};
 use serde::Deserialize;
 
+use super::accounts;
 use super::auth::hash_password;
 use super::throttle::{self, Key};
 use super::{ServiceError, ServiceResult};
-use crate::channels::{INTERACTIVE_SEND_TIMEOUT, OutgoingMessage, accounts};
+use crate::channels::{INTERACTIVE_SEND_TIMEOUT, OutgoingMessage};
 use crate::domain::{Channel, UserId, Validation};
 use crate::entities::user;
 use crate::repositories::{password_resets, refresh_tokens, revoked_tokens, users};
 use crate::security::{password, tokens};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// How long a reset token works.
 pub const RESET_LIFETIME_MINUTES: i64 = 30;

@@ -6,8 +6,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::accounts::open_secrets;
 use super::{ServiceError, ServiceResult};
-use crate::channels::accounts::open_secrets;
 use crate::domain::{Actor, BusinessId};
 use crate::entities::{payment, payment_click};
 use crate::payments::links::{self, PayTarget};
@@ -17,7 +17,7 @@ use crate::repositories::{
     Paged, clients, notifications, provider_credentials, reminders, webhook_events,
 };
 use crate::security::webhook_signatures::{StripeSignatureError, verify_stripe};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Stripe-Signature timestamps older than this are refused.
 const SIGNATURE_TOLERANCE_SECONDS: i64 = 300;

@@ -7,7 +7,7 @@ use super::audit::{self, Target};
 use super::{ServiceError, ServiceResult};
 use crate::domain::{Actor, ClientId};
 use crate::repositories::privacy::{self, Held};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Everything held about a client.
 pub async fn export(state: &AppState, actor: &Actor, id: ClientId) -> ServiceResult<Held> {

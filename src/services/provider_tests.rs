@@ -7,14 +7,15 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::accounts::{open_secrets, open_stored};
 use super::audit::{self, Target};
 use super::{ServiceError, ServiceResult};
-use crate::channels::accounts::{Route, open_secrets, open_stored};
+use crate::channels::accounts::Route;
 use crate::channels::{ChannelError, INTERACTIVE_SEND_TIMEOUT, OutgoingMessage};
 use crate::domain::{Actor, Channel, Email, PhoneE164};
 use crate::payments::stripe::StripeError;
 use crate::repositories::{businesses, provider_credentials};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Where to send the test message (not for Stripe).
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]

@@ -10,7 +10,6 @@ use super::auth::required_text;
 use super::outbox::{self, MessageContext};
 use super::sender_identities;
 use super::{ServiceError, ServiceResult, double_option, is_unique_violation};
-use crate::channels;
 use crate::config::Environment;
 use crate::domain::schedule::{Schedule, ScheduleSpec};
 use crate::domain::{Actor, ChannelSet, ClientId, Money, Validation, template};
@@ -19,7 +18,7 @@ use crate::repositories::{
     Paged, businesses, document_links, idempotency, notifications, payments, provider_credentials,
     reminders,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Kinds of reminder.
 pub const KINDS: [&str; 5] = ["deadline", "payment", "document", "appointment", "custom"];
@@ -382,7 +381,7 @@ async fn check_channels_configured(
         return Ok(());
     };
     for channel in ChannelSet::from_stored(stored).iter() {
-        if !channels::accounts::configured(channel, &accounts, &state.settings) {
+        if !super::accounts::configured(channel, &accounts, &state.settings) {
             validation.push(
                 "channels",
                 format!(

@@ -8,15 +8,16 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::accounts;
 use super::audit::{self, Target};
 use super::{ServiceError, ServiceResult, double_option, is_unique_violation, throttle};
-use crate::channels::accounts::{self, Route};
+use crate::channels::accounts::Route;
 use crate::channels::{INTERACTIVE_SEND_TIMEOUT, OutgoingMessage};
 use crate::domain::{Actor, BusinessId, Channel, Email, PhoneE164, Validation};
 use crate::entities::{Timestamp, sender_identity};
 use crate::repositories::{provider_credentials, sender_identities};
 use crate::security::tokens;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// How long a code stays good.
 pub const CODE_LIFETIME_MINUTES: i64 = 15;

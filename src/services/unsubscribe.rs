@@ -8,7 +8,7 @@ use super::{ServiceError, ServiceResult};
 use crate::domain::{Channel, ClientId};
 use crate::repositories::clients;
 use crate::security::tokens;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Builds unsubscribe links for messages.
 #[derive(Clone)]

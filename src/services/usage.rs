@@ -98,7 +98,7 @@ pub async fn messages_per_channel(
 
 /// `GET /business/usage`: this month by default.
 pub async fn usage(
-    state: &crate::startup::AppState,
+    state: &crate::state::AppState,
     actor: &Actor,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,

@@ -14,7 +14,7 @@ use crate::domain::{Actor, Role, UserId, Validation};
 use crate::entities::user;
 use crate::repositories::{Paged, users};
 use crate::security::password;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `POST /users`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

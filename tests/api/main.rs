@@ -23,6 +23,7 @@ mod hardening;
 mod health;
 mod import;
 mod inbox;
+mod layers;
 mod metrics;
 mod occurrences;
 mod original_import;

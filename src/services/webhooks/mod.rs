@@ -12,7 +12,7 @@ use crate::domain::Channel;
 use crate::repositories::clients::{self, AccountHolder};
 use crate::repositories::notifications::{self, DeliveryReport};
 use crate::repositories::{provider_credentials, webhook_events};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Replies that opt a number out of a channel (Twilio's defaults, also used for WhatsApp).
 const OPT_OUT_KEYWORDS: [&str; 6] = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"];

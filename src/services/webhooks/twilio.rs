@@ -4,14 +4,15 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{keyword, reply, report};
-use crate::channels::accounts::{Account, open_stored};
+use crate::channels::accounts::Account;
 use crate::domain::Channel;
 use crate::repositories::clients::AccountHolder;
 use crate::repositories::notifications::DeliveryReport;
 use crate::repositories::provider_credentials;
 use crate::security::webhook_signatures::verify_twilio;
+use crate::services::accounts::open_stored;
 use crate::services::{ServiceError, ServiceResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Meaning of the delivery codes Twilio reports in status callbacks.
 fn describe(code: &str) -> &'static str {

@@ -6,14 +6,15 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::{keyword, reply, report};
-use crate::channels::accounts::{Account, open_stored};
+use crate::channels::accounts::Account;
 use crate::domain::{BusinessId, Channel};
 use crate::repositories::clients::AccountHolder;
 use crate::repositories::notifications::DeliveryReport;
 use crate::repositories::{provider_credentials, sender_identities};
 use crate::security::webhook_signatures::verify_meta;
+use crate::services::accounts::open_stored;
 use crate::services::{ServiceError, ServiceResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Answers Meta's `GET` handshake: the challenge when the verify token matches.
 pub fn verify_subscription(

@@ -11,7 +11,8 @@ use reminder_backend::channels::{ChannelError, Channels, Delivery, OutgoingMessa
 use reminder_backend::clock::{Clock, ManualClock};
 use reminder_backend::config::Settings;
 use reminder_backend::scheduler::{dispatch_once, plan_due};
-use reminder_backend::startup::{AppState, Application, Dependencies, Role};
+use reminder_backend::startup::{Application, Dependencies, Role};
+use reminder_backend::state::AppState;
 pub mod fakes;
 mod python;
 pub mod s3;
