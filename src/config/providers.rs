@@ -3,160 +3,180 @@
 
 use secrecy::SecretString;
 
-use super::{SettingsError, invalid, parse_or};
+use super::reader::Reader;
 use crate::channels::accounts::{SmtpAccount, SmtpTls, TwilioAccount, WhatsappAccount};
 
 /// Provider settings of the platform.
 #[derive(Clone)]
 pub struct ProviderSettings {
-    /// The platform's SMTP server, when `SMTP_HOST` is set.
+    /// The platform's SMTP server, when `SMTP_HOST` is set: `SMTP_PORT` (default by
+    /// `SMTP_TLS`: 25, 587 or 465), `SMTP_TLS` (`none`, `starttls` (default) or `tls`),
+    /// `SMTP_USERNAME`, `SMTP_PASSWORD`, `EMAIL_FROM`.
     pub smtp: Option<SmtpAccount>,
-    /// The platform's Twilio account, when SID, token and a sender are set.
+    /// The platform's Twilio account, when `TWILIO_ACCOUNT_SID` and `TWILIO_AUTH_TOKEN` are
+    /// set, with `TWILIO_FROM_NUMBER` or `TWILIO_MESSAGING_SERVICE_SID` (one is required).
     pub twilio: Option<TwilioAccount>,
-    /// The platform's WhatsApp number, when a token and phone number id are set.
+    /// The platform's WhatsApp number, when `WHATSAPP_PHONE_NUMBER_ID` and
+    /// `WHATSAPP_ACCESS_TOKEN` are set; `WHATSAPP_APP_SECRET` checks webhook signatures.
     pub whatsapp: Option<WhatsappAccount>,
-    /// `hub.verify_token` expected by the WhatsApp webhook handshake.
+    /// `WHATSAPP_VERIFY_TOKEN`: the `hub.verify_token` the WhatsApp webhook handshake expects.
     pub whatsapp_verify_token: Option<SecretString>,
-    /// Twilio REST API host (tests: a local fake).
+    /// `TWILIO_API_BASE` (default `https://api.twilio.com`; tests: a local fake).
     pub twilio_api_base: String,
-    /// Graph API base including its version (tests: a local fake).
+    /// `WHATSAPP_API_BASE`: the Graph API base including its version (default
+    /// `https://graph.facebook.com/v23.0`; tests: a local fake).
     pub whatsapp_api_base: String,
-    /// Stripe secret key.
+    /// `STRIPE_SECRET_KEY`: the platform's Stripe secret key.
     pub stripe_secret_key: Option<SecretString>,
-    /// Stripe webhook signing secret (`whsec_…`).
+    /// `STRIPE_WEBHOOK_SECRET`: the Stripe webhook signing secret (`whsec_…`).
     pub stripe_webhook_secret: Option<SecretString>,
-    /// Stripe API host (tests: a local fake).
+    /// `STRIPE_API_BASE` (default `https://api.stripe.com`; tests: a local fake).
     pub stripe_api_base: String,
-    /// Default pace of an SMTP server.
+    /// `SMTP_RATE_PER_SECOND` (0.01 to 1000, default 10): messages per second an SMTP server
+    /// takes, unless a business's account sets its own.
     pub smtp_rate_per_second: f64,
-    /// Default pace of a Twilio sender.
+    /// `TWILIO_RATE_PER_SECOND` (0.01 to 1000, default 1): messages per second per Twilio
+    /// sender.
     pub twilio_rate_per_second: f64,
-    /// Default pace of a WhatsApp number.
+    /// `WHATSAPP_RATE_PER_SECOND` (0.01 to 1000, default 20): messages per second per WhatsApp
+    /// number.
     pub whatsapp_rate_per_second: f64,
 }
 
-fn rate(variable: &'static str, value: Option<String>, default: f64) -> Result<f64, SettingsError> {
-    let rate: f64 = parse_or(variable, value, default)?;
-    if (0.01..=1000.0).contains(&rate) {
-        Ok(rate)
-    } else {
-        Err(invalid(variable, "must be between 0.01 and 1000"))
-    }
+const RATE_RANGE: std::ops::RangeInclusive<f64> = 0.01..=1000.0;
+
+/// A pace in messages per second, between 0.01 and 1000.
+fn rate(r: &mut Reader, name: &'static str, default: f64) -> f64 {
+    r.with_default_checked(
+        name,
+        default,
+        |rate| RATE_RANGE.contains(rate),
+        "must be between 0.01 and 1000",
+    )
 }
 
-fn base_url(value: Option<String>, default: &str) -> String {
-    value
+/// A provider's API base without its trailing `/`.
+fn base_url(r: &mut Reader, name: &'static str, default: &str) -> String {
+    r.text(name)
         .unwrap_or_else(|| default.to_owned())
         .trim_end_matches('/')
         .to_owned()
 }
 
 impl ProviderSettings {
-    /// Reads the provider settings; blank values count as unset.
-    pub(super) fn from_lookup(
-        get: &impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, SettingsError> {
-        let secret = |key: &str| get(key).map(SecretString::from);
-        let smtp_rate = rate("SMTP_RATE_PER_SECOND", get("SMTP_RATE_PER_SECOND"), 10.0)?;
-        let twilio_rate = rate("TWILIO_RATE_PER_SECOND", get("TWILIO_RATE_PER_SECOND"), 1.0)?;
-        let whatsapp_rate = rate(
-            "WHATSAPP_RATE_PER_SECOND",
-            get("WHATSAPP_RATE_PER_SECOND"),
-            20.0,
-        )?;
-        let smtp = match get("SMTP_HOST") {
-            Some(host) => {
-                let tls = match get("SMTP_TLS") {
-                    Some(tls) => {
-                        SmtpTls::parse(&tls).map_err(|message| invalid("SMTP_TLS", message))?
-                    }
-                    None => SmtpTls::StartTls,
-                };
-                Some(SmtpAccount {
-                    host,
-                    port: parse_or("SMTP_PORT", get("SMTP_PORT"), tls.default_port())?,
-                    tls,
-                    username: get("SMTP_USERNAME"),
-                    password: secret("SMTP_PASSWORD"),
-                    from_email: get("EMAIL_FROM"),
-                    rate_per_second: smtp_rate,
-                    public_only: false,
-                })
-            }
-            None => None,
-        };
-        let twilio = match (get("TWILIO_ACCOUNT_SID"), secret("TWILIO_AUTH_TOKEN")) {
-            (Some(account_sid), Some(auth_token)) => {
-                let from_number = get("TWILIO_FROM_NUMBER");
-                let messaging_service_sid = get("TWILIO_MESSAGING_SERVICE_SID");
-                if from_number.is_none() && messaging_service_sid.is_none() {
-                    return Err(invalid(
-                        "TWILIO_FROM_NUMBER",
-                        "set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID with the Twilio account",
-                    ));
-                }
-                Some(TwilioAccount {
-                    account_sid,
-                    auth_token,
-                    from_number,
-                    messaging_service_sid,
-                    rate_per_second: twilio_rate,
-                })
-            }
-            (None, None) => None,
-            (None, Some(_)) => {
-                return Err(invalid(
-                    "TWILIO_ACCOUNT_SID",
-                    "missing while TWILIO_AUTH_TOKEN is set",
-                ));
-            }
-            (Some(_), None) => {
-                return Err(invalid(
-                    "TWILIO_AUTH_TOKEN",
-                    "missing while TWILIO_ACCOUNT_SID is set",
-                ));
-            }
-        };
-        let whatsapp = match (
-            get("WHATSAPP_PHONE_NUMBER_ID"),
-            secret("WHATSAPP_ACCESS_TOKEN"),
-        ) {
-            (Some(phone_number_id), Some(access_token)) => Some(WhatsappAccount {
-                phone_number_id,
-                access_token,
-                app_secret: secret("WHATSAPP_APP_SECRET"),
-                rate_per_second: whatsapp_rate,
-            }),
-            (None, None) => None,
-            (None, Some(_)) => {
-                return Err(invalid(
-                    "WHATSAPP_PHONE_NUMBER_ID",
-                    "missing while WHATSAPP_ACCESS_TOKEN is set",
-                ));
-            }
-            (Some(_), None) => {
-                return Err(invalid(
-                    "WHATSAPP_ACCESS_TOKEN",
-                    "missing while WHATSAPP_PHONE_NUMBER_ID is set",
-                ));
-            }
-        };
-        Ok(Self {
-            smtp,
-            twilio,
-            whatsapp,
-            whatsapp_verify_token: secret("WHATSAPP_VERIFY_TOKEN"),
-            twilio_api_base: base_url(get("TWILIO_API_BASE"), "https://api.twilio.com"),
-            whatsapp_api_base: base_url(
-                get("WHATSAPP_API_BASE"),
-                "https://graph.facebook.com/v23.0",
-            ),
-            stripe_secret_key: secret("STRIPE_SECRET_KEY"),
-            stripe_webhook_secret: secret("STRIPE_WEBHOOK_SECRET"),
-            stripe_api_base: base_url(get("STRIPE_API_BASE"), "https://api.stripe.com"),
+    /// Reads the provider settings. Each account's variables are all read whether or not the
+    /// account is configured; refusals of `SMTP_TLS` and `SMTP_PORT` count only with
+    /// `SMTP_HOST`.
+    pub(super) fn read(r: &mut Reader) -> Self {
+        let smtp_rate = rate(r, "SMTP_RATE_PER_SECOND", 10.0);
+        let twilio_rate = rate(r, "TWILIO_RATE_PER_SECOND", 1.0);
+        let whatsapp_rate = rate(r, "WHATSAPP_RATE_PER_SECOND", 20.0);
+        Self {
+            smtp: smtp(r, smtp_rate),
+            twilio: twilio(r, twilio_rate),
+            whatsapp: whatsapp(r, whatsapp_rate),
+            whatsapp_verify_token: r.secret("WHATSAPP_VERIFY_TOKEN"),
+            twilio_api_base: base_url(r, "TWILIO_API_BASE", "https://api.twilio.com"),
+            whatsapp_api_base: base_url(r, "WHATSAPP_API_BASE", "https://graph.facebook.com/v23.0"),
+            stripe_secret_key: r.secret("STRIPE_SECRET_KEY"),
+            stripe_webhook_secret: r.secret("STRIPE_WEBHOOK_SECRET"),
+            stripe_api_base: base_url(r, "STRIPE_API_BASE", "https://api.stripe.com"),
             smtp_rate_per_second: smtp_rate,
             twilio_rate_per_second: twilio_rate,
             whatsapp_rate_per_second: whatsapp_rate,
-        })
+        }
+    }
+}
+
+/// The platform's SMTP server, when `SMTP_HOST` is set; the port defaults by `SMTP_TLS`.
+fn smtp(r: &mut Reader, rate_per_second: f64) -> Option<SmtpAccount> {
+    let host = r.text("SMTP_HOST");
+    let used = host.is_some();
+    let tls = r
+        .only_if(used, |r| r.parsed("SMTP_TLS", SmtpTls::parse))
+        .unwrap_or(SmtpTls::StartTls);
+    let port = r.only_if(used, |r| r.optional::<u16>("SMTP_PORT"));
+    let username = r.text("SMTP_USERNAME");
+    let password = r.secret("SMTP_PASSWORD");
+    let from_email = r.text("EMAIL_FROM");
+    Some(SmtpAccount {
+        host: host?,
+        port: port.unwrap_or(tls.default_port()),
+        tls,
+        username,
+        password,
+        from_email,
+        rate_per_second,
+        public_only: false,
+    })
+}
+
+/// The platform's Twilio account: SID and token together, with a sender number or a
+/// messaging service.
+fn twilio(r: &mut Reader, rate_per_second: f64) -> Option<TwilioAccount> {
+    let account_sid = r.text("TWILIO_ACCOUNT_SID");
+    let auth_token = r.secret("TWILIO_AUTH_TOKEN");
+    let from_number = r.text("TWILIO_FROM_NUMBER");
+    let messaging_service_sid = r.text("TWILIO_MESSAGING_SERVICE_SID");
+    match (account_sid, auth_token) {
+        (Some(account_sid), Some(auth_token)) => {
+            r.ensure(
+                "TWILIO_FROM_NUMBER",
+                from_number.is_some() || messaging_service_sid.is_some(),
+                "set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID with the Twilio account",
+            );
+            Some(TwilioAccount {
+                account_sid,
+                auth_token,
+                from_number,
+                messaging_service_sid,
+                rate_per_second,
+            })
+        }
+        (None, None) => None,
+        (None, Some(_)) => {
+            r.refuse(
+                "TWILIO_ACCOUNT_SID",
+                "missing while TWILIO_AUTH_TOKEN is set",
+            );
+            None
+        }
+        (Some(_), None) => {
+            r.refuse(
+                "TWILIO_AUTH_TOKEN",
+                "missing while TWILIO_ACCOUNT_SID is set",
+            );
+            None
+        }
+    }
+}
+
+/// The platform's WhatsApp number: phone number id and access token together.
+fn whatsapp(r: &mut Reader, rate_per_second: f64) -> Option<WhatsappAccount> {
+    let phone_number_id = r.text("WHATSAPP_PHONE_NUMBER_ID");
+    let access_token = r.secret("WHATSAPP_ACCESS_TOKEN");
+    let app_secret = r.secret("WHATSAPP_APP_SECRET");
+    match (phone_number_id, access_token) {
+        (Some(phone_number_id), Some(access_token)) => Some(WhatsappAccount {
+            phone_number_id,
+            access_token,
+            app_secret,
+            rate_per_second,
+        }),
+        (None, None) => None,
+        (None, Some(_)) => {
+            r.refuse(
+                "WHATSAPP_PHONE_NUMBER_ID",
+                "missing while WHATSAPP_ACCESS_TOKEN is set",
+            );
+            None
+        }
+        (Some(_), None) => {
+            r.refuse(
+                "WHATSAPP_ACCESS_TOKEN",
+                "missing while WHATSAPP_PHONE_NUMBER_ID is set",
+            );
+            None
+        }
     }
 }
