@@ -11,16 +11,10 @@ use futures_util::future::join_all;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::delivery::{arrive, notifications, once_for};
 use crate::support::fakes::TwilioFake;
-use crate::support::{Backend, PASSWORD, TestApp, db_test, error_fields, per_backend, problem};
-
-fn settings(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
+use crate::support::{
+    Backend, PASSWORD, TestApp, db_test, error_fields, per_backend, problem, settings,
+};
 
 /// Sends `attempts` sign-ins at once; the statuses in the order given.
 async fn burst(app: &TestApp, email: &str, passwords: &[&str]) -> Vec<StatusCode> {
@@ -76,113 +70,106 @@ per_backend!(
     guesses_in_a_burst
 );
 
-db_test!(
-    changing_a_password_proves_the_old_one_and_ends_the_other_sessions,
-    |app| {
-        let owner = app.owner("Change Ltd").await;
-        let elsewhere = app.sign_in(&owner.email, PASSWORD).await;
-        let path = format!("/users/{}", owner.user_id);
-        let refused = problem(
-            app.patch(
-                &path,
-                &owner.token,
-                json!({"password": "Brand-New-Lamp-77"}),
-            )
-            .await,
-            StatusCode::UNPROCESSABLE_ENTITY,
+async fn changing_a_password_proves_the_old_one_and_ends_the_other_sessions(app: TestApp) {
+    let owner = app.owner("Change Ltd").await;
+    let elsewhere = app.sign_in(&owner.email, PASSWORD).await;
+    let path = format!("/users/{}", owner.user_id);
+    let refused = problem(
+        app.patch(
+            &path,
+            &owner.token,
+            json!({"password": "Brand-New-Lamp-77"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&refused), ["current_password"]);
+    let wrong = problem(
+        app.patch(
+            &path,
+            &owner.token,
+            json!({"password": "Brand-New-Lamp-77", "current_password": "Not-It-123"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&wrong), ["current_password"]);
+    // Nothing changed yet: the other session still works.
+    assert_eq!(
+        app.get("/users/me", &elsewhere.token).await.status(),
+        StatusCode::OK
+    );
+
+    let changed = app
+        .patch(
+            &path,
+            &owner.token,
+            json!({"password": "Brand-New-Lamp-77", "current_password": PASSWORD}),
         )
         .await;
-        assert_eq!(error_fields(&refused), ["current_password"]);
-        let wrong = problem(
-            app.patch(
-                &path,
-                &owner.token,
-                json!({"password": "Brand-New-Lamp-77", "current_password": "Not-It-123"}),
-            )
-            .await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-        assert_eq!(error_fields(&wrong), ["current_password"]);
-        // Nothing changed yet: the other session still works.
-        assert_eq!(
-            app.get("/users/me", &elsewhere.token).await.status(),
-            StatusCode::OK
-        );
-
-        let changed = app
-            .patch(
-                &path,
-                &owner.token,
-                json!({"password": "Brand-New-Lamp-77", "current_password": PASSWORD}),
-            )
-            .await;
-        assert_eq!(changed.status(), StatusCode::OK);
-        // This session goes on; the other one's access and refresh tokens are refused, here
-        // and on another node.
-        let second = app.another_node().await;
-        assert_eq!(
-            second.get("/users/me", &owner.token).await.status(),
-            StatusCode::OK
-        );
-        for node in [&app, &second] {
-            problem(
-                node.get("/users/me", &elsewhere.token).await,
-                StatusCode::UNAUTHORIZED,
-            )
-            .await;
-        }
-        let refresh = app
-            .send(
-                Method::POST,
-                "/auth/refresh",
-                None,
-                Some(json!({"refresh_token": elsewhere.refresh_token})),
-            )
-            .await;
-        assert_eq!(refresh.status(), StatusCode::UNAUTHORIZED);
-        app.sign_in(&owner.email, "Brand-New-Lamp-77").await;
-
-        // An owner setting a member's password needs no current one; it is audited and ends
-        // every session of the member.
-        let member = app.staff(&owner, "m@change.example.com", "member").await;
-        let set = app
-            .patch(
-                &format!("/users/{}", member.user_id),
-                &owner.token,
-                json!({"password": "Set-By-Owner-55"}),
-            )
-            .await;
-        assert_eq!(set.status(), StatusCode::OK);
+    assert_eq!(changed.status(), StatusCode::OK);
+    // This session goes on; the other one's access and refresh tokens are refused, here
+    // and on another node.
+    let second = app.another_node().await;
+    assert_eq!(
+        second.get("/users/me", &owner.token).await.status(),
+        StatusCode::OK
+    );
+    for node in [&app, &second] {
         problem(
-            app.get("/users/me", &member.token).await,
+            node.get("/users/me", &elsewhere.token).await,
             StatusCode::UNAUTHORIZED,
         )
         .await;
-        let audit: Value = app
-            .get("/audit-log?limit=50", &owner.token)
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert!(
-            audit["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|entry| entry["action"] == "user.password_set"),
-            "{audit}"
-        );
-        // A member cannot set another's password.
-        let member = app.sign_in("m@change.example.com", "Set-By-Owner-55").await;
-        problem(
-            app.patch(&path, &member.token, json!({"password": "Member-Tries-99"}))
-                .await,
-            StatusCode::FORBIDDEN,
+    }
+    let refresh = app
+        .send(
+            Method::POST,
+            "/auth/refresh",
+            None,
+            Some(json!({"refresh_token": elsewhere.refresh_token})),
         )
         .await;
-    }
-);
+    assert_eq!(refresh.status(), StatusCode::UNAUTHORIZED);
+    app.sign_in(&owner.email, "Brand-New-Lamp-77").await;
+
+    // An owner setting a member's password needs no current one; it is audited and ends
+    // every session of the member.
+    let member = app.staff(&owner, "m@change.example.com", "member").await;
+    let set = app
+        .patch(
+            &format!("/users/{}", member.user_id),
+            &owner.token,
+            json!({"password": "Set-By-Owner-55"}),
+        )
+        .await;
+    assert_eq!(set.status(), StatusCode::OK);
+    problem(
+        app.get("/users/me", &member.token).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    let audit = app.get_json("/audit-log?limit=50", &owner.token).await;
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|entry| entry["action"] == "user.password_set"),
+        "{audit}"
+    );
+    // A member cannot set another's password.
+    let member = app.sign_in("m@change.example.com", "Set-By-Owner-55").await;
+    problem(
+        app.patch(&path, &member.token, json!({"password": "Member-Tries-99"}))
+            .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+}
+db_test!(changing_a_password_proves_the_old_one_and_ends_the_other_sessions);
 
 /// The reset token e-mailed to `address`, waiting (bounded) for the background send.
 async fn reset_token(app: &TestApp, address: &str, nth: usize) -> String {
@@ -211,7 +198,7 @@ async fn reset_token(app: &TestApp, address: &str, nth: usize) -> String {
         .to_owned()
 }
 
-db_test!(a_forgotten_password_is_reset_once_by_e_mail, |app| {
+async fn a_forgotten_password_is_reset_once_by_e_mail(app: TestApp) {
     let owner = app.owner("Forgot Ltd").await;
     let ask = |email: &str| {
         let app = &app;
@@ -290,7 +277,8 @@ db_test!(a_forgotten_password_is_reset_once_by_e_mail, |app| {
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
-});
+}
+db_test!(a_forgotten_password_is_reset_once_by_e_mail);
 
 /// A TCP server that answers like a database, not SMTP, with a marker in its greeting.
 async fn database_lookalike() -> u16 {
@@ -374,66 +362,101 @@ per_backend!(
     internal_hosts
 );
 
-db_test!(
-    schedules_cannot_fire_more_often_than_the_minimum_interval,
-    |app| {
-        let owner = app.owner("Often Ltd").await;
-        let client = app
-            .client(&owner, json!({"name": "C", "email": "c@often.test"}))
-            .await;
-        let hours: Vec<String> = (0..24).map(|h| h.to_string()).collect();
-        let minutes: Vec<String> = (0..60).map(|m| m.to_string()).collect();
-        let every_second = format!(
-            "FREQ=DAILY;BYHOUR={};BYMINUTE={};BYSECOND={}",
-            hours.join(","),
-            minutes.join(","),
-            minutes.join(",")
-        );
-        for rule in [every_second.as_str(), "FREQ=DAILY;BYHOUR=9;BYMINUTE=0,30"] {
-            let refused = problem(
+async fn schedules_cannot_fire_more_often_than_the_minimum_interval(app: TestApp) {
+    let owner = app.owner("Often Ltd").await;
+    let client = app
+        .client(&owner, json!({"name": "C", "email": "c@often.test"}))
+        .await;
+    let hours: Vec<String> = (0..24).map(|h| h.to_string()).collect();
+    let minutes: Vec<String> = (0..60).map(|m| m.to_string()).collect();
+    let every_second = format!(
+        "FREQ=DAILY;BYHOUR={};BYMINUTE={};BYSECOND={}",
+        hours.join(","),
+        minutes.join(","),
+        minutes.join(",")
+    );
+    for rule in [every_second.as_str(), "FREQ=DAILY;BYHOUR=9;BYMINUTE=0,30"] {
+        let refused = problem(
             app.post(
                 "/reminders",
                 &owner.token,
-                json!({"title": "t", "channels": ["email"], "body": "x", "client_ids": [client["id"]],
-                       "schedule": {"type": "recurring", "rrule": rule, "start": "2030-01-01T00:00:00"}}),
+                json!({
+                    "title": "t",
+                    "channels": ["email"],
+                    "body": "x",
+                    "client_ids": [client["id"]],
+                    "schedule": {
+                        "type": "recurring",
+                        "rrule": rule,
+                        "start": "2030-01-01T00:00:00",
+                    },
+                }),
             )
             .await,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-            assert_eq!(error_fields(&refused), ["schedule"], "{rule}");
-        }
-        let offsets = problem(
+        assert_eq!(error_fields(&refused), ["schedule"], "{rule}");
+    }
+    let offsets = problem(
         app.post(
             "/reminders",
             &owner.token,
-            json!({"title": "t", "channels": ["email"], "body": "x",
-                   "schedule": {"type": "before_due", "due": "2030-01-01T09:00:00", "offsets": ["PT0S", "PT10M"]}}),
+            json!({
+                "title": "t",
+                "channels": ["email"],
+                "body": "x",
+                "schedule": {
+                    "type": "before_due",
+                    "due": "2030-01-01T09:00:00",
+                    "offsets": ["PT0S", "PT10M"],
+                },
+            }),
         )
         .await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
-        assert_eq!(error_fields(&offsets), ["schedule"]);
-        // Hourly is the shortest allowed.
-        let hourly = app
+    assert_eq!(error_fields(&offsets), ["schedule"]);
+    // Hourly is the shortest allowed.
+    let hourly = app
         .post(
             "/reminders",
             &owner.token,
-            json!({"title": "t", "channels": ["email"], "body": "x",
-                   "schedule": {"type": "recurring", "rrule": "FREQ=DAILY;BYHOUR=9,10", "start": "2030-01-01T09:00:00"}}),
+            json!({
+                "title": "t",
+                "channels": ["email"],
+                "body": "x",
+                "schedule": {
+                    "type": "recurring",
+                    "rrule": "FREQ=DAILY;BYHOUR=9,10",
+                    "start": "2030-01-01T09:00:00",
+                },
+            }),
         )
         .await;
-        assert_eq!(hourly.status(), StatusCode::CREATED);
-    }
-);
+    assert_eq!(hourly.status(), StatusCode::CREATED);
+}
+db_test!(schedules_cannot_fire_more_often_than_the_minimum_interval);
 
-db_test!(inputs_that_overflow_are_refused_and_write_nothing, |app| {
+async fn inputs_that_overflow_are_refused_and_write_nothing(app: TestApp) {
     let owner = app.owner("Overflow Ltd").await;
     let schedules = [
-        json!({"type": "before_due", "due": "2030-01-01T09:00:00", "offsets": ["PT9223372036854775807H"]}),
-        json!({"type": "before_due", "due": "2030-01-01T09:00:00", "offsets": ["P1317624576693539402W"]}),
-        json!({"type": "before_due", "due": "2030-01-01T09:00:00", "offsets": ["P1D9223372036854775807D"]}),
+        json!({
+            "type": "before_due",
+            "due": "2030-01-01T09:00:00",
+            "offsets": ["PT9223372036854775807H"],
+        }),
+        json!({
+            "type": "before_due",
+            "due": "2030-01-01T09:00:00",
+            "offsets": ["P1317624576693539402W"],
+        }),
+        json!({
+            "type": "before_due",
+            "due": "2030-01-01T09:00:00",
+            "offsets": ["P1D9223372036854775807D"],
+        }),
         json!({"type": "once", "at": "+262142-12-31T23:59:59"}),
         json!({"type": "once", "at": "10000-01-01T00:00:00"}),
         json!({"type": "before_due", "due": "-262143-01-01T00:00:00", "offsets": ["P1D"]}),
@@ -468,8 +491,16 @@ db_test!(inputs_that_overflow_are_refused_and_write_nothing, |app| {
         app.post(
             "/reminders",
             &owner.token,
-            json!({"title": "t", "channels": ["email"], "body": "x",
-                   "schedule": {"type": "once", "at": "2030-01-01T09:00:00", "timezone": "Europe/\u{0}London"}}),
+            json!({
+                "title": "t",
+                "channels": ["email"],
+                "body": "x",
+                "schedule": {
+                    "type": "once",
+                    "at": "2030-01-01T09:00:00",
+                    "timezone": "Europe/\u{0}London",
+                },
+            }),
         )
         .await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -511,21 +542,12 @@ db_test!(inputs_that_overflow_are_refused_and_write_nothing, |app| {
     .await;
     assert_eq!(error_fields(&currency), ["payment.currency"]);
     // Nothing was written.
-    let reminders: Value = app
-        .get("/reminders", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let reminders = app.get_json("/reminders", &owner.token).await;
     assert_eq!(reminders["total"], 0);
-    let clients: Value = app
-        .get("/clients", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let clients = app.get_json("/clients", &owner.token).await;
     assert_eq!(clients["total"], 0);
-});
+}
+db_test!(inputs_that_overflow_are_refused_and_write_nothing);
 
 async fn forged_first(backend: Backend) {
     let twilio = TwilioFake::start().await;
@@ -574,12 +596,9 @@ async fn forged_first(backend: Backend) {
         .post_signed(&app.address, url, &params("STOP"), &twilio.auth_token)
         .await;
     assert_eq!(genuine.status(), StatusCode::OK);
-    let view: Value = app
-        .get(&format!("/clients/{}", ann["id"]), &victim.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let view = app
+        .get_json(&format!("/clients/{}", ann["id"]), &victim.token)
+        .await;
     assert_eq!(view["opted_out"]["sms"], true, "{view}");
     // A redelivery of the genuine event is still recognised as one.
     let again = twilio
@@ -592,15 +611,17 @@ per_backend!(
     forged_first
 );
 
-db_test!(resending_to_a_client_who_opted_out_is_refused, |app| {
+async fn resending_to_a_client_who_opted_out_is_refused(app: TestApp) {
     let owner = app.owner("Resend Ltd").await;
     let client = app
         .client(&owner, json!({"name": "Opt", "email": "opt@resend.test"}))
         .await;
-    let reminder = once_for(&app, &owner, &client, "email", 1).await;
-    arrive(&app, 1);
+    let reminder = app.once_for(&owner, &client, "email", 1).await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
-    let sent = notifications(&app, &owner, &format!("reminder_id={}", reminder["id"])).await;
+    let sent = app
+        .notifications(&owner, &format!("reminder_id={}", reminder["id"]))
+        .await;
     assert_eq!(sent[0]["status"], "sent");
     let patched = app
         .patch(
@@ -622,7 +643,10 @@ db_test!(resending_to_a_client_who_opted_out_is_refused, |app| {
     .await;
     assert!(refused["detail"].as_str().unwrap().contains("opted_out"));
     app.dispatch_until_idle().await;
-    let after = notifications(&app, &owner, &format!("reminder_id={}", reminder["id"])).await;
+    let after = app
+        .notifications(&owner, &format!("reminder_id={}", reminder["id"]))
+        .await;
     assert_eq!(after[0]["status"], "sent");
     assert_eq!(after[0]["sent_at"], sent[0]["sent_at"]);
-});
+}
+db_test!(resending_to_a_client_who_opted_out_is_refused);

@@ -4,16 +4,20 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::delivery::once_for;
-use crate::support::{PASSWORD, db_test, problem};
+use crate::support::{PASSWORD, TestApp, db_test, problem};
 
-db_test!(sensitive_actions_are_audited_per_business, |app| {
+async fn sensitive_actions_are_audited_per_business(app: TestApp) {
     let owner = app.owner("Audited Ltd").await;
     let staff: Value = app
         .post(
             "/users",
             &owner.token,
-            json!({"email": "clerk@audited.test", "password": PASSWORD, "full_name": "Clerk", "role": "member"}),
+            json!({
+                "email": "clerk@audited.test",
+                "password": PASSWORD,
+                "full_name": "Clerk",
+                "role": "member",
+            }),
         )
         .await
         .json()
@@ -32,7 +36,15 @@ db_test!(sensitive_actions_are_audited_per_business, |app| {
     app.patch(
         "/business",
         &owner.token,
-        json!({"providers": {"twilio": {"account_sid": "AC0123456789abcdef0123456789abcdef", "from_number": "+14155552671", "auth_token": token}}}),
+        json!({
+            "providers": {
+                "twilio": {
+                    "account_sid": "AC0123456789abcdef0123456789abcdef",
+                    "from_number": "+14155552671",
+                    "auth_token": token,
+                },
+            },
+        }),
     )
     .await;
     let ann = app
@@ -45,7 +57,7 @@ db_test!(sensitive_actions_are_audited_per_business, |app| {
         .await;
     app.delete(&format!("/clients/{}", gone["id"]), &owner.token)
         .await;
-    let reminder = once_for(&app, &owner, &ann, "email", 1).await;
+    let reminder = app.once_for(&owner, &ann, "email", 1).await;
     app.post(
         &format!("/reminders/{}/send", reminder["id"]),
         &owner.token,
@@ -55,12 +67,7 @@ db_test!(sensitive_actions_are_audited_per_business, |app| {
     app.delete(&format!("/reminders/{}", reminder["id"]), &owner.token)
         .await;
 
-    let log: Value = app
-        .get("/audit-log?limit=50", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let log = app.get_json("/audit-log?limit=50", &owner.token).await;
     let text = log.to_string();
     assert!(!text.contains(token), "no secret in the audit log");
     let actions: Vec<&str> = log["items"]
@@ -106,12 +113,7 @@ db_test!(sensitive_actions_are_audited_per_business, |app| {
 
     // Another business sees none of it; a member may not read it.
     let other = app.owner("Other Ltd").await;
-    let theirs: Value = app
-        .get("/audit-log", &other.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let theirs = app.get_json("/audit-log", &other.token).await;
     assert_eq!(theirs["total"], 0);
     let member = app.staff(&owner, "member@audited.test", "member").await;
     problem(
@@ -119,4 +121,5 @@ db_test!(sensitive_actions_are_audited_per_business, |app| {
         StatusCode::FORBIDDEN,
     )
     .await;
-});
+}
+db_test!(sensitive_actions_are_audited_per_business);

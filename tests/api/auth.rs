@@ -1,13 +1,13 @@
 //! Sign-up, sign-in, tokens, refresh rotation and failed-login limits.
 
-use std::collections::HashMap;
-
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Backend, PASSWORD, TestApp, db_test, error_fields, per_backend, problem};
+use crate::support::{
+    Backend, PASSWORD, TestApp, db_test, error_fields, per_backend, problem, settings,
+};
 
-db_test!(register_creates_a_business_and_its_owner, |app| {
+async fn register_creates_a_business_and_its_owner(app: TestApp) {
     let response = app
         .register("Acme Accounting", "Ann@Acme.example.com")
         .await;
@@ -19,9 +19,10 @@ db_test!(register_creates_a_business_and_its_owner, |app| {
     assert_eq!(body["business"]["timezone"], "UTC");
     assert_eq!(body["user"]["business_id"], body["business"]["id"]);
     assert!(body["user"].get("password_hash").is_none());
-});
+}
+db_test!(register_creates_a_business_and_its_owner);
 
-db_test!(registering_the_same_email_twice_is_a_conflict, |app| {
+async fn registering_the_same_email_twice_is_a_conflict(app: TestApp) {
     assert_eq!(
         app.register("One", "dup@example.com").await.status(),
         StatusCode::CREATED
@@ -31,15 +32,22 @@ db_test!(registering_the_same_email_twice_is_a_conflict, |app| {
         StatusCode::CONFLICT,
     )
     .await;
-});
+}
+db_test!(registering_the_same_email_twice_is_a_conflict);
 
-db_test!(weak_passwords_and_bad_fields_are_explained, |app| {
+async fn weak_passwords_and_bad_fields_are_explained(app: TestApp) {
     let response = app
         .send(
             Method::POST,
             "/auth/register",
             None,
-            Some(json!({"business_name": " ", "email": "not-an-email", "password": "short", "full_name": "Ann", "timezone": "Mars/Base"})),
+            Some(json!({
+                "business_name": " ",
+                "email": "not-an-email",
+                "password": "short",
+                "full_name": "Ann",
+                "timezone": "Mars/Base",
+            })),
         )
         .await;
     let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -75,9 +83,10 @@ db_test!(weak_passwords_and_bad_fields_are_explained, |app| {
             .unwrap()
             .contains("missing field")
     );
-});
+}
+db_test!(weak_passwords_and_bad_fields_are_explained);
 
-db_test!(sign_in_returns_bearer_tokens_that_open_the_api, |app| {
+async fn sign_in_returns_bearer_tokens_that_open_the_api(app: TestApp) {
     app.register("Tokens Ltd", "t@tokens.example.com").await;
     let response = app.login("t@tokens.example.com", PASSWORD).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -93,9 +102,10 @@ db_test!(sign_in_returns_bearer_tokens_that_open_the_api, |app| {
         me.json::<Value>().await.unwrap()["email"],
         "t@tokens.example.com"
     );
-});
+}
+db_test!(sign_in_returns_bearer_tokens_that_open_the_api);
 
-db_test!(wrong_credentials_are_401_with_a_bearer_challenge, |app| {
+async fn wrong_credentials_are_401_with_a_bearer_challenge(app: TestApp) {
     app.register("Wrong Ltd", "w@wrong.example.com").await;
     for (user, password) in [
         ("w@wrong.example.com", "Not-The-Password-1"),
@@ -105,9 +115,10 @@ db_test!(wrong_credentials_are_401_with_a_bearer_challenge, |app| {
         assert_eq!(response.headers()["www-authenticate"], "Bearer");
         problem(response, StatusCode::UNAUTHORIZED).await;
     }
-});
+}
+db_test!(wrong_credentials_are_401_with_a_bearer_challenge);
 
-db_test!(the_token_endpoint_wants_a_form, |app| {
+async fn the_token_endpoint_wants_a_form(app: TestApp) {
     let response = app
         .send(
             Method::POST,
@@ -117,9 +128,10 @@ db_test!(the_token_endpoint_wants_a_form, |app| {
         )
         .await;
     problem(response, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
-});
+}
+db_test!(the_token_endpoint_wants_a_form);
 
-db_test!(missing_bad_and_expired_tokens_are_refused, |app| {
+async fn missing_bad_and_expired_tokens_are_refused(app: TestApp) {
     let owner = app.owner("Expiry").await;
     let none = app.send(Method::GET, "/users/me", None, None).await;
     assert_eq!(none.headers()["www-authenticate"], "Bearer");
@@ -148,48 +160,47 @@ db_test!(missing_bad_and_expired_tokens_are_refused, |app| {
         StatusCode::UNAUTHORIZED,
     )
     .await;
-});
+}
+db_test!(missing_bad_and_expired_tokens_are_refused);
 
-db_test!(
-    refresh_rotates_and_a_reused_token_revokes_the_family,
-    |app| {
-        let owner = app.owner("Rotation").await;
-        let refresh = |token: String| {
-            let app = &app;
-            async move {
-                app.send(
-                    Method::POST,
-                    "/auth/refresh",
-                    None,
-                    Some(json!({"refresh_token": token})),
-                )
-                .await
-            }
-        };
-        let first = refresh(owner.refresh_token.clone()).await;
-        assert_eq!(first.status(), StatusCode::OK);
-        let first: Value = first.json().await.unwrap();
-        let second_token = first["refresh_token"].as_str().unwrap().to_owned();
-        assert_ne!(second_token, owner.refresh_token);
-        assert_eq!(
-            app.get("/users/me", first["access_token"].as_str().unwrap())
-                .await
-                .status(),
-            StatusCode::OK
-        );
+async fn refresh_rotates_and_a_reused_token_revokes_the_family(app: TestApp) {
+    let owner = app.owner("Rotation").await;
+    let refresh = |token: String| {
+        let app = &app;
+        async move {
+            app.send(
+                Method::POST,
+                "/auth/refresh",
+                None,
+                Some(json!({"refresh_token": token})),
+            )
+            .await
+        }
+    };
+    let first = refresh(owner.refresh_token.clone()).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let first: Value = first.json().await.unwrap();
+    let second_token = first["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(second_token, owner.refresh_token);
+    assert_eq!(
+        app.get("/users/me", first["access_token"].as_str().unwrap())
+            .await
+            .status(),
+        StatusCode::OK
+    );
 
-        // The old token is refused, and its reuse also kills the token issued from it.
-        problem(
-            refresh(owner.refresh_token.clone()).await,
-            StatusCode::UNAUTHORIZED,
-        )
-        .await;
-        problem(refresh(second_token).await, StatusCode::UNAUTHORIZED).await;
-        problem(refresh("made-up".into()).await, StatusCode::UNAUTHORIZED).await;
-    }
-);
+    // The old token is refused, and its reuse also kills the token issued from it.
+    problem(
+        refresh(owner.refresh_token.clone()).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    problem(refresh(second_token).await, StatusCode::UNAUTHORIZED).await;
+    problem(refresh("made-up".into()).await, StatusCode::UNAUTHORIZED).await;
+}
+db_test!(refresh_rotates_and_a_reused_token_revokes_the_family);
 
-db_test!(failed_logins_are_limited_per_account, |app| {
+async fn failed_logins_are_limited_per_account(app: TestApp) {
     app.register("Locked", "l@locked.example.com").await;
     for _ in 0..5 {
         problem(
@@ -213,17 +224,15 @@ db_test!(failed_logins_are_limited_per_account, |app| {
         app.login("o@other.example.com", PASSWORD).await.status(),
         StatusCode::OK
     );
-});
+}
+db_test!(failed_logins_are_limited_per_account);
 
 async fn address_limit(backend: Backend) {
-    let settings = HashMap::from([
-        ("LOGIN_MAX_FAILURES_PER_ADDRESS".to_owned(), "3".to_owned()),
-        (
-            "LOGIN_MAX_FAILURES_PER_ACCOUNT".to_owned(),
-            "100".to_owned(),
-        ),
+    let overrides = settings(&[
+        ("LOGIN_MAX_FAILURES_PER_ADDRESS", "3"),
+        ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "100"),
     ]);
-    let Some(app) = TestApp::spawn_with(backend, settings).await else {
+    let Some(app) = TestApp::spawn_with(backend, overrides).await else {
         return;
     };
     app.register("Spray", "s@spray.example.com").await;
@@ -242,51 +251,49 @@ async fn address_limit(backend: Backend) {
 
 per_backend!(failed_logins_are_limited_per_address, address_limit);
 
-db_test!(
-    logout_ends_the_access_token_and_the_session_on_every_node,
-    |app| {
-        let owner = app.owner("Logout Ltd").await;
-        let other_session = app.sign_in(&owner.email, PASSWORD).await;
-        let second = app.another_node().await;
-        assert_eq!(
-            second.get("/users/me", &owner.token).await.status(),
-            StatusCode::OK
-        );
+async fn logout_ends_the_access_token_and_the_session_on_every_node(app: TestApp) {
+    let owner = app.owner("Logout Ltd").await;
+    let other_session = app.sign_in(&owner.email, PASSWORD).await;
+    let second = app.another_node().await;
+    assert_eq!(
+        second.get("/users/me", &owner.token).await.status(),
+        StatusCode::OK
+    );
 
-        let response = app
-            .request(reqwest::Method::POST, "/auth/logout")
-            .bearer_auth(&owner.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::NO_CONTENT);
-        // The access token is refused here and on the other node; so is its refresh token.
-        for node in [&app, &second] {
-            let refused = problem(
-                node.get("/users/me", &owner.token).await,
-                StatusCode::UNAUTHORIZED,
-            )
-            .await;
-            assert!(refused["detail"].as_str().unwrap().contains("revoked"));
-        }
-        let refresh = second
-            .request(reqwest::Method::POST, "/auth/refresh")
-            .json(&json!({"refresh_token": owner.refresh_token}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(refresh.status(), StatusCode::UNAUTHORIZED);
-        // Another sign-in of the same user is a separate session and keeps working.
-        assert_eq!(
-            second.get("/users/me", &other_session.token).await.status(),
-            StatusCode::OK
-        );
-        // Without a token, logout is a 401.
-        let anonymous = app
-            .request(reqwest::Method::POST, "/auth/logout")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let response = app
+        .request(reqwest::Method::POST, "/auth/logout")
+        .bearer_auth(&owner.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    // The access token is refused here and on the other node; so is its refresh token.
+    for node in [&app, &second] {
+        let refused = problem(
+            node.get("/users/me", &owner.token).await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+        assert!(refused["detail"].as_str().unwrap().contains("revoked"));
     }
-);
+    let refresh = second
+        .request(reqwest::Method::POST, "/auth/refresh")
+        .json(&json!({"refresh_token": owner.refresh_token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refresh.status(), StatusCode::UNAUTHORIZED);
+    // Another sign-in of the same user is a separate session and keeps working.
+    assert_eq!(
+        second.get("/users/me", &other_session.token).await.status(),
+        StatusCode::OK
+    );
+    // Without a token, logout is a 401.
+    let anonymous = app
+        .request(reqwest::Method::POST, "/auth/logout")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+db_test!(logout_ends_the_access_token_and_the_session_on_every_node);

@@ -3,24 +3,25 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{db_test, error_fields, problem};
+use crate::support::{TestApp, db_test, error_fields, problem};
 
-db_test!(owners_change_business_settings, |app| {
+async fn owners_change_business_settings(app: TestApp) {
     let owner = app.owner("Settings Co").await;
     let response = app
         .patch(
             "/business",
             &owner.token,
-            json!({"name": "Settings & Co", "timezone": "Europe/London", "default_channels": ["email", "sms"], "email_from": "Billing@Settings.example.com", "default_country": "gb"}),
+            json!({
+                "name": "Settings & Co",
+                "timezone": "Europe/London",
+                "default_channels": ["email", "sms"],
+                "email_from": "Billing@Settings.example.com",
+                "default_country": "gb",
+            }),
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let business: Value = app
-        .get("/business", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let business = app.get_json("/business", &owner.token).await;
     assert_eq!(business["name"], "Settings & Co");
     assert_eq!(business["timezone"], "Europe/London");
     assert_eq!(business["default_channels"], json!(["email", "sms"]));
@@ -35,15 +36,22 @@ db_test!(owners_change_business_settings, |app| {
         .unwrap();
     assert_eq!(cleared["email_from"], Value::Null);
     assert_eq!(cleared["timezone"], "Europe/London");
-});
+}
+db_test!(owners_change_business_settings);
 
-db_test!(invalid_settings_are_refused_and_change_nothing, |app| {
+async fn invalid_settings_are_refused_and_change_nothing(app: TestApp) {
     let owner = app.owner("Strict Co").await;
     let response = app
         .patch(
             "/business",
             &owner.token,
-            json!({"name": "Renamed", "timezone": "BST", "default_channels": ["email", "fax"], "email_from": "nope", "default_country": "XX"}),
+            json!({
+                "name": "Renamed",
+                "timezone": "BST",
+                "default_channels": ["email", "fax"],
+                "email_from": "nope",
+                "default_country": "XX",
+            }),
         )
         .await;
     let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -63,17 +71,13 @@ db_test!(invalid_settings_are_refused_and_change_nothing, |app| {
         .await;
     problem(empty, StatusCode::UNPROCESSABLE_ENTITY).await;
 
-    let business: Value = app
-        .get("/business", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let business = app.get_json("/business", &owner.token).await;
     assert_eq!(business["name"], "Strict Co");
     assert_eq!(business["timezone"], "UTC");
-});
+}
+db_test!(invalid_settings_are_refused_and_change_nothing);
 
-db_test!(members_cannot_change_settings, |app| {
+async fn members_cannot_change_settings(app: TestApp) {
     let owner = app.owner("Members Co").await;
     let member = app.staff(&owner, "m@members.example.com", "member").await;
     problem(
@@ -82,12 +86,8 @@ db_test!(members_cannot_change_settings, |app| {
         StatusCode::FORBIDDEN,
     )
     .await;
-    let business: Value = app
-        .get("/business", &member.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let business = app.get_json("/business", &member.token).await;
     assert_eq!(business["name"], "Members Co");
     assert_eq!(business["id"], owner.business_id);
-});
+}
+db_test!(members_cannot_change_settings);

@@ -3,15 +3,22 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{db_test, error_fields, problem};
+use crate::support::{TestApp, db_test, error_fields, problem};
 
-db_test!(a_client_is_created_read_updated_and_deleted, |app| {
+async fn a_client_is_created_read_updated_and_deleted(app: TestApp) {
     let owner = app.owner("Crud").await;
     let created = app
         .client(
             &owner,
-            json!({"name": "Jane Doe", "email": "Jane@Example.com", "phone": "+44 20 7946 0958", "whatsapp_opt_in": true,
-                   "preferred_channels": ["sms", "email"], "timezone": "Europe/London", "external_ref": "ACC-1"}),
+            json!({
+                "name": "Jane Doe",
+                "email": "Jane@Example.com",
+                "phone": "+44 20 7946 0958",
+                "whatsapp_opt_in": true,
+                "preferred_channels": ["sms", "email"],
+                "timezone": "Europe/London",
+                "external_ref": "ACC-1",
+            }),
         )
         .await;
     assert_eq!(created["email"], "jane@example.com");
@@ -24,7 +31,7 @@ db_test!(a_client_is_created_read_updated_and_deleted, |app| {
     assert!(created["created_at"].as_str().unwrap().ends_with('Z'));
     let path = format!("/clients/{}", created["id"]);
 
-    let fetched: Value = app.get(&path, &owner.token).await.json().await.unwrap();
+    let fetched = app.get_json(&path, &owner.token).await;
     assert_eq!(fetched, created);
 
     let updated = app
@@ -47,47 +54,47 @@ db_test!(a_client_is_created_read_updated_and_deleted, |app| {
     );
     problem(app.get(&path, &owner.token).await, StatusCode::NOT_FOUND).await;
     problem(app.delete(&path, &owner.token).await, StatusCode::NOT_FOUND).await;
-});
+}
+db_test!(a_client_is_created_read_updated_and_deleted);
 
-db_test!(
-    invalid_client_fields_are_listed_and_nothing_is_saved,
-    |app| {
-        let owner = app.owner("Invalid").await;
-        let response = app
+async fn invalid_client_fields_are_listed_and_nothing_is_saved(app: TestApp) {
+    let owner = app.owner("Invalid").await;
+    let response = app
         .post(
             "/clients",
             &owner.token,
-            json!({"name": "", "email": "jane@", "phone": "12345", "preferred_channels": ["pigeon"], "timezone": "Nowhere/Land"}),
+            json!({
+                "name": "",
+                "email": "jane@",
+                "phone": "12345",
+                "preferred_channels": ["pigeon"],
+                "timezone": "Nowhere/Land",
+            }),
         )
         .await;
-        let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
-        let mut fields = error_fields(&body);
-        fields.sort();
-        assert_eq!(
-            fields,
-            ["email", "name", "phone", "preferred_channels", "timezone"]
-        );
-        let list: Value = app
-            .get("/clients", &owner.token)
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(list["total"], 0);
+    let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let mut fields = error_fields(&body);
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["email", "name", "phone", "preferred_channels", "timezone"]
+    );
+    let list = app.get_json("/clients", &owner.token).await;
+    assert_eq!(list["total"], 0);
 
-        let wrong_type = app
-            .post(
-                "/clients",
-                &owner.token,
-                json!({"name": "A", "whatsapp_opt_in": "yes"}),
-            )
-            .await;
-        let body = problem(wrong_type, StatusCode::UNPROCESSABLE_ENTITY).await;
-        assert_eq!(error_fields(&body), ["whatsapp_opt_in"]);
-    }
-);
+    let wrong_type = app
+        .post(
+            "/clients",
+            &owner.token,
+            json!({"name": "A", "whatsapp_opt_in": "yes"}),
+        )
+        .await;
+    let body = problem(wrong_type, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(error_fields(&body), ["whatsapp_opt_in"]);
+}
+db_test!(invalid_client_fields_are_listed_and_nothing_is_saved);
 
-db_test!(national_numbers_use_the_business_country, |app| {
+async fn national_numbers_use_the_business_country(app: TestApp) {
     let owner = app.owner("National").await;
     let refused = app
         .post(
@@ -109,44 +116,41 @@ db_test!(national_numbers_use_the_business_country, |app| {
         .client(&owner, json!({"name": "A", "phone": "020 7946 0958"}))
         .await;
     assert_eq!(client["phone"], "+442079460958");
-});
+}
+db_test!(national_numbers_use_the_business_country);
 
-db_test!(
-    duplicate_emails_within_a_business_conflict_but_not_across,
-    |app| {
-        let alpha = app.owner("Dup Alpha").await;
-        let beta = app.owner("Dup Beta").await;
-        app.client(&alpha, json!({"name": "A", "email": "same@example.com"}))
-            .await;
-        problem(
-            app.post(
-                "/clients",
-                &alpha.token,
-                json!({"name": "B", "email": "SAME@example.com"}),
-            )
-            .await,
-            StatusCode::CONFLICT,
-        )
+async fn duplicate_emails_within_a_business_conflict_but_not_across(app: TestApp) {
+    let alpha = app.owner("Dup Alpha").await;
+    let beta = app.owner("Dup Beta").await;
+    app.client(&alpha, json!({"name": "A", "email": "same@example.com"}))
         .await;
-        app.client(&beta, json!({"name": "B", "email": "same@example.com"}))
-            .await;
-        let other = app
-            .client(&alpha, json!({"name": "C", "email": "c@example.com"}))
-            .await;
-        problem(
-            app.patch(
-                &format!("/clients/{}", other["id"]),
-                &alpha.token,
-                json!({"email": "same@example.com"}),
-            )
-            .await,
-            StatusCode::CONFLICT,
+    problem(
+        app.post(
+            "/clients",
+            &alpha.token,
+            json!({"name": "B", "email": "SAME@example.com"}),
         )
+        .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    app.client(&beta, json!({"name": "B", "email": "same@example.com"}))
         .await;
-    }
-);
+    let other = app.email_client(&alpha, "C").await;
+    problem(
+        app.patch(
+            &format!("/clients/{}", other["id"]),
+            &alpha.token,
+            json!({"email": "same@example.com"}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+}
+db_test!(duplicate_emails_within_a_business_conflict_but_not_across);
 
-db_test!(search_matches_name_email_and_phone_ignoring_case, |app| {
+async fn search_matches_name_email_and_phone_ignoring_case(app: TestApp) {
     let owner = app.owner("Search").await;
     app.client(
         &owner,
@@ -184,20 +188,18 @@ db_test!(search_matches_name_email_and_phone_ignoring_case, |app| {
     assert_eq!(count("_").await, 1);
     assert_eq!(count("example.com").await, 3);
     assert_eq!(count("nobody").await, 0);
-});
+}
+db_test!(search_matches_name_email_and_phone_ignoring_case);
 
-db_test!(lists_are_paginated, |app| {
+async fn lists_are_paginated(app: TestApp) {
     let owner = app.owner("Pages").await;
     for n in 0..7 {
         app.client(&owner, json!({"name": format!("Client {n}")}))
             .await;
     }
-    let page: Value = app
-        .get("/clients?limit=3&offset=3", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page = app
+        .get_json("/clients?limit=3&offset=3", &owner.token)
+        .await;
     assert_eq!(page["total"], 7);
     assert_eq!(page["limit"], 3);
     assert_eq!(page["offset"], 3);
@@ -208,12 +210,7 @@ db_test!(lists_are_paginated, |app| {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["Client 3", "Client 4", "Client 5"]);
-    let default: Value = app
-        .get("/clients", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let default = app.get_json("/clients", &owner.token).await;
     assert_eq!(default["limit"], 50);
     problem(
         app.get("/clients?limit=201", &owner.token).await,
@@ -251,9 +248,10 @@ db_test!(lists_are_paginated, |app| {
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
-});
+}
+db_test!(lists_are_paginated);
 
-db_test!(another_business_clients_are_not_found_on_any_route, |app| {
+async fn another_business_clients_are_not_found_on_any_route(app: TestApp) {
     let alpha = app.owner("Iso Alpha").await;
     let beta = app.owner("Iso Beta").await;
     let theirs = app
@@ -272,12 +270,7 @@ db_test!(another_business_clients_are_not_found_on_any_route, |app| {
     )
     .await;
     problem(app.delete(&path, &alpha.token).await, StatusCode::NOT_FOUND).await;
-    let list: Value = app
-        .get("/clients?q=secret", &alpha.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json("/clients?q=secret", &alpha.token).await;
     assert_eq!(list["total"], 0);
     problem(
         app.get("/clients/not-a-number", &alpha.token).await,
@@ -285,6 +278,7 @@ db_test!(another_business_clients_are_not_found_on_any_route, |app| {
     )
     .await;
 
-    let still: Value = app.get(&path, &beta.token).await.json().await.unwrap();
+    let still = app.get_json(&path, &beta.token).await;
     assert_eq!(still["name"], "Beta's client");
-});
+}
+db_test!(another_business_clients_are_not_found_on_any_route);

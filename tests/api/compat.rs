@@ -5,15 +5,18 @@ use reminder_backend::channels::ChannelError;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::delivery::once_for;
-use crate::reminders::{local_in, reminder};
-use crate::support::{PASSWORD, db_test};
+use crate::support::{PASSWORD, TestApp, db_test};
 
-db_test!(the_original_paths_answer_like_ours, |app| {
+async fn the_original_paths_answer_like_ours(app: TestApp) {
     // Sign-up and sign-in.
     let registered = app
         .request(reqwest::Method::POST, "/users/register")
-        .json(&json!({"business_name": "Legacy Ltd", "email": "old@legacy.test", "password": PASSWORD, "full_name": "Old"}))
+        .json(&json!({
+            "business_name": "Legacy Ltd",
+            "email": "old@legacy.test",
+            "password": PASSWORD,
+            "full_name": "Old",
+        }))
         .send()
         .await
         .unwrap();
@@ -29,8 +32,8 @@ db_test!(the_original_paths_answer_like_ours, |app| {
         .unwrap();
     assert_eq!(login["token_type"], "bearer");
     let token = login["access_token"].as_str().unwrap();
-    let me: Value = app.get("/users/me", token).await.json().await.unwrap();
-    let alias: Value = app.get("/auth/me", token).await.json().await.unwrap();
+    let me = app.get_json("/users/me", token).await;
+    let alias = app.get_json("/auth/me", token).await;
     assert_eq!(alias, me);
 
     // Lists with the trailing slash, creation through it, CSV import under its old name.
@@ -63,19 +66,14 @@ db_test!(the_original_paths_answer_like_ours, |app| {
         "/payments",
         "/sender-identities",
     ] {
-        let canonical: Value = app.get(path, &owner.token).await.json().await.unwrap();
-        let slashed: Value = app
-            .get(&format!("{path}/"), &owner.token)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let canonical = app.get_json(path, &owner.token).await;
+        let slashed = app.get_json(&format!("{path}/"), &owner.token).await;
         assert_eq!(slashed, canonical, "{path}/");
     }
 
     // Send now, and resend a failed notification.
     let ann: Value = created.json().await.unwrap();
-    let created_reminder = once_for(&app, &owner, &ann, "email", 1).await;
+    let created_reminder = app.once_for(&owner, &ann, "email", 1).await;
     app.transport.fail_next([ChannelError::Permanent {
         code: "550".into(),
         message: "mailbox unavailable".into(),
@@ -94,12 +92,9 @@ db_test!(the_original_paths_answer_like_ours, |app| {
     app.dispatch_until_idle().await;
     let notification: Value = sent.json().await.unwrap();
     let id = notification["notifications"][0]["id"].clone();
-    let failed: Value = app
-        .get(&format!("/notifications/{id}"), &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let failed = app
+        .get_json(&format!("/notifications/{id}"), &owner.token)
+        .await;
     assert_eq!(failed["status"], "failed");
     let resent = app
         .request(
@@ -112,35 +107,39 @@ db_test!(the_original_paths_answer_like_ours, |app| {
         .unwrap();
     assert_eq!(resent.status(), StatusCode::OK);
     app.dispatch_until_idle().await;
-    let after: Value = app
-        .get(&format!("/notifications/{id}"), &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let after = app
+        .get_json(&format!("/notifications/{id}"), &owner.token)
+        .await;
     assert_eq!(after["status"], "sent");
     assert_eq!(after["attempts"].as_array().unwrap().len(), 2);
-});
+}
+db_test!(the_original_paths_answer_like_ours);
 
-db_test!(the_original_recurrence_words_are_rrules, |app| {
+async fn the_original_recurrence_words_are_rrules(app: TestApp) {
     let owner = app.owner("Words Ltd").await;
-    let created = reminder(
-        &app,
-        &owner,
-        json!({"title": "Fortnightly", "channels": ["email"], "body": "x",
-               "schedule": {"type": "recurring", "rrule": "every 2 weeks", "start": local_in(&app, 1, "09:00:00"), "timezone": "UTC"}}),
-    )
-    .await;
+    let created = app
+        .reminder(
+            &owner,
+            json!({
+                "title": "Fortnightly",
+                "channels": ["email"],
+                "body": "x",
+                "schedule": {
+                    "type": "recurring",
+                    "rrule": "every 2 weeks",
+                    "start": app.local_in(1, "09:00:00"),
+                    "timezone": "UTC",
+                },
+            }),
+        )
+        .await;
     assert_eq!(created["schedule"]["rrule"], "FREQ=WEEKLY;INTERVAL=2");
-    let occurrences: Value = app
-        .get(
+    let occurrences = app
+        .get_json(
             &format!("/reminders/{}/occurrences?limit=2", created["id"]),
             &owner.token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let items: Vec<chrono::DateTime<chrono::FixedOffset>> = occurrences["items"]
         .as_array()
         .unwrap()
@@ -148,12 +147,22 @@ db_test!(the_original_recurrence_words_are_rrules, |app| {
         .map(|i| chrono::DateTime::parse_from_rfc3339(i.as_str().unwrap()).unwrap())
         .collect();
     assert_eq!(items[1] - items[0], Duration::days(14));
-    let monthly = reminder(
-        &app,
-        &owner,
-        json!({"title": "Monthly", "channels": ["email"], "body": "x",
-               "schedule": {"type": "recurring", "rrule": "monthly", "start": local_in(&app, 1, "09:00:00"), "timezone": "UTC"}}),
-    )
-    .await;
+    let monthly = app
+        .reminder(
+            &owner,
+            json!({
+                "title": "Monthly",
+                "channels": ["email"],
+                "body": "x",
+                "schedule": {
+                    "type": "recurring",
+                    "rrule": "monthly",
+                    "start": app.local_in(1, "09:00:00"),
+                    "timezone": "UTC",
+                },
+            }),
+        )
+        .await;
     assert_eq!(monthly["schedule"]["rrule"], "FREQ=MONTHLY");
-});
+}
+db_test!(the_original_recurrence_words_are_rrules);

@@ -1,13 +1,11 @@
 //! Conventions every route keeps: problem bodies for every error, request ids, CORS, limits.
 
-use std::collections::HashMap;
-
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{Backend, TestApp, db_test, error_fields, per_backend, problem};
+use crate::support::{Backend, TestApp, db_test, error_fields, per_backend, problem, settings};
 
-db_test!(unknown_routes_and_methods_are_problems, |app| {
+async fn unknown_routes_and_methods_are_problems(app: TestApp) {
     problem(
         app.send(Method::GET, "/api/elsewhere", None, None).await,
         StatusCode::NOT_FOUND,
@@ -22,9 +20,10 @@ db_test!(unknown_routes_and_methods_are_problems, |app| {
     let allow = wrong.headers()["allow"].to_str().unwrap().to_owned();
     assert!(allow.contains("GET") && allow.contains("PATCH"), "{allow}");
     problem(wrong, StatusCode::METHOD_NOT_ALLOWED).await;
-});
+}
+db_test!(unknown_routes_and_methods_are_problems);
 
-db_test!(malformed_json_and_wrong_media_types_are_problems, |app| {
+async fn malformed_json_and_wrong_media_types_are_problems(app: TestApp) {
     let owner = app.owner("Conventions").await;
     let malformed = app
         .request(Method::POST, "/clients")
@@ -46,42 +45,33 @@ db_test!(malformed_json_and_wrong_media_types_are_problems, |app| {
         .unwrap();
     problem(text, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
 
-    let list: Value = app
-        .get("/clients", &owner.token)
-        .await
-        .json()
+    let list = app.get_json("/clients", &owner.token).await;
+    assert_eq!(list["total"], 0);
+}
+db_test!(malformed_json_and_wrong_media_types_are_problems);
+
+async fn request_ids_are_echoed_or_generated_and_quoted_in_errors(app: TestApp) {
+    let given = app
+        .request(Method::GET, "/nowhere")
+        .header("x-request-id", "req-123")
+        .send()
         .await
         .unwrap();
-    assert_eq!(list["total"], 0);
-});
+    assert_eq!(given.headers()["x-request-id"], "req-123");
+    assert_eq!(
+        problem(given, StatusCode::NOT_FOUND).await["request_id"],
+        "req-123"
+    );
 
-db_test!(
-    request_ids_are_echoed_or_generated_and_quoted_in_errors,
-    |app| {
-        let given = app
-            .request(Method::GET, "/nowhere")
-            .header("x-request-id", "req-123")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(given.headers()["x-request-id"], "req-123");
-        assert_eq!(
-            problem(given, StatusCode::NOT_FOUND).await["request_id"],
-            "req-123"
-        );
-
-        let generated = app.send(Method::GET, "/health", None, None).await;
-        let id = generated.headers()["x-request-id"].to_str().unwrap();
-        assert_eq!(id.len(), 36, "{id}");
-    }
-);
+    let generated = app.send(Method::GET, "/health", None, None).await;
+    let id = generated.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 36, "{id}");
+}
+db_test!(request_ids_are_echoed_or_generated_and_quoted_in_errors);
 
 async fn cors(backend: Backend) {
-    let settings = HashMap::from([(
-        "CORS_ORIGINS".to_owned(),
-        "https://app.example.com".to_owned(),
-    )]);
-    let Some(app) = TestApp::spawn_with(backend, settings).await else {
+    let overrides = settings(&[("CORS_ORIGINS", "https://app.example.com")]);
+    let Some(app) = TestApp::spawn_with(backend, overrides).await else {
         return;
     };
     let preflight = |origin: &'static str| {
@@ -108,8 +98,8 @@ async fn cors(backend: Backend) {
 }
 
 async fn strict(backend: Backend) {
-    let settings = HashMap::from([("STRICT_VALIDATION".to_owned(), "true".to_owned())]);
-    let Some(app) = TestApp::spawn_with(backend, settings).await else {
+    let overrides = settings(&[("STRICT_VALIDATION", "true")]);
+    let Some(app) = TestApp::spawn_with(backend, overrides).await else {
         return;
     };
     let owner = app.owner("Strict").await;
@@ -124,19 +114,20 @@ async fn strict(backend: Backend) {
     assert_eq!(error_fields(&body), ["nmae"]);
 }
 
-db_test!(unknown_fields_are_ignored_when_not_strict, |app| {
+async fn unknown_fields_are_ignored_when_not_strict(app: TestApp) {
     let owner = app.owner("Lenient").await;
     let response = app
         .post("/clients", &owner.token, json!({"name": "A", "extra": 1}))
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
-});
+}
+db_test!(unknown_fields_are_ignored_when_not_strict);
 
 async fn body_limit(backend: Backend) {
     // A small limit, so the whole body is written before the server answers (a body larger than
     // the socket buffers may be cut off mid-upload, which a client sees as a reset).
-    let settings = HashMap::from([("MAX_BODY_BYTES".to_owned(), "4096".to_owned())]);
-    let Some(app) = TestApp::spawn_with(backend, settings).await else {
+    let overrides = settings(&[("MAX_BODY_BYTES", "4096")]);
+    let Some(app) = TestApp::spawn_with(backend, overrides).await else {
         return;
     };
     let owner = app.owner("Limits").await;
@@ -146,12 +137,7 @@ async fn body_limit(backend: Backend) {
         StatusCode::PAYLOAD_TOO_LARGE,
     )
     .await;
-    let list: Value = app
-        .get("/clients", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json("/clients", &owner.token).await;
     assert_eq!(list["total"], 0);
 }
 

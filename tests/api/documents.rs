@@ -7,8 +7,6 @@ use std::collections::HashMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::delivery::arrive;
-use crate::reminders::{local_in, reminder};
 use crate::support::s3::S3Server;
 use crate::support::smtp::SmtpServer;
 use crate::support::{Backend, Session, TestApp, error_fields, per_backend, problem};
@@ -146,12 +144,7 @@ async fn uploads_are_checked_kept_and_served_safely(backend: Backend) {
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
-    let none: Value = app
-        .get("/documents", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let none = app.get_json("/documents", &owner.token).await;
     assert_eq!(none["total"], 0, "refused uploads leave nothing");
 
     // A client's own invoice: every byte value survives the database.
@@ -216,19 +209,11 @@ async fn uploads_are_checked_kept_and_served_safely(backend: Backend) {
             .starts_with("attachment;")
     );
 
-    let ann_only: Value = app
-        .get(&format!("/documents?client_id={}", ann["id"]), &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let ann_only = app
+        .get_json(&format!("/documents?client_id={}", ann["id"]), &owner.token)
+        .await;
     assert_eq!(ann_only["total"], 1);
-    let all: Value = app
-        .get("/documents", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let all = app.get_json("/documents", &owner.token).await;
     assert_eq!(all["total"], 2);
 
     // Renamed within its type; another extension is refused.
@@ -262,12 +247,7 @@ async fn uploads_are_checked_kept_and_served_safely(backend: Backend) {
     ] {
         problem(response, StatusCode::NOT_FOUND).await;
     }
-    let theirs: Value = app
-        .get("/documents", &other.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let theirs = app.get_json("/documents", &other.token).await;
     assert_eq!(theirs["total"], 0);
     let refused = problem(
         upload(
@@ -293,12 +273,9 @@ async fn uploads_are_checked_kept_and_served_safely(backend: Backend) {
         StatusCode::NOT_FOUND,
     )
     .await;
-    let log: Value = app
-        .get("/audit-log?action=documents.uploaded", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let log = app
+        .get_json("/audit-log?action=documents.uploaded", &owner.token)
+        .await;
     assert_eq!(log["total"], 2);
 }
 per_backend!(
@@ -374,10 +351,13 @@ async fn links_in_delivered_email_open_the_exact_bytes(backend: Backend) {
     let ben_invoice = own(&ben, b"%PDF-1.4\n% Ben's invoice 1002\n%%EOF\n").await;
 
     // A client's own document cannot go to everyone, nor to another client.
-    let body = json!({"title": "Invoice", "channels": ["email"],
+    let body = json!({
+        "title": "Invoice",
+        "channels": ["email"],
         "body": "Hi {{ client.name }}, your invoice: {{ document_link }}\n{% for d in documents %}{{ d.name }}: {{ d.link }}\n{% endfor %}",
-        "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")},
-        "document_ids": [ann_invoice["id"]]});
+        "schedule": {"type": "once", "at": app.local_in(1, "09:00:00")},
+        "document_ids": [ann_invoice["id"]],
+    });
     let refused = problem(
         app.post("/reminders", &owner.token, body.clone()).await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -387,7 +367,7 @@ async fn links_in_delivered_email_open_the_exact_bytes(backend: Backend) {
     let mut body = body;
     body["document_ids"] = json!([rates["id"]]);
     body["attach_documents"] = json!(true);
-    let created = reminder(&app, &owner, body).await;
+    let created = app.reminder(&owner, body).await;
     assert_eq!(created["document_ids"], json!([rates["id"]]));
     assert_eq!(created["attach_documents"], true);
     let clients_path = format!("/reminders/{}/clients", created["id"]);
@@ -419,7 +399,7 @@ async fn links_in_delivered_email_open_the_exact_bytes(backend: Backend) {
     )
     .await;
 
-    arrive(&app, 1);
+    app.arrive(1);
     app.dispatch_until_idle().await;
     let mails = smtp.messages();
     assert_eq!(mails.len(), 2);
@@ -483,27 +463,20 @@ async fn links_in_delivered_email_open_the_exact_bytes(backend: Backend) {
             .starts_with("sandbox")
     );
     assert_eq!(response.bytes().await.unwrap().as_ref(), ann_invoice_bytes);
-    let sent =
-        crate::delivery::notifications(&app, &owner, &format!("client_id={}", ann["id"])).await;
+    let sent = app
+        .notifications(&owner, &format!("client_id={}", ann["id"]))
+        .await;
     assert!(sent[0]["document_opened_at"].is_string(), "{}", sent[0]);
     assert_eq!(sent[0]["attachment_ids"].as_array().unwrap().len(), 2);
-    let opened: Value = app
-        .get(
+    let opened = app
+        .get_json(
             &format!("/documents/{}/links", ann_invoice["id"]),
             &owner.token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(opened[0]["client_id"], ann["id"]);
     assert_eq!(opened[0]["opens"][0]["notification_id"], sent[0]["id"]);
-    let summary: Value = app
-        .get("/dashboard/summary", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let summary = app.get_json("/dashboard/summary", &owner.token).await;
     assert_eq!(summary["documents_opened"], 1);
 
     // An altered token is unknown; a revoked link and an expired one are gone.
@@ -529,12 +502,7 @@ async fn links_in_delivered_email_open_the_exact_bytes(backend: Backend) {
         StatusCode::NOT_FOUND,
     )
     .await;
-    let theirs: Value = app
-        .get("/dashboard/summary", &other.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let theirs = app.get_json("/dashboard/summary", &other.token).await;
     assert_eq!(theirs["documents_opened"], 0);
     assert_eq!(
         app.post(&revoke, &owner.token, json!({})).await.status(),
@@ -555,12 +523,9 @@ async fn links_in_delivered_email_open_the_exact_bytes(backend: Backend) {
     assert!(expired.text().await.unwrap().contains("expired"));
 
     // Her export lists her document and the links she opened; erasure removes them.
-    let export: Value = app
-        .get(&format!("/clients/{}/export", ann["id"]), &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let export = app
+        .get_json(&format!("/clients/{}/export", ann["id"]), &owner.token)
+        .await;
     assert_eq!(export["documents"][0]["id"], ann_invoice["id"]);
     assert_eq!(export["document_links"].as_array().unwrap().len(), 2);
     assert_eq!(
@@ -583,12 +548,7 @@ async fn links_in_delivered_email_open_the_exact_bytes(backend: Backend) {
     let removed = open(&app, &links[2]).await;
     assert_eq!(removed.status(), StatusCode::GONE);
     assert!(removed.text().await.unwrap().contains("removed"));
-    let left: Value = app
-        .get("/documents", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let left = app.get_json("/documents", &owner.token).await;
     assert_eq!(left["total"], 2, "rates and Ben's invoice stay");
 }
 per_backend!(
@@ -634,13 +594,13 @@ async fn documents_in_object_storage(backend: Backend) {
     assert_eq!(response.bytes().await.unwrap().as_ref(), invoice.as_slice());
 
     // The link in a message reads it from the bucket.
-    let created = reminder(
-        &app,
-        &owner,
-        json!({"title": "Invoice", "channels": ["email"], "body": "{{ document_link }}",
-               "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")}}),
-    )
-    .await;
+    let created = app
+        .reminder(
+            &owner,
+            json!({"title": "Invoice", "channels": ["email"], "body": "{{ document_link }}",
+               "schedule": {"type": "once", "at": app.local_in(1, "09:00:00")}}),
+        )
+        .await;
     let assigned = app
         .post(
             &format!("/reminders/{}/clients", created["id"]),
@@ -649,7 +609,7 @@ async fn documents_in_object_storage(backend: Backend) {
         )
         .await;
     assert_eq!(assigned.status(), StatusCode::OK);
-    arrive(&app, 1);
+    app.arrive(1);
     app.dispatch_until_idle().await;
     let sent = app.transport.sent();
     let link = sent[0]
@@ -713,14 +673,14 @@ async fn opens_of_manual_sends_are_attributed(backend: Backend) {
         .client(&owner, json!({"name": "Ann", "email": "ann@client.test"}))
         .await;
     let rates = uploaded(&app, &owner, "rates.csv", b"a,b\n1,2\n").await;
-    let created = reminder(
-        &app,
-        &owner,
-        json!({"title": "Rates", "channels": ["email"], "body": "{{ document_link }}",
-               "schedule": {"type": "once", "at": local_in(&app, 5, "09:00:00")},
+    let created = app
+        .reminder(
+            &owner,
+            json!({"title": "Rates", "channels": ["email"], "body": "{{ document_link }}",
+               "schedule": {"type": "once", "at": app.local_in(5, "09:00:00")},
                "document_ids": [rates["id"]], "client_ids": [ann["id"]]}),
-    )
-    .await;
+        )
+        .await;
     app.clock.advance(chrono::Duration::microseconds(250_123));
     let response = app
         .post(
@@ -738,7 +698,7 @@ async fn opens_of_manual_sends_are_attributed(backend: Backend) {
         .unwrap()
         .to_owned();
     assert_eq!(open(&app, &link).await.status(), StatusCode::OK);
-    let notes = crate::delivery::notifications(&app, &owner, "").await;
+    let notes = app.notifications(&owner, "").await;
     assert!(notes[0]["document_opened_at"].is_string(), "{}", notes[0]);
 }
 per_backend!(

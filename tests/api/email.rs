@@ -7,8 +7,6 @@ use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::delivery::{arrive, notifications, once_for};
-use crate::reminders::{local_in, reminder};
 use crate::support::smtp::{SmtpServer, header};
 use crate::support::{Backend, TestApp, per_backend};
 
@@ -62,17 +60,18 @@ async fn email_is_rendered_with_unsubscribe_headers(backend: Backend) {
             json!({"name": "Ann <Admin>", "email": "ann@client.test"}),
         )
         .await;
-    reminder(
-        &app,
-        &owner,
-        json!({"title": "VAT", "channels": ["email"],
-               "subject": "{{ business.name }}: VAT due {{ due_date }}",
-               "body": "Hi {{ client.name }},\nplease pay at https://pay.example.test/p?a=1&b=2.\n\nThanks",
-               "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")},
-               "client_ids": [ann["id"]]}),
+    app.reminder(&owner,
+        json!({
+                "title": "VAT",
+                "channels": ["email"],
+                "subject": "{{ business.name }}: VAT due {{ due_date }}",
+                "body": "Hi {{ client.name }},\nplease pay at https://pay.example.test/p?a=1&b=2.\n\nThanks",
+                "schedule": {"type": "once", "at": app.local_in(1, "09:00:00")},
+                "client_ids": [ann["id"]],
+            }),
     )
     .await;
-    arrive(&app, 1);
+    app.arrive(1);
     app.dispatch_until_idle().await;
 
     let messages = smtp.messages();
@@ -113,7 +112,7 @@ async fn email_is_rendered_with_unsubscribe_headers(backend: Backend) {
         .expect("an unsubscribe link under PUBLIC_BASE_URL");
 
     // The Message-ID is the provider id of the notification.
-    let sent = notifications(&app, &owner, "channel=email").await;
+    let sent = app.notifications(&owner, "channel=email").await;
     assert_eq!(sent[0]["status"], "sent");
     assert_eq!(sent[0]["provider"], "smtp");
     assert_eq!(
@@ -130,17 +129,16 @@ async fn email_is_rendered_with_unsubscribe_headers(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let client: Value = app
-        .get(&format!("/clients/{}", ann["id"]), &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let client = app
+        .get_json(&format!("/clients/{}", ann["id"]), &owner.token)
+        .await;
     assert_eq!(client["opted_out"]["email"], true);
-    let again = once_for(&app, &owner, &ann, "email", 3).await;
-    arrive(&app, 3);
+    let again = app.once_for(&owner, &ann, "email", 3).await;
+    app.arrive(3);
     app.dispatch_until_idle().await;
-    let skipped = notifications(&app, &owner, &format!("reminder_id={}", again["id"])).await;
+    let skipped = app
+        .notifications(&owner, &format!("reminder_id={}", again["id"]))
+        .await;
     assert_eq!(skipped[0]["status"], "skipped");
     assert_eq!(skipped[0]["error_code"], "opted_out");
     assert_eq!(smtp.messages().len(), 1);
@@ -170,9 +168,9 @@ async fn smtp_replies_are_classified(backend: Backend) {
             json!({"name": "Gone", "email": "reject-gone@client.test"}),
         )
         .await;
-    once_for(&app, &owner, &deferred, "email", 1).await;
-    once_for(&app, &owner, &rejected, "email", 1).await;
-    arrive(&app, 1);
+    app.once_for(&owner, &deferred, "email", 1).await;
+    app.once_for(&owner, &rejected, "email", 1).await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
 
     let by_client = |list: &[Value], client: &Value| {
@@ -181,7 +179,7 @@ async fn smtp_replies_are_classified(backend: Backend) {
             .cloned()
             .unwrap()
     };
-    let list = notifications(&app, &owner, "").await;
+    let list = app.notifications(&owner, "").await;
     let later = by_client(&list, &deferred);
     assert_eq!(later["status"], "pending");
     assert_eq!(later["error_code"], "451");
@@ -194,15 +192,12 @@ async fn smtp_replies_are_classified(backend: Backend) {
     // After the backoff the deferred one goes through.
     app.clock.advance(Duration::hours(1));
     app.dispatch_until_idle().await;
-    let later = by_client(&notifications(&app, &owner, "").await, &deferred);
+    let later = by_client(&app.notifications(&owner, "").await, &deferred);
     assert_eq!(later["status"], "sent");
     assert_eq!(later["attempt_count"], 2);
-    let detail: Value = app
-        .get(&format!("/notifications/{}", later["id"]), &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = app
+        .get_json(&format!("/notifications/{}", later["id"]), &owner.token)
+        .await;
     let outcomes: Vec<&str> = detail["attempts"]
         .as_array()
         .unwrap()
@@ -257,9 +252,9 @@ async fn business_smtp_account_is_used(backend: Backend) {
     let theirs = app
         .client(&other, json!({"name": "B", "email": "b@client.test"}))
         .await;
-    once_for(&app, &owner, &mine, "email", 1).await;
-    once_for(&app, &other, &theirs, "email", 1).await;
-    arrive(&app, 1);
+    app.once_for(&owner, &mine, "email", 1).await;
+    app.once_for(&other, &theirs, "email", 1).await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
 
     let own_mail = own.messages();

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 
 use crate::support::{Backend, TestApp, db_test, per_backend, problem};
 
-db_test!(every_answer_carries_security_headers, |app| {
+async fn every_answer_carries_security_headers(app: TestApp) {
     for path in ["/health", "/api/v1/users/me", "/nope", "/docs/"] {
         let response = app
             .request(reqwest::Method::GET, path)
@@ -25,7 +25,8 @@ db_test!(every_answer_carries_security_headers, |app| {
         // Not over plain http (tests): HSTS only when PUBLIC_BASE_URL is https.
         assert!(headers.get("strict-transport-security").is_none());
     }
-});
+}
+db_test!(every_answer_carries_security_headers);
 
 async fn limited(backend: Backend) {
     let overrides: HashMap<String, String> = [

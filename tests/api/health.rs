@@ -3,17 +3,18 @@
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::support::db_test;
+use crate::support::{TestApp, db_test};
 
-db_test!(health_and_ready_answer, |app| {
+async fn health_and_ready_answer(app: TestApp) {
     let health = app.send(Method::GET, "/health", None, None).await;
     assert_eq!(health.status(), StatusCode::OK);
     let ready = app.send(Method::GET, "/ready", None, None).await;
     assert_eq!(ready.status(), StatusCode::OK);
     assert_eq!(ready.json::<Value>().await.unwrap()["status"], "ok");
-});
+}
+db_test!(health_and_ready_answer);
 
-db_test!(openapi_describes_the_api_with_the_password_flow, |app| {
+async fn openapi_describes_the_api_with_the_password_flow(app: TestApp) {
     let response = app.send(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(response.status(), StatusCode::OK);
     let spec: Value = response.json().await.unwrap();
@@ -50,9 +51,10 @@ db_test!(openapi_describes_the_api_with_the_password_flow, |app| {
     }
     let flow = &spec["components"]["securitySchemes"]["oauth2"]["flows"]["password"];
     assert_eq!(flow["tokenUrl"], "/api/v1/auth/token");
-});
+}
+db_test!(openapi_describes_the_api_with_the_password_flow);
 
-db_test!(swagger_ui_is_served_from_the_binary, |app| {
+async fn swagger_ui_is_served_from_the_binary(app: TestApp) {
     let response = app.send(Method::GET, "/docs/", None, None).await;
     assert_eq!(response.status(), StatusCode::OK);
     let page = response.text().await.unwrap();
@@ -71,4 +73,5 @@ db_test!(swagger_ui_is_served_from_the_binary, |app| {
         .await
         .unwrap();
     assert!(init.contains("/openapi.json"));
-});
+}
+db_test!(swagger_ui_is_served_from_the_binary);

@@ -18,16 +18,11 @@ async fn import(app: &TestApp, session: &Session, csv: String) -> reqwest::Respo
 }
 
 async fn all_clients(app: &TestApp, session: &Session) -> Vec<Value> {
-    let list: Value = app
-        .get("/clients?limit=200", &session.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json("/clients?limit=200", &session.token).await;
     list["items"].as_array().unwrap().clone()
 }
 
-db_test!(good_bad_and_repeated_rows_are_reported, |app| {
+async fn good_bad_and_repeated_rows_are_reported(app: TestApp) {
     let owner = app.owner("Importer").await;
     let csv =
         "\u{feff}Name,Email,Phone,whatsapp_opt_in,preferred_channels,timezone,external_ref,notes\n\
@@ -86,67 +81,66 @@ db_test!(good_bad_and_repeated_rows_are_reported, |app| {
         .unwrap();
     assert_eq!(dee["name"], "Dee, Esq.");
     assert_eq!(dee["phone"], "+14155552671");
-});
+}
+db_test!(good_bad_and_repeated_rows_are_reported);
 
-db_test!(
-    importing_again_updates_by_email_instead_of_duplicating,
-    |app| {
-        let owner = app.owner("Reimport").await;
-        let existing = app
-            .client(
-                &owner,
-                json!({"name": "Old Name", "email": "keep@example.com", "phone": "+14155552671"}),
-            )
-            .await;
-        let csv =
-            "name,email,external_ref\nNew Name,Keep@Example.com,K-1\nFresh,fresh@example.com,F-1\n";
-        let first: Value = import(&app, &owner, csv.to_owned())
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(
-            (first["created"].as_u64(), first["updated"].as_u64()),
-            (Some(1), Some(1))
-        );
-        let second: Value = import(&app, &owner, csv.to_owned())
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(
-            (second["created"].as_u64(), second["updated"].as_u64()),
-            (Some(0), Some(2))
-        );
-        assert_eq!(second["errors"], json!([]));
+async fn importing_again_updates_by_email_instead_of_duplicating(app: TestApp) {
+    let owner = app.owner("Reimport").await;
+    let existing = app
+        .client(
+            &owner,
+            json!({"name": "Old Name", "email": "keep@example.com", "phone": "+14155552671"}),
+        )
+        .await;
+    let csv =
+        "name,email,external_ref\nNew Name,Keep@Example.com,K-1\nFresh,fresh@example.com,F-1\n";
+    let first: Value = import(&app, &owner, csv.to_owned())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (first["created"].as_u64(), first["updated"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let second: Value = import(&app, &owner, csv.to_owned())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (second["created"].as_u64(), second["updated"].as_u64()),
+        (Some(0), Some(2))
+    );
+    assert_eq!(second["errors"], json!([]));
 
-        let clients = all_clients(&app, &owner).await;
-        assert_eq!(clients.len(), 2);
-        let kept = clients.iter().find(|c| c["id"] == existing["id"]).unwrap();
-        assert_eq!(kept["name"], "New Name");
-        assert_eq!(kept["phone"], "+14155552671");
-        assert_eq!(kept["external_ref"], "K-1");
+    let clients = all_clients(&app, &owner).await;
+    assert_eq!(clients.len(), 2);
+    let kept = clients.iter().find(|c| c["id"] == existing["id"]).unwrap();
+    assert_eq!(kept["name"], "New Name");
+    assert_eq!(kept["phone"], "+14155552671");
+    assert_eq!(kept["external_ref"], "K-1");
 
-        // Rows without e-mail match on external_ref; a reference owned by another client is refused.
-        let by_ref = "name,external_ref\nFresh Renamed,F-1\n";
-        let report: Value = import(&app, &owner, by_ref.to_owned())
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(report["updated"], 1);
-        let clash = "name,email,external_ref\nClash,keep@example.com,F-1\n";
-        let report: Value = import(&app, &owner, clash.to_owned())
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(report["errors"][0]["field"], "external_ref");
-        assert_eq!(all_clients(&app, &owner).await.len(), 2);
-    }
-);
+    // Rows without e-mail match on external_ref; a reference owned by another client is refused.
+    let by_ref = "name,external_ref\nFresh Renamed,F-1\n";
+    let report: Value = import(&app, &owner, by_ref.to_owned())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["updated"], 1);
+    let clash = "name,email,external_ref\nClash,keep@example.com,F-1\n";
+    let report: Value = import(&app, &owner, clash.to_owned())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["errors"][0]["field"], "external_ref");
+    assert_eq!(all_clients(&app, &owner).await.len(), 2);
+}
+db_test!(importing_again_updates_by_email_instead_of_duplicating);
 
-db_test!(imports_need_csv_with_a_name_column, |app| {
+async fn imports_need_csv_with_a_name_column(app: TestApp) {
     let owner = app.owner("Csv Rules").await;
     let json_body = app
         .post("/clients/import", &owner.token, json!({"name": "x"}))
@@ -158,9 +152,10 @@ db_test!(imports_need_csv_with_a_name_column, |app| {
     )
     .await;
     assert!(all_clients(&app, &owner).await.is_empty());
-});
+}
+db_test!(imports_need_csv_with_a_name_column);
 
-db_test!(imports_stay_within_the_business, |app| {
+async fn imports_stay_within_the_business(app: TestApp) {
     let alpha = app.owner("Imp Alpha").await;
     let beta = app.owner("Imp Beta").await;
     app.client(
@@ -180,9 +175,10 @@ db_test!(imports_stay_within_the_business, |app| {
     assert_eq!(report["created"], 1);
     let beta_clients = all_clients(&app, &beta).await;
     assert_eq!(beta_clients[0]["name"], "Beta's");
-});
+}
+db_test!(imports_stay_within_the_business);
 
-db_test!(a_hundred_thousand_rows_import_in_one_request, |app| {
+async fn a_hundred_thousand_rows_import_in_one_request(app: TestApp) {
     let owner = app.owner("Bulk").await;
     let rows = 100_000;
     let mut csv = String::with_capacity(rows * 48);
@@ -200,18 +196,11 @@ db_test!(a_hundred_thousand_rows_import_in_one_request, |app| {
     let report: Value = response.json().await.unwrap();
     assert_eq!(report["created"], rows);
     assert_eq!(report["errors"], json!([]));
-    let page: Value = app
-        .get("/clients?limit=1&q=client99999@", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page = app
+        .get_json("/clients?limit=1&q=client99999@", &owner.token)
+        .await;
     assert_eq!(page["total"], 1);
-    let all: Value = app
-        .get("/clients?limit=1", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let all = app.get_json("/clients?limit=1", &owner.token).await;
     assert_eq!(all["total"], rows);
-});
+}
+db_test!(a_hundred_thousand_rows_import_in_one_request);

@@ -3,10 +3,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::delivery::{arrive, notifications, once_for};
-use crate::support::{db_test, problem};
+use crate::support::{TestApp, db_test, problem};
 
-db_test!(notifications_are_resent_marked_read_and_counted, |app| {
+async fn notifications_are_resent_marked_read_and_counted(app: TestApp) {
     let owner = app.owner("Inbox Ltd").await;
     let ann = app
         .client(&owner, json!({"name": "Ann", "email": "ann@client.test"}))
@@ -14,20 +13,15 @@ db_test!(notifications_are_resent_marked_read_and_counted, |app| {
     let bob = app
         .client(&owner, json!({"name": "Bob", "email": "bob@client.test"}))
         .await;
-    once_for(&app, &owner, &ann, "email", 1).await;
-    once_for(&app, &owner, &bob, "email", 1).await;
-    arrive(&app, 1);
+    app.once_for(&owner, &ann, "email", 1).await;
+    app.once_for(&owner, &bob, "email", 1).await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
-    let rows = notifications(&app, &owner, "").await;
+    let rows = app.notifications(&owner, "").await;
     let first = rows[0]["id"].clone();
 
     // Counts.
-    let counts: Value = app
-        .get("/notifications/counts", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let counts = app.get_json("/notifications/counts", &owner.token).await;
     assert_eq!(
         counts,
         json!({"total": 2, "by_status": {"sent": 2}, "by_channel": {"email": 2}})
@@ -45,17 +39,14 @@ db_test!(notifications_are_resent_marked_read_and_counted, |app| {
     let resent: Value = resent.json().await.unwrap();
     assert_eq!(resent["status"], "pending");
     app.dispatch_until_idle().await;
-    let detail: Value = app
-        .get(&format!("/notifications/{first}"), &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = app
+        .get_json(&format!("/notifications/{first}"), &owner.token)
+        .await;
     assert_eq!(detail["status"], "sent");
     assert_eq!(detail["attempts"].as_array().unwrap().len(), 2);
     assert_eq!(app.transport.sent().len(), 3);
     // Inbox: unread until marked.
-    assert_eq!(notifications(&app, &owner, "unread=true").await.len(), 2);
+    assert_eq!(app.notifications(&owner, "unread=true").await.len(), 2);
     let marked: Value = app
         .post(
             &format!("/notifications/{first}/mark-read"),
@@ -67,10 +58,10 @@ db_test!(notifications_are_resent_marked_read_and_counted, |app| {
         .await
         .unwrap();
     assert!(marked["inbox_read_at"].is_string());
-    let unread = notifications(&app, &owner, "unread=true").await;
+    let unread = app.notifications(&owner, "unread=true").await;
     assert_eq!(unread.len(), 1);
     assert_ne!(unread[0]["id"], first);
-    assert_eq!(notifications(&app, &owner, "unread=false").await.len(), 1);
+    assert_eq!(app.notifications(&owner, "unread=false").await.len(), 1);
 
     // Another business can do none of it.
     let other = app.owner("Other Ltd").await;
@@ -94,11 +85,7 @@ db_test!(notifications_are_resent_marked_read_and_counted, |app| {
         StatusCode::NOT_FOUND,
     )
     .await;
-    let theirs: Value = app
-        .get("/notifications/counts", &other.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let theirs = app.get_json("/notifications/counts", &other.token).await;
     assert_eq!(theirs["total"], 0);
-});
+}
+db_test!(notifications_are_resent_marked_read_and_counted);

@@ -20,6 +20,7 @@ mod delivery;
 mod documents;
 mod email;
 mod hardening;
+mod harness;
 mod health;
 mod import;
 mod inbox;

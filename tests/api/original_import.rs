@@ -248,12 +248,6 @@ async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Respons
     app.login(email, password).await
 }
 
-async fn get(app: &TestApp, token: &str, path: &str) -> Value {
-    let response = app.get(path, token).await;
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    response.json().await.unwrap()
-}
-
 fn by_title<'a>(items: &'a [Value], title: &str) -> &'a Value {
     items
         .iter()
@@ -325,12 +319,12 @@ async fn import_from_sqlite_into(backend: Backend) {
         StatusCode::UNAUTHORIZED
     );
 
-    let business = get(&app, &token, "/business").await;
+    let business = app.get_json("/business", &token).await;
     assert_eq!(business["name"], "Rossi & Partners");
     assert_eq!(business["timezone"], "Europe/Rome");
 
     // Clients: sealed numbers opened, national ones read in Italy, bad addresses dropped.
-    let clients = get(&app, &token, "/clients?limit=50").await;
+    let clients = app.get_json("/clients?limit=50", &token).await;
     let clients = clients["items"].as_array().unwrap();
     assert_eq!(clients.len(), 4);
     let client = |name: &str| clients.iter().find(|c| c["name"] == name).unwrap().clone();
@@ -343,7 +337,7 @@ async fn import_from_sqlite_into(backend: Backend) {
     assert_eq!(client("Dan")["email"], Value::Null);
 
     // Sender identities wait for their codes.
-    let identities = get(&app, &token, "/sender-identities").await;
+    let identities = app.get_json("/sender-identities", &token).await;
     let identities = identities.as_array().unwrap();
     assert_eq!(identities.len(), 2);
     assert!(identities.iter().all(|i| i["verified"] == false));
@@ -353,7 +347,7 @@ async fn import_from_sqlite_into(backend: Backend) {
     assert_eq!(billing["is_default"], true);
 
     // Reminders: words became RRULEs in Rome time, states carried over, clients assigned.
-    let listed = get(&app, &token, "/reminders?limit=50").await;
+    let listed = app.get_json("/reminders?limit=50", &token).await;
     let reminders = listed["items"].as_array().unwrap();
     assert_eq!(reminders.len(), 6);
     let vat = by_title(reminders, "VAT return");
@@ -392,7 +386,7 @@ async fn import_from_sqlite_into(backend: Backend) {
     assert_eq!(by_title(reminders, "Odd rule")["schedule"]["type"], "once");
 
     // The history: sent and failed kept, pending not sent again.
-    let history = get(&app, &token, "/notifications?limit=50").await;
+    let history = app.get_json("/notifications?limit=50", &token).await;
     let mut statuses: Vec<(String, String)> = history["items"]
         .as_array()
         .unwrap()
@@ -437,7 +431,7 @@ async fn import_from_sqlite_into(backend: Backend) {
         json!({"already_present": 2, "no_valid_email": 1})
     );
     assert_eq!(as_json(&again)["clients"]["imported"], 0);
-    let clients = get(&app, &token, "/clients?limit=50").await;
+    let clients = app.get_json("/clients?limit=50", &token).await;
     assert_eq!(clients["total"], 4);
 }
 per_backend!(import_from_sqlite_into, import_from_sqlite_into);
@@ -474,7 +468,7 @@ async fn import_from_the_originals_mysql() {
         .as_str()
         .unwrap()
         .to_owned();
-    let clients = get(&app, &token, "/clients?limit=50").await;
+    let clients = app.get_json("/clients?limit=50", &token).await;
     let ann = clients["items"]
         .as_array()
         .unwrap()

@@ -9,8 +9,6 @@ use reminder_backend::clock::Clock;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::delivery::{arrive, notifications};
-use crate::reminders::{local_in, reminder};
 use crate::support::fakes::ScriptedFailure;
 use crate::support::stripe::{StripeFake, event, post_event, session_object};
 use crate::support::{Backend, Session, TestApp, per_backend};
@@ -35,28 +33,34 @@ async fn app_with_stripe(backend: Backend, stripe: &StripeFake) -> Option<TestAp
 /// A payment reminder of £125 by e-mail for these clients, sent at the next 09:00.
 async fn fee_reminder(app: &TestApp, owner: &Session, clients: &[&Value]) -> Value {
     let ids: Vec<Value> = clients.iter().map(|c| c["id"].clone()).collect();
-    let created = reminder(
-        app,
-        owner,
-        json!({"title": "Annual fee", "kind": "payment", "channels": ["email"],
-               "body": "Please pay {{ amount }}: {{ payment_link }}",
-               "schedule": {"type": "recurring", "rrule": "FREQ=DAILY", "start": local_in(app, 1, "09:00:00"), "timezone": "UTC"},
-               "payment": {"amount": 12500, "currency": "gbp", "description": "Annual fee 2027"},
-               "client_ids": ids}),
-    )
-    .await;
-    arrive(app, 1);
+    let created = app
+        .reminder(
+            owner,
+            json!({
+                "title": "Annual fee",
+                "kind": "payment",
+                "channels": ["email"],
+                "body": "Please pay {{ amount }}: {{ payment_link }}",
+                "schedule": {
+                    "type": "recurring",
+                    "rrule": "FREQ=DAILY",
+                    "start": app.local_in(1, "09:00:00"),
+                    "timezone": "UTC",
+                },
+                "payment": {"amount": 12500, "currency": "gbp", "description": "Annual fee 2027"},
+                "client_ids": ids,
+            }),
+        )
+        .await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
     created
 }
 
 async fn payments(app: &TestApp, owner: &Session, query: &str) -> Vec<Value> {
-    let list: Value = app
-        .get(&format!("/payments?{query}"), &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = app
+        .get_json(&format!("/payments?{query}"), &owner.token)
+        .await;
     list["items"].as_array().unwrap().clone()
 }
 
@@ -148,8 +152,10 @@ async fn links_and_sessions(backend: Backend) {
     assert_eq!(params["line_items"][0]["quantity"], 1);
     assert_eq!(params["customer_email"], "ann@client.test");
     let ann_payment = payment_of(&app, &owner, &ann).await;
-    let ann_notification =
-        notifications(&app, &owner, &format!("client_id={}", ann["id"])).await[0].clone();
+    let ann_notification = app
+        .notifications(&owner, &format!("client_id={}", ann["id"]))
+        .await[0]
+        .clone();
     assert_eq!(
         params["metadata"]["payment_id"],
         ann_payment["id"].to_string()
@@ -182,12 +188,9 @@ async fn links_and_sessions(backend: Backend) {
     );
 
     // Each click is recorded with the notification that carried the link.
-    let detail: Value = app
-        .get(&format!("/payments/{}", ann_payment["id"]), &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = app
+        .get_json(&format!("/payments/{}", ann_payment["id"]), &owner.token)
+        .await;
     let clicks = detail["clicks"].as_array().unwrap();
     assert_eq!(clicks.len(), 2);
     assert_eq!(clicks[0]["notification_id"], ann_notification["id"]);
@@ -392,7 +395,11 @@ async fn events(backend: Backend) {
         let client = client.clone();
         let app = &app;
         let owner = &owner;
-        async move { notifications(app, owner, &format!("client_id={}", client["id"])).await[0].clone() }
+        async move {
+            app.notifications(owner, &format!("client_id={}", client["id"]))
+                .await[0]
+                .clone()
+        }
     };
     let skipped = latest(&ann).await;
     assert_eq!(
@@ -423,7 +430,12 @@ async fn events(backend: Backend) {
     // Replaying an event is acknowledged and does nothing; a full refund makes it due again.
     let refund = event(
         "charge.refunded",
-        json!({"payment_intent": "pi_ann_1", "refunded": true, "amount_refunded": 12500, "metadata": {}}),
+        json!({
+            "payment_intent": "pi_ann_1",
+            "refunded": true,
+            "amount_refunded": 12500,
+            "metadata": {},
+        }),
     );
     assert_eq!(
         post_event(
@@ -477,7 +489,10 @@ async fn events(backend: Backend) {
     // A failed payment attempt: failed.
     let failed = event(
         "payment_intent.payment_failed",
-        json!({"id": "pi_bob_1", "metadata": stripe.sessions()[2].params["payment_intent_data"]["metadata"]}),
+        json!({
+            "id": "pi_bob_1",
+            "metadata": stripe.sessions()[2].params["payment_intent_data"]["metadata"],
+        }),
     );
     post_event(
         &app.address,
@@ -502,12 +517,7 @@ async fn events(backend: Backend) {
     );
 
     // The dashboard: Ann's £125 is owed again (refunded), Bob's failed one is owed.
-    let summary: Value = app
-        .get("/dashboard/summary", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let summary = app.get_json("/dashboard/summary", &owner.token).await;
     assert_eq!(
         summary["payments"]["by_status"],
         json!({"failed": 1, "refunded": 1})
@@ -532,7 +542,11 @@ async fn dashboard_and_own_account(backend: Backend) {
         .patch(
             "/business",
             &owner.token,
-            json!({"providers": {"stripe": {"secret_key": FIRM_KEY, "webhook_secret": FIRM_SECRET}}}),
+            json!({
+                "providers": {
+                    "stripe": {"secret_key": FIRM_KEY, "webhook_secret": FIRM_SECRET},
+                },
+            }),
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -592,14 +606,9 @@ async fn dashboard_and_own_account(backend: Backend) {
     );
 
     // Delivery reports for the dashboard's rate: one of three delivered.
-    let sent = notifications(&app, &owner, "").await;
+    let sent = app.notifications(&owner, "").await;
     assert_eq!(sent.len(), 3);
-    let summary: Value = app
-        .get("/dashboard/summary", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let summary = app.get_json("/dashboard/summary", &owner.token).await;
     assert_eq!(summary["notifications"]["total"], 3);
     assert_eq!(summary["notifications"]["by_status"], json!({"sent": 3}));
     assert_eq!(summary["notifications"]["by_channel"], json!({"email": 3}));
@@ -611,15 +620,12 @@ async fn dashboard_and_own_account(backend: Backend) {
     assert_eq!(summary["payments"]["paid"], json!({"gbp": 12500}));
     assert_eq!(summary["payments"]["outstanding"], json!({"gbp": 25000}));
     // A window before anything happened is empty.
-    let empty: Value = app
-        .get(
+    let empty = app
+        .get_json(
             "/dashboard/summary?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z",
             &owner.token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(empty["notifications"]["total"], 0);
     assert_eq!(empty["delivery_rate"], Value::Null);
     assert_eq!(empty["payments"]["outstanding"], json!({}));

@@ -57,10 +57,23 @@ async fn run(backend: Backend) {
         }
     };
     set(json!({
-        "smtp": {"host": "127.0.0.1", "port": smtp.port, "tls": "none", "username": "firm",
-                 "password": "right-password", "from_email": "desk@testing.test"},
-        "twilio": {"account_sid": twilio.account_sid, "auth_token": twilio.auth_token, "from_number": "+15005550006"},
-        "whatsapp": {"phone_number_id": whatsapp.phone_number_id, "access_token": whatsapp.access_token},
+        "smtp": {
+            "host": "127.0.0.1",
+            "port": smtp.port,
+            "tls": "none",
+            "username": "firm",
+            "password": "right-password",
+            "from_email": "desk@testing.test",
+        },
+        "twilio": {
+            "account_sid": twilio.account_sid,
+            "auth_token": twilio.auth_token,
+            "from_number": "+15005550006",
+        },
+        "whatsapp": {
+            "phone_number_id": whatsapp.phone_number_id,
+            "access_token": whatsapp.access_token,
+        },
         "stripe": {"secret_key": "sk_test_firm_key"},
     }))
     .await;
@@ -100,7 +113,11 @@ async fn run(backend: Backend) {
     assert!(twilio.violations().is_empty() && whatsapp.violations().is_empty());
 
     // A wrong password and a wrong key: the provider's refusal comes back.
-    set(json!({"smtp": {"password": "wrong-password"}, "stripe": {"secret_key": "sk_test_revoked"}})).await;
+    set(json!({
+        "smtp": {"password": "wrong-password"},
+        "stripe": {"secret_key": "sk_test_revoked"},
+    }))
+    .await;
     let result: Value = test("smtp", json!({"to": "me@testing.test"}))
         .await
         .json()
@@ -130,12 +147,9 @@ async fn run(backend: Backend) {
         StatusCode::FORBIDDEN,
     )
     .await;
-    let log: Value = app
-        .get("/audit-log?action=providers.tested", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let log = app
+        .get_json("/audit-log?action=providers.tested", &owner.token)
+        .await;
     assert_eq!(log["total"], 6);
 }
 per_backend!(each_provider_account_can_be_tested, run);

@@ -4,18 +4,26 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-use crate::support::{db_test, error_fields, problem};
+use crate::support::{TestApp, db_test, error_fields, problem};
 
 const TOKEN: &str = "twilio-auth-token-0123456789abcdef";
 
-db_test!(provider_secrets_are_write_only_and_sealed_at_rest, |app| {
+async fn provider_secrets_are_write_only_and_sealed_at_rest(app: TestApp) {
     let owner = app.owner("Providers").await;
     let response = app
         .patch(
             "/business",
             &owner.token,
-            json!({"providers": {"twilio": {"account_sid": "AC0123456789abcdef0123456789abcdef", "from_number": "+14155552671", "auth_token": TOKEN},
-                                 "stripe": {"secret_key": "sk_test_123", "webhook_secret": "whsec_abc"}}}),
+            json!({
+                "providers": {
+                    "twilio": {
+                        "account_sid": "AC0123456789abcdef0123456789abcdef",
+                        "from_number": "+14155552671",
+                        "auth_token": TOKEN,
+                    },
+                    "stripe": {"secret_key": "sk_test_123", "webhook_secret": "whsec_abc"},
+                },
+            }),
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -27,7 +35,11 @@ db_test!(provider_secrets_are_write_only_and_sealed_at_rest, |app| {
     let business: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(
         business["providers"]["twilio"],
-        json!({"configured": true, "account_sid": "AC0123456789abcdef0123456789abcdef", "from_number": "+14155552671"})
+        json!({
+            "configured": true,
+            "account_sid": "AC0123456789abcdef0123456789abcdef",
+            "from_number": "+14155552671",
+        })
     );
     assert_eq!(business["providers"]["stripe"], json!({"configured": true}));
     assert_eq!(business["providers"]["smtp"], json!({"configured": false}));
@@ -78,53 +90,54 @@ db_test!(provider_secrets_are_write_only_and_sealed_at_rest, |app| {
         "+1 415 555 2672"
     );
     assert_eq!(changed["providers"]["stripe"], json!({"configured": false}));
-});
+}
+db_test!(provider_secrets_are_write_only_and_sealed_at_rest);
 
-db_test!(
-    invalid_provider_settings_are_refused_and_change_nothing,
-    |app| {
-        let owner = app.owner("Bad Providers").await;
-        let response = app
+async fn invalid_provider_settings_are_refused_and_change_nothing(app: TestApp) {
+    let owner = app.owner("Bad Providers").await;
+    let response = app
         .patch(
             "/business",
             &owner.token,
-            json!({"name": "Renamed", "providers": {"twilio": {"account_sid": "XX1", "from_number": "12"}, "smtp": {"tls": "ssl3"}, "stripe": {"secret_key": "pk_live_1"}}}),
+            json!({
+                "name": "Renamed",
+                "providers": {
+                    "twilio": {"account_sid": "XX1", "from_number": "12"},
+                    "smtp": {"tls": "ssl3"},
+                    "stripe": {"secret_key": "pk_live_1"},
+                },
+            }),
         )
         .await;
-        let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
-        let mut fields = error_fields(&body);
-        fields.sort();
-        assert_eq!(
-            fields,
-            [
-                "providers.smtp.host",
-                "providers.smtp.tls",
-                "providers.stripe.secret_key",
-                "providers.twilio.account_sid",
-                "providers.twilio.auth_token",
-                "providers.twilio.from_number",
-            ]
-        );
-        let unknown = app
-            .patch(
-                "/business",
-                &owner.token,
-                json!({"providers": {"sendgrid": {"api_key": "x"}}}),
-            )
-            .await;
-        problem(unknown, StatusCode::UNPROCESSABLE_ENTITY).await;
-        let business: Value = app
-            .get("/business", &owner.token)
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(business["name"], "Bad Providers");
-        assert_eq!(business["providers"]["twilio"]["configured"], false);
-    }
-);
+    let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let mut fields = error_fields(&body);
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "providers.smtp.host",
+            "providers.smtp.tls",
+            "providers.stripe.secret_key",
+            "providers.twilio.account_sid",
+            "providers.twilio.auth_token",
+            "providers.twilio.from_number",
+        ]
+    );
+    let unknown = app
+        .patch(
+            "/business",
+            &owner.token,
+            json!({"providers": {"sendgrid": {"api_key": "x"}}}),
+        )
+        .await;
+    problem(unknown, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let business = app.get_json("/business", &owner.token).await;
+    assert_eq!(business["name"], "Bad Providers");
+    assert_eq!(business["providers"]["twilio"]["configured"], false);
+}
+db_test!(invalid_provider_settings_are_refused_and_change_nothing);
 
-db_test!(members_cannot_set_provider_accounts, |app| {
+async fn members_cannot_set_provider_accounts(app: TestApp) {
     let owner = app.owner("Member Providers").await;
     let member = app
         .staff(&owner, "m@memberproviders.example.com", "member")
@@ -137,14 +150,10 @@ db_test!(members_cannot_set_provider_accounts, |app| {
         )
         .await;
     problem(response, StatusCode::FORBIDDEN).await;
-    let business: Value = app
-        .get("/business", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let business = app.get_json("/business", &owner.token).await;
     assert_eq!(business["providers"]["stripe"]["configured"], false);
-});
+}
+db_test!(members_cannot_set_provider_accounts);
 
 async fn production_refuses_unconfigured_channels(backend: crate::support::Backend) {
     let overrides = [
@@ -175,12 +184,7 @@ async fn production_refuses_unconfigured_channels(backend: crate::support::Backe
     .await;
     assert_eq!(error_fields(&refused), ["channels"]);
     assert!(refused.to_string().contains("sms is not configured"));
-    let listed: Value = app
-        .get("/reminders", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = app.get_json("/reminders", &owner.token).await;
     assert_eq!(listed["total"], 0);
     app.patch(
         "/business",
@@ -225,8 +229,16 @@ async fn key_rotation(backend: crate::support::Backend) {
     app.patch(
         "/business",
         &owner.token,
-        json!({"providers": {"twilio": {"account_sid": "AC0123456789abcdef0123456789abcdef", "from_number": "+14155552671", "auth_token": TOKEN},
-                             "stripe": {"secret_key": "sk_test_123", "webhook_secret": "whsec_abc"}}}),
+        json!({
+            "providers": {
+                "twilio": {
+                    "account_sid": "AC0123456789abcdef0123456789abcdef",
+                    "from_number": "+14155552671",
+                    "auth_token": TOKEN,
+                },
+                "stripe": {"secret_key": "sk_test_123", "webhook_secret": "whsec_abc"},
+            },
+        }),
     )
     .await;
     let rotate = || {

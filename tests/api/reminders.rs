@@ -3,55 +3,27 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{Session, TestApp, db_test, error_fields, problem};
+use crate::support::{TestApp, db_test, error_fields, problem};
 
-/// A local date-time `days` after the test clock's date, at `time`.
-pub fn local_in(app: &TestApp, days: i64, time: &str) -> String {
-    use reminder_backend::clock::Clock;
-    let date = (app.clock.now() + chrono::Duration::days(days)).date_naive();
-    format!("{date}T{time}")
-}
-
-/// The instant of `local_in(app, days, time)` in a zone.
-pub fn instant_in(
-    app: &TestApp,
-    days: i64,
-    time: &str,
-    zone: &str,
-) -> chrono::DateTime<chrono::Utc> {
-    use chrono::TimeZone;
-    let local =
-        chrono::NaiveDateTime::parse_from_str(&local_in(app, days, time), "%Y-%m-%dT%H:%M:%S")
-            .unwrap();
-    let zone: chrono_tz::Tz = zone.parse().unwrap();
-    zone.from_local_datetime(&local)
-        .earliest()
-        .unwrap()
-        .with_timezone(&chrono::Utc)
-}
-
-pub async fn reminder(app: &TestApp, session: &Session, body: Value) -> Value {
-    let response = app.post("/reminders", &session.token, body).await;
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body
-}
-
-db_test!(a_reminder_is_written_with_its_schedule_and_clients, |app| {
+async fn a_reminder_is_written_with_its_schedule_and_clients(app: TestApp) {
     let owner = app.owner("Writers").await;
-    let ann = app
-        .client(&owner, json!({"name": "Ann", "email": "ann@example.com"}))
-        .await;
+    let ann = app.email_client(&owner, "Ann").await;
     let body = json!({
-        "title": "VAT return due", "kind": "deadline", "channels": ["email", "sms"],
+        "title": "VAT return due",
+        "kind": "deadline",
+        "channels": ["email", "sms"],
         "subject": "{{ business.name }}: VAT return due {{ due_date }}",
         "body": "Hi {{ client.name }}, please send your documents. {{ payment_link }}",
-        "schedule": {"type": "recurring", "rrule": "FREQ=MONTHLY;BYMONTHDAY=15", "start": "2027-01-15T09:00:00", "timezone": "Europe/London"},
+        "schedule": {
+            "type": "recurring",
+            "rrule": "FREQ=MONTHLY;BYMONTHDAY=15",
+            "start": "2027-01-15T09:00:00",
+            "timezone": "Europe/London",
+        },
         "payment": {"amount": 12500, "currency": "GBP"},
         "client_ids": [ann["id"]],
     });
-    let created = reminder(&app, &owner, body).await;
+    let created = app.reminder(&owner, body).await;
     assert_eq!(created["status"], "active");
     assert_eq!(created["channels"], json!(["email", "sms"]));
     assert_eq!(created["client_ids"], json!([ann["id"]]));
@@ -63,7 +35,7 @@ db_test!(a_reminder_is_written_with_its_schedule_and_clients, |app| {
     assert_eq!(created["next_run_at"], "2027-01-15T09:00:00Z");
 
     let path = format!("/reminders/{}/occurrences?limit=6", created["id"]);
-    let occurrences: Value = app.get(&path, &owner.token).await.json().await.unwrap();
+    let occurrences = app.get_json(&path, &owner.token).await;
     assert_eq!(occurrences["timezone"], "Europe/London");
     assert_eq!(
         occurrences["items"],
@@ -76,16 +48,12 @@ db_test!(a_reminder_is_written_with_its_schedule_and_clients, |app| {
             "2027-06-15T09:00:00+01:00",
         ])
     );
-    let list: Value = app
-        .get("/reminders", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json("/reminders", &owner.token).await;
     assert_eq!(list["total"], 1);
-});
+}
+db_test!(a_reminder_is_written_with_its_schedule_and_clients);
 
-db_test!(bad_templates_schedules_and_clients_are_refused, |app| {
+async fn bad_templates_schedules_and_clients_are_refused(app: TestApp) {
     let owner = app.owner("Refusals").await;
     let other = app.owner("Others").await;
     let theirs = app.client(&other, json!({"name": "Not yours"})).await;
@@ -93,9 +61,19 @@ db_test!(bad_templates_schedules_and_clients_are_refused, |app| {
         .post(
             "/reminders",
             &owner.token,
-            json!({"title": "", "kind": "party", "channels": ["fax"], "body": "Hi {{ client.name ",
-                   "subject": "{% if %}", "schedule": {"type": "recurring", "rrule": "FREQ=MINUTELY", "start": "2027-01-01T09:00:00"},
-                   "payment": {"amount": -5, "currency": "gbp"}}),
+            json!({
+                "title": "",
+                "kind": "party",
+                "channels": ["fax"],
+                "body": "Hi {{ client.name ",
+                "subject": "{% if %}",
+                "schedule": {
+                    "type": "recurring",
+                    "rrule": "FREQ=MINUTELY",
+                    "start": "2027-01-01T09:00:00",
+                },
+                "payment": {"amount": -5, "currency": "gbp"},
+            }),
         )
         .await;
     let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -114,7 +92,11 @@ db_test!(bad_templates_schedules_and_clients_are_refused, |app| {
         ]
     );
 
-    let past = json!({"title": "Late", "body": "x", "schedule": {"type": "once", "at": "2020-01-01T09:00:00", "timezone": "UTC"}});
+    let past = json!({
+        "title": "Late",
+        "body": "x",
+        "schedule": {"type": "once", "at": "2020-01-01T09:00:00", "timezone": "UTC"},
+    });
     let body = problem(
         app.post("/reminders", &owner.token, past).await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -137,72 +119,69 @@ db_test!(bad_templates_schedules_and_clients_are_refused, |app| {
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
-    let list: Value = app
-        .get("/reminders", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json("/reminders", &owner.token).await;
     assert_eq!(list["total"], 0);
-});
+}
+db_test!(bad_templates_schedules_and_clients_are_refused);
 
-db_test!(
-    another_business_reminders_are_not_found_on_any_route,
-    |app| {
-        let alpha = app.owner("Rem Alpha").await;
-        let beta = app.owner("Rem Beta").await;
-        let client = app
-            .client(&beta, json!({"name": "B", "email": "b@example.com"}))
+async fn another_business_reminders_are_not_found_on_any_route(app: TestApp) {
+    let alpha = app.owner("Rem Alpha").await;
+    let beta = app.owner("Rem Beta").await;
+    let client = app.email_client(&beta, "B").await;
+    let theirs = app
+        .reminder(
+            &beta,
+            json!({
+                "title": "Beta's",
+                "body": "x",
+                "client_ids": [client["id"]],
+                "schedule": {"type": "once", "at": "2099-01-01T09:00:00"},
+            }),
+        )
+        .await;
+    let id = theirs["id"].as_i64().unwrap();
+    for (method, path) in [
+        ("GET", format!("/reminders/{id}")),
+        ("PATCH", format!("/reminders/{id}")),
+        ("DELETE", format!("/reminders/{id}")),
+        ("POST", format!("/reminders/{id}/clients")),
+        (
+            "DELETE",
+            format!("/reminders/{id}/clients/{}", client["id"]),
+        ),
+        ("GET", format!("/reminders/{id}/occurrences")),
+        ("POST", format!("/reminders/{id}/send")),
+        ("POST", format!("/reminders/{id}/pause")),
+        ("POST", format!("/reminders/{id}/resume")),
+    ] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let body = (method == reqwest::Method::PATCH || path.ends_with("/clients"))
+            .then(|| json!({"title": "Stolen", "client_ids": [client["id"]]}));
+        let response = app
+            .send(method.clone(), &path, Some(&alpha.token), body)
             .await;
-        let theirs = reminder(
-        &app,
-        &beta,
-        json!({"title": "Beta's", "body": "x", "client_ids": [client["id"]], "schedule": {"type": "once", "at": "2099-01-01T09:00:00"}}),
-    )
-    .await;
-        let id = theirs["id"].as_i64().unwrap();
-        for (method, path) in [
-            ("GET", format!("/reminders/{id}")),
-            ("PATCH", format!("/reminders/{id}")),
-            ("DELETE", format!("/reminders/{id}")),
-            ("POST", format!("/reminders/{id}/clients")),
-            (
-                "DELETE",
-                format!("/reminders/{id}/clients/{}", client["id"]),
-            ),
-            ("GET", format!("/reminders/{id}/occurrences")),
-            ("POST", format!("/reminders/{id}/send")),
-            ("POST", format!("/reminders/{id}/pause")),
-            ("POST", format!("/reminders/{id}/resume")),
-        ] {
-            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-            let body = (method == reqwest::Method::PATCH || path.ends_with("/clients"))
-                .then(|| json!({"title": "Stolen", "client_ids": [client["id"]]}));
-            let response = app
-                .send(method.clone(), &path, Some(&alpha.token), body)
-                .await;
-            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
-        }
-        let still: Value = app
-            .get(&format!("/reminders/{id}"), &beta.token)
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(still["title"], "Beta's");
-        assert_eq!(still["status"], "active");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
     }
-);
+    let still = app.get_json(&format!("/reminders/{id}"), &beta.token).await;
+    assert_eq!(still["title"], "Beta's");
+    assert_eq!(still["status"], "active");
+}
+db_test!(another_business_reminders_are_not_found_on_any_route);
 
-db_test!(clients_are_assigned_and_unassigned, |app| {
+async fn clients_are_assigned_and_unassigned(app: TestApp) {
     let owner = app.owner("Assign").await;
-    let a = app
-        .client(&owner, json!({"name": "A", "email": "a@example.com"}))
+    let a = app.email_client(&owner, "A").await;
+    let b = app.email_client(&owner, "B").await;
+    let created = app
+        .reminder(
+            &owner,
+            json!({
+                "title": "t",
+                "body": "x",
+                "schedule": {"type": "once", "at": "2099-01-01T09:00:00"},
+            }),
+        )
         .await;
-    let b = app
-        .client(&owner, json!({"name": "B", "email": "b@example.com"}))
-        .await;
-    let created = reminder(&app, &owner, json!({"title": "t", "body": "x", "schedule": {"type": "once", "at": "2099-01-01T09:00:00"}})).await;
     let path = format!("/reminders/{}/clients", created["id"]);
     let assigned: Value = app
         .post(
@@ -227,33 +206,54 @@ db_test!(clients_are_assigned_and_unassigned, |app| {
         StatusCode::NOT_FOUND,
     )
     .await;
-    let now: Value = app
-        .get(&format!("/reminders/{}", created["id"]), &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let now = app
+        .get_json(&format!("/reminders/{}", created["id"]), &owner.token)
+        .await;
     assert_eq!(now["client_ids"], json!([b["id"]]));
-});
+}
+db_test!(clients_are_assigned_and_unassigned);
 
-db_test!(
-    a_new_schedule_moves_the_next_run_and_revives_a_completed_reminder,
-    |app| {
-        let owner = app.owner("Patch").await;
-        let created = reminder(&app, &owner, json!({"title": "t", "body": "x", "schedule": {"type": "once", "at": "2099-01-01T09:00:00", "timezone": "America/New_York"}})).await;
-        assert_eq!(created["next_run_at"], "2099-01-01T14:00:00Z");
-        let path = format!("/reminders/{}", created["id"]);
-        let patched: Value = app
-        .patch(&path, &owner.token, json!({"title": "New", "schedule": {"type": "before_due", "due": "2099-06-30T17:00:00", "offsets": ["P7D", "P1D", "PT0S"], "timezone": "Europe/Paris"}}))
+async fn a_new_schedule_moves_the_next_run_and_revives_a_completed_reminder(app: TestApp) {
+    let owner = app.owner("Patch").await;
+    let created = app
+        .reminder(
+            &owner,
+            json!({
+                "title": "t",
+                "body": "x",
+                "schedule": {
+                    "type": "once",
+                    "at": "2099-01-01T09:00:00",
+                    "timezone": "America/New_York",
+                },
+            }),
+        )
+        .await;
+    assert_eq!(created["next_run_at"], "2099-01-01T14:00:00Z");
+    let path = format!("/reminders/{}", created["id"]);
+    let patched: Value = app
+        .patch(
+            &path,
+            &owner.token,
+            json!({
+                "title": "New",
+                "schedule": {
+                    "type": "before_due",
+                    "due": "2099-06-30T17:00:00",
+                    "offsets": ["P7D", "P1D", "PT0S"],
+                    "timezone": "Europe/Paris",
+                },
+            }),
+        )
         .await
         .json()
         .await
         .unwrap();
-        assert_eq!(patched["title"], "New");
-        assert_eq!(patched["next_run_at"], "2099-06-23T15:00:00Z");
-        assert_eq!(
-            patched["schedule"]["offsets"],
-            json!(["P7D", "P1D", "PT0S"])
-        );
-    }
-);
+    assert_eq!(patched["title"], "New");
+    assert_eq!(patched["next_run_at"], "2099-06-23T15:00:00Z");
+    assert_eq!(
+        patched["schedule"]["offsets"],
+        json!(["P7D", "P1D", "PT0S"])
+    );
+}
+db_test!(a_new_schedule_moves_the_next_run_and_revives_a_completed_reminder);

@@ -3,9 +3,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{PASSWORD, db_test};
+use crate::support::{PASSWORD, TestApp, db_test};
 
-db_test!(data_is_kept_across_a_restart, |app| {
+async fn data_is_kept_across_a_restart(app: TestApp) {
     let owner = app.owner("Keepers").await;
     let client = app
         .client(
@@ -33,4 +33,5 @@ db_test!(data_is_kept_across_a_restart, |app| {
         )
         .await;
     assert_eq!(refreshed.status(), StatusCode::OK);
-});
+}
+db_test!(data_is_kept_across_a_restart);

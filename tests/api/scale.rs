@@ -139,7 +139,12 @@ impl Api {
         let email = "owner@scale.example.com";
         let registered = http
             .post(format!("{base}/api/v1/auth/register"))
-            .json(&json!({"business_name": "Scale", "email": email, "password": PASSWORD, "full_name": "Owner"}))
+            .json(&json!({
+                "business_name": "Scale",
+                "email": email,
+                "password": PASSWORD,
+                "full_name": "Owner",
+            }))
             .send()
             .await
             .unwrap();
@@ -227,8 +232,13 @@ impl Api {
         let created = self
             .post(
                 "/reminders",
-                json!({"title": "Scale", "channels": ["email"], "body": "Hello {{ client.name }}",
-                       "schedule": {"type": "once", "at": "2099-01-01T09:00:00"}, "client_ids": ids}),
+                json!({
+                    "title": "Scale",
+                    "channels": ["email"],
+                    "body": "Hello {{ client.name }}",
+                    "schedule": {"type": "once", "at": "2099-01-01T09:00:00"},
+                    "client_ids": ids,
+                }),
             )
             .await;
         assert_eq!(created.status(), StatusCode::CREATED);

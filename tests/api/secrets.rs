@@ -64,8 +64,15 @@ async fn nothing_secret_is_logged(backend: Backend) {
     let patched = api
         .patch(
             "/business",
-            json!({"providers": {"twilio": {"account_sid": own.account_sid, "auth_token": own.auth_token,
-                                            "from_number": "+15005550007"}}}),
+            json!({
+                "providers": {
+                    "twilio": {
+                        "account_sid": own.account_sid,
+                        "auth_token": own.auth_token,
+                        "from_number": "+15005550007",
+                    },
+                },
+            }),
         )
         .await;
     assert_eq!(patched.status(), reqwest::StatusCode::OK);
@@ -83,8 +90,13 @@ async fn nothing_secret_is_logged(backend: Backend) {
     let reminder = api
         .post(
             "/reminders",
-            json!({"title": "t", "channels": ["sms"], "body": "Hello",
-                   "schedule": {"type": "once", "at": "2099-01-01T09:00:00"}, "client_ids": [client["id"]]}),
+            json!({
+                "title": "t",
+                "channels": ["sms"],
+                "body": "Hello",
+                "schedule": {"type": "once", "at": "2099-01-01T09:00:00"},
+                "client_ids": [client["id"]],
+            }),
         )
         .await
         .json::<serde_json::Value>()

@@ -8,8 +8,6 @@ use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::delivery::arrive;
-use crate::reminders::{local_in, reminder};
 use crate::support::fakes::{TwilioFake, WhatsappFake};
 use crate::support::smtp::{SmtpServer, header};
 use crate::support::{Backend, Session, TestApp, error_fields, per_backend, problem};
@@ -111,8 +109,12 @@ async fn email_identity_is_verified_then_sends_as_the_default(backend: Backend) 
         app.post(
             "/sender-identities",
             &owner.token,
-            json!({"channel": "email", "address": "not an address", "display_name": "A\r\nBcc: x@y.test",
-                   "phone_number_id": "123"}),
+            json!({
+                "channel": "email",
+                "address": "not an address",
+                "display_name": "A\r\nBcc: x@y.test",
+                "phone_number_id": "123",
+            }),
         )
         .await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -127,7 +129,11 @@ async fn email_identity_is_verified_then_sends_as_the_default(backend: Backend) 
     let identity = create(
         &app,
         &owner,
-        json!({"channel": "email", "address": "Billing@Books.test", "display_name": "Books Billing"}),
+        json!({
+            "channel": "email",
+            "address": "Billing@Books.test",
+            "display_name": "Books Billing",
+        }),
     )
     .await;
     assert_eq!(identity["address"], "billing@books.test");
@@ -165,7 +171,7 @@ async fn email_identity_is_verified_then_sends_as_the_default(backend: Backend) 
             .contains("not verified")
     );
     let reminder_body = json!({"title": "VAT", "channels": ["email"], "body": "VAT is due.",
-        "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")},
+        "schedule": {"type": "once", "at": app.local_in(1, "09:00:00")},
         "client_ids": [ann["id"]], "sender_identity_ids": [identity["id"]]});
     let refused = problem(
         app.post("/reminders", &owner.token, reminder_body.clone())
@@ -193,7 +199,7 @@ async fn email_identity_is_verified_then_sends_as_the_default(backend: Backend) 
             .unwrap()
             .contains("4 tries left")
     );
-    let shown: Value = app.get(&path, &owner.token).await.json().await.unwrap();
+    let shown = app.get_json(&path, &owner.token).await;
     assert_eq!(shown["verified"], false);
     let verified: Value = verify(&app, &owner, &identity, &format!(" {code} "))
         .await
@@ -216,15 +222,14 @@ async fn email_identity_is_verified_then_sends_as_the_default(backend: Backend) 
     assert_eq!(made_default["is_default"], true);
 
     // A reminder naming no identity sends as the default: From is the identity and its name.
-    reminder(
-        &app,
+    app.reminder(
         &owner,
         json!({"title": "VAT", "channels": ["email"], "body": "VAT is due.",
-               "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")},
+               "schedule": {"type": "once", "at": app.local_in(1, "09:00:00")},
                "client_ids": [ann["id"]]}),
     )
     .await;
-    arrive(&app, 1);
+    app.arrive(1);
     app.dispatch_until_idle().await;
     let mails = smtp.messages();
     assert_eq!(mails.len(), 2);
@@ -253,12 +258,7 @@ async fn email_identity_is_verified_then_sends_as_the_default(backend: Backend) 
         json!({"is_default": true}),
     )
     .await;
-    let list: Value = app
-        .get("/sender-identities", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json("/sender-identities", &owner.token).await;
     let defaults: Vec<&Value> = list
         .as_array()
         .unwrap()
@@ -271,19 +271,11 @@ async fn email_identity_is_verified_then_sends_as_the_default(backend: Backend) 
     // Another business sees none of it.
     let other = app.owner("Other Ltd").await;
     problem(app.get(&path, &other.token).await, StatusCode::NOT_FOUND).await;
-    let listed: Value = app
-        .get("/sender-identities", &other.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = app.get_json("/sender-identities", &other.token).await;
     assert_eq!(listed, json!([]));
-    let log: Value = app
-        .get("/audit-log?action=sender_identities.verified", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let log = app
+        .get_json("/audit-log?action=sender_identities.verified", &owner.token)
+        .await;
     assert_eq!(log["total"], 2);
 }
 per_backend!(
@@ -386,7 +378,7 @@ async fn phone_identity_codes_expire_run_out_and_name_the_sms_sender(backend: Ba
 
     // An identity on a channel the reminder does not use is refused.
     let email_only = json!({"title": "t", "channels": ["email"], "body": "x",
-        "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")},
+        "schedule": {"type": "once", "at": app.local_in(1, "09:00:00")},
         "sender_identity_ids": [identity["id"]]});
     let refused = problem(
         app.post("/reminders", &owner.token, email_only).await,
@@ -396,16 +388,16 @@ async fn phone_identity_codes_expire_run_out_and_name_the_sms_sender(backend: Ba
     assert_eq!(error_fields(&refused), ["sender_identity_ids"]);
 
     // A reminder naming the verified number sends from it.
-    let named = reminder(
-        &app,
-        &owner,
-        json!({"title": "t", "channels": ["sms"], "body": "Hi {{ client.name }}",
-               "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")},
+    let named = app
+        .reminder(
+            &owner,
+            json!({"title": "t", "channels": ["sms"], "body": "Hi {{ client.name }}",
+               "schedule": {"type": "once", "at": app.local_in(1, "09:00:00")},
                "client_ids": [ann["id"]], "sender_identity_ids": [identity["id"]]}),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(named["sender_identity_ids"], json!([identity["id"]]));
-    arrive(&app, 1);
+    app.arrive(1);
     app.dispatch_until_idle().await;
     let to_ann: Vec<_> = twilio
         .messages()
@@ -425,7 +417,7 @@ async fn phone_identity_codes_expire_run_out_and_name_the_sms_sender(backend: Ba
             "/reminders",
             &other.token,
             json!({"title": "t", "channels": ["sms"], "body": "x",
-                   "schedule": {"type": "once", "at": local_in(&app, 2, "09:00:00")},
+                   "schedule": {"type": "once", "at": app.local_in(2, "09:00:00")},
                    "sender_identity_ids": [identity["id"]]}),
         )
         .await,
@@ -440,14 +432,14 @@ async fn phone_identity_codes_expire_run_out_and_name_the_sms_sender(backend: Ba
     );
 
     // In use by a reminder that could still send: not deleted until it stops naming it.
-    let pending = reminder(
-        &app,
-        &owner,
-        json!({"title": "t", "channels": ["sms"], "body": "x",
-               "schedule": {"type": "once", "at": local_in(&app, 3, "09:00:00")},
+    let pending = app
+        .reminder(
+            &owner,
+            json!({"title": "t", "channels": ["sms"], "body": "x",
+               "schedule": {"type": "once", "at": app.local_in(3, "09:00:00")},
                "sender_identity_ids": [identity["id"]]}),
-    )
-    .await;
+        )
+        .await;
     problem(app.delete(&path, &owner.token).await, StatusCode::CONFLICT).await;
     for id in [&named["id"], &pending["id"]] {
         let changed: Value = app
@@ -517,15 +509,14 @@ async fn whatsapp_identity_sends_from_its_own_number(backend: Backend) {
         verify(&app, &owner, &identity, &code).await.status(),
         StatusCode::OK
     );
-    reminder(
-        &app,
+    app.reminder(
         &owner,
         json!({"title": "t", "channels": ["whatsapp"], "body": "Hi {{ client.name }}",
-               "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")},
+               "schedule": {"type": "once", "at": app.local_in(1, "09:00:00")},
                "client_ids": [ann["id"]], "sender_identity_ids": [identity["id"]]}),
     )
     .await;
-    arrive(&app, 1);
+    app.arrive(1);
     app.dispatch_until_idle().await;
     assert!(whatsapp.messages().is_empty());
     let sent = second_number.messages();
@@ -538,7 +529,7 @@ async fn whatsapp_identity_sends_from_its_own_number(backend: Backend) {
         .post_event(&app.address, &delivered, &whatsapp.app_secret)
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let notes = crate::delivery::notifications(&app, &owner, "channel=whatsapp").await;
+    let notes = app.notifications(&owner, "channel=whatsapp").await;
     assert_eq!(notes[0]["status"], "delivered", "{}", notes[0]);
 }
 per_backend!(

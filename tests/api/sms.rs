@@ -8,7 +8,6 @@ use reminder_backend::clock::Clock;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::delivery::{arrive, notifications, once_for};
 use crate::support::fakes::{ScriptedFailure, TwilioFake};
 use crate::support::{Backend, Session, TestApp, per_backend};
 
@@ -30,15 +29,14 @@ async fn app_with_twilio(backend: Backend, twilio: &TwilioFake, rate: &str) -> O
 }
 
 async fn client_view(app: &TestApp, owner: &Session, client: &Value) -> Value {
-    app.get(&format!("/clients/{}", client["id"]), &owner.token)
+    app.get_json(&format!("/clients/{}", client["id"]), &owner.token)
         .await
-        .json()
-        .await
-        .unwrap()
 }
 
 async fn one(app: &TestApp, owner: &Session, reminder: &Value) -> Value {
-    notifications(app, owner, &format!("reminder_id={}", reminder["id"])).await[0].clone()
+    app.notifications(owner, &format!("reminder_id={}", reminder["id"]))
+        .await[0]
+        .clone()
 }
 
 async fn sms_and_status_callbacks(backend: Backend) {
@@ -50,15 +48,19 @@ async fn sms_and_status_callbacks(backend: Backend) {
     let ann = app
         .client(&owner, json!({"name": "Ann", "phone": "+44 7911 123456"}))
         .await;
-    let created = crate::reminders::reminder(
-        &app,
-        &owner,
-        json!({"title": "t", "channels": ["sms"], "body": "Hi {{ client.name }}, from {{ business.name }}",
-               "schedule": {"type": "once", "at": crate::reminders::local_in(&app, 1, "09:00:00")},
-               "client_ids": [ann["id"]]}),
-    )
-    .await;
-    arrive(&app, 1);
+    let created = app
+        .reminder(
+            &owner,
+            json!({
+                "title": "t",
+                "channels": ["sms"],
+                "body": "Hi {{ client.name }}, from {{ business.name }}",
+                "schedule": {"type": "once", "at": app.local_in(1, "09:00:00")},
+                "client_ids": [ann["id"]],
+            }),
+        )
+        .await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
 
     assert!(twilio.violations().is_empty(), "{:?}", twilio.violations());
@@ -123,8 +125,8 @@ async fn sms_and_status_callbacks(backend: Backend) {
     assert_eq!(one(&app, &owner, &created).await["status"], "delivered");
 
     // Undelivered with a carrier code is recorded with it.
-    let other = once_for(&app, &owner, &ann, "sms", 2).await;
-    arrive(&app, 2);
+    let other = app.once_for(&owner, &ann, "sms", 2).await;
+    app.arrive(2);
     app.dispatch_until_idle().await;
     let second = twilio.messages()[1].clone();
     twilio
@@ -168,8 +170,8 @@ async fn twilio_errors(backend: Backend) {
         message: "Too Many Requests".into(),
         retry_after: Some(600),
     });
-    let limited = once_for(&app, &owner, &ann, "sms", 1).await;
-    arrive(&app, 1);
+    let limited = app.once_for(&owner, &ann, "sms", 1).await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
     let row = one(&app, &owner, &limited).await;
     assert_eq!(row["status"], "pending");
@@ -190,8 +192,8 @@ async fn twilio_errors(backend: Backend) {
         message: "The 'To' number is not a valid phone number.".into(),
         retry_after: None,
     });
-    let invalid = once_for(&app, &owner, &ann, "sms", 1).await;
-    arrive(&app, 1);
+    let invalid = app.once_for(&owner, &ann, "sms", 1).await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
     let row = one(&app, &owner, &invalid).await;
     assert_eq!(row["status"], "failed");
@@ -200,8 +202,8 @@ async fn twilio_errors(backend: Backend) {
 
     // 21610 (the number replied STOP to Twilio): failed, and the opt-out recorded.
     twilio.block("+447911123456");
-    let blocked = once_for(&app, &owner, &ann, "sms", 1).await;
-    arrive(&app, 1);
+    let blocked = app.once_for(&owner, &ann, "sms", 1).await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
     let row = one(&app, &owner, &blocked).await;
     assert_eq!(row["status"], "failed");
@@ -210,8 +212,8 @@ async fn twilio_errors(backend: Backend) {
         client_view(&app, &owner, &ann).await["opted_out"]["sms"],
         true
     );
-    let after = once_for(&app, &owner, &ann, "sms", 1).await;
-    arrive(&app, 1);
+    let after = app.once_for(&owner, &ann, "sms", 1).await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
     assert_eq!(one(&app, &owner, &after).await["error_code"], "opted_out");
     assert_eq!(twilio.messages().len(), 1);
@@ -290,9 +292,9 @@ async fn stop_and_start(backend: Backend) {
         client_view(&app, &other, &namesake).await["opted_out"]["sms"],
         false
     );
-    let skipped = once_for(&app, &owner, &ann, "sms", 1).await;
-    let theirs = once_for(&app, &other, &namesake, "sms", 1).await;
-    arrive(&app, 1);
+    let skipped = app.once_for(&owner, &ann, "sms", 1).await;
+    let theirs = app.once_for(&other, &namesake, "sms", 1).await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
     assert_eq!(one(&app, &owner, &skipped).await["error_code"], "opted_out");
     assert_eq!(twilio.messages().len(), 0);
@@ -324,8 +326,8 @@ async fn stop_and_start(backend: Backend) {
         client_view(&app, &owner, &ann).await["opted_out"]["sms"],
         false
     );
-    let back = once_for(&app, &owner, &ann, "sms", 1).await;
-    arrive(&app, 1);
+    let back = app.once_for(&owner, &ann, "sms", 1).await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
     assert_eq!(one(&app, &owner, &back).await["status"], "sent");
     assert!(twilio.violations().is_empty() && own_account.violations().is_empty());
@@ -352,19 +354,18 @@ async fn paced(backend: Backend) {
             .await;
         ids.push(client["id"].clone());
     }
-    crate::reminders::reminder(
-        &app,
+    app.reminder(
         &owner,
         json!({"title": "t", "channels": ["sms"], "body": "x",
-               "schedule": {"type": "once", "at": crate::reminders::local_in(&app, 1, "09:00:00")},
+               "schedule": {"type": "once", "at": app.local_in(1, "09:00:00")},
                "client_ids": ids}),
     )
     .await;
-    arrive(&app, 1);
+    app.arrive(1);
     let now = app.clock.now();
     app.dispatch_until_idle().await;
     assert_eq!(twilio.messages().len(), 1);
-    let list = notifications(&app, &owner, "status=pending").await;
+    let list = app.notifications(&owner, "status=pending").await;
     assert_eq!(list.len(), 2);
     for row in &list {
         assert_eq!(row["attempt_count"], 0, "pacing is not an attempt");

@@ -8,8 +8,6 @@ use reminder_backend::clock::Clock;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::delivery::{arrive, notifications};
-use crate::reminders::{local_in, reminder};
 use crate::support::fakes::TwilioFake;
 use crate::support::{Backend, TestApp, error_fields, per_backend, problem};
 
@@ -59,18 +57,17 @@ async fn capped(backend: Backend) {
     }
     // 200 characters: two SMS parts each.
     let body = "x".repeat(200);
-    reminder(
-        &app,
+    app.reminder(
         &owner,
         json!({"title": "t", "channels": ["sms"], "body": body,
-               "schedule": {"type": "once", "at": local_in(&app, 1, "09:00:00")}, "client_ids": ids}),
+               "schedule": {"type": "once", "at": app.local_in(1, "09:00:00")}, "client_ids": ids}),
     )
     .await;
-    arrive(&app, 1);
+    app.arrive(1);
     app.dispatch_until_idle().await;
 
     assert_eq!(twilio.messages().len(), 2);
-    let held = notifications(&app, &owner, "status=pending").await;
+    let held = app.notifications(&owner, "status=pending").await;
     assert_eq!(held.len(), 1);
     assert_eq!(held[0]["error_code"], "quota_exceeded");
     assert_eq!(held[0]["attempt_count"], 0);
@@ -85,12 +82,7 @@ async fn capped(backend: Backend) {
         chrono::DateTime::parse_from_rfc3339(held[0]["next_attempt_at"].as_str().unwrap()).unwrap(),
         next_month
     );
-    let usage: Value = app
-        .get("/business/usage", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let usage = app.get_json("/business/usage", &owner.token).await;
     assert_eq!(
         usage["channels"]["sms"],
         json!({"messages": 2, "segments": 4, "cap": 2})
@@ -101,32 +93,24 @@ async fn capped(backend: Backend) {
     app.clock.set(next_month + chrono::Duration::seconds(1));
     app.dispatch_until_idle().await;
     assert_eq!(twilio.messages().len(), 3);
-    let usage: Value = app
-        .get("/business/usage", &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let usage = app.get_json("/business/usage", &owner.token).await;
     assert_eq!(usage["channels"]["sms"]["messages"], 1);
     // An explicit period covers both months.
     let from = (next_month - chrono::Duration::days(40))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let to =
         (next_month + chrono::Duration::days(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let both: Value = app
-        .get(
+    let both = app
+        .get_json(
             &format!("/business/usage?from={from}&to={to}"),
             &owner.token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(both["channels"]["sms"]["messages"], 3);
     assert_eq!(both["channels"]["sms"]["segments"], 6);
 
     // A resend is another message billed: the first send stays counted.
-    let sent = notifications(&app, &owner, "status=sent").await;
+    let sent = app.notifications(&owner, "status=sent").await;
     let resent = app
         .post(
             &format!("/notifications/{}/resend", sent[0]["id"]),
@@ -137,15 +121,12 @@ async fn capped(backend: Backend) {
     assert_eq!(resent.status(), reqwest::StatusCode::OK);
     app.dispatch_until_idle().await;
     assert_eq!(twilio.messages().len(), 4);
-    let both: Value = app
-        .get(
+    let both = app
+        .get_json(
             &format!("/business/usage?from={from}&to={to}"),
             &owner.token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(both["channels"]["sms"]["messages"], 4);
     assert_eq!(both["channels"]["sms"]["segments"], 8);
 }

@@ -3,9 +3,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{PASSWORD, db_test, error_fields, problem};
+use crate::support::{PASSWORD, TestApp, db_test, error_fields, problem};
 
-db_test!(owners_and_admins_manage_staff_but_members_cannot, |app| {
+async fn owners_and_admins_manage_staff_but_members_cannot(app: TestApp) {
     let owner = app.owner("Staffed").await;
     let admin = app
         .staff(&owner, "admin@staffed.example.com", "admin")
@@ -43,8 +43,17 @@ db_test!(owners_and_admins_manage_staff_but_members_cannot, |app| {
 
     // Admins cannot create or touch owners.
     problem(
-        app.post("/users", &admin.token, json!({"email": "o2@staffed.example.com", "full_name": "O", "password": PASSWORD, "role": "owner"}))
-            .await,
+        app.post(
+            "/users",
+            &admin.token,
+            json!({
+                "email": "o2@staffed.example.com",
+                "full_name": "O",
+                "password": PASSWORD,
+                "role": "owner",
+            }),
+        )
+        .await,
         StatusCode::FORBIDDEN,
     )
     .await;
@@ -60,7 +69,7 @@ db_test!(owners_and_admins_manage_staff_but_members_cannot, |app| {
     .await;
 
     // Everyone sees the staff list.
-    let list: Value = app.get("/users", &member.token).await.json().await.unwrap();
+    let list = app.get_json("/users", &member.token).await;
     assert_eq!(list["total"], 3);
     assert_eq!(list["items"].as_array().unwrap().len(), 3);
 
@@ -74,9 +83,10 @@ db_test!(owners_and_admins_manage_staff_but_members_cannot, |app| {
         .await;
     assert_eq!(renamed.status(), StatusCode::OK);
     assert_eq!(renamed.json::<Value>().await.unwrap()["full_name"], "Mo");
-});
+}
+db_test!(owners_and_admins_manage_staff_but_members_cannot);
 
-db_test!(new_users_follow_the_same_rules_as_sign_up, |app| {
+async fn new_users_follow_the_same_rules_as_sign_up(app: TestApp) {
     let owner = app.owner("Rules").await;
     let weak = app
         .post(
@@ -89,7 +99,18 @@ db_test!(new_users_follow_the_same_rules_as_sign_up, |app| {
     let mut fields = error_fields(&body);
     fields.sort();
     assert_eq!(fields, ["email", "full_name", "password"]);
-    let role = app.post("/users", &owner.token, json!({"email": "r@rules.example.com", "full_name": "R", "password": PASSWORD, "role": "superuser"})).await;
+    let role = app
+        .post(
+            "/users",
+            &owner.token,
+            json!({
+                "email": "r@rules.example.com",
+                "full_name": "R",
+                "password": PASSWORD,
+                "role": "superuser",
+            }),
+        )
+        .await;
     problem(role, StatusCode::UNPROCESSABLE_ENTITY).await;
     problem(
         app.post(
@@ -101,9 +122,10 @@ db_test!(new_users_follow_the_same_rules_as_sign_up, |app| {
         StatusCode::CONFLICT,
     )
     .await;
-});
+}
+db_test!(new_users_follow_the_same_rules_as_sign_up);
 
-db_test!(the_last_owner_cannot_be_removed_or_demoted, |app| {
+async fn the_last_owner_cannot_be_removed_or_demoted(app: TestApp) {
     let owner = app.owner("Solo").await;
     let path = format!("/users/{}", owner.user_id);
     problem(
@@ -126,9 +148,10 @@ db_test!(the_last_owner_cannot_be_removed_or_demoted, |app| {
         .await;
     assert_eq!(demoted.status(), StatusCode::OK);
     assert_eq!(demoted.json::<Value>().await.unwrap()["role"], "admin");
-});
+}
+db_test!(the_last_owner_cannot_be_removed_or_demoted);
 
-db_test!(a_removed_or_disabled_user_is_signed_out_at_once, |app| {
+async fn a_removed_or_disabled_user_is_signed_out_at_once(app: TestApp) {
     let owner = app.owner("Leavers").await;
     let gone = app
         .staff(&owner, "gone@leavers.example.com", "member")
@@ -170,9 +193,10 @@ db_test!(a_removed_or_disabled_user_is_signed_out_at_once, |app| {
         StatusCode::UNAUTHORIZED,
     )
     .await;
-});
+}
+db_test!(a_removed_or_disabled_user_is_signed_out_at_once);
 
-db_test!(another_business_users_are_not_found, |app| {
+async fn another_business_users_are_not_found(app: TestApp) {
     let alpha = app.owner("Alpha").await;
     let beta = app.owner("Beta").await;
     let beta_member = app.staff(&beta, "m@beta.example.com", "member").await;
@@ -185,21 +209,18 @@ db_test!(another_business_users_are_not_found, |app| {
     )
     .await;
     problem(app.delete(&path, &alpha.token).await, StatusCode::NOT_FOUND).await;
-    let list: Value = app.get("/users", &alpha.token).await.json().await.unwrap();
+    let list = app.get_json("/users", &alpha.token).await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["email"], alpha.email);
     // Beta's member is untouched.
     assert_eq!(
-        app.get("/users/me", &beta_member.token)
-            .await
-            .json::<Value>()
-            .await
-            .unwrap()["full_name"],
+        app.get_json("/users/me", &beta_member.token).await["full_name"],
         "Staff"
     );
-});
+}
+db_test!(another_business_users_are_not_found);
 
-db_test!(a_changed_password_works_and_the_old_one_does_not, |app| {
+async fn a_changed_password_works_and_the_old_one_does_not(app: TestApp) {
     let owner = app.owner("Passwords").await;
     let changed = app
         .patch(
@@ -220,4 +241,5 @@ db_test!(a_changed_password_works_and_the_old_one_does_not, |app| {
             .status(),
         StatusCode::OK
     );
-});
+}
+db_test!(a_changed_password_works_and_the_old_one_does_not);

@@ -8,7 +8,6 @@ use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::delivery::{arrive, notifications, once_for};
 use crate::support::fakes::{ScriptedFailure, WhatsappFake};
 use crate::support::{Backend, Session, TestApp, per_backend};
 
@@ -29,7 +28,9 @@ async fn app_with_whatsapp(backend: Backend, whatsapp: &WhatsappFake) -> Option<
 }
 
 async fn one(app: &TestApp, owner: &Session, reminder: &Value) -> Value {
-    notifications(app, owner, &format!("reminder_id={}", reminder["id"])).await[0].clone()
+    app.notifications(owner, &format!("reminder_id={}", reminder["id"]))
+        .await[0]
+        .clone()
 }
 
 async fn templates_and_status_events(backend: Backend) {
@@ -54,8 +55,8 @@ async fn templates_and_status_events(backend: Backend) {
             json!({"name": "Zoë", "phone": "+447911123456", "whatsapp_opt_in": true}),
         )
         .await;
-    let created = once_for(&app, &owner, &zoe, "whatsapp", 1).await;
-    arrive(&app, 1);
+    let created = app.once_for(&owner, &zoe, "whatsapp", 1).await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
 
     assert!(
@@ -114,8 +115,8 @@ async fn templates_and_status_events(backend: Backend) {
         json!({"whatsapp_template": null}),
     )
     .await;
-    let text = once_for(&app, &owner, &zoe, "whatsapp", 2).await;
-    arrive(&app, 2);
+    let text = app.once_for(&owner, &zoe, "whatsapp", 2).await;
+    app.arrive(2);
     app.dispatch_until_idle().await;
     let (wamid, body) = whatsapp.messages()[1].clone();
     assert_eq!(body["type"], "text");
@@ -180,8 +181,8 @@ async fn handshake_stop_and_errors(backend: Backend) {
         message: "Rate limit hit".into(),
         retry_after: None,
     });
-    let limited = once_for(&app, &owner, &zoe, "whatsapp", 1).await;
-    arrive(&app, 1);
+    let limited = app.once_for(&owner, &zoe, "whatsapp", 1).await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
     let row = one(&app, &owner, &limited).await;
     assert_eq!(
@@ -197,8 +198,8 @@ async fn handshake_stop_and_errors(backend: Backend) {
         message: "Message undeliverable".into(),
         retry_after: None,
     });
-    let undeliverable = once_for(&app, &owner, &zoe, "whatsapp", 1).await;
-    arrive(&app, 1);
+    let undeliverable = app.once_for(&owner, &zoe, "whatsapp", 1).await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
     let row = one(&app, &owner, &undeliverable).await;
     assert_eq!(
@@ -216,25 +217,19 @@ async fn handshake_stop_and_errors(backend: Backend) {
             .status(),
         StatusCode::FORBIDDEN
     );
-    let client: Value = app
-        .get(&format!("/clients/{}", zoe["id"]), &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let client = app
+        .get_json(&format!("/clients/{}", zoe["id"]), &owner.token)
+        .await;
     assert_eq!(client["opted_out"]["whatsapp"], false);
     whatsapp
         .post_event(&app.address, &stop, &whatsapp.app_secret)
         .await;
-    let client: Value = app
-        .get(&format!("/clients/{}", zoe["id"]), &owner.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let client = app
+        .get_json(&format!("/clients/{}", zoe["id"]), &owner.token)
+        .await;
     assert_eq!(client["opted_out"]["whatsapp"], true);
-    let after = once_for(&app, &owner, &zoe, "whatsapp", 1).await;
-    arrive(&app, 1);
+    let after = app.once_for(&owner, &zoe, "whatsapp", 1).await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
     assert_eq!(one(&app, &owner, &after).await["error_code"], "opted_out");
     assert_eq!(whatsapp.messages().len(), 1);
@@ -280,9 +275,9 @@ async fn business_number(backend: Backend) {
             json!({"name": "B", "phone": "+447911123456", "whatsapp_opt_in": true}),
         )
         .await;
-    let mine_reminder = once_for(&app, &firm, &mine, "whatsapp", 1).await;
-    let their_reminder = once_for(&app, &other, &theirs, "whatsapp", 1).await;
-    arrive(&app, 1);
+    let mine_reminder = app.once_for(&firm, &mine, "whatsapp", 1).await;
+    let their_reminder = app.once_for(&other, &theirs, "whatsapp", 1).await;
+    app.arrive(1);
     app.dispatch_until_idle().await;
     assert_eq!(own.messages().len(), 1);
     assert_eq!(platform.messages().len(), 1);
@@ -319,7 +314,7 @@ async fn business_number(backend: Backend) {
         let path = format!("/clients/{}", client["id"]);
         let token = session.token.clone();
         let app = &app;
-        async move { app.get(&path, &token).await.json::<Value>().await.unwrap() }
+        async move { app.get_json(&path, &token).await }
     };
     assert_eq!(view(&firm, &mine).await["opted_out"]["whatsapp"], true);
     assert_eq!(view(&other, &theirs).await["opted_out"]["whatsapp"], false);

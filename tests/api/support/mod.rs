@@ -2,11 +2,27 @@
 //!
 //! SQLite always runs; MySQL/MariaDB and PostgreSQL run when `TEST_MYSQL_URL` /
 //! `TEST_POSTGRES_URL` name a server (`.ci/run` sets both), each test in its own new database.
+//!
+//! Test apps run with `DISABLE_SCHEDULER=true`: a test moves the clock and drives the scheduler
+//! itself ([`TestApp::dispatch_until_idle`]), so when it ends the outbox is in a known state.
+//! Every app checks that state when it is dropped ([`TestApp`]'s `Drop`): no notification may be
+//! left claimed (`sending`) nor `pending` and already due at the test clock's time, unless the
+//! test said so with [`TestApp::expect_unsent`]. The check is in `Drop` rather than in the
+//! [`db_test!`] wrappers so that it covers every app however it was started — the wrappers, the
+//! tests that spawn their own with [`TestApp::spawn_with`], and apps after a
+//! [`restart`](TestApp::restart). It is skipped while the test is already panicking (its own
+//! failure is the one to report), and it runs on a thread of its own with its own runtime and
+//! connection, so it works from whichever runtime drops the app.
+//!
+//! The harness sets only what every test needs (below, in `TestApp::start`); settings that a
+//! test's assertions depend on, such as `MAX_ATTEMPTS` or `RETRY_BACKOFF_SECONDS`, are given by
+//! that test ([`db_test!`]'s list or [`settings`]).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use chrono::{DurationRound, Utc};
+use chrono::{DateTime, DurationRound, Utc};
 use reminder_backend::channels::{ChannelError, Channels, Delivery, OutgoingMessage, Transport};
 use reminder_backend::clock::{Clock, ManualClock};
 use reminder_backend::config::Settings;
@@ -31,39 +47,72 @@ pub enum Backend {
     Postgres,
 }
 
-/// Runs one test body on a backend, or skips when that backend is not configured.
+/// Generates the three wrappers of `async fn $name(app: TestApp)`: `$name::sqlite`,
+/// `$name::mysql` and `$name::postgres`, each starting an app over a fresh database of its
+/// backend (or skipping when that backend is not configured) and handing it to the test. The
+/// body stays a plain function so that rustfmt formats it.
+///
+/// Settings the test depends on follow its name:
+/// `db_test!(name, [("MAX_ATTEMPTS", "3"), ("RETRY_BACKOFF_SECONDS", "60")]);`.
 macro_rules! db_test {
-    ($name:ident, |$app:ident| $body:block) => {
+    ($name:ident) => {
+        crate::support::db_test!($name, []);
+    };
+    ($name:ident, [$(($key:expr, $value:expr)),* $(,)?]) => {
         mod $name {
-            #[allow(unused_imports, reason = "each test uses a different part of the prelude")]
-            use super::*;
-
-            async fn run($app: crate::support::TestApp) $body
-
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                if let Some(app) = crate::support::TestApp::spawn(crate::support::Backend::Sqlite).await {
-                    run(app).await;
-                }
+                crate::support::run_test(
+                    crate::support::Backend::Sqlite,
+                    &[$(($key, $value)),*],
+                    super::$name,
+                )
+                .await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn mysql() {
-                if let Some(app) = crate::support::TestApp::spawn(crate::support::Backend::MySql).await {
-                    run(app).await;
-                }
+                crate::support::run_test(
+                    crate::support::Backend::MySql,
+                    &[$(($key, $value)),*],
+                    super::$name,
+                )
+                .await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(app) = crate::support::TestApp::spawn(crate::support::Backend::Postgres).await {
-                    run(app).await;
-                }
+                crate::support::run_test(
+                    crate::support::Backend::Postgres,
+                    &[$(($key, $value)),*],
+                    super::$name,
+                )
+                .await;
             }
         }
     };
 }
 pub(crate) use db_test;
+
+/// Runs a [`db_test!`] body on an app of `backend` with these settings; nothing when the backend
+/// is not configured.
+pub async fn run_test<F, Fut>(backend: Backend, overrides: &[(&str, &str)], body: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    if let Some(app) = TestApp::spawn_with(backend, settings(overrides)).await {
+        body(app).await;
+    }
+}
+
+/// Settings for [`TestApp::spawn_with`]: `settings(&[("MAX_ATTEMPTS", "3")])`.
+pub fn settings(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+        .collect()
+}
 
 /// Runs `async fn $run(Backend)` once per backend (for tests that start their own app or
 /// processes), as `$name::sqlite`, `$name::mysql`, `$name::postgres`.
@@ -109,6 +158,11 @@ pub struct TestApp {
     server: JoinHandle<()>,
     /// Whether messages go through the real transports.
     real_channels: bool,
+    /// Set by [`expect_unsent`](Self::expect_unsent); shared with the app after a restart.
+    unsent_expected: Arc<AtomicBool>,
+    /// Whether dropping this app checks that the outbox is settled: not for a second node
+    /// (the first one checks) nor for an app replaced by its restart.
+    checks_when_dropped: bool,
     _sqlite_dir: Option<std::sync::Arc<tempfile::TempDir>>,
 }
 
@@ -228,6 +282,7 @@ impl TestApp {
                 clock,
                 Arc::default(),
                 real_channels,
+                Arc::default(),
             )
             .await,
         )
@@ -249,6 +304,7 @@ impl TestApp {
         clock: Arc<ManualClock>,
         transport: Arc<TestTransport>,
         real_channels: bool,
+        unsent_expected: Arc<AtomicBool>,
     ) -> Self {
         let mut values: HashMap<String, String> = [
             ("ENV", "testing"),
@@ -259,8 +315,6 @@ impl TestApp {
             ("PUBLIC_BASE_URL", "http://reminders.test"),
             // Tests drive the scheduler themselves, with `dispatch_until_idle`.
             ("DISABLE_SCHEDULER", "true"),
-            ("RETRY_BACKOFF_SECONDS", "60"),
-            ("MAX_ATTEMPTS", "3"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -298,26 +352,32 @@ impl TestApp {
             transport,
             server,
             real_channels,
+            unsent_expected,
+            checks_when_dropped: true,
             _sqlite_dir: dir,
         }
     }
 
     /// A second node: another server on the same database, running alongside this one.
     pub async fn another_node(&self) -> Self {
-        Self::start(
+        let mut node = Self::start(
             self.database_url.clone(),
             self.overrides.clone(),
             self._sqlite_dir.clone(),
             self.clock.clone(),
             Arc::default(),
             self.real_channels,
+            self.unsent_expected.clone(),
         )
-        .await
+        .await;
+        node.checks_when_dropped = false;
+        node
     }
 
     /// Stops this server and starts a new one on the same database.
-    pub async fn restart(self) -> Self {
+    pub async fn restart(mut self) -> Self {
         self.server.abort();
+        self.checks_when_dropped = false;
         Self::start(
             self.database_url.clone(),
             self.overrides.clone(),
@@ -325,8 +385,15 @@ impl TestApp {
             self.clock.clone(),
             self.transport.clone(),
             self.real_channels,
+            self.unsent_expected.clone(),
         )
         .await
+    }
+
+    /// The test ends with notifications claimed or due but not sent, on purpose: dropping the
+    /// app does not check that the outbox is settled. Say why where it is called.
+    pub fn expect_unsent(&self) {
+        self.unsent_expected.store(true, Ordering::Relaxed);
     }
 
     /// Runs the planner and the dispatcher at the clock's time until nothing is left to do now.
@@ -480,18 +547,172 @@ impl TestApp {
         self.sign_in(email, PASSWORD).await
     }
 
+    /// `GET path` with a token: asserts a 200 and returns the body.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        json_body(self.get(path, token).await, StatusCode::OK).await
+    }
+
     /// Creates a client and returns its JSON.
     pub async fn client(&self, session: &Session, body: Value) -> Value {
-        let response = self.post("/clients", &session.token, body).await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        response.json().await.expect("json")
+        json_body(
+            self.post("/clients", &session.token, body).await,
+            StatusCode::CREATED,
+        )
+        .await
+    }
+
+    /// Creates a client with only a name and an e-mail address, `<name>@example.com` in lower
+    /// case.
+    pub async fn email_client(&self, session: &Session, name: &str) -> Value {
+        let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+        self.client(session, json!({"name": name, "email": email}))
+            .await
+    }
+
+    /// Creates a reminder and returns its JSON.
+    pub async fn reminder(&self, session: &Session, body: Value) -> Value {
+        json_body(
+            self.post("/reminders", &session.token, body).await,
+            StatusCode::CREATED,
+        )
+        .await
+    }
+
+    /// A `once` reminder on one channel for one client, `days` from the test clock's date at
+    /// 09:00 in the business's zone (UTC unless the test changed it); see [`arrive`](Self::arrive).
+    pub async fn once_for(
+        &self,
+        session: &Session,
+        client: &Value,
+        channel: &str,
+        days: i64,
+    ) -> Value {
+        self.reminder(
+            session,
+            json!({
+                "title": "t",
+                "channels": [channel],
+                "body": "x",
+                "schedule": {"type": "once", "at": self.local_in(days, "09:00:00")},
+                "client_ids": [client["id"]],
+            }),
+        )
+        .await
+    }
+
+    /// Sets the clock to 09:00 UTC `days` after its current date, when
+    /// [`once_for`](Self::once_for) reminders fall.
+    pub fn arrive(&self, days: i64) {
+        self.clock.set(self.instant_in(days, "09:00:00", "UTC"));
+    }
+
+    /// A local date-time `days` after the test clock's date, at `time` (`HH:MM:SS`).
+    pub fn local_in(&self, days: i64, time: &str) -> String {
+        let date = (self.clock.now() + chrono::Duration::days(days)).date_naive();
+        format!("{date}T{time}")
+    }
+
+    /// The instant of [`local_in(days, time)`](Self::local_in) in a zone.
+    pub fn instant_in(&self, days: i64, time: &str, zone: &str) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        let local =
+            chrono::NaiveDateTime::parse_from_str(&self.local_in(days, time), "%Y-%m-%dT%H:%M:%S")
+                .expect("local date-time");
+        let zone: chrono_tz::Tz = zone.parse().expect("time zone");
+        zone.from_local_datetime(&local)
+            .earliest()
+            .expect("an instant")
+            .with_timezone(&Utc)
+    }
+
+    /// The business's notifications (up to 200) matching a query string such as
+    /// `status=pending`.
+    pub async fn notifications(&self, session: &Session, query: &str) -> Vec<Value> {
+        let list = self
+            .get_json(&format!("/notifications?limit=200&{query}"), &session.token)
+            .await;
+        list["items"].as_array().expect("items").clone()
     }
 }
 
 impl Drop for TestApp {
+    /// Stops the server and checks that the outbox is settled (see the module's doc).
     fn drop(&mut self) {
         self.server.abort();
+        if !self.checks_when_dropped
+            || self.unsent_expected.load(Ordering::Relaxed)
+            || std::thread::panicking()
+        {
+            return;
+        }
+        let left = unsettled(&self.database_url, self.clock.now())
+            .unwrap_or_else(|error| panic!("checking that the outbox is settled: {error}"));
+        assert!(
+            left.is_empty(),
+            "the test left notifications claimed or due but not sent (call \
+             `app.expect_unsent()` if that is what it means to do):\n{}",
+            left.join("\n")
+        );
     }
+}
+
+/// The notifications claimed (`sending`) or `pending` and due at `now`, one line each.
+///
+/// Runs on a thread of its own with a current-thread runtime and one connection: it is called
+/// from `Drop`, which cannot await and may run on any runtime (or none).
+fn unsettled(database_url: &str, now: DateTime<Utc>) -> Result<Vec<String>, String> {
+    use reminder_backend::entities::{Timestamp, notification};
+    use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+
+    let query = async {
+        let db = reminder_backend::db::connect(database_url, 1)
+            .await
+            .map_err(|error| error.to_string())?;
+        let rows = notification::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(notification::Column::Status.eq("sending"))
+                    .add(
+                        Condition::all()
+                            .add(notification::Column::Status.eq("pending"))
+                            .add(notification::Column::NextAttemptAt.lte(Timestamp(now))),
+                    ),
+            )
+            .order_by_asc(notification::Column::Id)
+            .all(&db)
+            .await
+            .map_err(|error| error.to_string())?;
+        db.close().await.ok();
+        Ok(rows
+            .iter()
+            .map(|n| {
+                format!(
+                    "  #{} {} {} attempts={} next_attempt_at={} error={:?}",
+                    n.id, n.channel, n.status, n.attempt_count, n.next_attempt_at, n.error_code
+                )
+            })
+            .collect())
+    };
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|error| error.to_string())?
+                    .block_on(query)
+            })
+            .join()
+            .map_err(|_| "the check's thread panicked".to_owned())?
+    })
+}
+
+/// Reads a JSON body after checking the status (the body is shown when the status differs).
+pub async fn json_body(response: Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let text = response.text().await.expect("body");
+    assert_eq!(actual, status, "{text}");
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{error}: {text}"))
 }
 
 /// Reads a problem body and checks its media type and status.
