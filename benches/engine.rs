@@ -23,6 +23,10 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use reminder_backend::config::Settings;
+use reminder_backend::domain::schedule::ScheduleSpec;
+use reminder_backend::domain::{
+    Channel, ChannelSet, NotificationStatus, ReminderKind, ReminderStatus, Trigger,
+};
 use reminder_backend::entities::{notification, reminder};
 use reminder_backend::repositories::{clients, notifications, reminders};
 use reminder_backend::scheduler::{dispatch_once, plan_due};
@@ -142,19 +146,20 @@ fn once_reminder(business_id: i64, at: DateTime<Utc>, now: DateTime<Utc>) -> rem
     reminder::ActiveModel {
         business_id: Set(business_id),
         title: Set("Bench".into()),
-        kind: Set("custom".into()),
-        channels: Set("email".into()),
+        kind: Set(ReminderKind::Custom),
+        channels: Set(ChannelSet::from(vec![Channel::Email])),
         subject: Set(None),
         body: Set("Hello {{ client.name }}".into()),
         whatsapp_template: Set(None),
-        schedule: Set(format!(
-            r#"{{"type":"once","at":"{local}","timezone":"UTC"}}"#
-        )),
+        schedule: Set(ScheduleSpec::Once {
+            at: local,
+            timezone: Some("UTC".into()),
+        }),
         timezone: Set("UTC".into()),
         payment_amount: Set(None),
         payment_currency: Set(None),
         payment_description: Set(None),
-        status: Set("active".into()),
+        status: Set(ReminderStatus::Active),
         next_run_at: Set(Some(at.into())),
         last_run_at: Set(None),
         created_at: Set(now.into()),
@@ -177,12 +182,12 @@ fn pending(
             business_id: Set(business_id),
             reminder_id: Set(reminder_id),
             client_id: Set(client_ids[n % client_ids.len()]),
-            channel: Set("email".into()),
+            channel: Set(Channel::Email),
             occurrence_at: Set((base
                 + chrono::Duration::microseconds(i64::try_from(n).unwrap_or(0)))
             .into()),
-            trigger: Set("manual".into()),
-            status: Set("pending".into()),
+            trigger: Set(Trigger::Manual),
+            status: Set(NotificationStatus::Pending),
             recipient: Set(Some("client@bench.example.com".into())),
             subject: Set(Some("Bench".into())),
             body: Set("Hello".into()),
@@ -266,7 +271,7 @@ async fn lateness(state: Arc<AppState>, business_id: i64, client_ids: &[i64]) ->
     let rows = loop {
         let rows = notification::Entity::find()
             .filter(notification::Column::ReminderId.is_in(ids.clone()))
-            .filter(notification::Column::Status.eq("sent"))
+            .filter(notification::Column::Status.eq(NotificationStatus::Sent))
             .all(&state.db)
             .await
             .expect("notifications");

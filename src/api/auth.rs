@@ -64,7 +64,7 @@ pub struct TokenForm {
     pub username: String,
     /// The password.
     pub password: String,
-    /// Ignored.
+    /// Accepted for OAuth2 password-grant clients and ignored: a token carries its user's role.
     pub scope: Option<String>,
 }
 

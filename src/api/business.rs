@@ -13,7 +13,7 @@ use super::responses::BusinessResponse;
 use crate::domain::{Actor, BusinessId};
 use crate::entities::business as business_entity;
 use crate::services::business::{self, UpdateBusinessRequest};
-use crate::services::provider_tests::{self, ProviderTestRequest, ProviderTestResult};
+use crate::services::provider_checks::{self, ProviderTestRequest, ProviderTestResult};
 use crate::services::providers;
 use crate::services::usage::{self, Usage};
 use crate::state::AppState;
@@ -92,7 +92,7 @@ async fn test_provider(
     ApiJson(request): ApiJson<ProviderTestRequest>,
 ) -> ApiResult<Json<ProviderTestResult>> {
     Ok(Json(
-        provider_tests::test(&state, &actor, &provider, request).await?,
+        provider_checks::test(&state, &actor, &provider, request).await?,
     ))
 }
 

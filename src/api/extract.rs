@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use crate::domain::{Actor, BusinessId, FieldError, Role, UserId};
+use crate::domain::{Actor, BusinessId, FieldError, UserId};
 use crate::repositories::{revoked_tokens, users};
 use crate::security::jwt::Claims;
 use crate::state::AppState;
@@ -365,7 +365,7 @@ impl FromRequestParts<Arc<AppState>> for Session {
             actor: Actor {
                 user: UserId(user.id),
                 business: BusinessId(user.business_id),
-                role: Role::from_stored(&user.role),
+                role: user.role,
             },
             claims,
         })

@@ -12,22 +12,10 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{ApiQuery, Page, PathId};
 use super::responses::{AttemptResponse, ListResponse, NotificationResponse};
-use crate::domain::{Actor, Channel};
+use crate::domain::{Actor, Channel, NotificationStatus};
 use crate::repositories::notifications::NotificationFilter;
 use crate::services::notifications::{self, Counts};
 use crate::state::AppState;
-
-/// Statuses a notification can have.
-const STATUSES: [&str; 8] = [
-    "pending",
-    "sending",
-    "sent",
-    "delivered",
-    "read",
-    "failed",
-    "skipped",
-    "cancelled",
-];
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<Arc<AppState>> {
@@ -44,9 +32,11 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
-    /// One status.
+    /// Only notifications in this status.
+    #[param(value_type = Option<NotificationStatus>)]
     pub status: Option<String>,
-    /// `email`, `sms` or `whatsapp`.
+    /// Only notifications on this channel.
+    #[param(value_type = Option<Channel>)]
     pub channel: Option<String>,
     /// One client.
     pub client_id: Option<i64>,
@@ -85,20 +75,19 @@ pub(super) async fn list_notifications(
     ApiQuery(query): ApiQuery<NotificationQuery>,
 ) -> ApiResult<Json<ListResponse<NotificationResponse>>> {
     let page = Page::new(query.limit, query.offset)?;
-    if let Some(status) = &query.status
-        && !STATUSES.contains(&status.as_str())
-    {
-        return Err(ApiError::invalid(
-            "status",
-            format!("use one of {}", STATUSES.join(", ")),
-        ));
-    }
-    if let Some(channel) = &query.channel {
-        Channel::parse(channel).map_err(|message| ApiError::invalid("channel", message))?;
-    }
+    let status = query
+        .status
+        .map(|status| status.parse::<NotificationStatus>())
+        .transpose()
+        .map_err(|message| ApiError::invalid("status", message))?;
+    let channel = query
+        .channel
+        .map(|channel| Channel::parse(&channel))
+        .transpose()
+        .map_err(|message| ApiError::invalid("channel", message))?;
     let filter = NotificationFilter {
-        status: query.status,
-        channel: query.channel,
+        status,
+        channel,
         client_id: query.client_id,
         reminder_id: query.reminder_id,
         from: query.from,

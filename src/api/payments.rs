@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::error::{ApiResult, Problem};
+use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{ApiQuery, Page, PathId};
 use super::responses::ListResponse;
-use crate::domain::Actor;
+use crate::domain::{Actor, Channel, PaymentStatus};
 use crate::entities::payment_click;
 use crate::repositories::payments::PaymentFilter;
 use crate::services::payments::PaymentWithLink;
@@ -34,7 +34,8 @@ pub struct ClickResponse {
     pub at: DateTime<Utc>,
     /// The notification whose link was opened.
     pub notification_id: Option<i64>,
-    pub channel: Option<String>,
+    /// The channel of the message whose link was opened.
+    pub channel: Option<Channel>,
 }
 
 impl From<payment_click::Model> for ClickResponse {
@@ -58,8 +59,8 @@ pub struct PaymentResponse {
     /// ISO 4217, lowercase.
     pub currency: String,
     pub description: Option<String>,
-    /// `open`, `paid`, `expired`, `failed` or `refunded`.
-    pub status: String,
+    /// Where it stands with Stripe.
+    pub status: PaymentStatus,
     /// The client's payment link (never expires).
     pub url: String,
     /// Stripe's PaymentIntent id once paid.
@@ -95,9 +96,12 @@ impl From<PaymentWithLink> for PaymentResponse {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PaymentQuery {
-    /// `open`, `paid`, `expired`, `failed` or `refunded`.
+    /// Only payments in this status.
+    #[param(value_type = Option<PaymentStatus>)]
     pub status: Option<String>,
+    /// Only this client's payments.
     pub client_id: Option<i64>,
+    /// Only payments asked for by this reminder.
     pub reminder_id: Option<i64>,
     /// 1 to 200; default 50.
     #[param(minimum = 1, maximum = 200)]
@@ -118,8 +122,13 @@ pub(super) async fn list_payments(
     ApiQuery(query): ApiQuery<PaymentQuery>,
 ) -> ApiResult<Json<ListResponse<PaymentResponse>>> {
     let page = Page::new(query.limit, query.offset)?;
+    let status = query
+        .status
+        .map(|status| status.parse::<PaymentStatus>())
+        .transpose()
+        .map_err(|message| ApiError::invalid("status", message))?;
     let filter = PaymentFilter {
-        status: query.status,
+        status,
         client_id: query.client_id,
         reminder_id: query.reminder_id,
     };

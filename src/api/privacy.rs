@@ -15,7 +15,7 @@ use super::error::{ApiResult, Problem};
 use super::extract::PathId;
 use super::payments::{ClickResponse, PaymentResponse};
 use super::responses::{AttemptResponse, ClientResponse, NotificationResponse};
-use crate::domain::{Actor, ClientId};
+use crate::domain::{Actor, ClientId, ReminderStatus};
 use crate::services::documents::LinkWithOpens;
 use crate::services::{payments, privacy};
 use crate::state::AppState;
@@ -30,7 +30,7 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
 pub struct AssignedReminder {
     pub id: i64,
     pub title: String,
-    pub status: String,
+    pub status: ReminderStatus,
 }
 
 /// A document link a client was sent.

@@ -14,7 +14,7 @@ use super::extract::{ApiJson, ApiQuery, Page, PathId, parse_id};
 use super::responses::{
     ListResponse, NotificationResponse, OccurrencesResponse, ReminderResponse, SendResponse,
 };
-use crate::domain::{Actor, ClientId};
+use crate::domain::{Actor, ClientId, ReminderStatus};
 use crate::services::reminders::{
     self, AssignClientsRequest, CreateReminderRequest, UpdateReminderRequest,
 };
@@ -37,7 +37,8 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReminderQuery {
-    /// `active`, `paused`, `completed` or `cancelled`.
+    /// Only reminders in this status.
+    #[param(value_type = Option<ReminderStatus>)]
     pub status: Option<String>,
     /// 1 to 200; default 50.
     #[param(minimum = 1, maximum = 200)]
@@ -58,22 +59,12 @@ pub(super) async fn list_reminders(
     ApiQuery(query): ApiQuery<ReminderQuery>,
 ) -> ApiResult<Json<ListResponse<ReminderResponse>>> {
     let page = Page::new(query.limit, query.offset)?;
-    if let Some(status) = &query.status
-        && !["active", "paused", "completed", "cancelled"].contains(&status.as_str())
-    {
-        return Err(ApiError::invalid(
-            "status",
-            "use active, paused, completed or cancelled",
-        ));
-    }
-    let paged = reminders::list(
-        &state,
-        &actor,
-        query.status.as_deref(),
-        page.limit,
-        page.offset,
-    )
-    .await?;
+    let status = query
+        .status
+        .map(|status| status.parse::<ReminderStatus>())
+        .transpose()
+        .map_err(|message| ApiError::invalid("status", message))?;
+    let paged = reminders::list(&state, &actor, status, page.limit, page.offset).await?;
     Ok(Json(ListResponse::from_page(
         paged,
         page,

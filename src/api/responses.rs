@@ -6,12 +6,14 @@ use serde::Serialize;
 use super::extract::Page;
 use crate::domain::quiet_hours::QuietHoursSpec;
 use crate::domain::schedule::ScheduleSpec;
-use crate::domain::{ChannelSet, Role};
+use crate::domain::{
+    AttemptOutcome, Channel, NotificationStatus, ReminderKind, ReminderStatus, Role, Trigger,
+    UsageCaps, WhatsappTemplate,
+};
 use crate::entities::{business, client, notification, notification_attempt, user};
 use crate::repositories::Paged;
-use crate::repositories::sender_identities;
 use crate::services::providers::{PROVIDERS, ProviderView};
-use crate::services::reminders::{PaymentSpec, ReminderWithClients, WhatsappTemplateSpec};
+use crate::services::reminders::{PaymentSpec, ReminderWithClients};
 use std::collections::BTreeMap;
 
 /// A page of a list.
@@ -42,19 +44,19 @@ impl<T> ListResponse<T> {
 /// A member of staff.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserResponse {
-    /// Id.
+    /// The user's id, unique across businesses.
     pub id: i64,
     /// Their business.
     pub business_id: i64,
     /// Sign-in e-mail.
     pub email: String,
-    /// Name.
+    /// Their name as shown to colleagues.
     pub full_name: String,
-    /// Role.
+    /// What they may do: `member`, `admin` or `owner`.
     pub role: Role,
     /// False when sign-in is disabled.
     pub is_active: bool,
-    /// When added.
+    /// When they were added (UTC).
     pub created_at: DateTime<Utc>,
 }
 
@@ -65,7 +67,7 @@ impl From<user::Model> for UserResponse {
             business_id: user.business_id,
             email: user.email,
             full_name: user.full_name,
-            role: Role::from_stored(&user.role),
+            role: user.role,
             is_active: user.is_active,
             created_at: *user.created_at,
         }
@@ -75,14 +77,14 @@ impl From<user::Model> for UserResponse {
 /// A business and its settings.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BusinessResponse {
-    /// Id.
+    /// The business's id.
     pub id: i64,
-    /// Name.
+    /// Its name, shown in messages (`{{ business.name }}`) and as the e-mail sender name.
     pub name: String,
     /// IANA time zone.
     pub timezone: String,
-    /// Channels used when a reminder names none.
-    pub default_channels: Vec<String>,
+    /// Channels used for a client who names none.
+    pub default_channels: Vec<Channel>,
     /// Sender address of e-mails.
     pub email_from: Option<String>,
     /// Region for national phone numbers.
@@ -90,14 +92,14 @@ pub struct BusinessResponse {
     /// Local window in which SMS and WhatsApp wait.
     pub quiet_hours: Option<QuietHoursSpec>,
     /// WhatsApp template used by reminders that name none.
-    pub whatsapp_template: Option<WhatsappTemplateSpec>,
+    pub whatsapp_template: Option<WhatsappTemplate>,
     /// Monthly caps per channel.
-    pub usage_caps: Option<crate::services::usage::UsageCaps>,
+    pub usage_caps: Option<UsageCaps>,
     /// The business's own provider accounts: `configured` and non-secret settings only.
     pub providers: BTreeMap<String, ProviderView>,
-    /// When registered.
+    /// When it registered (UTC).
     pub created_at: DateTime<Utc>,
-    /// Last change.
+    /// When its settings last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -107,21 +109,15 @@ impl From<business::Model> for BusinessResponse {
             id: business.id,
             name: business.name,
             timezone: business.timezone,
-            default_channels: ChannelSet::from_stored(&business.default_channels).names(),
+            default_channels: business.default_channels.to_vec(),
             email_from: business.email_from,
             default_country: business.default_country,
             quiet_hours: business
                 .quiet_hours_start
                 .zip(business.quiet_hours_end)
                 .map(|(start, end)| QuietHoursSpec { start, end }),
-            usage_caps: business
-                .usage_caps
-                .as_deref()
-                .and_then(|stored| serde_json::from_str(stored).ok()),
-            whatsapp_template: business
-                .whatsapp_template
-                .as_deref()
-                .and_then(|stored| serde_json::from_str(stored).ok()),
+            usage_caps: business.usage_caps,
+            whatsapp_template: business.whatsapp_template,
             providers: PROVIDERS
                 .iter()
                 .map(|p| {
@@ -161,9 +157,9 @@ pub struct OptOuts {
 /// A client.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClientResponse {
-    /// Id.
+    /// The client's id.
     pub id: i64,
-    /// Name.
+    /// Their name (`{{ client.name }}` in templates).
     pub name: String,
     /// E-mail, lowercased.
     pub email: Option<String>,
@@ -171,17 +167,17 @@ pub struct ClientResponse {
     pub phone: Option<String>,
     /// Agreed to WhatsApp messages.
     pub whatsapp_opt_in: bool,
-    /// Preferred channels.
-    pub preferred_channels: Vec<String>,
+    /// The channels they accept, in order; empty means the business's defaults.
+    pub preferred_channels: Vec<Channel>,
     /// IANA time zone (the business's when null).
     pub timezone: Option<String>,
     /// The firm's own reference.
     pub external_ref: Option<String>,
     /// Opt-outs per channel.
     pub opted_out: OptOuts,
-    /// When added.
+    /// When they were added (UTC).
     pub created_at: DateTime<Utc>,
-    /// Last change.
+    /// When their details last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -193,7 +189,7 @@ impl From<client::Model> for ClientResponse {
             email: client.email,
             phone: client.phone,
             whatsapp_opt_in: client.whatsapp_opt_in,
-            preferred_channels: ChannelSet::from_stored(&client.preferred_channels).names(),
+            preferred_channels: client.preferred_channels.to_vec(),
             timezone: client.timezone,
             external_ref: client.external_ref,
             opted_out: OptOuts {
@@ -210,22 +206,22 @@ impl From<client::Model> for ClientResponse {
 /// A reminder.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReminderResponse {
-    /// Id.
+    /// The reminder's id.
     pub id: i64,
-    /// Title.
+    /// What it is about, shown to staff and used as the e-mail subject when none is given.
     pub title: String,
-    /// `deadline`, `payment`, `document`, `appointment` or `custom`.
-    pub kind: String,
-    /// Channels.
-    pub channels: Vec<String>,
-    /// Subject template.
+    /// What it is about.
+    pub kind: ReminderKind,
+    /// The channels it is sent on, in order (each client gets those of them they accept).
+    pub channels: Vec<Channel>,
+    /// The e-mail subject as a template; `null` uses the title.
     pub subject: Option<String>,
-    /// Body template.
+    /// The message as a template (minijinja), rendered for each client.
     pub body: String,
     /// WhatsApp template.
-    pub whatsapp_template: Option<WhatsappTemplateSpec>,
+    pub whatsapp_template: Option<WhatsappTemplate>,
     /// Schedule, normalised, with its zone.
-    pub schedule: Option<ScheduleSpec>,
+    pub schedule: ScheduleSpec,
     /// Amount asked for.
     pub payment: Option<PaymentSpec>,
     /// The sender identities it sends from (one per channel at most); other channels use the
@@ -235,17 +231,17 @@ pub struct ReminderResponse {
     pub document_ids: Vec<i64>,
     /// E-mail attaches its documents too.
     pub attach_documents: bool,
-    /// `active`, `paused`, `completed` or `cancelled`.
-    pub status: String,
+    /// Where it stands.
+    pub status: ReminderStatus,
     /// Assigned clients.
     pub client_ids: Vec<i64>,
     /// The next occurrence to be sent.
     pub next_run_at: Option<DateTime<Utc>>,
     /// The last occurrence sent.
     pub last_run_at: Option<DateTime<Utc>>,
-    /// When written.
+    /// When it was created (UTC).
     pub created_at: DateTime<Utc>,
-    /// Last change.
+    /// When it was last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -264,19 +260,16 @@ impl From<ReminderWithClients> for ReminderResponse {
             id: reminder.id,
             title: reminder.title,
             kind: reminder.kind,
-            channels: ChannelSet::from_stored(&reminder.channels).names(),
+            channels: reminder.channels.to_vec(),
             subject: reminder.subject,
             body: reminder.body,
-            whatsapp_template: reminder
-                .whatsapp_template
-                .and_then(|json| serde_json::from_str(&json).ok()),
-            schedule: serde_json::from_str(&reminder.schedule).ok(),
+            whatsapp_template: reminder.whatsapp_template,
+            schedule: reminder.schedule,
             payment,
-            sender_identity_ids: sender_identities::stored_ids(
-                reminder.sender_identity_ids.as_deref(),
-            )
-            .into_values()
-            .collect(),
+            sender_identity_ids: reminder
+                .sender_identity_ids
+                .map(|senders| senders.ids())
+                .unwrap_or_default(),
             document_ids: value.document_ids,
             attach_documents: reminder.attach_documents,
             status: reminder.status,
@@ -301,13 +294,13 @@ pub struct OccurrencesResponse {
 /// One try at sending.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AttemptResponse {
-    /// When.
+    /// When the try was made (UTC).
     pub at: DateTime<Utc>,
-    /// `sent`, `transient_error`, `permanent_error` or `lease_expired`.
-    pub outcome: String,
+    /// What the try came to.
+    pub outcome: AttemptOutcome,
     /// Provider's or our code.
     pub error_code: Option<String>,
-    /// Details.
+    /// What the provider or the service said about the failure, for people.
     pub error_message: Option<String>,
     /// The provider's id, when accepted.
     pub provider_message_id: Option<String>,
@@ -328,23 +321,23 @@ impl From<notification_attempt::Model> for AttemptResponse {
 /// A notification; fetched by id it carries its attempts.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NotificationResponse {
-    /// Id.
+    /// The notification's id.
     pub id: i64,
     /// Its reminder.
     pub reminder_id: i64,
     /// Its client.
     pub client_id: i64,
-    /// `email`, `sms` or `whatsapp`.
-    pub channel: String,
-    /// `pending`, `sending`, `sent`, `delivered`, `read`, `failed`, `skipped` or `cancelled`.
-    pub status: String,
+    /// The channel it goes on.
+    pub channel: Channel,
+    /// Where it stands.
+    pub status: NotificationStatus,
     /// The occurrence it belongs to.
     pub occurrence_at: DateTime<Utc>,
-    /// `schedule` or `manual`.
-    pub trigger: String,
+    /// What made it.
+    pub trigger: Trigger,
     /// Rendered subject (e-mail).
     pub subject: Option<String>,
-    /// Rendered text.
+    /// The rendered message text (e-mail: the plain-text part).
     pub body: String,
     /// Who sent it.
     pub provider: Option<String>,
@@ -354,7 +347,7 @@ pub struct NotificationResponse {
     pub attempt_count: i32,
     /// Why it failed or was skipped.
     pub error_code: Option<String>,
-    /// Details.
+    /// What the provider or the service said about the failure, for people.
     pub error_message: Option<String>,
     /// When the next try is due (pending).
     pub next_attempt_at: Option<DateTime<Utc>>,
@@ -368,7 +361,7 @@ pub struct NotificationResponse {
     pub document_opened_at: Option<DateTime<Utc>>,
     /// E-mail: the documents it attaches.
     pub attachment_ids: Vec<i64>,
-    /// When written.
+    /// When it was created (UTC), at its occurrence's planning or a send on demand.
     pub created_at: DateTime<Utc>,
     /// Tries (only when fetched by id).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -377,13 +370,14 @@ pub struct NotificationResponse {
 
 impl From<notification::Model> for NotificationResponse {
     fn from(row: notification::Model) -> Self {
-        let attachment_ids = crate::services::outbox::attachment_ids(&row);
+        let attachment_ids = row.attachment_ids.map(|ids| ids.0).unwrap_or_default();
         Self {
             id: row.id,
             reminder_id: row.reminder_id,
             client_id: row.client_id,
             channel: row.channel,
-            next_attempt_at: (row.status == "pending").then_some(*row.next_attempt_at),
+            next_attempt_at: (row.status == NotificationStatus::Pending)
+                .then_some(*row.next_attempt_at),
             status: row.status,
             occurrence_at: *row.occurrence_at,
             trigger: row.trigger,

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use super::error::{ApiResult, Problem};
 use super::extract::{ApiJson, PathId};
-use crate::domain::Actor;
+use crate::domain::{Actor, Channel};
 use crate::entities::sender_identity;
 use crate::services::sender_identities::{
     self, CodeDelivery, CreateSenderIdentityRequest, UpdateSenderIdentityRequest,
@@ -34,8 +34,8 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SenderIdentityResponse {
     pub id: i64,
-    /// `email`, `sms` or `whatsapp`.
-    pub channel: String,
+    /// The channel it sends on.
+    pub channel: Channel,
     /// The e-mail address or E.164 number.
     pub address: String,
     pub display_name: Option<String>,

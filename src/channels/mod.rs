@@ -14,8 +14,6 @@ mod whatsapp;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use accounts::{Account, Route};
 pub use console::ConsoleTransport;
 pub use email::EmailTransport;
@@ -23,17 +21,7 @@ pub use twilio::TwilioTransport;
 pub use whatsapp::WhatsappTransport;
 
 use crate::domain::Channel;
-
-/// An approved WhatsApp template with its body parameters rendered for one client.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WhatsappTemplate {
-    /// The template's name as approved by Meta.
-    pub name: String,
-    /// Its language code (`en_GB`).
-    pub language: String,
-    /// Body parameters `{{1}}`, `{{2}}`, … in order.
-    pub parameters: Vec<String>,
-}
+pub use crate::domain::WhatsappTemplate;
 
 /// A verified sender identity a message goes out as, instead of the account's own sender.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,15 +2,36 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A way to reach a client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+/// A way to reach a client; stored by name.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    sea_orm::EnumIter,
+    sea_orm::DeriveActiveEnum,
+)]
 #[serde(rename_all = "lowercase")]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(sea_orm::sea_query::StringLen::None)"
+)]
 pub enum Channel {
     /// E-mail over SMTP.
+    #[sea_orm(string_value = "email")]
     Email,
     /// SMS through Twilio.
+    #[sea_orm(string_value = "sms")]
     Sms,
     /// WhatsApp Cloud API.
+    #[sea_orm(string_value = "whatsapp")]
     Whatsapp,
 }
 
@@ -36,9 +57,36 @@ impl Channel {
     }
 }
 
-/// An ordered set of channels without repeats.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+impl std::fmt::Display for Channel {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// An ordered set of channels without repeats; stored as a JSON array of names.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, sea_orm::DeriveValueType,
+)]
+#[serde(transparent)]
+#[sea_orm(
+    value_type = "String",
+    from_str = "super::stored::from_json",
+    to_str = "super::stored::to_json"
+)]
 pub struct ChannelSet(Vec<Channel>);
+
+impl From<Vec<Channel>> for ChannelSet {
+    /// A set of these channels, in order; repeats after the first are dropped.
+    fn from(channels: Vec<Channel>) -> Self {
+        let mut set = Vec::with_capacity(channels.len());
+        for channel in channels {
+            if !set.contains(&channel) {
+                set.push(channel);
+            }
+        }
+        Self(set)
+    }
+}
 
 impl ChannelSet {
     /// Builds a set from names, refusing unknown names and repeats.
@@ -54,24 +102,14 @@ impl ChannelSet {
         Ok(Self(channels))
     }
 
-    /// Reads the stored comma-separated form, skipping anything unknown.
-    pub fn from_stored(value: &str) -> Self {
-        Self(
-            value
-                .split(',')
-                .filter_map(|name| Channel::parse(name).ok())
-                .collect(),
-        )
-    }
-
-    /// The stored comma-separated form.
-    pub fn to_stored(&self) -> String {
-        self.names().join(",")
-    }
-
     /// The channel names, in order.
     pub fn names(&self) -> Vec<String> {
         self.0.iter().map(|c| c.as_str().to_owned()).collect()
+    }
+
+    /// The channels, in order, as a list.
+    pub fn to_vec(&self) -> Vec<Channel> {
+        self.0.clone()
     }
 
     /// The channels, in order.

@@ -9,6 +9,9 @@ mod phone;
 pub mod quiet_hours;
 mod role;
 pub mod schedule;
+mod status;
+mod stored;
+mod stored_json;
 pub mod template;
 mod timezone;
 mod validation;
@@ -18,6 +21,11 @@ pub use email::Email;
 pub use money::Money;
 pub use phone::{CountryCode, PhoneE164};
 pub use role::Role;
+pub use status::{
+    AttemptOutcome, NotificationStatus, OccurrenceOutcome, PaymentStatus, ReminderKind,
+    ReminderStatus, Trigger,
+};
+pub use stored_json::{DocumentIds, SendersByChannel, UsageCaps, WhatsappTemplate};
 pub use timezone::TimeZone;
 pub use validation::{FieldError, Validation};
 

@@ -4,15 +4,33 @@ use serde::{Deserialize, Serialize};
 
 /// What a user may do in their business.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    sea_orm::EnumIter,
+    sea_orm::DeriveActiveEnum,
 )]
 #[serde(rename_all = "lowercase")]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(sea_orm::sea_query::StringLen::None)"
+)]
 pub enum Role {
     /// Uses the product; cannot manage staff or settings.
+    #[sea_orm(string_value = "member")]
     Member,
     /// Manages staff (except owners) and settings.
+    #[sea_orm(string_value = "admin")]
     Admin,
     /// Everything, including other owners.
+    #[sea_orm(string_value = "owner")]
     Owner,
 }
 
@@ -23,15 +41,6 @@ impl Role {
             Self::Member => "member",
             Self::Admin => "admin",
             Self::Owner => "owner",
-        }
-    }
-
-    /// Reads a stored name; unknown names are the least privileged role.
-    pub fn from_stored(value: &str) -> Self {
-        match value {
-            "owner" => Self::Owner,
-            "admin" => Self::Admin,
-            _ => Self::Member,
         }
     }
 

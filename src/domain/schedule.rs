@@ -14,9 +14,16 @@ use serde::{Deserialize, Serialize};
 
 use super::FieldError;
 
-/// A schedule as written by a user (and stored): local times are without offset.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// A schedule as written by a user (and stored as JSON): local times are without offset.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, sea_orm::DeriveValueType,
+)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[sea_orm(
+    value_type = "String",
+    from_str = "super::stored::from_json",
+    to_str = "super::stored::to_json"
+)]
 pub enum ScheduleSpec {
     /// Once, at a local date-time.
     Once {

@@ -3,6 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 use super::Timestamp;
+use crate::domain::{ChannelSet, UsageCaps, WhatsappTemplate};
 
 /// A business (tenant) and its settings.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,8 +13,8 @@ pub struct Model {
     pub id: i64,
     pub name: String,
     pub timezone: String,
-    /// Comma-separated channel names.
-    pub default_channels: String,
+    /// The channels a client without preferences is reached on.
+    pub default_channels: ChannelSet,
     pub email_from: Option<String>,
     /// ISO 3166 alpha-2 region for phone numbers written without a country code.
     pub default_country: Option<String>,
@@ -21,10 +22,10 @@ pub struct Model {
     pub quiet_hours_start: Option<String>,
     /// Local `HH:MM` when quiet hours end.
     pub quiet_hours_end: Option<String>,
-    /// Default WhatsApp template (JSON `{name, language, parameters}`) for reminders naming none.
-    pub whatsapp_template: Option<String>,
-    /// Monthly caps per channel (JSON `{"sms": 1000}`): beyond them sends wait for next month.
-    pub usage_caps: Option<String>,
+    /// The WhatsApp template reminders without their own send (parameters are templates).
+    pub whatsapp_template: Option<WhatsappTemplate>,
+    /// Monthly caps per channel: beyond them sends wait for next month.
+    pub usage_caps: Option<UsageCaps>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -3,6 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 use super::Timestamp;
+use crate::domain::ChannelSet;
 
 /// A client of one business.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -17,8 +18,8 @@ pub struct Model {
     /// E.164.
     pub phone: Option<String>,
     pub whatsapp_opt_in: bool,
-    /// Comma-separated channel names; empty means the business's defaults.
-    pub preferred_channels: String,
+    /// The channels they accept, in order; empty means the business's defaults.
+    pub preferred_channels: ChannelSet,
     /// IANA name; `None` means the business's timezone.
     pub timezone: Option<String>,
     pub external_ref: Option<String>,

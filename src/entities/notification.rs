@@ -4,6 +4,7 @@
 use sea_orm::entity::prelude::*;
 
 use super::Timestamp;
+use crate::domain::{Channel, DocumentIds, NotificationStatus, Trigger, WhatsappTemplate};
 
 /// A notification and its delivery state.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -14,12 +15,10 @@ pub struct Model {
     pub business_id: i64,
     pub reminder_id: i64,
     pub client_id: i64,
-    pub channel: String,
+    pub channel: Channel,
     pub occurrence_at: Timestamp,
-    /// `schedule` or `manual`.
-    pub trigger: String,
-    /// `pending`, `sending`, `sent`, `delivered`, `read`, `failed`, `skipped` or `cancelled`.
-    pub status: String,
+    pub trigger: Trigger,
+    pub status: NotificationStatus,
     /// The address or number it was sent to.
     pub recipient: Option<String>,
     pub subject: Option<String>,
@@ -38,16 +37,16 @@ pub struct Model {
     pub sent_at: Option<Timestamp>,
     pub delivered_at: Option<Timestamp>,
     pub read_at: Option<Timestamp>,
-    /// WhatsApp only: the template it sends (JSON `{name, language, parameters}`), rendered.
-    pub whatsapp_template: Option<String>,
+    /// WhatsApp only: the template it sends, rendered for its client.
+    pub whatsapp_template: Option<WhatsappTemplate>,
     /// When someone at the firm marked it read in their inbox.
     pub inbox_read_at: Option<Timestamp>,
     /// The sender identity its reminder named for this channel, if any.
     pub sender_identity_id: Option<i64>,
     /// When the client first opened a document link it carried.
     pub document_opened_at: Option<Timestamp>,
-    /// E-mail: JSON list of the document ids it attaches.
-    pub attachment_ids: Option<String>,
+    /// E-mail: the documents it attaches.
+    pub attachment_ids: Option<DocumentIds>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -3,6 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 use super::Timestamp;
+use crate::domain::{AttemptOutcome, Channel};
 
 /// One try and its outcome.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,14 +14,13 @@ pub struct Model {
     pub notification_id: i64,
     pub business_id: i64,
     pub attempted_at: Timestamp,
-    /// `sent`, `transient_error`, `permanent_error` or `lease_expired`.
-    pub outcome: String,
+    pub outcome: AttemptOutcome,
     pub provider: Option<String>,
     pub provider_message_id: Option<String>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     /// The notification's channel (usage is counted per send).
-    pub channel: Option<String>,
+    pub channel: Option<Channel>,
     /// SMS parts billed for this send, as the provider reported them.
     pub segments: Option<i32>,
 }

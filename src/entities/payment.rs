@@ -3,6 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 use super::Timestamp;
+use crate::domain::PaymentStatus;
 
 /// A payment asked of a client.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -18,8 +19,7 @@ pub struct Model {
     /// ISO 4217, lowercase.
     pub currency: String,
     pub description: Option<String>,
-    /// `open`, `paid`, `expired`, `failed` or `refunded`.
-    pub status: String,
+    pub status: PaymentStatus,
     /// The current Stripe Checkout Session.
     pub checkout_session_id: Option<String>,
     pub checkout_url: Option<String>,

@@ -3,6 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 use super::Timestamp;
+use crate::domain::Channel;
 
 /// One click on a payment link.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -14,7 +15,7 @@ pub struct Model {
     pub business_id: i64,
     /// The notification whose link was opened, when it is known.
     pub notification_id: Option<i64>,
-    pub channel: Option<String>,
+    pub channel: Option<Channel>,
     pub clicked_at: Timestamp,
 }
 

@@ -3,6 +3,8 @@
 use sea_orm::entity::prelude::*;
 
 use super::Timestamp;
+use crate::domain::schedule::ScheduleSpec;
+use crate::domain::{ChannelSet, ReminderKind, ReminderStatus, SendersByChannel, WhatsappTemplate};
 
 /// A reminder of one business.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,20 +14,18 @@ pub struct Model {
     pub id: i64,
     pub business_id: i64,
     pub title: String,
-    /// `deadline`, `payment`, `document`, `appointment` or `custom`.
-    pub kind: String,
-    /// Comma-separated channel names.
-    pub channels: String,
+    pub kind: ReminderKind,
+    pub channels: ChannelSet,
     /// Template of the e-mail subject.
     pub subject: Option<String>,
     /// Template of the message body.
     pub body: String,
-    /// JSON `{name, language, parameters}` of an approved WhatsApp template.
-    pub whatsapp_template: Option<String>,
-    /// JSON of the schedule as given (`once`, `recurring` or `before_due`).
-    pub schedule: String,
-    /// JSON object of the sender identities it sends from: channel name → identity id.
-    pub sender_identity_ids: Option<String>,
+    /// An approved WhatsApp template it sends instead of the body, with templated parameters.
+    pub whatsapp_template: Option<WhatsappTemplate>,
+    /// The schedule as given (`once`, `recurring` or `before_due`).
+    pub schedule: ScheduleSpec,
+    /// The sender identities it sends from, per channel.
+    pub sender_identity_ids: Option<SendersByChannel>,
     /// E-mail attaches its documents (within `DOCUMENT_MAX_BYTES` in all).
     pub attach_documents: bool,
     /// IANA zone of the schedule.
@@ -35,8 +35,7 @@ pub struct Model {
     /// ISO 4217, lowercase.
     pub payment_currency: Option<String>,
     pub payment_description: Option<String>,
-    /// `active`, `paused`, `completed` or `cancelled`.
-    pub status: String,
+    pub status: ReminderStatus,
     /// The next occurrence not yet planned; `None` when there is none.
     pub next_run_at: Option<Timestamp>,
     /// The last occurrence planned.

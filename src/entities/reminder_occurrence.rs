@@ -3,6 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 use super::Timestamp;
+use crate::domain::OccurrenceOutcome;
 
 /// One occurrence of a reminder and its outcome.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,9 +14,7 @@ pub struct Model {
     pub business_id: i64,
     pub reminder_id: i64,
     pub occurrence_at: Timestamp,
-    /// `planned` (notifications created), `coalesced` (folded into a later one after
-    /// downtime), `missed` (older than the grace window) or `manual`.
-    pub outcome: String,
+    pub outcome: OccurrenceOutcome,
     pub notification_count: i32,
     pub created_at: Timestamp,
 }

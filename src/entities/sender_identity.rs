@@ -3,6 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 use super::Timestamp;
+use crate::domain::Channel;
 
 /// A sender identity of one business.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,7 +13,7 @@ pub struct Model {
     pub id: i64,
     pub business_id: i64,
     /// `email`, `sms` or `whatsapp`.
-    pub channel: String,
+    pub channel: Channel,
     /// An e-mail address (lower case) or an E.164 number.
     pub address: String,
     /// Shown as the sender's name (e-mail).

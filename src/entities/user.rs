@@ -3,6 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 use super::Timestamp;
+use crate::domain::Role;
 
 /// A member of staff who signs in.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -17,7 +18,7 @@ pub struct Model {
     /// Argon2id PHC string.
     pub password_hash: String,
     /// `owner`, `admin` or `member`.
-    pub role: String,
+    pub role: Role,
     pub is_active: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,

@@ -1,7 +1,7 @@
 //! Versioned schema migrations: one migrator for SQLite, MySQL/MariaDB and PostgreSQL.
 //!
 //! Portable columns only: UTC timestamps (`DATETIME(6)` on MySQL, whose `TIMESTAMP` stops in
-//! 2038), integer minor units, enums and lists as text.
+//! 2038), integer minor units, enums by name and structured values as JSON, both in text columns.
 
 use sea_orm_migration::prelude::*;
 
@@ -19,6 +19,7 @@ mod m20261129_000011_sender_identities;
 mod m20261129_000012_documents;
 mod m20261129_000013_usage_per_send;
 mod m20261129_000014_security_hardening;
+mod m20261129_000015_channel_lists_as_json;
 
 /// Applies the migrations in order; the applied set is kept in `seaql_migrations`.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_documents::Migration),
             Box::new(m20261129_000013_usage_per_send::Migration),
             Box::new(m20261129_000014_security_hardening::Migration),
+            Box::new(m20261129_000015_channel_lists_as_json::Migration),
         ]
     }
 }

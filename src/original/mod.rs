@@ -20,12 +20,15 @@ use serde::Serialize;
 pub use sealed::{Opened, Opener};
 
 use crate::domain::schedule::{Schedule, ScheduleSpec, words_to_rrule};
-use crate::domain::{BusinessId, Channel, ChannelSet, CountryCode, Email, PhoneE164, Role};
+use crate::domain::{
+    BusinessId, Channel, ChannelSet, CountryCode, Email, NotificationStatus, PhoneE164,
+    ReminderKind, ReminderStatus, Role, SendersByChannel, Trigger,
+};
 use crate::entities::{Timestamp, business, notification, reminder, sender_identity};
 use crate::repositories::{
     businesses, clients, notifications, reminders, sender_identities, users,
 };
-use crate::services::outbox::MessageContext;
+use crate::services::messages::MessageContext;
 
 /// How to read what the original left implicit.
 pub struct Options {
@@ -135,13 +138,13 @@ fn channel_of(name: Option<&str>) -> Option<Channel> {
     Channel::parse(&name?.to_ascii_lowercase()).ok()
 }
 
-fn kind_of(name: Option<&str>) -> &'static str {
+fn kind_of(name: Option<&str>) -> ReminderKind {
     match name.map(str::to_ascii_uppercase).as_deref() {
-        Some("PAYMENT") => "payment",
-        Some("DEADLINE") => "deadline",
-        Some("APPOINTMENT") => "appointment",
-        Some("DOCUMENT") => "document",
-        _ => "custom",
+        Some("PAYMENT") => ReminderKind::Payment,
+        Some("DEADLINE") => ReminderKind::Deadline,
+        Some("APPOINTMENT") => ReminderKind::Appointment,
+        Some("DOCUMENT") => ReminderKind::Document,
+        _ => ReminderKind::Custom,
     }
 }
 
@@ -239,9 +242,7 @@ pub async fn import(
             business::ActiveModel {
                 name: Set(truncated(&name, 200)),
                 timezone: Set(options.timezone.name().to_owned()),
-                default_channels: Set(ChannelSet::parse(&["email"])
-                    .map(|set| set.to_stored())
-                    .unwrap_or_default()),
+                default_channels: Set(ChannelSet::from(vec![Channel::Email])),
                 email_from: Set(Some(email.as_str().to_owned())),
                 default_country: Set(options.country.map(|c| c.as_str().to_owned())),
                 quiet_hours_start: Set(None),
@@ -263,7 +264,7 @@ pub async fn import(
                 )),
                 // bcrypt: verified as it is, re-hashed with argon2id at the first sign-in.
                 password_hash: Set(hash.clone()),
-                role: Set(Role::Owner.as_str().to_owned()),
+                role: Set(Role::Owner),
                 is_active: Set(user.is_active),
                 created_at: Set(created),
                 updated_at: Set(Timestamp(now)),
@@ -483,7 +484,7 @@ async fn import_identities(
             txn,
             sender_identity::ActiveModel {
                 business_id: Set(business),
-                channel: Set(channel.as_str().to_owned()),
+                channel: Set(channel),
                 address: Set(address),
                 display_name: Set(original.display_name.as_deref().map(|n| truncated(n, 200))),
                 phone_number_id: Set(None),
@@ -576,9 +577,9 @@ async fn import_reminders(
         // Due just before the switch-over: still sent, within the misfire grace.
         let next = schedule.next_after(now - options.misfire_grace);
         let (status, next_run_at) = match (original.is_active, next) {
-            (true, Some(next)) => ("active", Some(next)),
-            (false, _) if recurring => ("paused", None),
-            _ => ("completed", None),
+            (true, Some(next)) => (ReminderStatus::Active, Some(next)),
+            (false, _) if recurring => (ReminderStatus::Paused, None),
+            _ => (ReminderStatus::Completed, None),
         };
         let title = original
             .title
@@ -606,7 +607,7 @@ async fn import_reminders(
                     table.change("sender_identity_of_another_user");
                     None
                 } else if identity.channel == channel {
-                    Some(BTreeMap::from([(channel.as_str(), identity.id)]))
+                    Some(SendersByChannel(BTreeMap::from([(channel, identity.id)])))
                 } else {
                     table.change("sender_identity_not_for_channel");
                     None
@@ -617,20 +618,18 @@ async fn import_reminders(
             reminder::ActiveModel {
                 business_id: Set(business),
                 title: Set(truncated(&title, 200)),
-                kind: Set(kind_of(original.reminder_type.as_deref()).to_owned()),
-                channels: Set(ChannelSet::parse(&[channel.as_str()])
-                    .map(|set| set.to_stored())
-                    .unwrap_or_default()),
+                kind: Set(kind_of(original.reminder_type.as_deref())),
+                channels: Set(ChannelSet::from(vec![channel])),
                 subject: Set(None),
                 body: Set(body),
                 whatsapp_template: Set(None),
-                schedule: Set(serde_json::to_string(&schedule.to_spec())?),
-                sender_identity_ids: Set(senders.and_then(|s| serde_json::to_string(&s).ok())),
+                schedule: Set(schedule.to_spec()),
+                sender_identity_ids: Set(senders),
                 timezone: Set(schedule.zone().name().to_owned()),
                 payment_amount: Set(None),
                 payment_currency: Set(None),
                 payment_description: Set(None),
-                status: Set(status.to_owned()),
+                status: Set(status),
                 next_run_at: Set(next_run_at.map(Timestamp)),
                 last_run_at: Set(None),
                 created_at: Set(Timestamp(original.created_at.unwrap_or(now))),
@@ -694,16 +693,22 @@ async fn import_recipients(
 }
 
 /// Our status for an original one, and why it did not go when it did not.
-fn status_of(original: Option<&str>) -> (&'static str, Option<&'static str>) {
+fn status_of(original: Option<&str>) -> (NotificationStatus, Option<&'static str>) {
     match original.map(str::to_ascii_uppercase).as_deref() {
-        Some("SENT") => ("sent", None),
-        Some("DELIVERED") => ("delivered", None),
-        Some("READ") => ("read", None),
-        Some("FAILED") => ("failed", Some("failed_in_the_original")),
-        Some("CANCELLED") => ("cancelled", None),
+        Some("SENT") => (NotificationStatus::Sent, None),
+        Some("DELIVERED") => (NotificationStatus::Delivered, None),
+        Some("READ") => (NotificationStatus::Read, None),
+        Some("FAILED") => (NotificationStatus::Failed, Some("failed_in_the_original")),
+        Some("CANCELLED") => (NotificationStatus::Cancelled, None),
         // Its reminder carries on here; this one instance is not sent a second time.
-        Some("PENDING") => ("cancelled", Some("not_sent_before_import")),
-        _ => ("cancelled", Some("unknown_original_status")),
+        Some("PENDING") => (
+            NotificationStatus::Cancelled,
+            Some("not_sent_before_import"),
+        ),
+        _ => (
+            NotificationStatus::Cancelled,
+            Some("unknown_original_status"),
+        ),
     }
 }
 
@@ -742,15 +747,15 @@ async fn import_notifications(
         if code == Some("not_sent_before_import") {
             table.change("pending_not_resent");
         }
-        let sent = matches!(status, "sent" | "delivered" | "read");
+        let sent = status.was_sent();
         rows.push(notification::ActiveModel {
             business_id: Set(reminder.business),
             reminder_id: Set(reminder.id),
             client_id: Set(client.id),
-            channel: Set(channel.as_str().to_owned()),
+            channel: Set(channel),
             occurrence_at: Set(Timestamp(at)),
-            trigger: Set("imported".into()),
-            status: Set(status.to_owned()),
+            trigger: Set(Trigger::Imported),
+            status: Set(status),
             recipient: Set(match channel {
                 Channel::Email => client.email.clone(),
                 Channel::Sms | Channel::Whatsapp => client.phone.clone(),
@@ -759,7 +764,7 @@ async fn import_notifications(
             body: Set(original.message.clone().unwrap_or_default()),
             provider: Set(None),
             provider_message_id: Set(None),
-            attempt_count: Set(i32::from(sent || status == "failed")),
+            attempt_count: Set(i32::from(sent || status == NotificationStatus::Failed)),
             next_attempt_at: Set(Timestamp(at)),
             lease_until: Set(None),
             claim_token: Set(None),

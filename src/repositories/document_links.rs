@@ -9,7 +9,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use crate::domain::BusinessId;
+use crate::domain::{BusinessId, ReminderStatus};
 use crate::entities::{
     Timestamp, document, document_link, document_open, notification, reminder, reminder_client,
     reminder_document,
@@ -303,7 +303,7 @@ pub async fn reminders_carrying(
         .select_only()
         .column(reminder::Column::Id)
         .filter(reminder::Column::Id.is_in(ids))
-        .filter(reminder::Column::Status.ne("cancelled"))
+        .filter(reminder::Column::Status.ne(ReminderStatus::Cancelled))
         .into_tuple()
         .all(db)
         .await?;

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use super::Paged;
-use crate::domain::BusinessId;
+use crate::domain::{BusinessId, Channel, PaymentStatus};
 use crate::entities::{Timestamp, payment, payment_click, reminder};
 
 /// The payments of a reminder for these clients, creating those missing. Keyed by client id;
@@ -54,7 +54,7 @@ pub async fn ensure(
             amount: Set(amount),
             currency: Set(currency.clone()),
             description: Set(reminder.payment_description.clone()),
-            status: Set("open".into()),
+            status: Set(PaymentStatus::Open),
             checkout_generation: Set(0),
             created_at: Set(Timestamp(now)),
             updated_at: Set(Timestamp(now)),
@@ -104,7 +104,7 @@ pub async fn reprice(
         )
         .col_expr(payment::Column::UpdatedAt, Expr::value(Timestamp(now)))
         .filter(payment::Column::ReminderId.eq(reminder.id))
-        .filter(payment::Column::Status.ne("paid"))
+        .filter(payment::Column::Status.ne(PaymentStatus::Paid))
         .exec(db)
         .await?;
     Ok(())
@@ -141,7 +141,7 @@ pub async fn find(
 /// Filters of `GET /payments`.
 #[derive(Debug, Default, Clone)]
 pub struct PaymentFilter {
-    pub status: Option<String>,
+    pub status: Option<PaymentStatus>,
     pub client_id: Option<i64>,
     pub reminder_id: Option<i64>,
 }
@@ -155,8 +155,8 @@ pub async fn list(
     offset: u64,
 ) -> Result<Paged<payment::Model>, DbErr> {
     let mut query = payment::Entity::find().filter(payment::Column::BusinessId.eq(business.0));
-    if let Some(status) = &filter.status {
-        query = query.filter(payment::Column::Status.eq(status.as_str()));
+    if let Some(status) = filter.status {
+        query = query.filter(payment::Column::Status.eq(status));
     }
     if let Some(client) = filter.client_id {
         query = query.filter(payment::Column::ClientId.eq(client));
@@ -190,10 +190,10 @@ pub async fn set_session(
             payment::Column::CheckoutExpiresAt,
             Expr::value(expires_at.map(Timestamp)),
         )
-        .col_expr(payment::Column::Status, Expr::value("open"))
+        .col_expr(payment::Column::Status, Expr::value(PaymentStatus::Open))
         .col_expr(payment::Column::UpdatedAt, Expr::value(Timestamp(now)))
         .filter(payment::Column::Id.eq(id))
-        .filter(payment::Column::Status.ne("paid"))
+        .filter(payment::Column::Status.ne(PaymentStatus::Paid))
         .exec(db)
         .await?;
     Ok(())
@@ -241,22 +241,29 @@ pub async fn apply(
         .filter(payment::Column::Id.eq(id));
     let update = match change {
         PaymentChange::Paid { provider_ref, at } => update
-            .col_expr(payment::Column::Status, Expr::value("paid"))
+            .col_expr(payment::Column::Status, Expr::value(PaymentStatus::Paid))
             .col_expr(payment::Column::PaidAt, Expr::value(Timestamp(*at)))
             .col_expr(
                 payment::Column::ProviderRef,
                 Expr::value(provider_ref.clone()),
             )
-            .filter(payment::Column::Status.is_in(["open", "expired", "failed"])),
+            .filter(payment::Column::Status.is_in([
+                PaymentStatus::Open,
+                PaymentStatus::Expired,
+                PaymentStatus::Failed,
+            ])),
         PaymentChange::Expired { session_id } => update
-            .col_expr(payment::Column::Status, Expr::value("expired"))
-            .filter(payment::Column::Status.eq("open"))
+            .col_expr(payment::Column::Status, Expr::value(PaymentStatus::Expired))
+            .filter(payment::Column::Status.eq(PaymentStatus::Open))
             .filter(payment::Column::CheckoutSessionId.eq(session_id.as_str())),
         PaymentChange::Failed => update
-            .col_expr(payment::Column::Status, Expr::value("failed"))
-            .filter(payment::Column::Status.eq("open")),
+            .col_expr(payment::Column::Status, Expr::value(PaymentStatus::Failed))
+            .filter(payment::Column::Status.eq(PaymentStatus::Open)),
         PaymentChange::Refunded => update
-            .col_expr(payment::Column::Status, Expr::value("refunded"))
+            .col_expr(
+                payment::Column::Status,
+                Expr::value(PaymentStatus::Refunded),
+            )
             .col_expr(
                 payment::Column::CheckoutSessionId,
                 Expr::value(Option::<String>::None),
@@ -265,7 +272,7 @@ pub async fn apply(
                 payment::Column::CheckoutUrl,
                 Expr::value(Option::<String>::None),
             )
-            .filter(payment::Column::Status.eq("paid")),
+            .filter(payment::Column::Status.eq(PaymentStatus::Paid)),
     };
     Ok(update.exec(db).await?.rows_affected > 0)
 }
@@ -275,14 +282,14 @@ pub async fn record_click(
     db: &impl ConnectionTrait,
     payment: &payment::Model,
     notification_id: Option<i64>,
-    channel: Option<&str>,
+    channel: Option<Channel>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     payment_click::Entity::insert(payment_click::ActiveModel {
         payment_id: Set(payment.id),
         business_id: Set(payment.business_id),
         notification_id: Set(notification_id),
-        channel: Set(channel.map(str::to_owned)),
+        channel: Set(channel),
         clicked_at: Set(Timestamp(now)),
         ..Default::default()
     })
@@ -329,7 +336,7 @@ pub async fn amounts(
     business: BusinessId,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
-) -> Result<Vec<(String, String, i64)>, DbErr> {
+) -> Result<Vec<(PaymentStatus, String, i64)>, DbErr> {
     let mut query = payment::Entity::find()
         .select_only()
         .column(payment::Column::Status)

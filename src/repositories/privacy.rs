@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::domain::{BusinessId, ClientId};
+use crate::domain::{BusinessId, ClientId, NotificationStatus};
 use crate::entities::{
     Timestamp, client, document, document_link, document_open, notification, notification_attempt,
     payment, payment_click, reminder, reminder_client,
@@ -179,9 +179,15 @@ pub async fn erase(
             .filter(notification::Column::ClientId.eq(id.0))
     };
     of_client()
-        .col_expr(notification::Column::Status, Expr::value("cancelled"))
+        .col_expr(
+            notification::Column::Status,
+            Expr::value(NotificationStatus::Cancelled),
+        )
         .col_expr(notification::Column::ErrorCode, Expr::value("erased"))
-        .filter(notification::Column::Status.is_in(["pending", "sending"]))
+        .filter(
+            notification::Column::Status
+                .is_in([NotificationStatus::Pending, NotificationStatus::Sending]),
+        )
         .exec(db)
         .await?;
     of_client()

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::Paged;
 use crate::db::Backend;
-use crate::domain::{BusinessId, ClientId};
+use crate::domain::{BusinessId, ClientId, ReminderStatus};
 use crate::entities::Timestamp;
 use crate::entities::{client, reminder, reminder_client, reminder_occurrence};
 
@@ -31,7 +31,7 @@ pub async fn find(
 pub async fn list(
     db: &impl ConnectionTrait,
     business: BusinessId,
-    status: Option<&str>,
+    status: Option<ReminderStatus>,
     limit: u64,
     offset: u64,
 ) -> Result<Paged<reminder::Model>, DbErr> {
@@ -193,7 +193,10 @@ pub async fn move_on(
         )
         .col_expr(reminder::Column::UpdatedAt, Expr::value(Timestamp(now)));
     if next.is_none() {
-        update = update.col_expr(reminder::Column::Status, Expr::value("completed"));
+        update = update.col_expr(
+            reminder::Column::Status,
+            Expr::value(ReminderStatus::Completed),
+        );
     }
     update
         .filter(reminder::Column::Id.is_in(ids.iter().copied()))
@@ -280,7 +283,7 @@ pub async fn claim_due(
     limit: u64,
 ) -> Result<Vec<reminder::Model>, DbErr> {
     let mut query = reminder::Entity::find()
-        .filter(reminder::Column::Status.eq("active"))
+        .filter(reminder::Column::Status.eq(ReminderStatus::Active))
         .filter(reminder::Column::NextRunAt.lte(Timestamp(now)))
         .order_by_asc(reminder::Column::NextRunAt)
         .limit(limit);
@@ -296,7 +299,7 @@ pub async fn earliest_due(db: &impl ConnectionTrait) -> Result<Option<DateTime<U
     reminder::Entity::find()
         .select_only()
         .column(reminder::Column::NextRunAt)
-        .filter(reminder::Column::Status.eq("active"))
+        .filter(reminder::Column::Status.eq(ReminderStatus::Active))
         .filter(reminder::Column::NextRunAt.is_not_null())
         .order_by_asc(reminder::Column::NextRunAt)
         .limit(1)
@@ -355,7 +358,7 @@ pub async fn upcoming(
 ) -> Result<Vec<reminder::Model>, DbErr> {
     reminder::Entity::find()
         .filter(reminder::Column::BusinessId.eq(business.0))
-        .filter(reminder::Column::Status.eq("active"))
+        .filter(reminder::Column::Status.eq(ReminderStatus::Active))
         .filter(reminder::Column::NextRunAt.is_not_null())
         .order_by_asc(reminder::Column::NextRunAt)
         .limit(limit)

@@ -1,14 +1,12 @@
 //! `sender_identities`, and the reminders that name one.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
-use crate::domain::BusinessId;
+use crate::domain::{BusinessId, Channel, ReminderStatus};
 use crate::entities::{Timestamp, reminder, sender_identity};
 
 /// The business's identities, oldest first.
@@ -59,7 +57,7 @@ pub async fn whatsapp_by_number_id(
     phone_number_id: &str,
 ) -> Result<Vec<sender_identity::Model>, DbErr> {
     sender_identity::Entity::find()
-        .filter(sender_identity::Column::Channel.eq("whatsapp"))
+        .filter(sender_identity::Column::Channel.eq(Channel::Whatsapp))
         .filter(sender_identity::Column::PhoneNumberId.eq(phone_number_id))
         .filter(sender_identity::Column::VerifiedAt.is_not_null())
         .all(db)
@@ -86,7 +84,7 @@ pub async fn update(
 pub async fn clear_default(
     db: &impl ConnectionTrait,
     business: BusinessId,
-    channel: &str,
+    channel: Channel,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     sender_identity::Entity::update_many()
@@ -142,23 +140,16 @@ pub async fn reminders_naming(
     let rows = reminder::Entity::find()
         .filter(reminder::Column::BusinessId.eq(business.0))
         .filter(reminder::Column::SenderIdentityIds.is_not_null())
-        .filter(reminder::Column::Status.ne("cancelled"))
+        .filter(reminder::Column::Status.ne(ReminderStatus::Cancelled))
         .all(db)
         .await?;
     Ok(rows
         .into_iter()
         .filter(|row| {
-            stored_ids(row.sender_identity_ids.as_deref())
-                .values()
-                .any(|named| *named == id)
+            row.sender_identity_ids
+                .as_ref()
+                .is_some_and(|senders| senders.ids().contains(&id))
         })
         .map(|row| row.id)
         .collect())
-}
-
-/// Reads a reminder's stored identities: channel name → identity id.
-pub fn stored_ids(stored: Option<&str>) -> BTreeMap<String, i64> {
-    stored
-        .and_then(|text| serde_json::from_str(text).ok())
-        .unwrap_or_default()
 }

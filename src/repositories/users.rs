@@ -6,7 +6,7 @@ use sea_orm::{
 };
 
 use super::Paged;
-use crate::domain::{BusinessId, UserId};
+use crate::domain::{BusinessId, Role, UserId};
 use crate::entities::user;
 
 /// A user of the business, active or not.
@@ -77,7 +77,7 @@ pub async fn count_active_owners(
 ) -> Result<u64, DbErr> {
     user::Entity::find()
         .filter(user::Column::BusinessId.eq(business.0))
-        .filter(user::Column::Role.eq("owner"))
+        .filter(user::Column::Role.eq(Role::Owner))
         .filter(user::Column::IsActive.eq(true))
         .count(db)
         .await

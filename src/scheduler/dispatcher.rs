@@ -13,13 +13,14 @@ use futures_util::{FutureExt, StreamExt};
 use super::backoff;
 use crate::channels::accounts::Route;
 use crate::channels::pacer::Pace;
-use crate::channels::{Attachment, ChannelError, OutgoingMessage, WhatsappTemplate};
+use crate::channels::{Attachment, ChannelError, OutgoingMessage};
+use crate::db::begin_write;
 use crate::domain::{BusinessId, Channel, ClientId};
 use crate::entities::{client, notification};
 use crate::repositories::clients;
 use crate::repositories::notifications::{self as repo, Finish};
 use crate::services::accounts::{self, BusinessRoutes};
-use crate::services::outbox::{attachment_ids, opted_out_now};
+use crate::services::messages::opted_out_now;
 use crate::services::unsubscribe::Links;
 use crate::services::usage;
 use crate::state::AppState;
@@ -59,7 +60,12 @@ pub async fn dispatch_once(
     let now = state.clock.now();
     let timer = std::time::Instant::now();
     let mut outcome = DispatchOutcome {
-        reclaimed: repo::reclaim_expired(&state.db, now).await?,
+        reclaimed: {
+            let txn = begin_write(&state.db).await?;
+            let reclaimed = repo::reclaim_expired(&txn, now).await?;
+            txn.commit().await?;
+            reclaimed
+        },
         ..DispatchOutcome::default()
     };
     if *stop.borrow() {
@@ -69,7 +75,9 @@ pub async fn dispatch_once(
     let token = token.as_str();
     let lease_until = now + chrono::Duration::seconds(settings.lease_seconds);
     let reclaimed_at = timer.elapsed();
-    let claimed = repo::claim_due(&state.db, now, settings.batch_size, token, lease_until).await?;
+    let txn = begin_write(&state.db).await?;
+    let claimed = repo::claim_due(&txn, now, settings.batch_size, token, lease_until).await?;
+    txn.commit().await?;
     let claimed_at = timer.elapsed();
     outcome.claimed = claimed.len();
     if claimed.is_empty() {
@@ -156,7 +164,7 @@ pub async fn dispatch_once(
             Finish::Skipped { .. } => "skipped",
             Finish::Deferred { .. } => "deferred",
         };
-        metrics::counter!("notifications_dispatched_total", "channel" => row.channel.clone(), "outcome" => outcome_label)
+        metrics::counter!("notifications_dispatched_total", "channel" => row.channel.as_str(), "outcome" => outcome_label)
             .increment(1);
         match finish {
             Finish::Sent { .. } => outcome.sent += 1,
@@ -167,7 +175,9 @@ pub async fn dispatch_once(
         }
     }
     let sent_at = timer.elapsed();
-    repo::finish_many(&state.db, token, &finished, state.clock.now()).await?;
+    let txn = begin_write(&state.db).await?;
+    repo::finish_many(&txn, token, &finished, state.clock.now()).await?;
+    txn.commit().await?;
     if !completed {
         let unfinished: Vec<i64> = claimed
             .iter()
@@ -252,7 +262,10 @@ async fn attachments_of(
 ) -> HashMap<i64, Option<Vec<Attachment>>> {
     let wanted: Vec<(&notification::Model, Vec<i64>)> = rows
         .iter()
-        .map(|row| (row, attachment_ids(row)))
+        .map(|row| {
+            let ids = row.attachment_ids.clone().map(|ids| ids.0);
+            (row, ids.unwrap_or_default())
+        })
         .filter(|(_, ids)| !ids.is_empty())
         .collect();
     let mut by_row = HashMap::new();
@@ -314,12 +327,7 @@ async fn send_one(
     quota: &Quota,
     attachments: Option<&[Attachment]>,
 ) -> Finish {
-    let Ok(channel) = Channel::parse(&row.channel) else {
-        return Finish::Failed {
-            code: "unknown_channel".into(),
-            message: format!("unknown channel {}", row.channel),
-        };
-    };
+    let channel = row.channel;
     match client {
         None => {
             return Finish::Skipped {
@@ -363,10 +371,7 @@ async fn send_one(
         sender: routes.sender(channel, row.sender_identity_id),
         unsubscribe_url: (channel == Channel::Email)
             .then(|| links.unsubscribe(ClientId(row.client_id), Channel::Email)),
-        whatsapp_template: row
-            .whatsapp_template
-            .as_deref()
-            .and_then(|stored| serde_json::from_str::<WhatsappTemplate>(stored).ok()),
+        whatsapp_template: row.whatsapp_template.clone(),
         attachments: attachments.map(<[Attachment]>::to_vec).unwrap_or_default(),
     };
     if attachments.is_none() {

@@ -8,13 +8,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::Set;
 
-use crate::domain::BusinessId;
-use crate::entities::{business, client, reminder, reminder_occurrence};
-use crate::repositories::{businesses, notifications, payments, reminders};
+use crate::domain::{BusinessId, OccurrenceOutcome, Trigger};
+use crate::entities::{business, client, reminder};
+use crate::repositories::{businesses, notifications, reminders};
+use crate::services::documents;
+use crate::services::messages::Occurrence;
+use crate::services::occurrences::{self, compose};
 use crate::services::reminders::stored_schedule;
-use crate::services::{documents, outbox};
 use crate::state::AppState;
 
 /// Reminders planned per transaction.
@@ -100,31 +101,40 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
                 .clients
                 .get(&reminder.id)
                 .map_or(&[][..], Vec::as_slice);
-            let client_ids: Vec<i64> = clients.iter().map(|c| c.id).collect();
-            let payments = payments::ensure(&txn, reminder, &client_ids, now).await?;
-            let built = outbox::build(
+            let composed = compose(
+                &txn,
+                &links,
                 business,
                 reminder,
                 clients,
-                &payments,
                 carried.get(&reminder.id).unwrap_or(&none),
-                outbox::Occurrence {
+                Occurrence {
                     at: send_at,
-                    trigger: "schedule",
+                    trigger: Trigger::Schedule,
                     now,
                 },
-                &links,
-            );
-            outbox::record_created(&built);
-            let count = i32::try_from(built.len()).unwrap_or(i32::MAX);
-            rows.extend(built);
-            occurrences.push(occurrence(reminder, send_at, "planned", count, now));
+            )
+            .await?;
+            rows.extend(composed.notifications);
+            occurrences.push(composed.record);
         }
         for at in &plan.coalesced {
-            occurrences.push(occurrence(reminder, *at, "coalesced", 0, now));
+            occurrences.push(occurrences::record(
+                reminder,
+                *at,
+                OccurrenceOutcome::Coalesced,
+                0,
+                now,
+            ));
         }
         for at in &plan.missed {
-            occurrences.push(occurrence(reminder, *at, "missed", 0, now));
+            occurrences.push(occurrences::record(
+                reminder,
+                *at,
+                OccurrenceOutcome::Missed,
+                0,
+                now,
+            ));
         }
         outcome.missed += plan.missed.len();
         if !plan.missed.is_empty() {
@@ -155,24 +165,6 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
         );
     }
     Ok(outcome)
-}
-
-fn occurrence(
-    reminder: &reminder::Model,
-    at: DateTime<Utc>,
-    outcome: &str,
-    count: i32,
-    now: DateTime<Utc>,
-) -> reminder_occurrence::ActiveModel {
-    reminder_occurrence::ActiveModel {
-        business_id: Set(reminder.business_id),
-        reminder_id: Set(reminder.id),
-        occurrence_at: Set(at.into()),
-        outcome: Set(outcome.to_owned()),
-        notification_count: Set(count),
-        created_at: Set(now.into()),
-        ..Default::default()
-    }
 }
 
 /// Where a planned reminder moves: its next occurrence and the last one sent.
@@ -218,19 +210,23 @@ mod tests {
             id: 1,
             business_id: 1,
             title: "t".into(),
-            kind: "custom".into(),
-            channels: "email".into(),
+            kind: crate::domain::ReminderKind::Custom,
+            channels: crate::domain::ChannelSet::from(vec![crate::domain::Channel::Email]),
             subject: None,
             body: "b".into(),
             whatsapp_template: None,
-            schedule: r#"{"type":"recurring","rrule":"FREQ=DAILY","start":"2027-01-01T09:00:00","timezone":"UTC"}"#.into(),
+            schedule: crate::domain::schedule::ScheduleSpec::Recurring {
+                rrule: "FREQ=DAILY".into(),
+                start: "2027-01-01T09:00:00".into(),
+                timezone: Some("UTC".into()),
+            },
             sender_identity_ids: None,
             attach_documents: false,
             timezone: "UTC".into(),
             payment_amount: None,
             payment_currency: None,
             payment_description: None,
-            status: "active".into(),
+            status: crate::domain::ReminderStatus::Active,
             next_run_at: Some(at(next).into()),
             last_run_at: None,
             created_at: at(next).into(),

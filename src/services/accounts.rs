@@ -235,10 +235,10 @@ pub async fn resolve(
 ) -> Result<HashMap<i64, BusinessRoutes>, sea_orm::DbErr> {
     let mut senders: HashMap<i64, Vec<Sender>> = HashMap::new();
     for row in sender_identities::verified_of_many(db, business_ids).await? {
-        if let Ok(channel) = Channel::parse(&row.channel) {
+        {
             senders.entry(row.business_id).or_default().push(Sender {
                 identity_id: row.id,
-                channel,
+                channel: row.channel,
                 address: row.address,
                 display_name: row.display_name,
                 phone_number_id: row.phone_number_id,
@@ -265,7 +265,7 @@ pub async fn resolve(
                 whatsapp: route(Channel::Whatsapp),
                 name: business.name.clone(),
                 email_from: business.email_from.clone(),
-                usage_caps: UsageCaps::from_stored(business.usage_caps.as_deref()),
+                usage_caps: business.usage_caps.unwrap_or_default(),
                 senders: senders.remove(&business.id).unwrap_or_default(),
             };
             (business.id, routes)

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::throttle::{self, Key};
 use super::{ServiceError, ServiceResult};
-use crate::domain::{BusinessId, ChannelSet, Email, Role, TimeZone, UserId, Validation};
+use crate::domain::{BusinessId, Channel, ChannelSet, Email, Role, TimeZone, UserId, Validation};
 use crate::entities::{business, user};
 use crate::repositories::{businesses, refresh_tokens, users};
 use crate::security::{password, tokens};
@@ -111,9 +111,7 @@ pub async fn register(
         business::ActiveModel {
             name: Set(business_name),
             timezone: Set(timezone.name().to_owned()),
-            default_channels: Set(ChannelSet::parse(&["email"])
-                .map(|set| set.to_stored())
-                .unwrap_or_default()),
+            default_channels: Set(ChannelSet::from(vec![Channel::Email])),
             email_from: Set(None),
             default_country: Set(None),
             quiet_hours_start: Set(None),

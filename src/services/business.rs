@@ -7,11 +7,13 @@ use serde::Deserialize;
 use super::audit::{self, Target};
 use super::auth::required_text;
 use super::providers::{self, ProvidersPatch};
-use super::reminders::{WhatsappTemplateSpec, validate_whatsapp_template};
+use super::reminders::validate_whatsapp_template;
 use super::usage::UsageCaps;
 use super::{ServiceError, ServiceResult, double_option};
 use crate::domain::quiet_hours::{QuietHours, QuietHoursSpec};
-use crate::domain::{Actor, ChannelSet, CountryCode, Email, TimeZone, Validation};
+use crate::domain::{
+    Actor, ChannelSet, CountryCode, Email, TimeZone, Validation, WhatsappTemplate,
+};
 use crate::entities::business;
 use crate::repositories::businesses;
 use crate::state::AppState;
@@ -40,8 +42,8 @@ pub struct UpdateBusinessRequest {
     /// WhatsApp template for reminders that name none (Meta accepts only approved templates
     /// outside the 24-hour window).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<WhatsappTemplateSpec>)]
-    pub whatsapp_template: Option<Option<WhatsappTemplateSpec>>,
+    #[schema(value_type = Option<WhatsappTemplate>)]
+    pub whatsapp_template: Option<Option<WhatsappTemplate>>,
     /// Monthly caps per channel (`{"sms": 1000}`); beyond them sends wait for next month.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<UsageCaps>)]
@@ -91,7 +93,7 @@ pub async fn update(
             }
         });
         if let Some(set) = validation.check("default_channels", parsed) {
-            row.default_channels = Set(set.to_stored());
+            row.default_channels = Set(set);
         }
     }
     match &request.email_from {
@@ -130,7 +132,7 @@ pub async fn update(
     match &request.whatsapp_template {
         Some(Some(spec)) => {
             validate_whatsapp_template(&mut validation, spec);
-            row.whatsapp_template = Set(serde_json::to_string(spec).ok());
+            row.whatsapp_template = Set(Some(spec.clone()));
         }
         Some(None) => row.whatsapp_template = Set(None),
         None => {}
@@ -146,8 +148,7 @@ pub async fn update(
                     validation.push(&format!("usage_caps.{name}"), "must be 0 or more");
                 }
             }
-            row.usage_caps =
-                Set((!caps.is_empty()).then(|| serde_json::to_string(caps).unwrap_or_default()));
+            row.usage_caps = Set((!caps.is_empty()).then(|| caps.clone()));
         }
         Some(None) => row.usage_caps = Set(None),
         None => {}

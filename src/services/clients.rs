@@ -139,7 +139,7 @@ pub fn apply_changes(
     if let Some(channels) = &changes.preferred_channels
         && let Some(set) = validation.check("preferred_channels", ChannelSet::parse(channels))
     {
-        row.preferred_channels = Set(set.to_stored());
+        row.preferred_channels = Set(set);
     }
     if let Some(zone) = &changes.timezone {
         match zone.as_deref().and_then(non_blank) {
@@ -183,7 +183,7 @@ pub fn blank_row(business: BusinessId) -> client::ActiveModel {
         email: Set(None),
         phone: Set(None),
         whatsapp_opt_in: Set(false),
-        preferred_channels: Set(String::new()),
+        preferred_channels: Set(ChannelSet::default()),
         timezone: Set(None),
         external_ref: Set(None),
         opted_out_email: Set(false),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::ServiceResult;
-use crate::domain::Actor;
+use crate::domain::{Actor, NotificationStatus, PaymentStatus};
 use crate::repositories::{document_links, payments, reminders};
 use crate::state::AppState;
 
@@ -44,17 +44,23 @@ pub async fn summary(
         by_channel: counts.by_channel,
         ..Summary::default()
     };
-    let count = |status: &str| summary.by_status.get(status).copied().unwrap_or_default();
-    let delivered = count("delivered") + count("read");
-    let attempted = delivered + count("sent") + count("failed");
+    let count = |status: NotificationStatus| {
+        summary
+            .by_status
+            .get(status.as_str())
+            .copied()
+            .unwrap_or_default()
+    };
+    let delivered = count(NotificationStatus::Delivered) + count(NotificationStatus::Read);
+    let attempted = delivered + count(NotificationStatus::Sent) + count(NotificationStatus::Failed);
     summary.delivery_rate = (attempted > 0).then(|| delivered as f64 / attempted as f64);
     for (status, currency, amount) in payments::amounts(&state.db, actor.business, from, to).await?
     {
         *summary
             .payments_by_status
-            .entry(status.clone())
+            .entry(status.to_string())
             .or_default() += 1;
-        let bucket = if status == "paid" {
+        let bucket = if status == PaymentStatus::Paid {
             &mut summary.paid
         } else {
             // Open, expired, failed and refunded are still owed.

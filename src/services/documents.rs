@@ -403,7 +403,7 @@ pub async fn open_link(state: &AppState, token: &str) -> ServiceResult<LinkPage>
         &state.db,
         target.reminder_id,
         link.client_id,
-        target.channel.as_str(),
+        target.channel,
         occurrence,
     )
     .await?

@@ -39,7 +39,7 @@ pub struct ImportError {
     pub row: u64,
     /// The column at fault, or `row` for the row as a whole.
     pub field: String,
-    /// Why.
+    /// What is wrong with it, e.g. `"+44 20" is not a valid phone number`.
     pub message: String,
 }
 

@@ -1,5 +1,6 @@
-//! Business rules. The only layer that opens transactions; handlers call these, these call
-//! repositories.
+//! Business rules. Handlers call these, these call repositories. A request's transaction
+//! begins here (the scheduler and the importer begin their own units of work; repositories never
+//! begin one — docs/ARCHITECTURE.md, "Where transactions begin").
 
 pub mod accounts;
 pub mod audit;
@@ -10,13 +11,14 @@ pub mod dashboard;
 pub mod documents;
 mod error;
 pub mod import;
+pub mod messages;
 pub mod notifications;
-pub mod outbox;
+pub mod occurrences;
 pub mod passwords;
 mod patch;
 pub mod payments;
 pub mod privacy;
-pub mod provider_tests;
+pub mod provider_checks;
 pub mod providers;
 pub mod reminders;
 pub mod sender_identities;

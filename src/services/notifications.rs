@@ -1,8 +1,8 @@
 //! The notification history and retrying failed notifications.
 
-use super::outbox::skip_reason;
+use super::messages::skip_reason;
 use super::{ServiceError, ServiceResult};
-use crate::domain::{Actor, Channel, ClientId};
+use crate::domain::{Actor, ClientId, NotificationStatus};
 use crate::entities::{notification, notification_attempt};
 use crate::repositories::notifications::{self, NotificationFilter};
 use crate::repositories::{Paged, clients};
@@ -39,13 +39,20 @@ pub async fn retry(state: &AppState, actor: &Actor, id: i64) -> ServiceResult<no
     let current = notifications::find(&txn, actor.business, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if current.status != "failed" {
+    if current.status != NotificationStatus::Failed {
         return Err(ServiceError::Conflict(format!(
             "Only a failed notification can be retried; this one is {}.",
             current.status
         )));
     }
-    notifications::requeue(&txn, actor.business, id, &["failed"], state.clock.now()).await?;
+    notifications::requeue(
+        &txn,
+        actor.business,
+        id,
+        &[NotificationStatus::Failed],
+        state.clock.now(),
+    )
+    .await?;
     let row = notifications::find(&txn, actor.business, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -55,7 +62,12 @@ pub async fn retry(state: &AppState, actor: &Actor, id: i64) -> ServiceResult<no
 }
 
 /// Statuses a notification can be sent again from.
-const RESENDABLE: [&str; 4] = ["failed", "sent", "delivered", "read"];
+const RESENDABLE: [NotificationStatus; 4] = [
+    NotificationStatus::Failed,
+    NotificationStatus::Sent,
+    NotificationStatus::Delivered,
+    NotificationStatus::Read,
+];
 
 /// Sends a notification again (a failed one, or one already sent that the client needs once
 /// more): it goes back to the queue; every earlier attempt stays in its history.
@@ -68,7 +80,7 @@ pub async fn resend(
     let current = notifications::find(&txn, actor.business, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if !RESENDABLE.contains(&current.status.as_str()) {
+    if !RESENDABLE.contains(&current.status) {
         return Err(ServiceError::Conflict(format!(
             "Only a sent or failed notification can be sent again; this one is {}.",
             current.status
@@ -82,10 +94,7 @@ pub async fn resend(
         .ok_or_else(|| {
             ServiceError::Conflict("The client was deleted; nothing can be sent to them.".into())
         })?;
-    if let Some(reason) = Channel::parse(&current.channel)
-        .ok()
-        .and_then(|channel| skip_reason(&client, channel))
-    {
+    if let Some(reason) = skip_reason(&client, current.channel) {
         return Err(ServiceError::Conflict(format!(
             "The client cannot get {} now ({reason}); nothing was queued.",
             current.channel
@@ -132,8 +141,8 @@ pub async fn counts(
         notifications::counts(&state.db, actor.business, from, to).await?
     {
         counts.total += count;
-        *counts.by_status.entry(status).or_default() += count;
-        *counts.by_channel.entry(channel).or_default() += count;
+        *counts.by_status.entry(status.to_string()).or_default() += count;
+        *counts.by_channel.entry(channel.to_string()).or_default() += count;
     }
     Ok(counts)
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::accounts::open_secrets;
 use super::{ServiceError, ServiceResult};
-use crate::domain::{Actor, BusinessId};
+use crate::domain::{Actor, BusinessId, PaymentStatus};
 use crate::entities::{payment, payment_click};
 use crate::payments::links::{self, PayTarget};
 use crate::payments::stripe::{CheckoutRequest, StripeError};
@@ -105,12 +105,12 @@ pub async fn open_link(
         .ok_or(ServiceError::NotFound)?;
     let base = &state.settings.public_base_url;
     match result {
-        Some("success") if payment.status != "paid" => {
+        Some("success") if payment.status != PaymentStatus::Paid => {
             return Ok(PayPage::Confirming {
                 amount: money(&payment),
             });
         }
-        Some("cancelled") if payment.status != "paid" => {
+        Some("cancelled") if payment.status != PaymentStatus::Paid => {
             return Ok(PayPage::Cancelled {
                 amount: money(&payment),
                 retry_url: format!("{base}/pay/{token}"),
@@ -121,21 +121,14 @@ pub async fn open_link(
     let now = state.clock.now();
     let notification_id = clicked_notification(state, &payment, &target).await?;
     if result.is_none() {
-        repo::record_click(
-            &state.db,
-            &payment,
-            notification_id,
-            target.channel.map(|c| c.as_str()),
-            now,
-        )
-        .await?;
+        repo::record_click(&state.db, &payment, notification_id, target.channel, now).await?;
     }
-    if payment.status == "paid" {
+    if payment.status == PaymentStatus::Paid {
         return Ok(PayPage::Paid {
             amount: money(&payment),
         });
     }
-    if payment.status == "open"
+    if payment.status == PaymentStatus::Open
         && let (Some(url), Some(expires)) = (&payment.checkout_url, payment.checkout_expires_at)
         && *expires > now + chrono::Duration::minutes(SESSION_MARGIN_MINUTES)
     {
@@ -166,7 +159,7 @@ async fn clicked_notification(
         &state.db,
         payment.reminder_id,
         payment.client_id,
-        channel.as_str(),
+        channel,
         at,
     )
     .await?
@@ -470,14 +463,6 @@ pub async fn list(
     limit: u64,
     offset: u64,
 ) -> ServiceResult<Paged<PaymentWithLink>> {
-    if let Some(status) = &filter.status
-        && !["open", "paid", "expired", "failed", "refunded"].contains(&status.as_str())
-    {
-        return Err(ServiceError::invalid(
-            "status",
-            "use open, paid, expired, failed or refunded",
-        ));
-    }
     let page = repo::list(&state.db, actor.business, filter, limit, offset).await?;
     Ok(Paged {
         items: page

@@ -13,7 +13,7 @@ use super::audit::{self, Target};
 use super::{ServiceError, ServiceResult, double_option, is_unique_violation, throttle};
 use crate::channels::accounts::Route;
 use crate::channels::{INTERACTIVE_SEND_TIMEOUT, OutgoingMessage};
-use crate::domain::{Actor, BusinessId, Channel, Email, PhoneE164, Validation};
+use crate::domain::{Actor, BusinessId, Channel, Email, PhoneE164, SendersByChannel, Validation};
 use crate::entities::{Timestamp, sender_identity};
 use crate::repositories::{provider_credentials, sender_identities};
 use crate::security::tokens;
@@ -171,7 +171,7 @@ pub async fn create(
     let now = state.clock.now();
     let row = sender_identity::ActiveModel {
         business_id: Set(actor.business.0),
-        channel: Set(channel.as_str().to_owned()),
+        channel: Set(channel),
         address: Set(address.unwrap_or_default()),
         display_name: Set(name),
         phone_number_id: Set(phone_number_id.map(str::to_owned)),
@@ -257,7 +257,7 @@ async fn send_code_to(
         .remove(&business_id)
         .ok_or(ServiceError::NotFound)?;
     // Numbers are proved by SMS, which a WhatsApp Business number also receives.
-    let channel = match channel_of(&row.channel)? {
+    let channel = match row.channel {
         Channel::Email => Channel::Email,
         Channel::Sms | Channel::Whatsapp => Channel::Sms,
     };
@@ -435,7 +435,7 @@ pub async fn update(
     let txn = crate::db::begin_write(&state.db).await?;
     if let Some(is_default) = request.is_default {
         if is_default {
-            sender_identities::clear_default(&txn, actor.business, &row.channel, now).await?;
+            sender_identities::clear_default(&txn, actor.business, row.channel, now).await?;
         }
         active.is_default = Set(is_default);
     }
@@ -480,7 +480,7 @@ pub async fn for_reminder(
     ids: &[i64],
     channels: &crate::domain::ChannelSet,
     validation: &mut Validation,
-) -> ServiceResult<Option<String>> {
+) -> ServiceResult<Option<SendersByChannel>> {
     if ids.is_empty() {
         return Ok(None);
     }
@@ -503,8 +503,7 @@ pub async fn for_reminder(
                 ),
             );
         }
-        let on_reminder = Channel::parse(&identity.channel).is_ok_and(|c| channels.contains(c));
-        if !on_reminder {
+        if !channels.contains(identity.channel) {
             validation.push(
                 "sender_identity_ids",
                 format!(
@@ -513,7 +512,7 @@ pub async fn for_reminder(
                 ),
             );
         }
-        if chosen.insert(identity.channel.clone(), *id).is_some() {
+        if chosen.insert(identity.channel, *id).is_some() {
             validation.push(
                 "sender_identity_ids",
                 format!(
@@ -523,5 +522,5 @@ pub async fn for_reminder(
             );
         }
     }
-    Ok(serde_json::to_string(&chosen).ok())
+    Ok(Some(SendersByChannel(chosen)))
 }

@@ -5,44 +5,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, TimeZone, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::ServiceResult;
+pub use crate::domain::UsageCaps;
 use crate::domain::{Actor, BusinessId, Channel};
 use crate::repositories::notifications;
 use sea_orm::ConnectionTrait;
-
-/// Monthly caps per channel, as `PATCH /business` takes and shows them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UsageCaps {
-    pub email: Option<i64>,
-    pub sms: Option<i64>,
-    pub whatsapp: Option<i64>,
-}
-
-impl UsageCaps {
-    /// The cap of a channel.
-    pub fn of(&self, channel: Channel) -> Option<i64> {
-        match channel {
-            Channel::Email => self.email,
-            Channel::Sms => self.sms,
-            Channel::Whatsapp => self.whatsapp,
-        }
-    }
-
-    /// Parses the stored JSON.
-    pub fn from_stored(stored: Option<&str>) -> Self {
-        stored
-            .and_then(|text| serde_json::from_str(text).ok())
-            .unwrap_or_default()
-    }
-
-    /// True when no channel is capped.
-    pub fn is_empty(&self) -> bool {
-        self.email.is_none() && self.sms.is_none() && self.whatsapp.is_none()
-    }
-}
 
 /// The billing month holding `at`: its first instant and the next month's.
 pub fn month_of(at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
@@ -89,7 +58,7 @@ pub async fn messages_per_channel(
 ) -> Result<HashMap<Channel, (i64, i64)>, sea_orm::DbErr> {
     let mut counted: HashMap<Channel, (i64, i64)> = HashMap::new();
     for (channel, messages, parts) in notifications::sent_in(db, business, from, to).await? {
-        if let Some(Ok(channel)) = channel.as_deref().map(Channel::parse) {
+        if let Some(channel) = channel {
             counted.insert(channel, (messages, parts));
         }
     }
@@ -106,7 +75,7 @@ pub async fn usage(
     let (month_start, month_end) = month_of(state.clock.now());
     let (from, to) = (from.unwrap_or(month_start), to.unwrap_or(month_end));
     let business = super::business::get(state, actor).await?;
-    let caps = UsageCaps::from_stored(business.usage_caps.as_deref());
+    let caps = business.usage_caps.unwrap_or_default();
     let counted = messages_per_channel(&state.db, actor.business, from, to).await?;
     let channels = [Channel::Email, Channel::Sms, Channel::Whatsapp]
         .into_iter()

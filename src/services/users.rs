@@ -143,7 +143,7 @@ pub(crate) async fn insert_user(
             email: Set(email.as_str().to_owned()),
             full_name: Set(full_name.trim().to_owned()),
             password_hash: Set(password_hash),
-            role: Set(role.as_str().to_owned()),
+            role: Set(role),
             is_active: Set(true),
             created_at: Set(now.into()),
             updated_at: Set(now.into()),
@@ -181,7 +181,7 @@ pub async fn update(
     let current = users::find(&txn, actor.business, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let current_role = Role::from_stored(&current.role);
+    let current_role = current.role;
     // Anyone may rename themselves or change their own password; everything else is management.
     let only_own_profile = editing_self && request.role.is_none() && request.is_active.is_none();
     if !only_own_profile {
@@ -224,7 +224,7 @@ pub async fn update(
         row.full_name = Set(name);
     }
     if let Some(role) = request.role {
-        row.role = Set(role.as_str().to_owned());
+        row.role = Set(role);
     }
     if let Some(active) = request.is_active {
         row.is_active = Set(active);
@@ -296,7 +296,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: UserId) -> ServiceResul
             "You cannot delete your own account.".into(),
         ));
     }
-    let role = Role::from_stored(&current.role);
+    let role = current.role;
     require_may_touch(actor, role)?;
     if role == Role::Owner
         && current.is_active

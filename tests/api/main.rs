@@ -26,6 +26,7 @@ mod import;
 mod inbox;
 mod layers;
 mod metrics;
+mod migrations;
 mod occurrences;
 mod original_import;
 mod payments;

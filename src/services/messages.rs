@@ -1,5 +1,6 @@
-//! Turning one occurrence of a reminder into notifications: one per assigned client and
-//! channel, rendered for that client, or skipped with the reason when it cannot go.
+//! Rendering a reminder's message for each client: the template context, the subject, body and
+//! WhatsApp template for every channel the client gets it on, or the reason it cannot go.
+//! (The outbox itself is the `notifications` table; `services::occurrences` decides when.)
 
 use std::collections::HashMap;
 
@@ -9,14 +10,14 @@ use sea_orm::Set;
 use serde::Serialize;
 
 use super::documents::ClientDocuments;
-use super::reminders::WhatsappTemplateSpec;
 use super::unsubscribe::Links;
-use crate::channels::WhatsappTemplate;
 use crate::domain::quiet_hours::{QuietHours, QuietHoursSpec};
 use crate::domain::schedule::Schedule;
-use crate::domain::{Channel, ChannelSet, ClientId, Money, template};
+use crate::domain::{
+    Channel, ChannelSet, ClientId, DocumentIds, Money, NotificationStatus, PaymentStatus,
+    ReminderKind, Trigger, WhatsappTemplate, template,
+};
 use crate::entities::{business, client, notification, payment, reminder};
-use crate::repositories::sender_identities;
 
 /// What a template can use.
 #[derive(Debug, Serialize)]
@@ -25,7 +26,8 @@ pub struct MessageContext {
     pub client: ClientView,
     /// `business.name`, `business.email_from`, `business.timezone`.
     pub business: BusinessView,
-    /// `reminder.title`, `reminder.kind`.
+    /// `reminder.title`, `reminder.kind` (`deadline`, `payment`, `document`, `appointment`,
+    /// `custom`).
     pub reminder: ReminderView,
     /// The due date (before-due schedules) or the occurrence's date, e.g. `15 January 2027`,
     /// in the client's zone.
@@ -73,7 +75,7 @@ pub struct BusinessView {
 #[derive(Debug, Serialize)]
 pub struct ReminderView {
     pub title: String,
-    pub kind: String,
+    pub kind: ReminderKind,
 }
 
 impl MessageContext {
@@ -93,7 +95,7 @@ impl MessageContext {
             },
             reminder: ReminderView {
                 title: "Sample reminder".into(),
-                kind: "deadline".into(),
+                kind: ReminderKind::Deadline,
             },
             due_date: "15 January 2027".into(),
             due_date_iso: "2027-01-15".into(),
@@ -147,7 +149,7 @@ fn context(
         },
         reminder: ReminderView {
             title: reminder.title.clone(),
-            kind: reminder.kind.clone(),
+            kind: reminder.kind,
         },
         due_date: local.format("%-d %B %Y").to_string(),
         due_date_iso: local.format("%Y-%m-%d").to_string(),
@@ -159,23 +161,21 @@ fn context(
     }
 }
 
-/// Why a client cannot get a reminder on a channel, if they cannot.
-/// A WhatsApp template with its parameters rendered for one client, as stored.
+/// A WhatsApp template with its parameters (templates themselves) rendered for one client.
 fn render_whatsapp_template(
-    spec: &WhatsappTemplateSpec,
+    spec: &WhatsappTemplate,
     context: &MessageContext,
-) -> Result<String, String> {
+) -> Result<WhatsappTemplate, String> {
     let parameters = spec
         .parameters
         .iter()
         .map(|parameter| template::render(parameter, context))
         .collect::<Result<Vec<_>, _>>()?;
-    serde_json::to_string(&WhatsappTemplate {
+    Ok(WhatsappTemplate {
         name: spec.name.clone(),
         language: spec.language.clone(),
         parameters,
     })
-    .map_err(|error| error.to_string())
 }
 
 /// Why a client cannot get a message on a channel now (`no_address`, `opted_out`,
@@ -205,7 +205,7 @@ fn channels_for(
     reminder_channels: &ChannelSet,
     client: &client::Model,
 ) -> Vec<(Channel, Option<&'static str>)> {
-    let preferred = ChannelSet::from_stored(&client.preferred_channels);
+    let preferred = &client.preferred_channels;
     let wanted: Vec<Channel> = reminder_channels.iter().collect();
     let chosen: Vec<Channel> = wanted
         .iter()
@@ -230,16 +230,17 @@ fn channels_for(
 
 /// One occurrence being turned into notifications.
 #[derive(Debug, Clone, Copy)]
-pub struct Occurrence<'a> {
-    /// The instant the occurrence stands for.
+pub struct Occurrence {
+    /// The instant the occurrence stands for (the notifications' `occurrence_at`).
     pub at: DateTime<Utc>,
-    /// `schedule` or `manual`.
-    pub trigger: &'a str,
-    /// Now.
+    /// What made it: the schedule or a send on demand.
+    pub trigger: Trigger,
+    /// Now: when the notifications are written, and the earliest they may go.
     pub now: DateTime<Utc>,
 }
 
-/// The notifications of one occurrence: one per client and channel, pending or skipped.
+/// The notifications of one occurrence: one per client and channel, pending, skipped with the
+/// reason, or failed with the template error.
 /// `payments` holds the reminder's payment of each client (by client id), when it asks for one;
 /// `documents` what it carries to each client (by client id).
 pub fn build(
@@ -248,7 +249,7 @@ pub fn build(
     clients: &[client::Model],
     payments: &HashMap<i64, payment::Model>,
     documents: &HashMap<i64, ClientDocuments>,
-    occurrence: Occurrence<'_>,
+    occurrence: Occurrence,
     links: &Links,
 ) -> Vec<notification::ActiveModel> {
     let Occurrence {
@@ -256,10 +257,10 @@ pub fn build(
         trigger,
         now,
     } = occurrence;
-    let channels = ChannelSet::from_stored(&reminder.channels);
-    let due = serde_json::from_str(&reminder.schedule)
+    let channels = &reminder.channels;
+    // A before-due schedule's messages speak of the due time; others of the occurrence.
+    let due = Schedule::parse(&reminder.schedule, chrono_tz::UTC)
         .ok()
-        .and_then(|spec| Schedule::parse(&spec, chrono_tz::UTC).ok())
         .and_then(|schedule| schedule.due_at())
         .unwrap_or(occurrence_at);
     let quiet = business
@@ -268,21 +269,20 @@ pub fn build(
         .zip(business.quiet_hours_end.clone())
         .and_then(|(start, end)| QuietHours::parse(&QuietHoursSpec { start, end }).ok());
     // The reminder's WhatsApp template, else the business's default.
-    let whatsapp_template: Option<WhatsappTemplateSpec> = reminder
+    let whatsapp_template = reminder
         .whatsapp_template
-        .as_deref()
-        .or(business.whatsapp_template.as_deref())
-        .and_then(|stored| serde_json::from_str(stored).ok());
-    let senders = sender_identities::stored_ids(reminder.sender_identity_ids.as_deref());
+        .as_ref()
+        .or(business.whatsapp_template.as_ref());
+    let senders = reminder.sender_identity_ids.clone().unwrap_or_default();
     let mut rows = Vec::with_capacity(clients.len() * 2);
     for client in clients {
         let zone = client_zone(client, business);
         let mut context = context(business, reminder, client, due, links);
         let payment = payments.get(&client.id);
-        for (channel, not_preferred) in channels_for(&channels, client) {
+        for (channel, not_preferred) in channels_for(channels, client) {
             // A client who paid hears no more about it; a refund makes them due again.
             let paid = payment
-                .is_some_and(|p| p.status == "paid")
+                .is_some_and(|p| p.status == PaymentStatus::Paid)
                 .then_some("paid");
             let skip = paid
                 .or(not_preferred)
@@ -307,7 +307,7 @@ pub fn build(
                 .unwrap_or_default();
             let attachment_ids = match (channel, carried) {
                 (Channel::Email, Some(c)) if !c.attach.is_empty() => {
-                    serde_json::to_string(&c.attach).ok()
+                    Some(DocumentIds(c.attach.clone()))
                 }
                 _ => None,
             };
@@ -324,7 +324,6 @@ pub fn build(
             let body = template::render(&reminder.body, &context);
             let whatsapp_template = match channel {
                 Channel::Whatsapp => whatsapp_template
-                    .as_ref()
                     .map(|spec| render_whatsapp_template(spec, &context))
                     .transpose(),
                 _ => Ok(None),
@@ -348,18 +347,22 @@ pub fn build(
             };
             let (status, error_code, error_message, subject, body) =
                 match (skip, subject.transpose(), body) {
-                    (Some(reason), Ok(subject), Ok(body)) => {
-                        ("skipped", Some(reason.to_owned()), None, subject, body)
-                    }
+                    (Some(reason), Ok(subject), Ok(body)) => (
+                        NotificationStatus::Skipped,
+                        Some(reason.to_owned()),
+                        None,
+                        subject,
+                        body,
+                    ),
                     (None, Ok(subject), Ok(body)) => (
-                        "pending",
+                        NotificationStatus::Pending,
                         held_until.map(|_| "quiet_hours".to_owned()),
                         None,
                         subject,
                         body,
                     ),
                     (_, Err(error), _) | (_, _, Err(error)) => (
-                        "failed",
+                        NotificationStatus::Failed,
                         Some("template_error".to_owned()),
                         Some(error),
                         None,
@@ -370,10 +373,10 @@ pub fn build(
                 business_id: Set(business.id),
                 reminder_id: Set(reminder.id),
                 client_id: Set(client.id),
-                channel: Set(channel.as_str().to_owned()),
+                channel: Set(channel),
                 occurrence_at: Set(occurrence_at.into()),
-                trigger: Set(trigger.to_owned()),
-                status: Set(status.to_owned()),
+                trigger: Set(trigger),
+                status: Set(status),
                 recipient: Set(recipient),
                 subject: Set(subject),
                 body: Set(body),
@@ -389,7 +392,7 @@ pub fn build(
                 delivered_at: Set(None),
                 read_at: Set(None),
                 whatsapp_template: Set(whatsapp_template),
-                sender_identity_id: Set(senders.get(channel.as_str()).copied()),
+                sender_identity_id: Set(senders.get(channel)),
                 attachment_ids: Set(attachment_ids),
                 created_at: Set(now.into()),
                 updated_at: Set(now.into()),
@@ -400,21 +403,13 @@ pub fn build(
     rows
 }
 
-/// The documents an e-mail notification attaches, as written by [`build`].
-pub fn attachment_ids(row: &notification::Model) -> Vec<i64> {
-    row.attachment_ids
-        .as_deref()
-        .and_then(|ids| serde_json::from_str(ids).ok())
-        .unwrap_or_default()
-}
-
 /// Counts new notifications by channel and status (`pending`, `skipped`, `failed`).
 pub fn record_created(rows: &[notification::ActiveModel]) {
     for row in rows {
         if let (sea_orm::ActiveValue::Set(channel), sea_orm::ActiveValue::Set(status)) =
             (&row.channel, &row.status)
         {
-            metrics::counter!("notifications_created_total", "channel" => channel.clone(), "status" => status.clone())
+            metrics::counter!("notifications_created_total", "channel" => channel.as_str(), "status" => status.as_str())
                 .increment(1);
         }
     }

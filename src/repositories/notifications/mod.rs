@@ -1,0 +1,217 @@
+//! `notifications` (the outbox) and `notification_attempts`: the history read here; the queue
+//! protocol in `queue`, recorded outcomes in `outcomes`, provider reports in `reports` and sends
+//! counted for usage in `usage`.
+
+mod outcomes;
+mod queue;
+mod reports;
+mod usage;
+
+pub use outcomes::{Finish, finish_many};
+pub use queue::{
+    cancel_pending, claim_due, earliest_pending, insert_new, queue_depth, reclaim_expired, release,
+    requeue,
+};
+pub use reports::{DeliveryReport, apply_report, find_by_provider_message, find_for_occurrence};
+pub use usage::sent_in;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use super::Paged;
+use crate::domain::{BusinessId, Channel, NotificationStatus};
+use crate::entities::Timestamp;
+use crate::entities::{notification, notification_attempt};
+
+/// Filters of the notification history.
+#[derive(Debug, Default, Clone)]
+pub struct NotificationFilter {
+    /// One status.
+    pub status: Option<NotificationStatus>,
+    /// One channel.
+    pub channel: Option<Channel>,
+    /// One client.
+    pub client_id: Option<i64>,
+    /// One reminder.
+    pub reminder_id: Option<i64>,
+    /// Occurrence at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Occurrence before.
+    pub to: Option<DateTime<Utc>>,
+    /// Only those the firm has (true: not) marked read.
+    pub unread: Option<bool>,
+}
+
+/// A notification of the business.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    id: i64,
+) -> Result<Option<notification::Model>, DbErr> {
+    notification::Entity::find_by_id(id)
+        .filter(notification::Column::BusinessId.eq(business.0))
+        .one(db)
+        .await
+}
+
+/// Notifications of a reminder for one occurrence.
+pub async fn of_occurrence(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    reminder_id: i64,
+    occurrence_at: DateTime<Utc>,
+) -> Result<Vec<notification::Model>, DbErr> {
+    notification::Entity::find()
+        .filter(notification::Column::BusinessId.eq(business.0))
+        .filter(notification::Column::ReminderId.eq(reminder_id))
+        .filter(notification::Column::OccurrenceAt.eq(Timestamp(occurrence_at)))
+        .order_by_asc(notification::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Notifications of the business by id, in the order given (unknown ids are left out).
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    ids: &[i64],
+) -> Result<Vec<notification::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows = notification::Entity::find()
+        .filter(notification::Column::BusinessId.eq(business.0))
+        .filter(notification::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+    Ok(rows)
+}
+
+/// The history, newest occurrence first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    filter: &NotificationFilter,
+    limit: u64,
+    offset: u64,
+) -> Result<Paged<notification::Model>, DbErr> {
+    let mut query =
+        notification::Entity::find().filter(notification::Column::BusinessId.eq(business.0));
+    if let Some(status) = filter.status {
+        query = query.filter(notification::Column::Status.eq(status));
+    }
+    if let Some(channel) = filter.channel {
+        query = query.filter(notification::Column::Channel.eq(channel));
+    }
+    if let Some(client) = filter.client_id {
+        query = query.filter(notification::Column::ClientId.eq(client));
+    }
+    if let Some(reminder) = filter.reminder_id {
+        query = query.filter(notification::Column::ReminderId.eq(reminder));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(notification::Column::OccurrenceAt.gte(Timestamp(from)));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(notification::Column::OccurrenceAt.lt(Timestamp(to)));
+    }
+    match filter.unread {
+        Some(true) => query = query.filter(notification::Column::InboxReadAt.is_null()),
+        Some(false) => query = query.filter(notification::Column::InboxReadAt.is_not_null()),
+        None => {}
+    }
+    let total = query.clone().count(db).await?;
+    let items = query
+        .order_by_desc(notification::Column::OccurrenceAt)
+        .order_by_desc(notification::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    Ok(Paged { items, total })
+}
+
+/// The attempts of a notification, oldest first.
+pub async fn attempts(
+    db: &impl ConnectionTrait,
+    notification_id: i64,
+) -> Result<Vec<notification_attempt::Model>, DbErr> {
+    notification_attempt::Entity::find()
+        .filter(notification_attempt::Column::NotificationId.eq(notification_id))
+        .order_by_asc(notification_attempt::Column::Id)
+        .all(db)
+        .await
+}
+
+/// The attempts of these notifications, oldest first, by notification.
+pub async fn attempts_of_many(
+    db: &impl ConnectionTrait,
+    notification_ids: &[i64],
+) -> Result<HashMap<i64, Vec<notification_attempt::Model>>, DbErr> {
+    let mut found: HashMap<i64, Vec<notification_attempt::Model>> = HashMap::new();
+    for chunk in notification_ids.chunks(500) {
+        for attempt in notification_attempt::Entity::find()
+            .filter(notification_attempt::Column::NotificationId.is_in(chunk.iter().copied()))
+            .order_by_asc(notification_attempt::Column::Id)
+            .all(db)
+            .await?
+        {
+            found
+                .entry(attempt.notification_id)
+                .or_default()
+                .push(attempt);
+        }
+    }
+    Ok(found)
+}
+
+/// Marks a notification read in the firm's inbox (the first time counts).
+pub async fn mark_inbox_read(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    notification::Entity::update_many()
+        .col_expr(
+            notification::Column::InboxReadAt,
+            Expr::value(Timestamp(now)),
+        )
+        .filter(notification::Column::BusinessId.eq(business.0))
+        .filter(notification::Column::Id.eq(id))
+        .filter(notification::Column::InboxReadAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// How many notifications of the business per status and channel, by occurrence in the window.
+pub async fn counts(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<Vec<(NotificationStatus, Channel, i64)>, DbErr> {
+    let mut query = notification::Entity::find()
+        .select_only()
+        .column(notification::Column::Status)
+        .column(notification::Column::Channel)
+        .column_as(notification::Column::Id.count(), "count")
+        .filter(notification::Column::BusinessId.eq(business.0))
+        .group_by(notification::Column::Status)
+        .group_by(notification::Column::Channel);
+    if let Some(from) = from {
+        query = query.filter(notification::Column::OccurrenceAt.gte(Timestamp(from)));
+    }
+    if let Some(to) = to {
+        query = query.filter(notification::Column::OccurrenceAt.lt(Timestamp(to)));
+    }
+    query.into_tuple().all(db).await
+}

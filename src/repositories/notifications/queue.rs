@@ -1,0 +1,327 @@
+//! The queue protocol: notifications go in once per (reminder, client, channel, occurrence),
+//! are claimed under a token and a lease, handed back when a lease lapses or a send is put off,
+//! cancelled or requeued, and counted for `/ready` and `/metrics`.
+//!
+//! Claiming is the one dialect-dependent query: MySQL and PostgreSQL select due rows with
+//! `FOR UPDATE SKIP LOCKED` and mark them in the caller's short transaction; SQLite, with a
+//! single writer, marks them with one conditional `UPDATE … WHERE id IN (SELECT …)`. Either way
+//! a claim writes a fresh `claim_token` and a lease, and every later write is conditional on
+//! that token, so a node whose lease lapsed cannot overwrite the work of the node that took over.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use crate::db::Backend;
+use crate::domain::{AttemptOutcome, BusinessId, NotificationStatus};
+use crate::entities::Timestamp;
+use crate::entities::{notification, notification_attempt};
+
+/// Inserts notifications; one that already exists for its (reminder, client, channel,
+/// occurrence) is left as it is. Returns how many were new.
+pub async fn insert_new(
+    db: &impl ConnectionTrait,
+    rows: Vec<notification::ActiveModel>,
+) -> Result<u64, DbErr> {
+    let mut inserted = 0;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows
+            .by_ref()
+            .take(crate::db::rows_per_statement(
+                notification::Column::iter().count(),
+            ))
+            .collect();
+        inserted += notification::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::columns([
+                    notification::Column::ReminderId,
+                    notification::Column::ClientId,
+                    notification::Column::Channel,
+                    notification::Column::OccurrenceAt,
+                ])
+                .do_nothing_on([notification::Column::ReminderId])
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(inserted)
+}
+
+/// Claims up to `limit` pending notifications due by `now` under a new `token`, leased until
+/// `lease_until`, and returns them.
+pub async fn claim_due(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+    token: &str,
+    lease_until: DateTime<Utc>,
+) -> Result<Vec<notification::Model>, DbErr> {
+    // Marks pending rows picked by `condition` as claimed by `token`.
+    let mark = |condition: sea_orm::sea_query::SimpleExpr| {
+        notification::Entity::update_many()
+            .col_expr(
+                notification::Column::Status,
+                Expr::value(NotificationStatus::Sending),
+            )
+            .col_expr(notification::Column::ClaimToken, Expr::value(token))
+            .col_expr(
+                notification::Column::LeaseUntil,
+                Expr::value(Timestamp(lease_until)),
+            )
+            .col_expr(
+                notification::Column::AttemptCount,
+                Expr::col(notification::Column::AttemptCount).add(1),
+            )
+            .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
+            .filter(condition)
+            .filter(notification::Column::Status.eq(NotificationStatus::Pending))
+    };
+    match Backend::from(db.get_database_backend()) {
+        Backend::Sqlite => {
+            let due = Query::select()
+                .column(notification::Column::Id)
+                .from(notification::Entity)
+                .and_where(notification::Column::Status.eq(NotificationStatus::Pending))
+                .and_where(notification::Column::NextAttemptAt.lte(Timestamp(now)))
+                .order_by(notification::Column::NextAttemptAt, sea_orm::Order::Asc)
+                .limit(limit)
+                .to_owned();
+            mark(notification::Column::Id.in_subquery(due))
+                .exec(db)
+                .await?;
+        }
+        Backend::MySql | Backend::Postgres => {
+            let mut select = notification::Entity::find()
+                .select_only()
+                .column(notification::Column::Id)
+                .filter(notification::Column::Status.eq(NotificationStatus::Pending))
+                .filter(notification::Column::NextAttemptAt.lte(Timestamp(now)))
+                .order_by_asc(notification::Column::NextAttemptAt)
+                .limit(limit);
+            QuerySelect::query(&mut select)
+                .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+            let ids: Vec<i64> = select.into_tuple().all(db).await?;
+            if !ids.is_empty() {
+                mark(notification::Column::Id.is_in(ids)).exec(db).await?;
+            }
+        }
+    }
+    notification::Entity::find()
+        .filter(notification::Column::ClaimToken.eq(token))
+        .filter(notification::Column::Status.eq(NotificationStatus::Sending))
+        .order_by_asc(notification::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Hands notifications whose lease lapsed (their node died mid-send) back to the queue,
+/// recording the interrupted attempt. Returns how many.
+pub async fn reclaim_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let mut select = notification::Entity::find()
+        .filter(notification::Column::Status.eq(NotificationStatus::Sending))
+        .filter(notification::Column::LeaseUntil.lt(Timestamp(now)))
+        .limit(1000);
+    if Backend::from(db.get_database_backend()) != Backend::Sqlite {
+        QuerySelect::query(&mut select)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let lapsed = select.all(db).await?;
+    if lapsed.is_empty() {
+        return Ok(0);
+    }
+    let attempts = lapsed.iter().map(|row| notification_attempt::ActiveModel {
+        notification_id: sea_orm::Set(row.id),
+        business_id: sea_orm::Set(row.business_id),
+        attempted_at: sea_orm::Set(now.into()),
+        outcome: sea_orm::Set(AttemptOutcome::LeaseExpired),
+        provider: sea_orm::Set(None),
+        provider_message_id: sea_orm::Set(None),
+        error_code: sea_orm::Set(Some("lease_expired".into())),
+        error_message: sea_orm::Set(Some(
+            "the node sending it stopped before recording the outcome".into(),
+        )),
+        channel: sea_orm::Set(Some(row.channel)),
+        ..Default::default()
+    });
+    notification_attempt::Entity::insert_many(attempts)
+        .exec_without_returning(db)
+        .await?;
+    let ids: Vec<i64> = lapsed.iter().map(|row| row.id).collect();
+    let result = notification::Entity::update_many()
+        .col_expr(
+            notification::Column::Status,
+            Expr::value(NotificationStatus::Pending),
+        )
+        .col_expr(
+            notification::Column::ClaimToken,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            notification::Column::LeaseUntil,
+            Expr::value(Option::<Timestamp>::None),
+        )
+        .col_expr(
+            notification::Column::NextAttemptAt,
+            Expr::value(Timestamp(now)),
+        )
+        .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
+        .filter(notification::Column::Id.is_in(ids))
+        .filter(notification::Column::Status.eq(NotificationStatus::Sending))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Puts claimed notifications that were never tried back in the queue (shutdown).
+pub async fn release(
+    db: &impl ConnectionTrait,
+    token: &str,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let result = notification::Entity::update_many()
+        .col_expr(
+            notification::Column::Status,
+            Expr::value(NotificationStatus::Pending),
+        )
+        .col_expr(
+            notification::Column::ClaimToken,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            notification::Column::LeaseUntil,
+            Expr::value(Option::<Timestamp>::None),
+        )
+        .col_expr(
+            notification::Column::AttemptCount,
+            Expr::col(notification::Column::AttemptCount).sub(1),
+        )
+        .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
+        .filter(notification::Column::ClaimToken.eq(token))
+        .filter(notification::Column::Status.eq(NotificationStatus::Sending))
+        .filter(notification::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// The earliest time a pending notification becomes due.
+pub async fn earliest_pending(db: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>, DbErr> {
+    notification::Entity::find()
+        .select_only()
+        .column(notification::Column::NextAttemptAt)
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending))
+        .order_by_asc(notification::Column::NextAttemptAt)
+        .limit(1)
+        .into_tuple::<DateTime<Utc>>()
+        .one(db)
+        .await
+}
+
+/// Cancels the queued notifications of a reminder (paused or cancelled).
+pub async fn cancel_pending(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    reminder_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let result = notification::Entity::update_many()
+        .col_expr(
+            notification::Column::Status,
+            Expr::value(NotificationStatus::Cancelled),
+        )
+        .col_expr(notification::Column::ErrorCode, Expr::value(reason))
+        .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
+        .filter(notification::Column::BusinessId.eq(business.0))
+        .filter(notification::Column::ReminderId.eq(reminder_id))
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Puts a failed notification back in the queue for a fresh round of attempts.
+pub async fn requeue(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    id: i64,
+    from_statuses: &[NotificationStatus],
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = notification::Entity::update_many()
+        .col_expr(
+            notification::Column::Status,
+            Expr::value(NotificationStatus::Pending),
+        )
+        .col_expr(
+            notification::Column::SentAt,
+            Expr::value(Option::<Timestamp>::None),
+        )
+        .col_expr(
+            notification::Column::DeliveredAt,
+            Expr::value(Option::<Timestamp>::None),
+        )
+        .col_expr(
+            notification::Column::ReadAt,
+            Expr::value(Option::<Timestamp>::None),
+        )
+        .col_expr(notification::Column::AttemptCount, Expr::value(0))
+        .col_expr(
+            notification::Column::NextAttemptAt,
+            Expr::value(Timestamp(now)),
+        )
+        .col_expr(
+            notification::Column::ErrorCode,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            notification::Column::ErrorMessage,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
+        .filter(notification::Column::BusinessId.eq(business.0))
+        .filter(notification::Column::Id.eq(id))
+        .filter(notification::Column::Status.is_in(from_statuses.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The queue across all businesses: notifications due now, pending for later, and the oldest
+/// due time (how far the dispatcher lags).
+pub async fn queue_depth(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<(u64, u64, Option<DateTime<Utc>>), DbErr> {
+    let pending = || {
+        notification::Entity::find()
+            .filter(notification::Column::Status.eq(NotificationStatus::Pending))
+    };
+    let due = pending()
+        .filter(notification::Column::NextAttemptAt.lte(Timestamp(now)))
+        .count(db)
+        .await?;
+    let later = pending()
+        .filter(notification::Column::NextAttemptAt.gt(Timestamp(now)))
+        .count(db)
+        .await?;
+    let oldest = pending()
+        .select_only()
+        .column(notification::Column::NextAttemptAt)
+        .filter(notification::Column::NextAttemptAt.lte(Timestamp(now)))
+        .order_by_asc(notification::Column::NextAttemptAt)
+        .limit(1)
+        .into_tuple::<Timestamp>()
+        .one(db)
+        .await?;
+    Ok((due, later, oldest.map(|t| t.0)))
+}

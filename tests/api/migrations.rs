@@ -1,0 +1,146 @@
+//! Migrations that convert stored data: rows written under the old schema read correctly, as
+//! typed values, after the migration, on every backend.
+
+use chrono::Utc;
+use reminder_backend::domain::{Channel, ChannelSet};
+use reminder_backend::entities::{Timestamp, business, client, reminder};
+use reminder_backend::migration::Migrator;
+use sea_orm::sea_query::{Alias, Query};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
+use sea_orm_migration::MigratorTrait;
+
+use crate::support::{Backend, create_database, per_backend};
+
+/// A new empty database of the backend and its URL; `None` when the backend is not configured.
+async fn empty_database(backend: Backend) -> Option<(DatabaseConnection, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}/test.db", dir.path().display()),
+        Backend::MySql => create_database(&std::env::var("TEST_MYSQL_URL").ok()?, &name).await,
+        Backend::Postgres => {
+            create_database(&std::env::var("TEST_POSTGRES_URL").ok()?, &name).await
+        }
+    };
+    let db = reminder_backend::db::connect(&url, 2)
+        .await
+        .expect("database connects");
+    Some((db, dir))
+}
+
+/// Inserts a row of `columns` into `table` with raw values, as the old schema held them.
+async fn insert(db: &DatabaseConnection, table: &str, columns: &[(&str, sea_orm::Value)]) {
+    let statement = Query::insert()
+        .into_table(Alias::new(table))
+        .columns(columns.iter().map(|(name, _)| Alias::new(*name)))
+        .values_panic(columns.iter().map(|(_, value)| value.clone().into()))
+        .to_owned();
+    db.execute(&statement).await.expect("row inserted");
+}
+
+async fn channel_lists_become_json_arrays(backend: Backend) {
+    let Some((db, _dir)) = empty_database(backend).await else {
+        return;
+    };
+    Migrator::up(&db, Some(14))
+        .await
+        .expect("migrations up to 14");
+    let now = || sea_orm::Value::from(Timestamp(Utc::now()));
+    insert(
+        &db,
+        "businesses",
+        &[
+            ("id", 1.into()),
+            ("name", "Old Firm".into()),
+            ("timezone", "Europe/London".into()),
+            ("default_channels", "email,sms".into()),
+            ("created_at", now()),
+            ("updated_at", now()),
+        ],
+    )
+    .await;
+    insert(
+        &db,
+        "clients",
+        &[
+            ("id", 1.into()),
+            ("business_id", 1.into()),
+            ("name", "Ann".into()),
+            ("whatsapp_opt_in", false.into()),
+            ("preferred_channels", "".into()),
+            ("opted_out_email", false.into()),
+            ("opted_out_sms", false.into()),
+            ("opted_out_whatsapp", false.into()),
+            ("created_at", now()),
+            ("updated_at", now()),
+        ],
+    )
+    .await;
+    insert(
+        &db,
+        "reminders",
+        &[
+            ("id", 1.into()),
+            ("business_id", 1.into()),
+            ("title", "VAT".into()),
+            ("kind", "deadline".into()),
+            ("channels", "sms,whatsapp".into()),
+            ("body", "Due".into()),
+            (
+                "schedule",
+                r#"{"type":"once","at":"2027-01-15T09:00:00"}"#.into(),
+            ),
+            ("timezone", "Europe/London".into()),
+            ("status", "active".into()),
+            ("created_at", now()),
+            ("updated_at", now()),
+        ],
+    )
+    .await;
+
+    Migrator::up(&db, None).await.expect("the rest migrates");
+
+    let firm = business::Entity::find_by_id(1i64)
+        .one(&db)
+        .await
+        .expect("business reads")
+        .expect("business kept");
+    assert_eq!(
+        firm.default_channels,
+        ChannelSet::from(vec![Channel::Email, Channel::Sms])
+    );
+    let ann = client::Entity::find_by_id(1i64)
+        .one(&db)
+        .await
+        .expect("client reads")
+        .expect("client kept");
+    assert!(ann.preferred_channels.is_empty());
+    let vat = reminder::Entity::find_by_id(1i64)
+        .one(&db)
+        .await
+        .expect("reminder reads")
+        .expect("reminder kept");
+    assert_eq!(
+        vat.channels,
+        ChannelSet::from(vec![Channel::Sms, Channel::Whatsapp])
+    );
+
+    // And back: the previous schema reads its comma-separated lists again.
+    Migrator::down(&db, Some(1)).await.expect("one step down");
+    let row = db
+        .query_one(
+            &Query::select()
+                .column(Alias::new("channels"))
+                .from(Alias::new("reminders"))
+                .to_owned(),
+        )
+        .await
+        .expect("select")
+        .expect("row");
+    let stored: String = row.try_get("", "channels").expect("channels");
+    assert_eq!(stored, "sms,whatsapp");
+}
+per_backend!(
+    channel_lists_become_json_arrays,
+    channel_lists_become_json_arrays
+);
