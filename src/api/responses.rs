@@ -7,12 +7,12 @@ use super::extract::Page;
 use crate::domain::quiet_hours::QuietHoursSpec;
 use crate::domain::schedule::ScheduleSpec;
 use crate::domain::{
-    AttemptOutcome, Channel, NotificationStatus, ReminderKind, ReminderStatus, Role, Trigger,
-    UsageCaps, WhatsappTemplate,
+    AttemptOutcome, Channel, NotificationStatus, Provider, ReminderKind, ReminderStatus, Role,
+    Trigger, UsageCaps, WhatsappTemplate,
 };
 use crate::entities::{business, client, notification, notification_attempt, user};
 use crate::repositories::Paged;
-use crate::services::providers::{PROVIDERS, ProviderView};
+use crate::services::providers::ProviderView;
 use crate::services::reminders::{PaymentSpec, ReminderWithClients};
 use std::collections::BTreeMap;
 
@@ -118,14 +118,14 @@ impl From<business::Model> for BusinessResponse {
                 .map(|(start, end)| QuietHoursSpec { start, end }),
             usage_caps: business.usage_caps,
             whatsapp_template: business.whatsapp_template,
-            providers: PROVIDERS
+            providers: Provider::ALL
                 .iter()
-                .map(|p| {
+                .map(|provider| {
                     let view = ProviderView {
                         configured: false,
                         settings: Default::default(),
                     };
-                    ((*p).to_owned(), view)
+                    (provider.to_string(), view)
                 })
                 .collect(),
             created_at: *business.created_at,

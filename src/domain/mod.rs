@@ -22,10 +22,12 @@ pub use money::Money;
 pub use phone::{CountryCode, PhoneE164};
 pub use role::Role;
 pub use status::{
-    AttemptOutcome, NotificationStatus, OccurrenceOutcome, PaymentStatus, ReminderKind,
+    AttemptOutcome, NotificationStatus, OccurrenceOutcome, PaymentStatus, Provider, ReminderKind,
     ReminderStatus, Trigger,
 };
-pub use stored_json::{DocumentIds, SendersByChannel, UsageCaps, WhatsappTemplate};
+pub use stored_json::{
+    DocumentIds, ProviderSettings, SendersByChannel, UsageCaps, WhatsappTemplate,
+};
 pub use timezone::TimeZone;
 pub use validation::{FieldError, Validation};
 

@@ -118,3 +118,28 @@ stored_enum! {
         Refunded = "refunded",
     }
 }
+
+stored_enum! {
+    /// A provider a business can bring its own account for (and the platform configure).
+    pub enum Provider ("provider") {
+        /// An SMTP server, for e-mail.
+        Smtp = "smtp",
+        /// A Twilio account, for SMS.
+        Twilio = "twilio",
+        /// A WhatsApp Cloud API number.
+        Whatsapp = "whatsapp",
+        /// A Stripe account, for payment links.
+        Stripe = "stripe",
+    }
+}
+
+impl Provider {
+    /// The provider that carries a channel's messages.
+    pub fn of_channel(channel: super::Channel) -> Self {
+        match channel {
+            super::Channel::Email => Self::Smtp,
+            super::Channel::Sms => Self::Twilio,
+            super::Channel::Whatsapp => Self::Whatsapp,
+        }
+    }
+}

@@ -52,6 +52,19 @@ impl SendersByChannel {
     }
 }
 
+/// A provider account's non-secret settings (host, account SID, phone number id, pace …), as
+/// given; its secrets are sealed apart.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, sea_orm::DeriveValueType,
+)]
+#[serde(transparent)]
+#[sea_orm(
+    value_type = "String",
+    from_str = "super::stored::from_json",
+    to_str = "super::stored::to_json"
+)]
+pub struct ProviderSettings(pub serde_json::Map<String, serde_json::Value>);
+
 /// The ids of the documents an e-mail attaches, in order.
 #[derive(
     Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, sea_orm::DeriveValueType,

@@ -3,6 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 use super::Timestamp;
+use crate::domain::{Provider, ProviderSettings};
 
 /// One provider account of one business.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,11 +11,10 @@ use super::Timestamp;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub business_id: i64,
-    /// `smtp`, `twilio`, `whatsapp` or `stripe`.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub provider: String,
-    /// JSON object of the non-secret settings (host, account SID, …).
-    pub settings: String,
+    pub provider: Provider,
+    /// The non-secret settings (host, account SID, …).
+    pub settings: ProviderSettings,
     /// JSON object of the secrets, sealed by `security::crypto::SecretBox`.
     pub secret: String,
     /// The key that sealed `secret`.

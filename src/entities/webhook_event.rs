@@ -4,6 +4,7 @@
 use sea_orm::entity::prelude::*;
 
 use super::Timestamp;
+use crate::domain::Provider;
 
 /// One processed provider event.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,8 +12,7 @@ use super::Timestamp;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// `twilio`, `whatsapp` or `stripe`.
-    pub provider: String,
+    pub provider: Provider,
     /// The provider's event id (or message id and status, for providers without event ids).
     pub event_id: String,
     pub received_at: Timestamp,

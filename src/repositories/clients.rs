@@ -195,8 +195,8 @@ pub enum AccountHolder {
     Business(i64),
     /// The platform's account: every business without its own account of that provider.
     Platform {
-        /// `twilio` or `whatsapp`.
-        provider: &'static str,
+        /// Twilio or WhatsApp.
+        provider: crate::domain::Provider,
     },
 }
 

@@ -3,7 +3,7 @@
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::domain::BusinessId;
+use crate::domain::{BusinessId, Provider};
 use crate::entities::provider_credential;
 
 /// The provider accounts of the business.
@@ -18,11 +18,11 @@ pub async fn list(
         .await
 }
 
-/// The business's account with one provider (`smtp`, `twilio`, `whatsapp`, `stripe`).
+/// The business's account with one provider.
 pub async fn find(
     db: &impl ConnectionTrait,
     business: BusinessId,
-    provider: &str,
+    provider: Provider,
 ) -> Result<Option<provider_credential::Model>, DbErr> {
     provider_credential::Entity::find()
         .filter(provider_credential::Column::BusinessId.eq(business.0))
@@ -52,7 +52,7 @@ pub async fn list_many(
 /// number id), whichever business holds them: webhooks name accounts, not businesses.
 pub async fn find_by_account_ref(
     db: &impl ConnectionTrait,
-    provider: &str,
+    provider: Provider,
     account_ref: &str,
 ) -> Result<Vec<provider_credential::Model>, DbErr> {
     provider_credential::Entity::find()
@@ -91,7 +91,7 @@ pub async fn upsert(
 pub async fn delete(
     db: &impl ConnectionTrait,
     business: BusinessId,
-    provider: &str,
+    provider: Provider,
 ) -> Result<(), DbErr> {
     provider_credential::Entity::delete_many()
         .filter(provider_credential::Column::BusinessId.eq(business.0))
@@ -113,7 +113,7 @@ pub async fn list_all(db: &impl ConnectionTrait) -> Result<Vec<provider_credenti
 pub async fn reseal(
     db: &impl ConnectionTrait,
     business: BusinessId,
-    provider: &str,
+    provider: Provider,
     (was, sealed): (&str, &str),
     key_id: &str,
 ) -> Result<(), DbErr> {

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 use sha2::{Digest, Sha256};
 
+use crate::domain::Provider;
 use crate::entities::{Timestamp, webhook_event};
 
 /// Records an event of one provider account (whose secret verified it); false when that account
@@ -14,7 +15,7 @@ use crate::entities::{Timestamp, webhook_event};
 /// neither.
 pub async fn remember(
     db: &impl ConnectionTrait,
-    provider: &str,
+    provider: Provider,
     account: &str,
     event_id: &str,
     now: DateTime<Utc>,
@@ -30,7 +31,7 @@ pub async fn remember(
     // `ON CONFLICT DO NOTHING` whose row count can be trusted). The caller then drops the
     // transaction, which PostgreSQL has aborted anyway.
     let inserted = webhook_event::Entity::insert(webhook_event::ActiveModel {
-        provider: Set(provider.to_owned()),
+        provider: Set(provider),
         event_id: Set(key),
         received_at: Set(Timestamp(now)),
         ..Default::default()

@@ -16,7 +16,7 @@ use crate::channels::accounts::{
     Account, Route, SmtpAccount, SmtpTls, TwilioAccount, WhatsappAccount,
 };
 use crate::config::{Environment, Settings};
-use crate::domain::{BusinessId, Channel};
+use crate::domain::{BusinessId, Channel, Provider};
 use crate::entities::{business, provider_credential};
 use crate::repositories::{businesses, provider_credentials, sender_identities};
 use crate::security::crypto::SecretBox;
@@ -75,7 +75,7 @@ fn rate(map: &Map<String, Value>, default: f64) -> f64 {
 
 /// A business's stored account, from its settings and opened secrets.
 fn from_stored(
-    provider: &str,
+    provider: Provider,
     settings: &Map<String, Value>,
     secrets: &Map<String, Value>,
     platform: &Settings,
@@ -83,7 +83,7 @@ fn from_stored(
     let secret = |key: &str| text(secrets, key).map(SecretString::from);
     let rates = &platform.providers;
     match provider {
-        "smtp" => {
+        Provider::Smtp => {
             let tls = text(settings, "tls")
                 .and_then(|tls| SmtpTls::parse(&tls).ok())
                 .unwrap_or(SmtpTls::StartTls);
@@ -102,20 +102,21 @@ fn from_stored(
                 public_only: !platform.allow_private_provider_hosts,
             }))
         }
-        "twilio" => Some(Account::Twilio(TwilioAccount {
+        Provider::Twilio => Some(Account::Twilio(TwilioAccount {
             account_sid: text(settings, "account_sid")?,
             auth_token: secret("auth_token")?,
             from_number: text(settings, "from_number"),
             messaging_service_sid: text(settings, "messaging_service_sid"),
             rate_per_second: rate(settings, rates.twilio_rate_per_second),
         })),
-        "whatsapp" => Some(Account::Whatsapp(WhatsappAccount {
+        Provider::Whatsapp => Some(Account::Whatsapp(WhatsappAccount {
             phone_number_id: text(settings, "phone_number_id")?,
             access_token: secret("access_token")?,
             app_secret: secret("app_secret"),
             rate_per_second: rate(settings, rates.whatsapp_rate_per_second),
         })),
-        _ => None,
+        // Stripe carries payments, not messages.
+        Provider::Stripe => None,
     }
 }
 
@@ -126,7 +127,7 @@ pub fn open_secrets(
 ) -> Result<Map<String, Value>, crate::security::crypto::CryptoError> {
     let opened = secrets.open(
         &row.secret,
-        &context(BusinessId(row.business_id), &row.provider),
+        &context(BusinessId(row.business_id), row.provider),
     )?;
     Ok(serde_json::from_slice(&opened).unwrap_or_default())
 }
@@ -138,10 +139,9 @@ pub fn open_stored(
     settings: &Settings,
 ) -> Result<Option<Account>, crate::security::crypto::CryptoError> {
     let secret_map = open_secrets(row, secrets)?;
-    let settings_map: Map<String, Value> = serde_json::from_str(&row.settings).unwrap_or_default();
     Ok(from_stored(
-        &row.provider,
-        &settings_map,
+        row.provider,
+        &row.settings.0,
         &secret_map,
         settings,
     ))
@@ -157,14 +157,6 @@ pub fn platform(settings: &Settings, channel: Channel) -> Option<Account> {
     }
 }
 
-fn provider_of(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Email => "smtp",
-        Channel::Sms => "twilio",
-        Channel::Whatsapp => "whatsapp",
-    }
-}
-
 /// The route of one channel given the business's stored rows.
 fn route_for(
     channel: Channel,
@@ -173,7 +165,7 @@ fn route_for(
     secrets: &SecretBox,
     settings: &Settings,
 ) -> Route {
-    let provider = provider_of(channel);
+    let provider = Provider::of_channel(channel);
     let own = stored.iter().find(|row| row.provider == provider);
     let account = match own.map(|row| open_stored(row, secrets, settings)) {
         Some(Err(_)) => {
@@ -222,7 +214,7 @@ pub fn configured(
 ) -> bool {
     stored
         .iter()
-        .any(|row| row.provider == provider_of(channel))
+        .any(|row| row.provider == Provider::of_channel(channel))
         || platform(settings, channel).is_some()
 }
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::accounts::open_secrets;
 use super::{ServiceError, ServiceResult};
-use crate::domain::{Actor, BusinessId, PaymentStatus};
+use crate::domain::{Actor, BusinessId, PaymentStatus, Provider};
 use crate::entities::{payment, payment_click};
 use crate::payments::links::{self, PayTarget};
 use crate::payments::stripe::{CheckoutRequest, StripeError};
@@ -50,7 +50,7 @@ struct StripeKeys {
 }
 
 async fn stripe_keys(state: &AppState, business: BusinessId) -> ServiceResult<StripeKeys> {
-    if let Some(row) = provider_credentials::find(&state.db, business, "stripe").await? {
+    if let Some(row) = provider_credentials::find(&state.db, business, Provider::Stripe).await? {
         // Keys that no longer open (ENCRYPTION_KEY rotated away) are no keys: the link page
         // says payments are not set up and events are refused, rather than a 500 or the
         // platform's account standing in for the business's.
@@ -431,7 +431,15 @@ pub async fn stripe_event(
         None => "platform".to_owned(),
     };
     let txn = crate::db::begin_write(&state.db).await?;
-    if !webhook_events::remember(&txn, "stripe", &account, &event.id, state.clock.now()).await? {
+    if !webhook_events::remember(
+        &txn,
+        Provider::Stripe,
+        &account,
+        &event.id,
+        state.clock.now(),
+    )
+    .await?
+    {
         return Ok(());
     }
     let changed = repo::apply(&txn, payment.id, &change, state.clock.now()).await?;

@@ -12,7 +12,7 @@ use super::audit::{self, Target};
 use super::{ServiceError, ServiceResult};
 use crate::channels::accounts::Route;
 use crate::channels::{ChannelError, INTERACTIVE_SEND_TIMEOUT, OutgoingMessage};
-use crate::domain::{Actor, Channel, Email, PhoneE164};
+use crate::domain::{Actor, Channel, Email, PhoneE164, Provider};
 use crate::payments::stripe::StripeError;
 use crate::repositories::{businesses, provider_credentials};
 use crate::state::AppState;
@@ -64,7 +64,7 @@ fn refused(provider: &str, error: ChannelError) -> ProviderTestResult {
 pub async fn test(
     state: &AppState,
     actor: &Actor,
-    provider: &str,
+    name: &str,
     request: ProviderTestRequest,
 ) -> ServiceResult<ProviderTestResult> {
     if !actor.role.can_manage() {
@@ -72,12 +72,12 @@ pub async fn test(
             "Only owners and admins test provider accounts.".into(),
         ));
     }
+    let provider: Provider = name.parse().map_err(|_| ServiceError::NotFound)?;
     let channel = match provider {
-        "smtp" => Some(Channel::Email),
-        "twilio" => Some(Channel::Sms),
-        "whatsapp" => Some(Channel::Whatsapp),
-        "stripe" => None,
-        _ => return Err(ServiceError::NotFound),
+        Provider::Smtp => Some(Channel::Email),
+        Provider::Twilio => Some(Channel::Sms),
+        Provider::Whatsapp => Some(Channel::Whatsapp),
+        Provider::Stripe => None,
     };
     let row = provider_credentials::find(&state.db, actor.business, provider)
         .await?
@@ -89,7 +89,7 @@ pub async fn test(
         })?;
     let result = match channel {
         None => {
-            let secrets = open_secrets(&row, &state.secrets).map_err(|_| unreadable(provider))?;
+            let secrets = open_secrets(&row, &state.secrets).map_err(|_| unreadable(name))?;
             let key = secrets
                 .get("secret_key")
                 .and_then(Value::as_str)
@@ -99,21 +99,21 @@ pub async fn test(
                 })?;
             match state.stripe.check_key(&key).await {
                 Ok(()) => ProviderTestResult {
-                    provider: provider.to_owned(),
+                    provider: provider.to_string(),
                     ok: true,
                     provider_message_id: None,
                     error_code: None,
                     message: "Stripe accepted the secret key.".into(),
                 },
                 Err(StripeError::Permanent { code, message }) => ProviderTestResult {
-                    provider: provider.to_owned(),
+                    provider: provider.to_string(),
                     ok: false,
                     provider_message_id: None,
                     error_code: Some(code),
                     message,
                 },
                 Err(other) => ProviderTestResult {
-                    provider: provider.to_owned(),
+                    provider: provider.to_string(),
                     ok: false,
                     provider_message_id: None,
                     error_code: Some("unavailable".into()),
@@ -121,7 +121,7 @@ pub async fn test(
                 },
             }
         }
-        Some(channel) => send_test(state, actor, channel, provider, &row, request).await?,
+        Some(channel) => send_test(state, actor, channel, name, &row, request).await?,
     };
     audit::record(
         &state.db,

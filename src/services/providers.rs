@@ -10,22 +10,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::double_option;
-use crate::domain::{BusinessId, Email, PhoneE164, Validation};
+use crate::domain::{BusinessId, Email, PhoneE164, Provider, ProviderSettings, Validation};
 use crate::entities::provider_credential;
 use crate::repositories::provider_credentials;
 use crate::security::crypto::SecretBox;
 use crate::security::egress;
 
-/// The providers a business can bring its own account for.
-pub const PROVIDERS: [&str; 4] = ["smtp", "twilio", "whatsapp", "stripe"];
-
-/// Which fields of each provider are secrets.
-fn secret_fields(provider: &str) -> &'static [&'static str] {
+/// Which fields of each provider are secrets (write-only, sealed at rest).
+fn secret_fields(provider: Provider) -> &'static [&'static str] {
     match provider {
-        "smtp" => &["password"],
-        "twilio" => &["auth_token"],
-        "whatsapp" => &["access_token", "app_secret"],
-        _ => &["secret_key", "webhook_secret"],
+        Provider::Smtp => &["password"],
+        Provider::Twilio => &["auth_token"],
+        Provider::Whatsapp => &["access_token", "app_secret"],
+        Provider::Stripe => &["secret_key", "webhook_secret"],
     }
 }
 
@@ -128,7 +125,7 @@ fn text<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 
 /// Checks a provider's merged settings and secrets; errors name `providers.<provider>.<field>`.
 fn check(
-    provider: &str,
+    provider: Provider,
     settings: &Map<String, Value>,
     secrets: &Map<String, Value>,
     validation: &mut Validation,
@@ -158,7 +155,7 @@ fn check(
         validation.push(&field("rate_per_second"), "must be between 0.01 and 1000");
     }
     match provider {
-        "smtp" => {
+        Provider::Smtp => {
             require(settings, "host", validation);
             if let Some(tls) = text(settings, "tls")
                 && !["none", "starttls", "tls"].contains(&tls)
@@ -171,7 +168,7 @@ fn check(
                 validation.push(&field("from_email"), message);
             }
         }
-        "twilio" => {
+        Provider::Twilio => {
             require(settings, "account_sid", validation);
             prefixed(
                 text(settings, "account_sid"),
@@ -201,7 +198,7 @@ fn check(
             }
             require(secrets, "auth_token", validation);
         }
-        "whatsapp" => {
+        Provider::Whatsapp => {
             require(settings, "phone_number_id", validation);
             if text(settings, "phone_number_id")
                 .is_some_and(|id| !id.chars().all(|c| c.is_ascii_digit()))
@@ -213,7 +210,7 @@ fn check(
             }
             require(secrets, "access_token", validation);
         }
-        _ => {
+        Provider::Stripe => {
             require(secrets, "secret_key", validation);
             if let Some(key) = text(secrets, "secret_key")
                 && !(key.starts_with("sk_") || key.starts_with("rk_"))
@@ -240,33 +237,33 @@ fn check(
 }
 
 /// The public id webhooks name the account by.
-fn account_ref<'a>(provider: &str, settings: &'a Map<String, Value>) -> Option<&'a str> {
+fn account_ref(provider: Provider, settings: &Map<String, Value>) -> Option<&str> {
     match provider {
-        "twilio" => text(settings, "account_sid"),
-        "whatsapp" => text(settings, "phone_number_id"),
-        _ => None,
+        Provider::Twilio => text(settings, "account_sid"),
+        Provider::Whatsapp => text(settings, "phone_number_id"),
+        Provider::Smtp | Provider::Stripe => None,
     }
 }
 
 /// The associated data that binds a business's sealed provider secrets to their row.
-pub fn context(business: BusinessId, provider: &str) -> String {
+pub fn context(business: BusinessId, provider: Provider) -> String {
     format!("business:{}:provider:{provider}", business.0)
 }
 
 /// A patch split per provider: `None` removes it, `Some(map)` sets these fields.
-fn changes(patch: &ProvidersPatch) -> Vec<(&'static str, Option<Map<String, Value>>)> {
+fn changes(patch: &ProvidersPatch) -> Vec<(Provider, Option<Map<String, Value>>)> {
     let mut out = Vec::new();
     if let Some(value) = &patch.smtp {
-        out.push(("smtp", value.as_ref().map(to_map)));
+        out.push((Provider::Smtp, value.as_ref().map(to_map)));
     }
     if let Some(value) = &patch.twilio {
-        out.push(("twilio", value.as_ref().map(to_map)));
+        out.push((Provider::Twilio, value.as_ref().map(to_map)));
     }
     if let Some(value) = &patch.whatsapp {
-        out.push(("whatsapp", value.as_ref().map(to_map)));
+        out.push((Provider::Whatsapp, value.as_ref().map(to_map)));
     }
     if let Some(value) = &patch.stripe {
-        out.push(("stripe", value.as_ref().map(to_map)));
+        out.push((Provider::Stripe, value.as_ref().map(to_map)));
     }
     out
 }
@@ -274,7 +271,7 @@ fn changes(patch: &ProvidersPatch) -> Vec<(&'static str, Option<Map<String, Valu
 /// What the patch will write, checked: rows to upsert and providers to remove.
 pub struct PlannedChange {
     upserts: Vec<provider_credential::ActiveModel>,
-    removals: Vec<&'static str>,
+    removals: Vec<Provider>,
 }
 
 impl PlannedChange {
@@ -284,11 +281,12 @@ impl PlannedChange {
             .upserts
             .iter()
             .filter_map(|row| match &row.provider {
-                sea_orm::ActiveValue::Set(name) => Some(Value::String(name.clone())),
+                sea_orm::ActiveValue::Set(provider) => Some(Value::from(provider.as_str())),
                 _ => None,
             })
             .collect();
-        serde_json::json!({"set": set, "removed": self.removals})
+        let removed: Vec<&str> = self.removals.iter().map(|p| p.as_str()).collect();
+        serde_json::json!({"set": set, "removed": removed})
     }
 }
 
@@ -301,11 +299,11 @@ pub async fn plan(
     allow_private_hosts: bool,
     validation: &mut Validation,
 ) -> anyhow::Result<PlannedChange> {
-    let stored: BTreeMap<String, provider_credential::Model> =
+    let stored: BTreeMap<&str, provider_credential::Model> =
         provider_credentials::list(db, business)
             .await?
             .into_iter()
-            .map(|row| (row.provider.clone(), row))
+            .map(|row| (row.provider.as_str(), row))
             .collect();
     let mut planned = PlannedChange {
         upserts: Vec::new(),
@@ -316,10 +314,9 @@ pub async fn plan(
             planned.removals.push(provider);
             continue;
         };
-        let (mut settings, mut secrets) = match stored.get(provider) {
+        let (mut settings, mut secrets) = match stored.get(provider.as_str()) {
             Some(row) => {
-                let settings: Map<String, Value> =
-                    serde_json::from_str(&row.settings).unwrap_or_default();
+                let settings = row.settings.0.clone();
                 let opened = secrets_box.open(&row.secret, &context(business, provider))?;
                 let secrets: Map<String, Value> =
                     serde_json::from_slice(&opened).unwrap_or_default();
@@ -339,7 +336,7 @@ pub async fn plan(
             }
         }
         check(provider, &settings, &secrets, validation);
-        if provider == "smtp"
+        if provider == Provider::Smtp
             && !allow_private_hosts
             && let Some(host) = settings.get("host").and_then(Value::as_str)
             && !host.is_empty()
@@ -350,11 +347,11 @@ pub async fn plan(
         let sealed = secrets_box.seal(&serde_json::to_vec(&secrets)?, &context(business, provider));
         planned.upserts.push(provider_credential::ActiveModel {
             business_id: Set(business.0),
-            provider: Set(provider.to_owned()),
-            settings: Set(serde_json::to_string(&settings)?),
+            provider: Set(provider),
+            account_ref: Set(account_ref(provider, &settings).map(str::to_owned)),
+            settings: Set(ProviderSettings(settings)),
             secret: Set(sealed),
             key_id: Set(secrets_box.current_key_id().to_owned()),
-            account_ref: Set(account_ref(provider, &settings).map(str::to_owned)),
             updated_at: Set(Utc::now().into()),
         });
     }
@@ -382,20 +379,20 @@ pub async fn views(
     business: BusinessId,
 ) -> Result<BTreeMap<String, ProviderView>, sea_orm::DbErr> {
     let stored = provider_credentials::list(db, business).await?;
-    Ok(PROVIDERS
+    Ok(Provider::ALL
         .iter()
         .map(|provider| {
             let view = match stored.iter().find(|row| row.provider == *provider) {
                 Some(row) => ProviderView {
                     configured: true,
-                    settings: serde_json::from_str(&row.settings).unwrap_or_default(),
+                    settings: row.settings.0.clone(),
                 },
                 None => ProviderView {
                     configured: false,
                     settings: Map::new(),
                 },
             };
-            ((*provider).to_owned(), view)
+            (provider.to_string(), view)
         })
         .collect())
 }
@@ -423,7 +420,7 @@ pub async fn rotate(
             report.current += 1;
             continue;
         }
-        let context = context(BusinessId(row.business_id), &row.provider);
+        let context = context(BusinessId(row.business_id), row.provider);
         let Ok(opened) = secrets_box.open(&row.secret, &context) else {
             report.unreadable += 1;
             continue;
@@ -431,7 +428,7 @@ pub async fn rotate(
         provider_credentials::reseal(
             db,
             BusinessId(row.business_id),
-            &row.provider,
+            row.provider,
             (&row.secret, &secrets_box.seal(&opened, &context)),
             secrets_box.current_key_id(),
         )

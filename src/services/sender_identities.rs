@@ -13,7 +13,9 @@ use super::audit::{self, Target};
 use super::{ServiceError, ServiceResult, double_option, is_unique_violation, throttle};
 use crate::channels::accounts::Route;
 use crate::channels::{INTERACTIVE_SEND_TIMEOUT, OutgoingMessage};
-use crate::domain::{Actor, BusinessId, Channel, Email, PhoneE164, SendersByChannel, Validation};
+use crate::domain::{
+    Actor, BusinessId, Channel, Email, PhoneE164, Provider, SendersByChannel, Validation,
+};
 use crate::entities::{Timestamp, sender_identity};
 use crate::repositories::{provider_credentials, sender_identities};
 use crate::security::tokens;
@@ -158,7 +160,7 @@ pub async fn create(
         _ => {}
     }
     if channel == Channel::Whatsapp
-        && provider_credentials::find(&state.db, actor.business, "whatsapp")
+        && provider_credentials::find(&state.db, actor.business, Provider::Whatsapp)
             .await?
             .is_none()
     {

@@ -13,7 +13,7 @@ use super::UpdateReminderRequest;
 use crate::config::Environment;
 use crate::domain::schedule::{Schedule, ScheduleSpec};
 use crate::domain::{
-    Actor, ChannelSet, Money, ReminderKind, Validation, WhatsappTemplate, template,
+    Actor, ChannelSet, Money, Provider, ReminderKind, Validation, WhatsappTemplate, template,
 };
 use crate::entities::{business, reminder};
 use crate::repositories::{provider_credentials, reminders};
@@ -206,7 +206,7 @@ pub(super) async fn check_channels_configured(
     // A payment being asked for needs a Stripe account, the business's or the platform's.
     if let sea_orm::ActiveValue::Set(Some(_)) = &row.payment_amount
         && state.settings.providers.stripe_secret_key.is_none()
-        && !accounts.iter().any(|row| row.provider == "stripe")
+        && !accounts.iter().any(|row| row.provider == Provider::Stripe)
     {
         validation.push(
             "payment",

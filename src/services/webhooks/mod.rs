@@ -8,7 +8,7 @@ pub mod whatsapp;
 use chrono::{DateTime, Utc};
 
 use super::ServiceResult;
-use crate::domain::Channel;
+use crate::domain::{Channel, Provider};
 use crate::repositories::clients::{self, AccountHolder};
 use crate::repositories::notifications::{self, DeliveryReport};
 use crate::repositories::{provider_credentials, webhook_events};
@@ -46,7 +46,7 @@ async fn serves(
     state: &AppState,
     holders: &[AccountHolder],
     business_id: i64,
-    provider: &str,
+    provider: Provider,
 ) -> ServiceResult<bool> {
     if holders.contains(&AccountHolder::Business(business_id)) {
         return Ok(true);
@@ -79,7 +79,7 @@ fn account_key(holders: &[AccountHolder]) -> String {
 /// Applies a provider's report about one of its messages, once per `event_id`.
 async fn report(
     state: &AppState,
-    provider: &'static str,
+    provider: Provider,
     holders: &[AccountHolder],
     message_id: &str,
     event_id: &str,
@@ -87,13 +87,13 @@ async fn report(
     at: DateTime<Utc>,
 ) -> ServiceResult<()> {
     let Some(notification) =
-        notifications::find_by_provider_message(&state.db, provider, message_id).await?
+        notifications::find_by_provider_message(&state.db, provider.as_str(), message_id).await?
     else {
-        tracing::debug!(provider, "report for an unknown message ignored");
+        tracing::debug!(%provider, "report for an unknown message ignored");
         return Ok(());
     };
     if !serves(state, holders, notification.business_id, provider).await? {
-        tracing::warn!(provider, "report for another account's message ignored");
+        tracing::warn!(%provider, "report for another account's message ignored");
         return Ok(());
     }
     let now = state.clock.now();
@@ -104,7 +104,7 @@ async fn report(
     let changed = notifications::apply_report(&txn, notification.id, report, at, now).await?;
     txn.commit().await?;
     tracing::info!(
-        provider,
+        %provider,
         notification_id = notification.id,
         changed,
         "delivery report"
@@ -115,7 +115,7 @@ async fn report(
 /// Honours an opt-out or opt-in reply from a phone number, once per `event_id`.
 async fn reply(
     state: &AppState,
-    provider: &'static str,
+    provider: Provider,
     holders: &[AccountHolder],
     phone: &str,
     channel: Channel,
@@ -140,7 +140,7 @@ async fn reply(
     }
     txn.commit().await?;
     tracing::info!(
-        provider,
+        %provider,
         channel = channel.as_str(),
         ?keyword,
         clients = changed,

@@ -5,7 +5,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{keyword, reply, report};
 use crate::channels::accounts::Account;
-use crate::domain::Channel;
+use crate::domain::{Channel, Provider};
 use crate::repositories::clients::AccountHolder;
 use crate::repositories::notifications::DeliveryReport;
 use crate::repositories::provider_credentials;
@@ -49,11 +49,13 @@ async fn verified_holders(
         && platform.account_sid == sid
     {
         tokens.push((
-            AccountHolder::Platform { provider: "twilio" },
+            AccountHolder::Platform {
+                provider: Provider::Twilio,
+            },
             platform.auth_token.clone(),
         ));
     }
-    for row in provider_credentials::find_by_account_ref(&state.db, "twilio", sid).await? {
+    for row in provider_credentials::find_by_account_ref(&state.db, Provider::Twilio, sid).await? {
         if let Ok(Some(Account::Twilio(account))) =
             open_stored(&row, &state.secrets, &state.settings)
         {
@@ -100,7 +102,7 @@ pub async fn status(
     let at = state.clock.now();
     report(
         state,
-        "twilio",
+        Provider::Twilio,
         &holders,
         sid,
         &format!("{sid}:{status}"),
@@ -130,5 +132,14 @@ pub async fn inbound(
     let Some(word) = word else {
         return Ok(());
     };
-    reply(state, "twilio", &holders, from, Channel::Sms, word, sid).await
+    reply(
+        state,
+        Provider::Twilio,
+        &holders,
+        from,
+        Channel::Sms,
+        word,
+        sid,
+    )
+    .await
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{keyword, reply, report};
 use crate::channels::accounts::Account;
-use crate::domain::{BusinessId, Channel};
+use crate::domain::{BusinessId, Channel, Provider};
 use crate::repositories::clients::AccountHolder;
 use crate::repositories::notifications::DeliveryReport;
 use crate::repositories::{provider_credentials, sender_identities};
@@ -137,14 +137,16 @@ async fn verified_numbers(
     {
         candidates.push((
             AccountHolder::Platform {
-                provider: "whatsapp",
+                provider: Provider::Whatsapp,
             },
             platform.phone_number_id.clone(),
             secret.clone(),
         ));
     }
     for id in phone_number_ids {
-        for row in provider_credentials::find_by_account_ref(&state.db, "whatsapp", id).await? {
+        for row in
+            provider_credentials::find_by_account_ref(&state.db, Provider::Whatsapp, id).await?
+        {
             if let Ok(Some(Account::Whatsapp(account))) =
                 open_stored(&row, &state.secrets, &state.settings)
                 && let Some(secret) = account.app_secret
@@ -158,9 +160,12 @@ async fn verified_numbers(
         }
         // A verified sender identity's number belongs to its business's app.
         for identity in sender_identities::whatsapp_by_number_id(&state.db, id).await? {
-            let own =
-                provider_credentials::find(&state.db, BusinessId(identity.business_id), "whatsapp")
-                    .await?;
+            let own = provider_credentials::find(
+                &state.db,
+                BusinessId(identity.business_id),
+                Provider::Whatsapp,
+            )
+            .await?;
             if let Some(row) = own
                 && let Ok(Some(Account::Whatsapp(account))) =
                     open_stored(&row, &state.secrets, &state.settings)
@@ -239,7 +244,7 @@ pub async fn event(state: &AppState, body: &[u8], signature: Option<&str>) -> Se
             let at = unix_time(status.timestamp.as_deref()).unwrap_or_else(|| state.clock.now());
             report(
                 state,
-                "whatsapp",
+                Provider::Whatsapp,
                 &holders,
                 &status.id,
                 &format!("{}:{}", status.id, status.status),
@@ -257,7 +262,7 @@ pub async fn event(state: &AppState, body: &[u8], signature: Option<&str>) -> Se
             let phone = format!("+{}", message.from.trim_start_matches('+'));
             reply(
                 state,
-                "whatsapp",
+                Provider::Whatsapp,
                 &holders,
                 &phone,
                 Channel::Whatsapp,
