@@ -1,0 +1,103 @@
+//! Users of the original become businesses here, each with its owner (the bcrypt hash kept, to
+//! be upgraded to argon2id at the first sign-in). A user whose e-mail already has an account here
+//! is left out.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::Set;
+
+use super::shared::truncated;
+use super::source::Source;
+use super::{Options, Report};
+use crate::domain::{Channel, ChannelSet, Email, Role};
+use crate::entities::{Timestamp, business};
+use crate::repositories::{businesses, users};
+
+/// Imports the users; returns our business id by original user id.
+pub(super) async fn import_accounts(
+    txn: &impl sea_orm::ConnectionTrait,
+    source: &Source,
+    options: &Options,
+    report: &mut Report,
+    now: DateTime<Utc>,
+) -> anyhow::Result<HashMap<i64, i64>> {
+    // Original user id → our business id.
+    let mut owners: HashMap<i64, i64> = HashMap::new();
+    for user in &source.users {
+        let Some(email) = user.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
+            report.users.skip("no_valid_email");
+            continue;
+        };
+        let Some(hash) = &user.hashed_password else {
+            report.users.skip("no_password");
+            continue;
+        };
+        if !crate::security::password::is_known_hash(hash) {
+            // Neither bcrypt nor argon2: no password could ever match it here.
+            report.users.skip("unknown_password_hash");
+            continue;
+        }
+        if users::find_by_email(txn, email.as_str()).await?.is_some() {
+            report.users.skip("already_present");
+            continue;
+        }
+        let person = user.full_name.clone().or_else(|| {
+            let joined = [user.first_name.as_deref(), user.last_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            (!joined.is_empty()).then_some(joined)
+        });
+        let name = user
+            .business_name
+            .clone()
+            .or_else(|| person.clone())
+            .or_else(|| user.username.clone())
+            .unwrap_or_else(|| email.as_str().to_owned());
+        let created = Timestamp(user.created_at.unwrap_or(now));
+        let saved = businesses::insert(
+            txn,
+            business::ActiveModel {
+                name: Set(truncated(&name, 200)),
+                timezone: Set(options.timezone.name().to_owned()),
+                default_channels: Set(ChannelSet::from(vec![Channel::Email])),
+                email_from: Set(Some(email.as_str().to_owned())),
+                default_country: Set(options.country.map(|c| c.as_str().to_owned())),
+                quiet_hours_start: Set(None),
+                quiet_hours_end: Set(None),
+                created_at: Set(created),
+                updated_at: Set(Timestamp(now)),
+                ..Default::default()
+            },
+        )
+        .await?;
+        users::insert(
+            txn,
+            crate::entities::user::ActiveModel {
+                business_id: Set(saved.id),
+                email: Set(email.as_str().to_owned()),
+                full_name: Set(truncated(
+                    person.as_deref().or(user.username.as_deref()).unwrap_or(""),
+                    200,
+                )),
+                // bcrypt: verified as it is, re-hashed with argon2id at the first sign-in.
+                password_hash: Set(hash.clone()),
+                role: Set(Role::Owner),
+                is_active: Set(user.is_active),
+                created_at: Set(created),
+                updated_at: Set(Timestamp(now)),
+                ..Default::default()
+            },
+        )
+        .await?;
+        if !user.is_active {
+            report.users.change("disabled_in_the_original");
+        }
+        owners.insert(user.id, saved.id);
+        report.users.imported += 1;
+        report.businesses_created += 1;
+    }
+    Ok(owners)
+}
