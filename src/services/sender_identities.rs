@@ -31,14 +31,17 @@ pub const RESEND_AFTER_SECONDS: i64 = 60;
 /// `POST /sender-identities`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct CreateSenderIdentityRequest {
-    /// `email`, `sms` or `whatsapp`.
+    /// The channel it sends on: `email`, `sms` or `whatsapp`.
     pub channel: String,
-    /// An e-mail address, or a phone number (E.164, or national in the business's country).
+    /// An e-mail address for `email`; a phone number for `sms` and `whatsapp` (E.164, or
+    /// national in the business's `default_country`).
     pub address: String,
-    /// Shown as the sender's name in e-mail; default the business's name.
+    /// Shown as the sender's name in e-mail, up to 200 characters; default the business's
+    /// name.
     #[serde(default)]
     pub display_name: Option<String>,
-    /// WhatsApp only: the Cloud API's phone number id of this number.
+    /// WhatsApp only, and required there: the Cloud API's phone number id of this number (up
+    /// to 64 digits).
     #[serde(default)]
     pub phone_number_id: Option<String>,
 }
@@ -46,18 +49,21 @@ pub struct CreateSenderIdentityRequest {
 /// `PATCH /sender-identities/{id}`: absent fields stay, `null` clears the display name.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct UpdateSenderIdentityRequest {
-    /// Shown as the sender's name.
+    /// Shown as the sender's name in e-mail, up to 200 characters; `null` goes back to the
+    /// business's name.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub display_name: Option<Option<String>>,
-    /// Makes it the business's default on its channel (verified identities only), or stops.
+    /// `true` makes it the business's default on its channel (verified identities only),
+    /// replacing the previous one; `false` stops it being the default.
     pub is_default: Option<bool>,
 }
 
 /// `POST /sender-identities/{id}/verify`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct VerifySenderIdentityRequest {
-    /// The six-digit code sent to the identity.
+    /// The six-digit code sent to the identity (spaces ignored); it works for 15 minutes and
+    /// 5 tries.
     pub code: String,
 }
 
@@ -66,9 +72,10 @@ pub struct VerifySenderIdentityRequest {
 pub struct CodeDelivery {
     /// True when the provider accepted the message carrying the code.
     pub sent: bool,
-    /// The provider's or our code when it did not.
+    /// Why it was not sent: the provider's error code, or ours such as
+    /// `channel_not_configured`; `null` when sent.
     pub error_code: Option<String>,
-    /// What happened.
+    /// What happened, in words for the user.
     pub message: String,
 }
 
