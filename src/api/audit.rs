@@ -25,13 +25,18 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
 /// One audited action.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditEntryResponse {
+    /// The entry's id; a later entry has a higher one.
     pub id: i64,
+    /// When the action was taken (UTC).
     pub at: DateTime<Utc>,
-    /// The user who acted.
+    /// The id of the user who acted (it may name a user since removed).
     pub actor_user_id: Option<i64>,
-    /// e.g. `user.added`, `user.role_changed`, `providers.changed`, `client.erased`.
+    /// What was done, e.g. `user.added`, `user.role_changed`, `user.password_set`,
+    /// `providers.changed`, `client.exported`, `client.erased`, `reminder.sent_manually`.
     pub action: String,
+    /// What it was done to: `user`, `client`, `reminder` or `business`.
     pub target_type: String,
+    /// The id of that user, client, reminder or business.
     pub target_id: Option<i64>,
     /// What changed (never secrets or personal data).
     #[schema(value_type = Object)]
@@ -56,22 +61,26 @@ impl From<audit_entry::Model> for AuditEntryResponse {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// One action.
+    /// Only entries with this exact action, e.g. `user.role_changed`.
     pub action: Option<String>,
-    /// 1 to 200; default 50.
+    /// Page size: 1 to 200; default 50.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
-    /// Default 0.
+    /// Items to skip before the page: 0 to 1000000000; default 0.
     #[param(minimum = 0, maximum = 1_000_000_000)]
     pub offset: Option<u64>,
 }
 
-/// The audit log, newest first.
+/// Lists the business's audit log, newest first.
+///
+/// Sensitive actions: staff and role changes, passwords set for others, provider accounts,
+/// client exports, deletions and erasures, documents, sender identities, cancelled reminders
+/// and sends on demand. Owners and admins only.
 #[utoipa::path(
     get, path = "/audit-log", tag = "users", security(("oauth2" = [])), params(AuditQuery),
     responses(
-        (status = 200, body = ListResponse<AuditEntryResponse>),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of entries", body = ListResponse<AuditEntryResponse>),
+        (status = 403, description = "The caller is a member: owners and admins only", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn list_audit_log(

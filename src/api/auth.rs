@@ -27,16 +27,19 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(confirm_password_reset))
 }
 
-/// Creates a business and its owner. An address already registered is a 409, and each such
-/// answer counts against the caller's address like a failed sign-in, so addresses cannot be
-/// probed faster than passwords can be guessed.
+/// Registers a business and its owner.
+///
+/// No sign-in needed: the caller becomes the new business's `owner` and then signs in with
+/// `POST /auth/token`. An e-mail already registered is a 409, and each such answer counts
+/// against the caller's address like a failed sign-in, so addresses cannot be probed faster
+/// than passwords can be guessed.
 #[utoipa::path(
     post, path = "/auth/register", tag = "auth",
     request_body = RegisterRequest,
     responses(
-        (status = 201, description = "Registered", body = RegisterResponse),
+        (status = 201, description = "Registered: the owner and the business", body = RegisterResponse),
         (status = 409, description = "E-mail already registered", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field, e.g. a password the policy refuses; `errors` names each", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many refused attempts from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -58,23 +61,29 @@ pub(super) async fn register(
 /// OAuth2 password grant, form-encoded.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TokenForm {
-    /// `password` (optional).
+    /// `password`, or omitted; any other grant is a 422.
     pub grant_type: Option<String>,
-    /// The account's e-mail.
+    /// The account's e-mail address (case and surrounding spaces ignored).
     pub username: String,
-    /// The password.
+    /// The account's password.
     pub password: String,
     /// Accepted for OAuth2 password-grant clients and ignored: a token carries its user's role.
     pub scope: Option<String>,
 }
 
-/// Signs in: e-mail and password for an access token and a refresh token.
+/// Signs in with e-mail and password.
+///
+/// The OAuth2 password grant, form-encoded: answers an access token for
+/// `Authorization: Bearer` and a refresh token. Failures are counted per account and per
+/// address (`LOGIN_MAX_FAILURES_PER_ACCOUNT`, `LOGIN_MAX_FAILURES_PER_ADDRESS`); past either
+/// limit the answer is a 429 until the window passes. A disabled account is a 401; a
+/// `grant_type` other than `password` is a 422.
 #[utoipa::path(
     post, path = "/auth/token", tag = "auth",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "Signed in", body = TokenPair),
-        (status = 401, description = "Wrong e-mail or password", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong e-mail or password, or the account is disabled", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failures; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -103,13 +112,16 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-/// Exchanges a refresh token for a new pair; the old one stops working.
+/// Exchanges a refresh token for a new pair.
+///
+/// Each refresh token works once. Presenting one a second time revokes every token of that
+/// sign-in session (one of its two holders must be an attacker), so the user signs in again.
 #[utoipa::path(
     post, path = "/auth/refresh", tag = "auth",
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New pair", body = TokenPair),
-        (status = 401, description = "Unknown, expired or already used", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown, expired, revoked or already used, or the account is disabled", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn refresh_token(
@@ -119,13 +131,15 @@ async fn refresh_token(
     Ok(Json(auth::refresh(&state, &request.refresh_token).await?))
 }
 
-/// Signs out: the access token presented and the whole sign-in session (its refresh tokens)
-/// stop working at once, on every node.
+/// Signs out.
+///
+/// The access token presented and the whole sign-in session (its refresh tokens) stop working
+/// at once, on every node. Other sessions of the same user are not touched.
 #[utoipa::path(
     post, path = "/auth/logout", tag = "auth", security(("oauth2" = [])),
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing, invalid, expired or already revoked access token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn logout(
@@ -136,8 +150,11 @@ async fn logout(
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
-/// Asks for a password-reset token by e-mail. The answer is the same 202 whether or not an
-/// account uses the address; requests are limited per address like sign-in.
+/// Asks for a password-reset token by e-mail.
+///
+/// The answer is the same 202 whether or not an account uses the address, so it reveals
+/// nothing. The token works once, for 30 minutes; one account is sent at most 3 per sign-in
+/// window, and requests are limited per caller address like sign-in.
 #[utoipa::path(
     post, path = "/auth/password-reset", tag = "auth",
     request_body = ResetRequest,
@@ -167,11 +184,14 @@ async fn request_password_reset(
 /// The answer to a reset request, whatever the address.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ResetAccepted {
-    /// What happens next.
+    /// What happens next, in words for the user (the same for every address).
     pub detail: String,
 }
 
-/// Sets a new password with the token from the e-mail; every session of the account ends.
+/// Sets a new password with the token from the e-mail.
+///
+/// The token works once; every sign-in session of the account ends, so it signs in again with
+/// the new password.
 #[utoipa::path(
     post, path = "/auth/password-reset/confirm", tag = "auth",
     request_body = ResetConfirmation,

@@ -26,12 +26,15 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(get_usage))
 }
 
-/// The caller's business.
+/// The caller's business and its settings.
+///
+/// Any signed-in user may read it. Provider accounts show only whether they are configured
+/// and their non-secret settings, never a secret.
 #[utoipa::path(
     get, path = "/business", tag = "business", security(("oauth2" = [])),
     responses(
-        (status = 200, body = BusinessResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The business", body = BusinessResponse),
+        (status = 401, description = "Missing, invalid, expired or revoked access token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn get_business(
@@ -53,14 +56,18 @@ async fn with_providers(
     Ok(Json(response))
 }
 
-/// Changes name, time zone, default channels or sender (owners and admins).
+/// Changes the business's settings and provider accounts.
+///
+/// Owners and admins only. Absent fields stay as they are and `null` clears an optional one;
+/// every invalid field is listed in one 422 and nothing is saved. Provider changes are audited
+/// (`providers.changed`, naming the fields set, never their values).
 #[utoipa::path(
     patch, path = "/business", tag = "business", security(("oauth2" = [])),
     request_body = UpdateBusinessRequest,
     responses(
-        (status = 200, body = BusinessResponse),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The business as changed", body = BusinessResponse),
+        (status = 403, description = "The caller is a member: owners and admins only", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field; `errors` names each (e.g. `providers.twilio.account_sid`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn update_business(
@@ -72,17 +79,20 @@ async fn update_business(
     with_providers(&state, saved).await
 }
 
-/// Sends a test message through one of the business's own provider accounts (`smtp`,
-/// `twilio`, `whatsapp`), or checks its Stripe key, and says what the provider answered.
+/// Tests one of the business's own provider accounts.
+///
+/// Sends a test message through its `smtp`, `twilio` or `whatsapp` account to `to`, or checks
+/// its Stripe secret key, and reports what the provider answered: a refusal is a 200 with
+/// `ok: false`, not an error. Owners and admins only; audited (`providers.tested`).
 #[utoipa::path(
     post, path = "/business/providers/{provider}/test", tag = "business", security(("oauth2" = [])),
     params(("provider" = String, Path, description = "`smtp`, `twilio`, `whatsapp` or `stripe`")),
     request_body = ProviderTestRequest,
     responses(
-        (status = 200, body = ProviderTestResult),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "What the provider answered, accepted or not", body = ProviderTestResult),
+        (status = 403, description = "The caller is a member: owners and admins only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not one of the four provider names", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The provider is not set up for the business, its secrets cannot be opened, or `to` is not a valid address or number", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn test_provider(
@@ -100,13 +110,13 @@ async fn test_provider(
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UsageQuery {
-    /// Start (RFC 3339); default the start of this month (UTC).
+    /// Start of the period, inclusive (RFC 3339); default the start of this month (UTC).
     #[serde(
         default,
         deserialize_with = "crate::domain::date_range::optional_in_range"
     )]
     pub from: Option<chrono::DateTime<chrono::Utc>>,
-    /// End (RFC 3339); default the start of next month.
+    /// End of the period, exclusive (RFC 3339); default the start of next month (UTC).
     #[serde(
         default,
         deserialize_with = "crate::domain::date_range::optional_in_range"
@@ -114,11 +124,17 @@ pub struct UsageQuery {
     pub to: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// Messages sent per channel in a period (SMS parts as the provider reported them), with the
-/// monthly caps.
+/// Messages sent per channel in a period, with the monthly caps.
+///
+/// Counts the sends providers accepted in `[from, to)`, by when they were sent (this calendar
+/// month, UTC, by default), and SMS parts as the provider reported them. Caps apply per
+/// calendar month whatever period is asked for.
 #[utoipa::path(
     get, path = "/business/usage", tag = "business", security(("oauth2" = [])), params(UsageQuery),
-    responses((status = 200, body = Usage), (status = 422, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "Usage per channel", body = Usage),
+        (status = 422, description = "`from` or `to` is not an RFC 3339 date-time between 1970 and 9999", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 async fn get_usage(
     State(state): State<Arc<AppState>>,

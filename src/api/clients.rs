@@ -35,22 +35,22 @@ pub fn router(import_max_bytes: usize) -> OpenApiRouter<Arc<AppState>> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ClientQuery {
-    /// Matches name, e-mail or phone, ignoring case.
+    /// Only clients whose name, e-mail or phone contains this text, ignoring case.
     pub q: Option<String>,
-    /// 1 to 200; default 50.
+    /// Page size: 1 to 200; default 50.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
-    /// Default 0.
+    /// Items to skip before the page: 0 to 1000000000; default 0.
     #[param(minimum = 0, maximum = 1_000_000_000)]
     pub offset: Option<u64>,
 }
 
-/// Clients of the caller's business.
+/// Lists the clients of the caller's business, oldest first.
 #[utoipa::path(
     get, path = "/clients", tag = "clients", security(("oauth2" = [])), params(ClientQuery),
     responses(
-        (status = 200, body = ListResponse<ClientResponse>),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of clients", body = ListResponse<ClientResponse>),
+        (status = 422, description = "`limit` or `offset` out of range", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(super) async fn list_clients(
@@ -68,13 +68,16 @@ pub(super) async fn list_clients(
 }
 
 /// Adds a client.
+///
+/// Any signed-in user may. The e-mail is lowercased and the phone stored in E.164 (a number
+/// without a country code is read in the business's `default_country`).
 #[utoipa::path(
     post, path = "/clients", tag = "clients", security(("oauth2" = [])),
     request_body = CreateClientRequest,
     responses(
-        (status = 201, body = ClientResponse),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Added", body = ClientResponse),
+        (status = 409, description = "Another client of the business has this e-mail or `external_ref`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field; `errors` names each", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(super) async fn create_client(
@@ -86,13 +89,13 @@ pub(super) async fn create_client(
     Ok((StatusCode::CREATED, Json(client.into())))
 }
 
-/// One client.
+/// One client of the caller's business.
 #[utoipa::path(
     get, path = "/clients/{id}", tag = "clients", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Client id")),
     responses(
-        (status = 200, body = ClientResponse),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The client", body = ClientResponse),
+        (status = 404, description = "No such client in the caller's business", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn get_client(
@@ -105,16 +108,19 @@ async fn get_client(
     ))
 }
 
-/// Changes a client; absent fields stay, `null` clears.
+/// Changes a client.
+///
+/// Absent fields stay as they are; `null` (or a blank text) clears an optional one. Opt-outs
+/// changed here take effect for messages not yet sent.
 #[utoipa::path(
     patch, path = "/clients/{id}", tag = "clients", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Client id")),
     request_body = UpdateClientRequest,
     responses(
-        (status = 200, body = ClientResponse),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The client as changed", body = ClientResponse),
+        (status = 404, description = "No such client in the caller's business", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another client of the business has this e-mail or `external_ref`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field; `errors` names each", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn update_client(
@@ -135,17 +141,22 @@ async fn update_client(
 #[into_params(parameter_in = Query)]
 pub struct DeleteClientQuery {
     /// `true`: erase the client's personal data everywhere (name, addresses, message texts)
-    /// but keep the anonymous records; owners and admins only.
+    /// but keep the anonymous records; owners and admins only. Default `false`: delete.
     pub erase: Option<bool>,
 }
 
-/// Deletes a client, or with `erase=true` erases their personal data (audited).
+/// Deletes a client, or with `erase=true` erases their personal data.
+///
+/// A plain delete removes the client and their own documents (any signed-in user may).
+/// `erase=true` is for erasure requests: it blanks their personal data but keeps the
+/// anonymous history and counts; it takes an owner or admin (a member gets 403). Both are
+/// audited (`client.deleted`, `client.erased`).
 #[utoipa::path(
     delete, path = "/clients/{id}", tag = "clients", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Client id"), DeleteClientQuery),
     responses(
-        (status = 204, description = "Deleted"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 204, description = "Deleted, or erased"),
+        (status = 404, description = "No such client in the caller's business", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn delete_client(
@@ -162,17 +173,21 @@ async fn delete_client(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Imports clients from CSV (`text/csv`, header row `name,email,phone,…`); a row whose e-mail
-/// matches an existing client updates it.
+/// Imports clients from a CSV file.
+///
+/// Send the file as `text/csv` with a header row; only `name` is required. A row whose e-mail
+/// (or, without one, `external_ref`) matches an existing client updates it, and its blank
+/// cells leave that client's values alone. Bad rows are reported and skipped; the rest are
+/// imported. The body may be at most `IMPORT_MAX_BYTES` (default 64 MiB).
 #[utoipa::path(
     post, path = "/clients/import", tag = "clients", security(("oauth2" = [])),
     request_body(content = String, content_type = "text/csv",
         description = "Header row: name,email,phone,whatsapp_opt_in,preferred_channels,timezone,external_ref,opted_out_email,opted_out_sms,opted_out_whatsapp"),
     responses(
-        (status = 200, body = ImportReport),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "What was created and updated, and the rows refused", body = ImportReport),
+        (status = 413, description = "The file is larger than `IMPORT_MAX_BYTES`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as `text/csv` (or `application/csv`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The header row cannot be read or has no `name` column", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(super) async fn import_clients(

@@ -42,19 +42,24 @@ pub fn router(document_max_bytes: usize) -> OpenApiRouter<Arc<AppState>> {
 /// A client's link to a document and its opens.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DocumentLinkResponse {
+    /// The link's id, for `POST /documents/{id}/links/{link_id}/revoke`.
     pub id: i64,
+    /// The client it was made for.
     pub client_id: i64,
+    /// When it was made, with the first message that carried it (UTC).
     pub created_at: DateTime<Utc>,
-    /// When the firm withdrew it (it answers 410 since).
+    /// When the firm withdrew it (it answers 410 since); `null` while it works.
     pub revoked_at: Option<DateTime<Utc>>,
-    /// Each open: when, and the notification whose link it was.
+    /// Each open, oldest first: when, and the notification whose link it was.
     pub opens: Vec<DocumentOpenResponse>,
 }
 
 /// One open of a document link.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DocumentOpenResponse {
+    /// When the client opened it (UTC).
     pub at: DateTime<Utc>,
+    /// The notification whose link was opened; `null` when it cannot be told.
     pub notification_id: Option<i64>,
 }
 
@@ -77,13 +82,15 @@ impl From<documents::LinkWithOpens> for DocumentLinkResponse {
     }
 }
 
-/// The links sent to clients for a document (one per client), with every open.
+/// Lists the links sent to clients for a document, with every open.
+///
+/// One link per client the document was sent to, oldest first, revoked ones included.
 #[utoipa::path(
     get, path = "/documents/{id}/links", tag = "documents", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Document id")),
     responses(
-        (status = 200, body = Vec<DocumentLinkResponse>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Every link to the document", body = Vec<DocumentLinkResponse>),
+        (status = 404, description = "No such document in the caller's business", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn list_links(
@@ -95,7 +102,10 @@ async fn list_links(
     Ok(Json(links.into_iter().map(Into::into).collect()))
 }
 
-/// Withdraws one client's link to a document: it answers 410 from now on.
+/// Withdraws one client's link to a document.
+///
+/// The link answers 410 from now on; other clients' links keep working. Revoking it again
+/// changes nothing. Audited (`documents.link_revoked`).
 #[utoipa::path(
     post, path = "/documents/{id}/links/{link_id}/revoke", tag = "documents", security(("oauth2" = [])),
     params(
@@ -104,7 +114,7 @@ async fn list_links(
     ),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document in the caller's business, or no such link to it", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn revoke_link(
@@ -119,20 +129,27 @@ async fn revoke_link(
 /// A document (its bytes at `/documents/{id}/content`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DocumentResponse {
+    /// The document's id.
     pub id: i64,
+    /// Its file name, shown to clients and used when they download it; the extension matches
+    /// the content.
     pub name: String,
-    /// Found from the content when uploaded.
+    /// Its media type (e.g. `application/pdf`), found from the content when uploaded.
     pub content_type: String,
+    /// Its size in bytes.
     pub size_bytes: i64,
     /// Hex SHA-256 of the bytes.
     pub sha256: String,
-    /// The client it belongs to; `null` when it is for everyone.
+    /// The client it belongs to (only reminders to them carry it); `null` when it is for
+    /// everyone.
     pub client_id: Option<i64>,
-    /// Links to it stop working after this.
+    /// Links to it answer 410 after this instant (UTC); `null`: they never expire.
     pub link_expires_at: Option<DateTime<Utc>>,
-    /// `database` or `object`.
+    /// Where its bytes are kept: `database`, or `object` (the configured object store).
     pub storage: &'static str,
+    /// When it was uploaded (UTC).
     pub created_at: DateTime<Utc>,
+    /// When it was last renamed or its expiry changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -170,7 +187,7 @@ struct UploadForm {
     file: Vec<u8>,
     /// The client it is for (their invoice); omit for a document for everyone.
     client_id: Option<i64>,
-    /// RFC 3339: links to it stop working after this.
+    /// RFC 3339: links to it answer 410 after this; omit for links that never expire.
     link_expires_at: Option<DateTime<Utc>>,
 }
 
@@ -178,12 +195,12 @@ struct UploadForm {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DocumentQuery {
-    /// Only this client's own documents.
+    /// Only this client's own documents; omit for all, shared ones included.
     pub client_id: Option<i64>,
-    /// 1 to 200; default 50.
+    /// Page size: 1 to 200; default 50.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
-    /// Default 0.
+    /// Items to skip before the page: 0 to 1000000000; default 0.
     #[param(minimum = 0, maximum = 1_000_000_000)]
     pub offset: Option<u64>,
 }
@@ -258,17 +275,19 @@ async fn read_form(mut form: Multipart, limit: usize) -> ApiResult<Upload> {
     })
 }
 
-/// Uploads a document (`multipart/form-data` with `file`, and optionally `client_id` and
-/// `link_expires_at`). Its type is found from its content; anything else is a 415, anything
-/// over `DOCUMENT_MAX_BYTES` a 413.
+/// Uploads a document.
+///
+/// Send `multipart/form-data` with `file`, and optionally `client_id` and `link_expires_at`.
+/// Its type is found from its content: a type clients may not be sent is a 415, a file over
+/// `DOCUMENT_MAX_BYTES` (default 10 MiB) a 413. Audited (`documents.uploaded`).
 #[utoipa::path(
     post, path = "/documents", tag = "documents", security(("oauth2" = [])),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
-        (status = 201, body = DocumentResponse),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Stored", body = DocumentResponse),
+        (status = 413, description = "The file is larger than `DOCUMENT_MAX_BYTES`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not multipart/form-data, or a file type clients may not be sent", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No or empty `file`, an unknown form field, or a bad `client_id` or `link_expires_at`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn upload_document(
@@ -284,12 +303,12 @@ async fn upload_document(
     Ok((StatusCode::CREATED, Json(saved.into())))
 }
 
-/// The business's documents, newest first.
+/// Lists the business's documents, newest first.
 #[utoipa::path(
     get, path = "/documents", tag = "documents", security(("oauth2" = [])), params(DocumentQuery),
     responses(
-        (status = 200, body = ListResponse<DocumentResponse>),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of documents", body = ListResponse<DocumentResponse>),
+        (status = 422, description = "`limit` or `offset` out of range", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn list_documents(
@@ -306,13 +325,13 @@ async fn list_documents(
     )))
 }
 
-/// One document.
+/// One document's details (its bytes are at `/documents/{id}/content`).
 #[utoipa::path(
     get, path = "/documents/{id}", tag = "documents", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Document id")),
     responses(
-        (status = 200, body = DocumentResponse),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The document", body = DocumentResponse),
+        (status = 404, description = "No such document in the caller's business", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn get_document(
@@ -323,13 +342,16 @@ async fn get_document(
     Ok(Json(documents::get(&state, &actor, id).await?.into()))
 }
 
-/// The document's bytes, served as its clients get them.
+/// Downloads a document's bytes, served as its clients get them.
+///
+/// With its own `Content-Type` and file name: PNG, JPEG and plain text are shown inline,
+/// everything else (PDF included) is downloaded as an attachment.
 #[utoipa::path(
     get, path = "/documents/{id}/content", tag = "documents", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Document id")),
     responses(
         (status = 200, description = "The file", content_type = "application/octet-stream"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document in the caller's business", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn download_document(
@@ -342,14 +364,16 @@ async fn download_document(
 }
 
 /// Renames a document or changes when its links expire.
+///
+/// A new expiry applies to every link to it, sent or not.
 #[utoipa::path(
     patch, path = "/documents/{id}", tag = "documents", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Document id")),
     request_body = UpdateDocumentRequest,
     responses(
-        (status = 200, body = DocumentResponse),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The document as changed", body = DocumentResponse),
+        (status = 404, description = "No such document in the caller's business", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A name whose extension does not match the content, or an expiry outside 1970 to 9999", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn update_document(
@@ -364,12 +388,15 @@ async fn update_document(
 }
 
 /// Deletes a document, its bytes and its links (which then answer 410).
+///
+/// A document a reminder still carries (to everyone, or to one client) is refused with a 409
+/// naming the reminders: take it off them first. Audited (`documents.deleted`).
 #[utoipa::path(
     delete, path = "/documents/{id}", tag = "documents", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Document id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document in the caller's business", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn delete_document(

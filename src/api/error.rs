@@ -18,19 +18,21 @@ tokio::task_local! {
 /// An RFC 9457 problem body.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
-    /// A URI naming the kind of problem.
+    /// A URI naming the kind of problem: `https://reminder-app.dev/problems/` followed by e.g.
+    /// `validation`, `not-found`, `conflict` or `too-many-requests`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// A short summary of the kind.
+    /// The status's reason phrase, e.g. `Unprocessable Entity`.
     pub title: String,
     /// The HTTP status.
     pub status: u16,
     /// What went wrong this time.
     pub detail: String,
-    /// The request's id, to quote when reporting a problem.
+    /// The request's id (also in the `X-Request-Id` header), to quote when reporting a
+    /// problem.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// Field errors (422 only).
+    /// Each invalid field and why; only on a 422 (absent otherwise).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }

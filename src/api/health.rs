@@ -31,22 +31,27 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
 /// A health answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HealthResponse {
-    /// `ok`.
+    /// Always `ok`; a failing check answers a problem instead.
     pub status: &'static str,
 }
 
-/// The process is up.
-#[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, body = HealthResponse)))]
+/// Liveness: the process answers.
+///
+/// Checks nothing else; for a load balancer's liveness probe. No sign-in.
+#[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, description = "The process is up", body = HealthResponse)))]
 async fn health() -> Json<HealthResponse> {
     Json(HealthResponse { status: "ok" })
 }
 
-/// The process is up and its database answers.
+/// Readiness: the database answers and this node's scheduler is passing.
+///
+/// 503 when the database cannot be reached or, on a node that runs the scheduler, a loop has
+/// not passed for four poll intervals (at least 120 s). No sign-in.
 #[utoipa::path(
     get, path = "/ready", tag = "health",
     responses(
-        (status = 200, body = HealthResponse),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Ready to serve", body = HealthResponse),
+        (status = 503, description = "The database is unreachable or the scheduler has stopped passing", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn ready(State(state): State<Arc<AppState>>) -> ApiResult<Json<HealthResponse>> {
@@ -71,6 +76,9 @@ async fn ready(State(state): State<Arc<AppState>>) -> ApiResult<Json<HealthRespo
 }
 
 /// Prometheus metrics of this process, with the queue read now.
+///
+/// Includes `notifications_due`, `notifications_scheduled` and
+/// `notifications_oldest_due_seconds`, read from the database at each scrape.
 #[utoipa::path(
     get, path = "/metrics", tag = "health",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String))

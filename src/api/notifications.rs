@@ -32,42 +32,50 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
-    /// Only notifications in this status.
+    /// Only notifications in this status: `pending`, `sending`, `sent`, `delivered`, `read`,
+    /// `failed`, `skipped` or `cancelled`.
     #[param(value_type = Option<NotificationStatus>)]
     pub status: Option<String>,
-    /// Only notifications on this channel.
+    /// Only notifications on this channel: `email`, `sms` or `whatsapp`.
     #[param(value_type = Option<Channel>)]
     pub channel: Option<String>,
-    /// One client.
+    /// Only notifications to this client.
     pub client_id: Option<i64>,
-    /// One reminder.
+    /// Only notifications of this reminder.
     pub reminder_id: Option<i64>,
-    /// Occurrences at or after (RFC 3339).
+    /// Only occurrences at or after this instant (RFC 3339, e.g. `2027-01-01T00:00:00Z`).
     #[serde(
         default,
         deserialize_with = "crate::domain::date_range::optional_in_range"
     )]
     pub from: Option<DateTime<Utc>>,
-    /// Occurrences before (RFC 3339).
+    /// Only occurrences before this instant (RFC 3339; exclusive).
     #[serde(
         default,
         deserialize_with = "crate::domain::date_range::optional_in_range"
     )]
     pub to: Option<DateTime<Utc>>,
-    /// `true`: only those not yet marked read in the firm's inbox; `false`: only read ones.
+    /// `true`: only those not yet marked read in the firm's inbox; `false`: only read ones;
+    /// absent: both.
     pub unread: Option<bool>,
-    /// 1 to 200; default 50.
+    /// Page size: 1 to 200; default 50.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
-    /// Default 0.
+    /// Items to skip before the page: 0 to 1000000000; default 0.
     #[param(minimum = 0, maximum = 1_000_000_000)]
     pub offset: Option<u64>,
 }
 
-/// The history, newest first.
+/// Lists the business's notifications, newest occurrence first.
+///
+/// One notification per client, channel and occurrence of a reminder; the filters combine.
+/// Attempts are left out here (fetch one by id for them).
 #[utoipa::path(
     get, path = "/notifications", tag = "notifications", security(("oauth2" = [])), params(NotificationQuery),
-    responses((status = 200, body = ListResponse<NotificationResponse>), (status = 422, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "A page of notifications", body = ListResponse<NotificationResponse>),
+        (status = 422, description = "Unknown `status` or `channel`, a bad date-time, or `limit` or `offset` out of range", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 pub(super) async fn list_notifications(
     State(state): State<Arc<AppState>>,
@@ -106,7 +114,10 @@ pub(super) async fn list_notifications(
 #[utoipa::path(
     get, path = "/notifications/{id}", tag = "notifications", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Notification id")),
-    responses((status = 200, body = NotificationResponse), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The notification, with `attempts`", body = NotificationResponse),
+        (status = 404, description = "No such notification in the caller's business", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 async fn get_notification(
     State(state): State<Arc<AppState>>,
@@ -119,14 +130,17 @@ async fn get_notification(
     Ok(Json(response))
 }
 
-/// Sends a failed notification again.
+/// Retries a failed notification.
+///
+/// It goes back to the queue as `pending`, due now, with a fresh round of attempts; its
+/// earlier attempts stay in its history. Only a `failed` notification can be retried.
 #[utoipa::path(
     post, path = "/notifications/{id}/retry", tag = "notifications", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Notification id")),
     responses(
-        (status = 200, body = NotificationResponse),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The notification, `pending` again", body = NotificationResponse),
+        (status = 404, description = "No such notification in the caller's business", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The notification is not `failed`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn retry_notification(
@@ -137,14 +151,18 @@ async fn retry_notification(
     Ok(Json(notifications::retry(&state, &actor, id).await?.into()))
 }
 
-/// Sends a sent or failed notification again; its earlier attempts stay in its history.
+/// Sends a notification again.
+///
+/// For a `sent`, `delivered`, `read` or `failed` notification the client needs once more: it
+/// goes back to the queue as `pending`, due now; its earlier attempts stay in its history. A
+/// client since deleted, opted out or without the address is refused (409), not queued.
 #[utoipa::path(
     post, path = "/notifications/{id}/resend", tag = "notifications", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Notification id")),
     responses(
-        (status = 200, body = NotificationResponse),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The notification, `pending` again", body = NotificationResponse),
+        (status = 404, description = "No such notification in the caller's business", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not in a status that can be resent, or the client can no longer get it on this channel", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn resend_notification(
@@ -157,11 +175,19 @@ async fn resend_notification(
     ))
 }
 
-/// Marks a notification read in the firm's inbox (`GET /notifications?unread=true` lists the rest).
+/// Marks a notification read in the firm's inbox.
+///
+/// Sets `inbox_read_at`, shared by everyone in the business; marking it again keeps the first
+/// time.
+/// `GET /notifications?unread=true` lists the rest. This is the firm's inbox, not the
+/// client's read receipt (status `read`).
 #[utoipa::path(
     post, path = "/notifications/{id}/mark-read", tag = "notifications", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Notification id")),
-    responses((status = 200, body = NotificationResponse), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The notification, with `inbox_read_at` set", body = NotificationResponse),
+        (status = 404, description = "No such notification in the caller's business", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 async fn mark_notification_read(
     State(state): State<Arc<AppState>>,
@@ -177,13 +203,13 @@ async fn mark_notification_read(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CountsQuery {
-    /// Occurrences at or after (RFC 3339).
+    /// Count occurrences at or after this instant (RFC 3339); default: no lower bound.
     #[serde(
         default,
         deserialize_with = "crate::domain::date_range::optional_in_range"
     )]
     pub from: Option<DateTime<Utc>>,
-    /// Occurrences before (RFC 3339).
+    /// Count occurrences before this instant (RFC 3339; exclusive); default: no upper bound.
     #[serde(
         default,
         deserialize_with = "crate::domain::date_range::optional_in_range"
@@ -191,10 +217,15 @@ pub struct CountsQuery {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// How many notifications per status and channel.
+/// Counts notifications per status and channel.
+///
+/// Notifications whose occurrence falls in `[from, to)`; all of them by default.
 #[utoipa::path(
     get, path = "/notifications/counts", tag = "notifications", security(("oauth2" = [])), params(CountsQuery),
-    responses((status = 200, body = Counts), (status = 422, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The counts", body = Counts),
+        (status = 422, description = "`from` or `to` is not an RFC 3339 date-time between 1970 and 9999", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 async fn count_notifications(
     State(state): State<Arc<AppState>>,

@@ -31,10 +31,12 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
 /// A click on a payment link.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClickResponse {
+    /// When the link was opened (UTC).
     pub at: DateTime<Utc>,
-    /// The notification whose link was opened.
+    /// The notification whose link was opened; `null` for the payment's own `url`, or when
+    /// the notification cannot be found.
     pub notification_id: Option<i64>,
-    /// The channel of the message whose link was opened.
+    /// The channel of the message whose link was opened; `null` for the payment's own `url`.
     pub channel: Option<Channel>,
 }
 
@@ -48,26 +50,35 @@ impl From<payment_click::Model> for ClickResponse {
     }
 }
 
-/// A payment asked of a client.
+/// A payment asked of a client: one per reminder that asks for payment and client.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PaymentResponse {
+    /// The payment's id.
     pub id: i64,
+    /// The reminder that asks for it.
     pub reminder_id: i64,
+    /// The client asked to pay.
     pub client_id: i64,
-    /// Minor units.
+    /// Amount in minor units of `currency` (pence, cents; whole units for zero-decimal
+    /// currencies such as `jpy`).
     pub amount: i64,
-    /// ISO 4217, lowercase.
+    /// ISO 4217 code, lowercase, e.g. `gbp`.
     pub currency: String,
+    /// Shown to the client on the Stripe payment page; `null` for none.
     pub description: Option<String>,
-    /// Where it stands with Stripe.
+    /// `open`, `paid`, `expired` (its Checkout Session lapsed; the next click makes a new
+    /// one), `failed` or `refunded`.
     pub status: PaymentStatus,
-    /// The client's payment link (never expires).
+    /// The client's payment link; it never expires (each click leads to a live Stripe
+    /// Checkout page, or says it is already paid).
     pub url: String,
-    /// Stripe's PaymentIntent id once paid.
+    /// Stripe's PaymentIntent id (`pi_…`) once paid; `null` before.
     pub provider_ref: Option<String>,
+    /// When Stripe reported it paid (UTC); `null` until then.
     pub paid_at: Option<DateTime<Utc>>,
+    /// When it was first asked for (UTC).
     pub created_at: DateTime<Utc>,
-    /// One payment fetched by id: every click on its links.
+    /// Every click on its links, oldest first; only when fetched by id (absent from lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clicks: Option<Vec<ClickResponse>>,
 }
@@ -96,25 +107,28 @@ impl From<PaymentWithLink> for PaymentResponse {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PaymentQuery {
-    /// Only payments in this status.
+    /// Only payments in this status: `open`, `paid`, `expired`, `failed` or `refunded`.
     #[param(value_type = Option<PaymentStatus>)]
     pub status: Option<String>,
     /// Only this client's payments.
     pub client_id: Option<i64>,
     /// Only payments asked for by this reminder.
     pub reminder_id: Option<i64>,
-    /// 1 to 200; default 50.
+    /// Page size: 1 to 200; default 50.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
-    /// Default 0.
+    /// Items to skip before the page: 0 to 1000000000; default 0.
     #[param(minimum = 0, maximum = 1_000_000_000)]
     pub offset: Option<u64>,
 }
 
-/// Payments, newest first.
+/// Lists the business's payments, newest first.
 #[utoipa::path(
     get, path = "/payments", tag = "payments", security(("oauth2" = [])), params(PaymentQuery),
-    responses((status = 200, body = ListResponse<PaymentResponse>), (status = 422, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "A page of payments", body = ListResponse<PaymentResponse>),
+        (status = 422, description = "Unknown `status`, or `limit` or `offset` out of range", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 pub(super) async fn list_payments(
     State(state): State<Arc<AppState>>,
@@ -144,7 +158,10 @@ pub(super) async fn list_payments(
 #[utoipa::path(
     get, path = "/payments/{id}", tag = "payments", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Payment id")),
-    responses((status = 200, body = PaymentResponse), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The payment, with `clicks`", body = PaymentResponse),
+        (status = 404, description = "No such payment in the caller's business", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 async fn get_payment(
     State(state): State<Arc<AppState>>,
@@ -161,13 +178,14 @@ async fn get_payment(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
-    /// Occurrences (and payments created) at or after (RFC 3339).
+    /// Count notification occurrences, payments created and document opens at or after this
+    /// instant (RFC 3339); default: no lower bound.
     #[serde(
         default,
         deserialize_with = "crate::domain::date_range::optional_in_range"
     )]
     pub from: Option<DateTime<Utc>>,
-    /// Before (RFC 3339).
+    /// The same, before this instant (RFC 3339; exclusive); default: no upper bound.
     #[serde(
         default,
         deserialize_with = "crate::domain::date_range::optional_in_range"
@@ -175,46 +193,66 @@ pub struct SummaryQuery {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// Notification counts.
+/// Notifications whose occurrence falls in the window, counted.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NotificationCounts {
+    /// All of them.
     pub total: i64,
+    /// Per status (`pending`, `sent`, `delivered`, `failed`, …); statuses with none are left
+    /// out.
     pub by_status: BTreeMap<String, i64>,
+    /// Per channel (`email`, `sms`, `whatsapp`); channels with none are left out.
     pub by_channel: BTreeMap<String, i64>,
 }
 
-/// Payment figures; amounts in minor units per currency.
+/// Payments created in the window; amounts in minor units per lowercase currency code.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PaymentFigures {
+    /// How many payments per status (`open`, `paid`, …); statuses with none are left out.
     pub by_status: BTreeMap<String, i64>,
+    /// Sum paid per currency, e.g. `{"gbp": 12500}`.
     pub paid: BTreeMap<String, i64>,
+    /// Sum still owed per currency: open, expired, failed and refunded payments.
     pub outstanding: BTreeMap<String, i64>,
 }
 
 /// A reminder coming up.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UpcomingReminder {
+    /// The reminder's id.
     pub reminder_id: i64,
+    /// Its title.
     pub title: String,
+    /// When its next occurrence falls due (UTC).
     pub at: DateTime<Utc>,
 }
 
-/// The dashboard.
+/// The dashboard's figures for the window asked for.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SummaryResponse {
+    /// Notifications by occurrence in the window.
     pub notifications: NotificationCounts,
-    /// Delivered or read out of sent, delivered, read and failed; null when none.
+    /// The share (0 to 1) of sent, delivered, read and failed notifications that were
+    /// delivered or read; `null` when there are none.
     pub delivery_rate: Option<f64>,
+    /// Payments created in the window.
     pub payments: PaymentFigures,
     /// Document links clients opened (each counted once) in the window.
     pub documents_opened: i64,
+    /// The next 10 active reminders due, soonest first, whatever the window.
     pub upcoming: Vec<UpcomingReminder>,
 }
 
-/// Sent, delivered, failed, paid and outstanding, and what comes next.
+/// Summarises what was sent, delivered, failed, paid and opened, and what comes next.
+///
+/// Figures cover `[from, to)` (all time by default): notifications by occurrence, payments by
+/// creation, document opens by when they happened.
 #[utoipa::path(
     get, path = "/dashboard/summary", tag = "payments", security(("oauth2" = [])), params(SummaryQuery),
-    responses((status = 200, body = SummaryResponse), (status = 422, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The figures", body = SummaryResponse),
+        (status = 422, description = "`from` or `to` is not an RFC 3339 date-time between 1970 and 9999", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 async fn summary(
     State(state): State<Arc<AppState>>,

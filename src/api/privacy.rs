@@ -28,15 +28,20 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
 /// A reminder the client is assigned to.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AssignedReminder {
+    /// The reminder's id.
     pub id: i64,
+    /// Its title.
     pub title: String,
+    /// Where it stands: `active`, `paused`, `completed` or `cancelled`.
     pub status: ReminderStatus,
 }
 
 /// A document link a client was sent.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SentDocumentLink {
+    /// The document the link opens.
     pub document_id: i64,
+    /// The link and its opens, inlined into this object.
     #[serde(flatten)]
     pub link: DocumentLinkResponse,
 }
@@ -44,7 +49,9 @@ pub struct SentDocumentLink {
 /// Everything held about a client.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClientExport {
+    /// The client as held now.
     pub client: ClientResponse,
+    /// The reminders they are assigned to.
     pub reminders: Vec<AssignedReminder>,
     /// Every message, with its attempts.
     pub notifications: Vec<NotificationResponse>,
@@ -54,14 +61,22 @@ pub struct ClientExport {
     pub documents: Vec<DocumentResponse>,
     /// The links to documents they were sent, with each open.
     pub document_links: Vec<SentDocumentLink>,
+    /// When this export was made (UTC).
     pub exported_at: DateTime<Utc>,
 }
 
-/// Everything held about a client (audited).
+/// Exports everything held about a client, as JSON.
+///
+/// For data-portability requests: the client, their reminders, every message with its
+/// attempts, their payments with clicks, their own documents and the document links they
+/// were sent. Any signed-in user may export; each export is audited (`client.exported`).
 #[utoipa::path(
     get, path = "/clients/{id}/export", tag = "clients", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Client id")),
-    responses((status = 200, body = ClientExport), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "Everything held about the client", body = ClientExport),
+        (status = 404, description = "No such client in the caller's business", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 async fn export_client(
     State(state): State<Arc<AppState>>,

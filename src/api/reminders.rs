@@ -37,21 +37,24 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReminderQuery {
-    /// Only reminders in this status.
+    /// Only reminders in this status: `active`, `paused`, `completed` or `cancelled`.
     #[param(value_type = Option<ReminderStatus>)]
     pub status: Option<String>,
-    /// 1 to 200; default 50.
+    /// Page size: 1 to 200; default 50.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
-    /// Default 0.
+    /// Items to skip before the page: 0 to 1000000000; default 0.
     #[param(minimum = 0, maximum = 1_000_000_000)]
     pub offset: Option<u64>,
 }
 
-/// Reminders of the caller's business, newest first.
+/// Lists the reminders of the caller's business, newest first.
 #[utoipa::path(
     get, path = "/reminders", tag = "reminders", security(("oauth2" = [])), params(ReminderQuery),
-    responses((status = 200, body = ListResponse<ReminderResponse>), (status = 422, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "A page of reminders", body = ListResponse<ReminderResponse>),
+        (status = 422, description = "Unknown `status`, or `limit` or `offset` out of range", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 pub(super) async fn list_reminders(
     State(state): State<Arc<AppState>>,
@@ -72,11 +75,20 @@ pub(super) async fn list_reminders(
     )))
 }
 
-/// Writes a reminder: templates, schedule and clients are checked now.
+/// Creates a reminder and assigns its clients.
+///
+/// Everything is checked now, so a reminder that could never be sent is refused rather than
+/// failing later: templates must render with a sample client, the schedule needs a future
+/// occurrence and occurrences at least `MIN_OCCURRENCE_INTERVAL_SECONDS` (default 3600)
+/// apart, clients, documents and sender identities must be the business's, and in production
+/// each channel (and Stripe, for a payment) needs a provider account. A 422 lists the errors.
 #[utoipa::path(
     post, path = "/reminders", tag = "reminders", security(("oauth2" = [])),
     request_body = CreateReminderRequest,
-    responses((status = 201, body = ReminderResponse), (status = 422, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 201, description = "Created, `active`, with its first occurrence in `next_run_at`", body = ReminderResponse),
+        (status = 422, description = "Invalid field; `errors` names each", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 pub(super) async fn create_reminder(
     State(state): State<Arc<AppState>>,
@@ -87,11 +99,14 @@ pub(super) async fn create_reminder(
     Ok((StatusCode::CREATED, Json(reminder.into())))
 }
 
-/// One reminder.
+/// One reminder, with its clients and documents.
 #[utoipa::path(
     get, path = "/reminders/{id}", tag = "reminders", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Reminder id")),
-    responses((status = 200, body = ReminderResponse), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The reminder", body = ReminderResponse),
+        (status = 404, description = "No such reminder in the caller's business", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 async fn get_reminder(
     State(state): State<Arc<AppState>>,
@@ -101,16 +116,20 @@ async fn get_reminder(
     Ok(Json(reminders::get(&state, &actor, id).await?.into()))
 }
 
-/// Changes a reminder; a new schedule starts from now.
+/// Changes a reminder.
+///
+/// Absent fields stay as they are; `null` clears an optional one. A new schedule starts from
+/// now (occurrences already past are not sent) and brings a `completed` reminder back to
+/// `active`. A new payment amount applies to payments not yet made. Checks as on create.
 #[utoipa::path(
     patch, path = "/reminders/{id}", tag = "reminders", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Reminder id")),
     request_body = UpdateReminderRequest,
     responses(
-        (status = 200, body = ReminderResponse),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The reminder as changed", body = ReminderResponse),
+        (status = 404, description = "No such reminder in the caller's business", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The reminder is cancelled and can no longer change", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field; `errors` names each", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn update_reminder(
@@ -124,11 +143,18 @@ async fn update_reminder(
     ))
 }
 
-/// Cancels a reminder; its history stays, queued notifications are cancelled.
+/// Cancels a reminder for good.
+///
+/// Nothing more is planned or sent: its pending notifications become `cancelled`
+/// (`reminder_cancelled`); its history and payments stay. Cancelling a cancelled reminder
+/// again changes nothing. Audited (`reminder.cancelled`).
 #[utoipa::path(
     delete, path = "/reminders/{id}", tag = "reminders", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Reminder id")),
-    responses((status = 204, description = "Cancelled"), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 204, description = "Cancelled"),
+        (status = 404, description = "No such reminder in the caller's business", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 async fn cancel_reminder(
     State(state): State<Arc<AppState>>,
@@ -139,12 +165,19 @@ async fn cancel_reminder(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Assigns clients.
+/// Assigns clients to a reminder, optionally each with their own document.
+///
+/// Clients already assigned stay (assigning again is harmless); a reminder asking for payment
+/// gets a payment for each new client. A cancelled reminder is a 409.
 #[utoipa::path(
     post, path = "/reminders/{id}/clients", tag = "reminders", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Reminder id")),
     request_body = AssignClientsRequest,
-    responses((status = 200, body = ReminderResponse), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The reminder with its clients", body = ReminderResponse),
+        (status = 404, description = "No such reminder in the caller's business", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No client named, a client or document not the business's, or another client's document", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 async fn assign_clients(
     State(state): State<Arc<AppState>>,
@@ -157,11 +190,14 @@ async fn assign_clients(
     ))
 }
 
-/// Unassigns a client.
+/// Takes a client off a reminder; they get none of its later occurrences.
 #[utoipa::path(
     delete, path = "/reminders/{id}/clients/{client_id}", tag = "reminders", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Reminder id"), ("client_id" = i64, Path, description = "Client id")),
-    responses((status = 204, description = "Unassigned"), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 204, description = "Unassigned"),
+        (status = 404, description = "No such reminder, or the client is not assigned to it", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 async fn unassign_client(
     State(state): State<Arc<AppState>>,
@@ -182,15 +218,20 @@ async fn unassign_client(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OccurrenceQuery {
-    /// 1 to 100; default 10.
+    /// How many occurrences: 1 to 100; default 10.
     pub limit: Option<usize>,
 }
 
-/// The next occurrences, in the schedule's zone.
+/// Previews a reminder's next occurrences, in the schedule's zone.
+///
+/// Starts from the next one due; none for a completed or cancelled reminder. Nothing is sent.
 #[utoipa::path(
     get, path = "/reminders/{id}/occurrences", tag = "reminders", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Reminder id"), OccurrenceQuery),
-    responses((status = 200, body = OccurrencesResponse), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The next occurrences", body = OccurrencesResponse),
+        (status = 404, description = "No such reminder in the caller's business", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 async fn list_occurrences(
     State(state): State<Arc<AppState>>,
@@ -209,16 +250,20 @@ async fn list_occurrences(
     }))
 }
 
-/// Sends the reminder to its clients now. With an `Idempotency-Key` header a repeated call
-/// answers with the first call's notifications and sends nothing.
+/// Sends a reminder to its clients now.
+///
+/// Makes one notification per client and channel for an occurrence at this moment (trigger
+/// `manual`) and queues them; the schedule is unchanged. With an `Idempotency-Key` header a
+/// repeated call answers with the first call's notifications and sends nothing. Works on
+/// active, paused and completed reminders. Audited (`reminder.sent_manually`).
 #[utoipa::path(
     post, path = "/reminders/{id}/send", tag = "reminders", security(("oauth2" = [])),
-    params(("id" = i64, Path, description = "Reminder id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a repeated call safe")),
+    params(("id" = i64, Path, description = "Reminder id"), ("Idempotency-Key" = Option<String>, Header, description = "1 to 191 visible ASCII characters; a repeated call with the same key answers with the first call's notifications and sends nothing")),
     responses(
-        (status = 202, body = SendResponse),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 202, description = "Queued: the notifications made (or those of the first call with this key)", body = SendResponse),
+        (status = 404, description = "No such reminder in the caller's business", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The reminder is cancelled, or a call with this key is still in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The reminder has no clients, or the key is empty, too long or not ASCII", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(super) async fn send_reminder(
@@ -249,11 +294,18 @@ pub(super) async fn send_reminder(
     ))
 }
 
-/// Pauses: no more occurrences, queued notifications cancelled.
+/// Pauses a reminder.
+///
+/// Nothing is planned or sent until it is resumed; its pending notifications become
+/// `cancelled` (`paused`). Pausing a paused reminder changes nothing.
 #[utoipa::path(
     post, path = "/reminders/{id}/pause", tag = "reminders", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Reminder id")),
-    responses((status = 200, body = ReminderResponse), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The reminder, `paused`", body = ReminderResponse),
+        (status = 404, description = "No such reminder in the caller's business", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Only an active reminder can be paused", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 async fn pause_reminder(
     State(state): State<Arc<AppState>>,
@@ -263,11 +315,19 @@ async fn pause_reminder(
     Ok(Json(reminders::pause(&state, &actor, id).await?.into()))
 }
 
-/// Resumes from the next occurrence after now.
+/// Resumes a paused reminder.
+///
+/// It goes on from its next occurrence after now; those that fell while it was paused are
+/// not sent, and with none left it becomes `completed`. Resuming an active reminder changes
+/// nothing.
 #[utoipa::path(
     post, path = "/reminders/{id}/resume", tag = "reminders", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Reminder id")),
-    responses((status = 200, body = ReminderResponse), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The reminder, `active` (or `completed`)", body = ReminderResponse),
+        (status = 404, description = "No such reminder in the caller's business", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Only a paused reminder can be resumed", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 async fn resume_reminder(
     State(state): State<Arc<AppState>>,

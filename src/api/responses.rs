@@ -19,13 +19,13 @@ use std::collections::BTreeMap;
 /// A page of a list.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListResponse<T> {
-    /// This page's items.
+    /// This page's items, in the endpoint's order.
     pub items: Vec<T>,
-    /// Items matching, over all pages.
+    /// Items matching the filters, over all pages.
     pub total: u64,
-    /// Page size asked for.
+    /// The page size used: `limit` as asked, default 50.
     pub limit: u64,
-    /// Items skipped.
+    /// Items skipped before this page: `offset` as asked, default 0.
     pub offset: u64,
 }
 
@@ -46,15 +46,16 @@ impl<T> ListResponse<T> {
 pub struct UserResponse {
     /// The user's id, unique across businesses.
     pub id: i64,
-    /// Their business.
+    /// The id of the business they belong to.
     pub business_id: i64,
-    /// Sign-in e-mail.
+    /// The address they sign in with, lowercased; unique across the service.
     pub email: String,
     /// Their name as shown to colleagues.
     pub full_name: String,
-    /// What they may do: `member`, `admin` or `owner`.
+    /// What they may do: `member` (uses the product), `admin` (also manages staff and
+    /// settings) or `owner` (also manages owners).
     pub role: Role,
-    /// False when sign-in is disabled.
+    /// `false` when an owner or admin has disabled their sign-in.
     pub is_active: bool,
     /// When they were added (UTC).
     pub created_at: DateTime<Utc>,
@@ -81,21 +82,28 @@ pub struct BusinessResponse {
     pub id: i64,
     /// Its name, shown in messages (`{{ business.name }}`) and as the e-mail sender name.
     pub name: String,
-    /// IANA time zone.
+    /// IANA time zone, e.g. `Europe/London`: schedules that name no zone, and clients without
+    /// one of their own, use it.
     pub timezone: String,
-    /// Channels used for a client who names none.
+    /// The channels a new reminder sends on when it names none, in order.
     pub default_channels: Vec<Channel>,
-    /// Sender address of e-mails.
+    /// The firm's e-mail address: e-mails come from it when the SMTP account names no sender,
+    /// and replies go to it; `null` when unset.
     pub email_from: Option<String>,
-    /// Region for national phone numbers.
+    /// ISO 3166 alpha-2 code (e.g. `GB`) for reading phone numbers written without a country
+    /// code; `null` when unset (such numbers are then refused).
     pub default_country: Option<String>,
-    /// Local window in which SMS and WhatsApp wait.
+    /// Daily window, in each client's time zone, in which SMS and WhatsApp wait until it ends
+    /// (e-mail is not held); `null` for none.
     pub quiet_hours: Option<QuietHoursSpec>,
-    /// WhatsApp template used by reminders that name none.
+    /// The approved WhatsApp template sent by reminders that name none; `null` for none (their
+    /// WhatsApp messages then carry the body as free text).
     pub whatsapp_template: Option<WhatsappTemplate>,
-    /// Monthly caps per channel.
+    /// Messages each channel may send per calendar month (UTC); `null` when nothing is capped.
     pub usage_caps: Option<UsageCaps>,
-    /// The business's own provider accounts: `configured` and non-secret settings only.
+    /// The business's own provider accounts by name (`smtp`, `twilio`, `whatsapp`, `stripe`):
+    /// whether each is configured, and its non-secret settings. A provider not configured
+    /// uses the platform's account.
     pub providers: BTreeMap<String, ProviderView>,
     /// When it registered (UTC).
     pub created_at: DateTime<Utc>,
@@ -137,20 +145,21 @@ impl From<business::Model> for BusinessResponse {
 /// `POST /auth/register`'s answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RegisterResponse {
-    /// The owner.
+    /// The business's first user, with role `owner`.
     pub user: UserResponse,
-    /// The new business.
+    /// The new business, sending by `email` until its default channels are changed.
     pub business: BusinessResponse,
 }
 
-/// Per-channel opt-outs.
+/// The channels a client has opted out of: nothing is sent to them there (notifications are
+/// `skipped` with `opted_out`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OptOuts {
-    /// Unsubscribed from e-mail.
+    /// Unsubscribed from e-mail (by the link in an e-mail, or set by staff).
     pub email: bool,
-    /// Sent STOP by SMS.
+    /// Opted out of SMS (replied STOP or the like, or set by staff).
     pub sms: bool,
-    /// Opted out of WhatsApp.
+    /// Opted out of WhatsApp (replied STOP or the like, or set by staff).
     pub whatsapp: bool,
 }
 
@@ -161,17 +170,21 @@ pub struct ClientResponse {
     pub id: i64,
     /// Their name (`{{ client.name }}` in templates).
     pub name: String,
-    /// E-mail, lowercased.
+    /// E-mail address, lowercased; unique within the business; `null` when none (e-mails to
+    /// them are skipped with `no_address`).
     pub email: Option<String>,
-    /// Phone in E.164.
+    /// Phone number in E.164 (`+442079460958`), for SMS and WhatsApp; `null` when none.
     pub phone: Option<String>,
-    /// Agreed to WhatsApp messages.
+    /// The client agreed to WhatsApp messages; without it WhatsApp is skipped
+    /// (`no_whatsapp_opt_in`).
     pub whatsapp_opt_in: bool,
-    /// The channels they accept, in order; empty means the business's defaults.
+    /// The channels they prefer: a reminder reaches them on those of its channels they prefer,
+    /// or on all of them when they prefer none. Empty: no preference.
     pub preferred_channels: Vec<Channel>,
-    /// IANA time zone (the business's when null).
+    /// IANA time zone their dates and quiet hours are reckoned in; `null` uses the business's.
     pub timezone: Option<String>,
-    /// The firm's own reference.
+    /// The firm's own reference for them (e.g. a client number), unique within the business;
+    /// `null` when none.
     pub external_ref: Option<String>,
     /// Opt-outs per channel.
     pub opted_out: OptOuts,
@@ -210,34 +223,41 @@ pub struct ReminderResponse {
     pub id: i64,
     /// What it is about, shown to staff and used as the e-mail subject when none is given.
     pub title: String,
-    /// What it is about.
+    /// Its category: `deadline`, `payment`, `document`, `appointment` or `custom`
+    /// (`{{ reminder.kind }}` in templates).
     pub kind: ReminderKind,
-    /// The channels it is sent on, in order (each client gets those of them they accept).
+    /// The channels it is sent on, in order; each client gets it on those they prefer, or on
+    /// all of them when they prefer none.
     pub channels: Vec<Channel>,
     /// The e-mail subject as a template; `null` uses the title.
     pub subject: Option<String>,
     /// The message as a template (minijinja), rendered for each client.
     pub body: String,
-    /// WhatsApp template.
+    /// The approved WhatsApp template its WhatsApp messages use; `null` uses the business's,
+    /// or the body as free text when it has none.
     pub whatsapp_template: Option<WhatsappTemplate>,
-    /// Schedule, normalised, with its zone.
+    /// When it goes, as stored: normalised, with its IANA zone always named.
     pub schedule: ScheduleSpec,
-    /// Amount asked for.
+    /// The payment asked of each client (each gets their own payment link); `null` when it
+    /// asks for none.
     pub payment: Option<PaymentSpec>,
     /// The sender identities it sends from (one per channel at most); other channels use the
     /// business's default identity or account.
     pub sender_identity_ids: Vec<i64>,
-    /// Documents it carries to every client.
+    /// Documents it links to for every client (clients' own documents are not listed here).
     pub document_ids: Vec<i64>,
-    /// E-mail attaches its documents too.
+    /// E-mails attach its documents as files too, up to `DOCUMENT_MAX_BYTES` in all per
+    /// message (the rest stay links).
     pub attach_documents: bool,
-    /// Where it stands.
+    /// `active`, `paused`, `completed` (no occurrence left) or `cancelled`.
     pub status: ReminderStatus,
-    /// Assigned clients.
+    /// Ids of the clients assigned to it.
     pub client_ids: Vec<i64>,
-    /// The next occurrence to be sent.
+    /// When its next occurrence falls due (UTC); `null` when it has none (completed or
+    /// cancelled).
     pub next_run_at: Option<DateTime<Utc>>,
-    /// The last occurrence sent.
+    /// The last scheduled occurrence its notifications were made for (UTC); `null` before the
+    /// first. Sends on demand do not count.
     pub last_run_at: Option<DateTime<Utc>>,
     /// When it was created (UTC).
     pub created_at: DateTime<Utc>,
@@ -287,7 +307,8 @@ impl From<ReminderWithClients> for ReminderResponse {
 pub struct OccurrencesResponse {
     /// The schedule's IANA zone.
     pub timezone: String,
-    /// RFC 3339 instants with the zone's offset.
+    /// The next occurrences, earliest first, as RFC 3339 date-times with the zone's offset
+    /// (`2027-01-15T09:00:00+00:00`); empty for a completed or cancelled reminder.
     pub items: Vec<String>,
 }
 
@@ -296,13 +317,15 @@ pub struct OccurrencesResponse {
 pub struct AttemptResponse {
     /// When the try was made (UTC).
     pub at: DateTime<Utc>,
-    /// What the try came to.
+    /// `sent`, `transient_error` (retried later), `permanent_error`, `lease_expired` (tried
+    /// again) or `undelivered` (accepted, then reported undeliverable).
     pub outcome: AttemptOutcome,
-    /// Provider's or our code.
+    /// The provider's error code (e.g. Twilio's `30003`) or the service's own; `null` when it
+    /// was sent.
     pub error_code: Option<String>,
     /// What the provider or the service said about the failure, for people.
     pub error_message: Option<String>,
-    /// The provider's id, when accepted.
+    /// The provider's id for the message when it accepted it; `null` otherwise.
     pub provider_message_id: Option<String>,
 }
 
@@ -323,47 +346,52 @@ impl From<notification_attempt::Model> for AttemptResponse {
 pub struct NotificationResponse {
     /// The notification's id.
     pub id: i64,
-    /// Its reminder.
+    /// The reminder it was made from.
     pub reminder_id: i64,
-    /// Its client.
+    /// The client it is addressed to.
     pub client_id: i64,
     /// The channel it goes on.
     pub channel: Channel,
-    /// Where it stands.
+    /// `pending` → `sending` → `sent` → `delivered` → `read`; or `failed`, `skipped` (not
+    /// sent on purpose) or `cancelled`. `error_code` says why for the last three.
     pub status: NotificationStatus,
-    /// The occurrence it belongs to.
+    /// The occurrence it belongs to (UTC): when the schedule fell due, or the moment of a send
+    /// on demand.
     pub occurrence_at: DateTime<Utc>,
-    /// What made it.
+    /// What made it: `schedule`, `manual` (sent on demand) or `imported`.
     pub trigger: Trigger,
-    /// Rendered subject (e-mail).
+    /// The rendered e-mail subject; `null` on SMS and WhatsApp.
     pub subject: Option<String>,
     /// The rendered message text (e-mail: the plain-text part).
     pub body: String,
-    /// Who sent it.
+    /// The provider that accepted it: `smtp`, `twilio`, `whatsapp`, or `console` (logged
+    /// only, outside production); `null` until one has.
     pub provider: Option<String>,
-    /// The provider's id.
+    /// The provider's id for it, which its delivery reports name; `null` until accepted.
     pub provider_message_id: Option<String>,
-    /// Tries so far.
+    /// Tries in this round; retry and resend start a new round at 0.
     pub attempt_count: i32,
-    /// Why it failed or was skipped.
+    /// Why it failed, was skipped, waits or was cancelled, e.g. `opted_out`, `no_address`,
+    /// `not_preferred`, `paid`, `quiet_hours`, `quota_exceeded`, `template_error`, `paused`,
+    /// or the provider's code; `null` when nothing went wrong.
     pub error_code: Option<String>,
     /// What the provider or the service said about the failure, for people.
     pub error_message: Option<String>,
-    /// When the next try is due (pending).
+    /// When the next try is due (UTC) while it is `pending`; `null` in any other status.
     pub next_attempt_at: Option<DateTime<Utc>>,
-    /// When a provider accepted it.
+    /// When the provider accepted it (UTC); `null` until then.
     pub sent_at: Option<DateTime<Utc>>,
-    /// When it was delivered.
+    /// When the provider reported it delivered (UTC); `null` without such a report.
     pub delivered_at: Option<DateTime<Utc>>,
-    /// When someone at the firm marked it read in their inbox.
+    /// When someone at the firm marked it read in their inbox (UTC); `null` while unread.
     pub inbox_read_at: Option<DateTime<Utc>>,
-    /// When the client first opened a document it linked to.
+    /// When the client first opened a document it linked to (UTC); `null` until then.
     pub document_opened_at: Option<DateTime<Utc>>,
-    /// E-mail: the documents it attaches.
+    /// Ids of the documents the e-mail attaches; empty on other channels, or when none.
     pub attachment_ids: Vec<i64>,
     /// When it was created (UTC), at its occurrence's planning or a send on demand.
     pub created_at: DateTime<Utc>,
-    /// Tries (only when fetched by id).
+    /// Every try, oldest first; only when fetched by id (absent from lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<Vec<AttemptResponse>>,
 }

@@ -33,24 +33,31 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
 /// A sender identity (never its code).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SenderIdentityResponse {
+    /// The identity's id, as named in a reminder's `sender_identity_ids`.
     pub id: i64,
     /// The channel it sends on.
     pub channel: Channel,
-    /// The e-mail address or E.164 number.
+    /// The e-mail address (lowercased) or E.164 number.
     pub address: String,
+    /// The sender name e-mails show; `null` uses the business's name.
     pub display_name: Option<String>,
-    /// WhatsApp: the Cloud API's id of the number.
+    /// WhatsApp only: the Cloud API's id of the number; `null` on other channels.
     pub phone_number_id: Option<String>,
-    /// The business's default sender on its channel.
+    /// The business's default sender on its channel: reminders that name no identity for
+    /// the channel send from it. At most one per channel.
     pub is_default: bool,
     /// True once its code was confirmed; only verified identities send.
     pub verified: bool,
+    /// When its code was confirmed (UTC); `null` until then.
     pub verified_at: Option<DateTime<Utc>>,
-    /// When the last code was sent, and until when it may be confirmed.
+    /// When the last code was sent (UTC); `null` if none was.
     pub code_sent_at: Option<DateTime<Utc>>,
+    /// Until when that code may be confirmed (UTC, 15 minutes after sending); `null` when no
+    /// code is waiting.
     pub code_expires_at: Option<DateTime<Utc>>,
+    /// When it was added (UTC).
     pub created_at: DateTime<Utc>,
-    /// After a code was sent: whether the provider took it.
+    /// Only in answers that sent a code (create, `POST …/code`): whether the provider took it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code_delivery: Option<CodeDelivery>,
 }
@@ -83,12 +90,12 @@ fn with_delivery(
     }
 }
 
-/// The business's sender identities.
+/// Lists the business's sender identities, oldest first.
 #[utoipa::path(
     get, path = "/sender-identities", tag = "sender-identities", security(("oauth2" = [])),
     responses(
-        (status = 200, body = Vec<SenderIdentityResponse>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Every identity of the business", body = Vec<SenderIdentityResponse>),
+        (status = 401, description = "Missing, invalid, expired or revoked access token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(super) async fn list_identities(
@@ -99,16 +106,20 @@ pub(super) async fn list_identities(
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
 
-/// Adds an e-mail address or phone number to send from, and sends a code to it (owners and
-/// admins). It can be used once the code is confirmed.
+/// Adds an e-mail address or phone number to send from, and sends a code to it.
+///
+/// Owners and admins only. A six-digit code goes to the address by e-mail, or to the number
+/// by SMS (WhatsApp numbers too); the identity sends once the code is confirmed with
+/// `POST /sender-identities/{id}/verify`. `code_delivery` says whether the code went out.
+/// Audited (`sender_identities.created`).
 #[utoipa::path(
     post, path = "/sender-identities", tag = "sender-identities", security(("oauth2" = [])),
     request_body = CreateSenderIdentityRequest,
     responses(
-        (status = 201, body = SenderIdentityResponse),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Added, unverified, with `code_delivery`", body = SenderIdentityResponse),
+        (status = 403, description = "The caller is a member: owners and admins only", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The business already has this identity", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field; `errors` names each (a WhatsApp identity also needs the business's own WhatsApp account)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(super) async fn create_identity(
@@ -125,8 +136,8 @@ pub(super) async fn create_identity(
     get, path = "/sender-identities/{id}", tag = "sender-identities", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Sender identity id")),
     responses(
-        (status = 200, body = SenderIdentityResponse),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The identity", body = SenderIdentityResponse),
+        (status = 404, description = "No such identity in the caller's business", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn get_identity(
@@ -139,15 +150,18 @@ async fn get_identity(
     ))
 }
 
-/// Renames an identity, or makes it the default sender on its channel (verified ones only).
+/// Renames an identity, or makes it the default sender on its channel.
+///
+/// Owners and admins only (a member gets 403). Only a verified identity can become the
+/// default; the channel's previous default stops being one.
 #[utoipa::path(
     patch, path = "/sender-identities/{id}", tag = "sender-identities", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Sender identity id")),
     request_body = UpdateSenderIdentityRequest,
     responses(
-        (status = 200, body = SenderIdentityResponse),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The identity as changed", body = SenderIdentityResponse),
+        (status = 404, description = "No such identity in the caller's business", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid display name, or `is_default` on an unverified identity", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn update_identity(
@@ -163,14 +177,18 @@ async fn update_identity(
     ))
 }
 
-/// Deletes an identity that no live reminder sends from.
+/// Deletes a sender identity.
+///
+/// Owners and admins only (a member gets 403). An identity a reminder not cancelled still
+/// names is refused with a 409 naming the reminders: change them first. Audited
+/// (`sender_identities.deleted`).
 #[utoipa::path(
     delete, path = "/sender-identities/{id}", tag = "sender-identities", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Sender identity id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such identity in the caller's business", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Reminders still send from it", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn delete_identity(
@@ -182,16 +200,19 @@ async fn delete_identity(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Sends a new code to an unverified identity (at most one a minute); earlier codes stop
-/// counting.
+/// Sends a new code to an unverified identity.
+///
+/// Owners and admins only. Earlier codes stop counting; the new one works for 15 minutes and
+/// 5 tries. One identity gets at most one code a minute, and a business 20 an hour (429 with
+/// `Retry-After`).
 #[utoipa::path(
     post, path = "/sender-identities/{id}/code", tag = "sender-identities", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Sender identity id")),
     responses(
-        (status = 200, body = SenderIdentityResponse),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The identity, with `code_delivery`", body = SenderIdentityResponse),
+        (status = 404, description = "No such identity in the caller's business", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The identity is already verified", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A code was sent less than a minute ago, or the business's hourly limit is used up", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn send_code(
@@ -204,14 +225,17 @@ async fn send_code(
 }
 
 /// Confirms the code sent to an identity, which makes it usable.
+///
+/// Owners and admins only. Confirming an identity already verified changes nothing. Audited
+/// (`sender_identities.verified`).
 #[utoipa::path(
     post, path = "/sender-identities/{id}/verify", tag = "sender-identities", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Sender identity id")),
     request_body = VerifySenderIdentityRequest,
     responses(
-        (status = 200, body = SenderIdentityResponse),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The identity, verified", body = SenderIdentityResponse),
+        (status = 404, description = "No such identity in the caller's business", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong code (the answer says how many tries are left), or none waiting, expired or out of tries: ask for a new one", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn verify_identity(

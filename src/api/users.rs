@@ -27,8 +27,8 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
 #[utoipa::path(
     get, path = "/users/me", tag = "users", security(("oauth2" = [])),
     responses(
-        (status = 200, body = UserResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The caller's account", body = UserResponse),
+        (status = 401, description = "Missing, invalid, expired or revoked access token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(super) async fn get_me(
@@ -38,12 +38,15 @@ pub(super) async fn get_me(
     Ok(Json(users::get(&state, &actor, actor.user).await?.into()))
 }
 
-/// Staff of the caller's business.
+/// Lists the staff of the caller's business.
+///
+/// Every user of the business, active or disabled, oldest first; any signed-in user may list
+/// them.
 #[utoipa::path(
     get, path = "/users", tag = "users", security(("oauth2" = [])), params(PageQuery),
     responses(
-        (status = 200, body = ListResponse<UserResponse>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of users", body = ListResponse<UserResponse>),
+        (status = 401, description = "Missing, invalid, expired or revoked access token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(super) async fn list_users(
@@ -60,15 +63,18 @@ pub(super) async fn list_users(
     )))
 }
 
-/// Adds a user (owners and admins; only owners add owners).
+/// Adds a user to the caller's business.
+///
+/// Owners and admins only, and only owners add owners (otherwise 403). The new user signs in
+/// with the e-mail and password given; the addition is audited (`user.added`).
 #[utoipa::path(
     post, path = "/users", tag = "users", security(("oauth2" = [])),
     request_body = CreateUserRequest,
     responses(
-        (status = 201, body = UserResponse),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Added", body = UserResponse),
+        (status = 403, description = "The caller may not add a user with this role", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An account with this e-mail already exists (in any business)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field, e.g. a password the policy refuses; `errors` names each", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(super) async fn create_user(
@@ -81,15 +87,19 @@ pub(super) async fn create_user(
 }
 
 /// Changes a user's name, role, status or password.
+///
+/// Anyone may change their own name and password (the latter with `current_password`).
+/// Changing someone else, or anyone's role or `is_active`, takes an owner or admin, and an
+/// owner for owners. Role changes, disabling and passwords set for others are audited.
 #[utoipa::path(
     patch, path = "/users/{id}", tag = "users", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "User id")),
     request_body = UpdateUserRequest,
     responses(
-        (status = 200, body = UserResponse),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The user as changed", body = UserResponse),
+        (status = 403, description = "The caller may not change this user or give this role", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in the caller's business", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The change would leave the business without an active owner", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field, or `current_password` missing or wrong", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many wrong current passwords; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
@@ -112,13 +122,16 @@ async fn update_user(
 }
 
 /// Removes a user; their sessions end at once.
+///
+/// Owners and admins only, and only owners remove owners. Nobody can remove themselves, nor
+/// the last active owner (both 409). Audited (`user.removed`).
 #[utoipa::path(
     delete, path = "/users/{id}", tag = "users", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller may not remove this user", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in the caller's business", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn delete_user(

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A way to reach a client; stored by name.
+/// A way to reach a client: `email` (SMTP), `sms` (Twilio) or `whatsapp` (WhatsApp Cloud API);
+/// stored by name.
 #[derive(
     Debug,
     Clone,

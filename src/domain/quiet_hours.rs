@@ -9,9 +9,9 @@ use super::schedule::resolve_local;
 /// Quiet hours as written: local `HH:MM` times; the window may cross midnight.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct QuietHoursSpec {
-    /// When quiet hours begin, e.g. `21:00`.
+    /// When quiet hours begin, 24-hour `HH:MM`, e.g. `21:00`.
     pub start: String,
-    /// When they end, e.g. `08:00`.
+    /// When they end, 24-hour `HH:MM`, e.g. `08:00`; must differ from `start`.
     pub end: String,
 }
 

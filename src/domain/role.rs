@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What a user may do in their business.
+/// What a user may do in their business: `member` (uses the product), `admin` (also manages
+/// staff other than owners, and settings) or `owner` (everything, including other owners).
 #[derive(
     Debug,
     Clone,

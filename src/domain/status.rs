@@ -3,7 +3,10 @@
 use super::stored::stored_enum;
 
 stored_enum! {
-    /// Where a notification stands in the outbox.
+    /// Where a notification stands in the outbox: `pending` (waiting for `next_attempt_at`),
+    /// `sending` (claimed by a dispatcher), `sent` (accepted by the provider), `delivered`,
+    /// `read` (WhatsApp), `failed` (given up), `skipped` (not sent on purpose; `error_code`
+    /// says why) or `cancelled` (withdrawn before sending).
     pub enum NotificationStatus ("notification status") {
         /// Waiting for its `next_attempt_at`.
         Pending = "pending",
@@ -32,11 +35,12 @@ impl NotificationStatus {
 }
 
 stored_enum! {
-    /// What made a notification.
+    /// What made a notification: `schedule`, `manual` (sent on demand) or `imported` (from the
+    /// original service's history).
     pub enum Trigger ("trigger") {
         /// An occurrence of the reminder's schedule.
         Schedule = "schedule",
-        /// `POST /reminders/{id}/send-now`.
+        /// `POST /reminders/{id}/send` (or its old alias `…/send-now`).
         Manual = "manual",
         /// Brought over from the original service's history.
         Imported = "imported",
@@ -44,7 +48,9 @@ stored_enum! {
 }
 
 stored_enum! {
-    /// What one try at sending came to.
+    /// What one try at sending came to: `sent`, `transient_error` (retried later),
+    /// `permanent_error`, `lease_expired` (the dispatcher stopped mid-way; tried again) or
+    /// `undelivered` (accepted, then reported undeliverable by the provider).
     pub enum AttemptOutcome ("attempt outcome") {
         /// The provider accepted it.
         Sent = "sent",
@@ -60,7 +66,8 @@ stored_enum! {
 }
 
 stored_enum! {
-    /// Where a reminder stands.
+    /// Where a reminder stands: `active` (sent as its schedule falls due), `paused`,
+    /// `completed` (no occurrence left) or `cancelled` (stopped for good).
     pub enum ReminderStatus ("reminder status") {
         /// Planned and sent as its schedule falls due.
         Active = "active",
@@ -74,7 +81,8 @@ stored_enum! {
 }
 
 stored_enum! {
-    /// What a reminder is about (shown to staff, and offered to templates as `reminder.kind`).
+    /// What a reminder is about: `deadline`, `payment`, `document`, `appointment` or `custom`
+    /// (shown to staff, and offered to templates as `reminder.kind`).
     pub enum ReminderKind ("reminder kind") {
         /// A filing or submission deadline.
         Deadline = "deadline",
@@ -104,7 +112,8 @@ stored_enum! {
 }
 
 stored_enum! {
-    /// Where a payment stands with Stripe.
+    /// Where a payment stands with Stripe: `open`, `paid`, `expired` (its Checkout Session
+    /// lapsed unpaid; the next click makes a new one), `failed` or `refunded`.
     pub enum PaymentStatus ("payment status") {
         /// Asked for; its Checkout link may be open.
         Open = "open",

@@ -18,9 +18,9 @@ use super::Channel;
     to_str = "super::stored::to_json"
 )]
 pub struct WhatsappTemplate {
-    /// The template's name as approved by Meta, e.g. `vat_due`.
+    /// The template's name as approved by Meta, e.g. `vat_due` (up to 512 characters).
     pub name: String,
-    /// Its language code, e.g. `en_GB`.
+    /// Its language code as approved, e.g. `en_GB` (up to 20 characters).
     pub language: String,
     /// Body parameters `{{1}}`, `{{2}}`, … in order, e.g. `["{{ client.name }}", "{{ due_date }}"]`.
     #[serde(default)]
@@ -97,11 +97,12 @@ pub struct DocumentIds(pub Vec<i64>);
     to_str = "super::stored::to_json"
 )]
 pub struct UsageCaps {
-    /// E-mails a month.
+    /// E-mails a month, 0 or more; `null` or absent: unlimited.
     pub email: Option<i64>,
-    /// SMS messages a month (each counted once, whatever its parts).
+    /// SMS messages a month (each counted once, whatever its parts), 0 or more; `null` or
+    /// absent: unlimited.
     pub sms: Option<i64>,
-    /// WhatsApp messages a month.
+    /// WhatsApp messages a month, 0 or more; `null` or absent: unlimited.
     pub whatsapp: Option<i64>,
 }
 

@@ -17,15 +17,17 @@ use crate::state::AppState;
 /// `POST /auth/register`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RegisterRequest {
-    /// The firm's name.
+    /// The firm's name, 1 to 200 characters; shown in messages.
     pub business_name: String,
-    /// The owner's e-mail; it signs in with it.
+    /// The owner's e-mail; they sign in with it. Unique across the service.
     pub email: String,
-    /// At least 10 characters with a letter and a digit or symbol.
+    /// 10 to 128 characters, with a letter and a digit or symbol, at least 4 different
+    /// characters, and not containing the e-mail's local part (when 4 characters or more).
     pub password: String,
-    /// The owner's name.
+    /// The owner's name, 1 to 200 characters.
     pub full_name: String,
-    /// IANA time zone of the business; default `UTC`.
+    /// IANA time zone of the business, e.g. `Europe/London`; default the server's
+    /// `SCHEDULER_TIMEZONE` (`UTC` unless configured).
     #[serde(default)]
     pub timezone: Option<String>,
 }
@@ -33,13 +35,15 @@ pub struct RegisterRequest {
 /// Access and refresh tokens (`POST /auth/token`, `POST /auth/refresh`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
-    /// A JWT for `Authorization: Bearer`.
+    /// A JWT for `Authorization: Bearer`, valid for `expires_in` seconds.
     pub access_token: String,
     /// Always `bearer`.
     pub token_type: &'static str,
-    /// Seconds until the access token expires.
+    /// Seconds until the access token expires (`ACCESS_TOKEN_EXPIRE_MINUTES`, default 30
+    /// minutes).
     pub expires_in: i64,
-    /// Exchange it once at `/auth/refresh` for a new pair.
+    /// Exchange it once at `/auth/refresh` for a new pair, within
+    /// `REFRESH_TOKEN_EXPIRE_DAYS` (default 14 days).
     pub refresh_token: String,
 }
 

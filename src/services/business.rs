@@ -21,34 +21,41 @@ use crate::state::AppState;
 /// `PATCH /business`: absent fields stay as they are; `null` clears an optional one.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct UpdateBusinessRequest {
-    /// The firm's name.
+    /// The firm's name, 1 to 200 characters; shown in messages and as the e-mail sender name.
     pub name: Option<String>,
-    /// IANA time zone, e.g. `Europe/London`.
+    /// IANA time zone, e.g. `Europe/London`, for schedules and clients without one of their
+    /// own. Existing reminders keep the zone they were written in.
     pub timezone: Option<String>,
-    /// Channels a reminder uses when it names none: `email`, `sms`, `whatsapp`.
+    /// Channels a new reminder sends on when it names none: `email`, `sms`, `whatsapp`, in
+    /// order, at least one, no repeats.
     pub default_channels: Option<Vec<String>>,
-    /// Sender address of e-mails.
+    /// The firm's e-mail address: the sender when the SMTP account names none, and the
+    /// Reply-To of its e-mails; `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub email_from: Option<Option<String>>,
-    /// ISO 3166 alpha-2 region for client phone numbers written without a country code.
+    /// ISO 3166 alpha-2 code (e.g. `GB`) for reading phone numbers written without a country
+    /// code; `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub default_country: Option<Option<String>>,
-    /// Local window in which SMS and WhatsApp wait, e.g. `{"start": "21:00", "end": "08:00"}`.
+    /// Daily window, in each client's time zone, in which SMS and WhatsApp wait until it ends,
+    /// e.g. `{"start": "21:00", "end": "08:00"}` (it may cross midnight); `null` for none.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<QuietHoursSpec>)]
     pub quiet_hours: Option<Option<QuietHoursSpec>>,
     /// WhatsApp template for reminders that name none (Meta accepts only approved templates
-    /// outside the 24-hour window).
+    /// outside the 24-hour window); `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<WhatsappTemplate>)]
     pub whatsapp_template: Option<Option<WhatsappTemplate>>,
-    /// Monthly caps per channel (`{"sms": 1000}`); beyond them sends wait for next month.
+    /// Monthly caps per channel (`{"sms": 1000}`, each 0 or more; a channel left out is
+    /// unlimited); beyond them sends wait for next month. `null` removes every cap.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<UsageCaps>)]
     pub usage_caps: Option<Option<UsageCaps>>,
-    /// The business's own provider accounts; secrets are write-only.
+    /// The business's own provider accounts: settings given are merged over those stored, a
+    /// provider set to `null` is removed, and secrets are write-only.
     pub providers: Option<ProvidersPatch>,
 }
 

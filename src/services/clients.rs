@@ -19,34 +19,39 @@ use crate::state::AppState;
 /// Per-channel opt-outs; absent ones stay as they are.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct OptOutsPatch {
-    /// E-mail unsubscribed.
+    /// `true`: send no more e-mail (as after the unsubscribe link); `false` opts back in.
     pub email: Option<bool>,
-    /// SMS STOP received.
+    /// `true`: send no more SMS (as after a STOP reply); `false` opts back in.
     pub sms: Option<bool>,
-    /// WhatsApp opted out.
+    /// `true`: send no more WhatsApp messages; `false` opts back in.
     pub whatsapp: Option<bool>,
 }
 
 /// `POST /clients`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct CreateClientRequest {
-    /// The client's name.
+    /// The client's name, 1 to 200 characters (`{{ client.name }}` in templates).
     pub name: String,
-    /// E-mail address; unique within the business.
+    /// E-mail address, stored lowercased; unique within the business. Omit for none.
     pub email: Option<String>,
-    /// Phone number in any notation; stored in E.164.
+    /// Phone number in any common notation, stored in E.164; a number without a country code
+    /// is read in the business's `default_country`. Omit for none.
     pub phone: Option<String>,
-    /// The client agreed to WhatsApp messages.
+    /// The client agreed to WhatsApp messages; default `false` (WhatsApp is then skipped).
     #[serde(default)]
     pub whatsapp_opt_in: bool,
-    /// Channels this client prefers; empty means the reminder's.
+    /// Channels the client prefers (`email`, `sms`, `whatsapp`, no repeats): a reminder reaches
+    /// them on those of its channels they prefer, or on all of them when they prefer none.
+    /// Default `[]`: no preference.
     #[serde(default)]
     pub preferred_channels: Vec<String>,
-    /// IANA time zone; default the business's.
+    /// IANA time zone, e.g. `Europe/Paris`, for their dates and quiet hours; default the
+    /// business's.
     pub timezone: Option<String>,
-    /// The firm's own reference; unique within the business.
+    /// The firm's own reference (e.g. a client number), up to 191 characters; unique within the
+    /// business.
     pub external_ref: Option<String>,
-    /// Opt-outs already known.
+    /// Opt-outs already known; default none.
     #[serde(default)]
     pub opted_out: Option<OptOutsPatch>,
 }
@@ -54,29 +59,30 @@ pub struct CreateClientRequest {
 /// `PATCH /clients/{id}`: absent fields stay as they are, `null` clears an optional one.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct UpdateClientRequest {
-    /// New name.
+    /// A new name, 1 to 200 characters.
     pub name: Option<String>,
-    /// New e-mail.
+    /// A new e-mail address (unique within the business); `null` removes it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub email: Option<Option<String>>,
-    /// New phone.
+    /// A new phone number in any common notation, stored in E.164; `null` removes it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub phone: Option<Option<String>>,
-    /// WhatsApp consent.
+    /// Whether the client agrees to WhatsApp messages.
     pub whatsapp_opt_in: Option<bool>,
-    /// Preferred channels.
+    /// The channels the client prefers, replacing the list; `[]` for no preference.
     pub preferred_channels: Option<Vec<String>>,
-    /// IANA time zone.
+    /// IANA time zone for their dates and quiet hours; `null` goes back to the business's.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub timezone: Option<Option<String>>,
-    /// External reference.
+    /// The firm's own reference, up to 191 characters and unique within the business; `null`
+    /// removes it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub external_ref: Option<Option<String>>,
-    /// Opt-outs.
+    /// Opt-outs to change; channels not named stay as they are.
     pub opted_out: Option<OptOutsPatch>,
 }
 

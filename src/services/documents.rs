@@ -32,9 +32,10 @@ pub struct Upload {
 /// `PATCH /documents/{id}`: absent fields stay, `null` clears the expiry.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct UpdateDocumentRequest {
-    /// The name shown and downloaded (the extension must still match the content).
+    /// A new file name, shown and downloaded: up to 255 characters, any directories dropped;
+    /// its extension must still match the content.
     pub name: Option<String>,
-    /// Links stop working after this.
+    /// A new expiry (RFC 3339) after which links to it answer 410; `null`: never expire.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub link_expires_at: Option<Option<DateTime<Utc>>>,

@@ -121,11 +121,15 @@ pub async fn mark_read(
         .ok_or(ServiceError::NotFound)
 }
 
-/// Notifications counted.
+/// Notifications counted, by occurrence in the window asked for.
 #[derive(Debug, Default, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Counts {
+    /// Notifications whose occurrence falls in the window.
     pub total: i64,
+    /// The same per status (`pending`, `sent`, `delivered`, `failed`, …); statuses with none
+    /// are left out.
     pub by_status: std::collections::BTreeMap<String, i64>,
+    /// The same per channel (`email`, `sms`, `whatsapp`); channels with none are left out.
     pub by_channel: std::collections::BTreeMap<String, i64>,
 }
 

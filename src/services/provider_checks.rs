@@ -20,20 +20,24 @@ use crate::state::AppState;
 /// Where to send the test message (not for Stripe).
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ProviderTestRequest {
-    /// An e-mail address (SMTP) or a phone number (Twilio, WhatsApp).
+    /// Required except for Stripe: an e-mail address for `smtp`, or a phone number in E.164
+    /// (`+44…`) for `twilio` and `whatsapp`.
     pub to: Option<String>,
 }
 
 /// What the provider said.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProviderTestResult {
+    /// The provider tested: `smtp`, `twilio`, `whatsapp` or `stripe`.
     pub provider: String,
     /// True when the provider accepted the message (or the key).
     pub ok: bool,
-    /// The provider's id for the test message.
+    /// The provider's id for the test message; `null` for Stripe or when refused.
     pub provider_message_id: Option<String>,
-    /// The provider's code when it refused.
+    /// Why it was not accepted: the provider's error code, or the service's own (e.g.
+    /// `unavailable` when Stripe could not be reached); `null` when `ok`.
     pub error_code: Option<String>,
+    /// What happened, in words for the user (the provider's own message on a refusal).
     pub message: String,
 }
 

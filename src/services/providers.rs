@@ -26,57 +26,77 @@ fn secret_fields(provider: Provider) -> &'static [&'static str] {
     }
 }
 
-/// SMTP server of the business.
+/// SMTP server of the business. Fields left out keep their stored values.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpProvider {
-    /// Messages per second this account may send (paced, never rejected).
+    /// Messages per second this account may send, 0.01 to 1000 (paced, never rejected);
+    /// default the platform's `SMTP_RATE_PER_SECOND`.
     pub rate_per_second: Option<f64>,
+    /// The server's host name; required. It must resolve to a public address unless the
+    /// platform sets `ALLOW_PRIVATE_PROVIDER_HOSTS`.
     pub host: Option<String>,
+    /// The server's port; default by `tls`: 25 (`none`), 587 (`starttls`) or 465 (`tls`).
     pub port: Option<u16>,
+    /// The user name to log in with; omit for a server without authentication.
     pub username: Option<String>,
-    /// `none`, `starttls` or `tls`.
+    /// `none`, `starttls` (the default: upgrade after connecting) or `tls` (TLS from the
+    /// first byte).
     pub tls: Option<String>,
+    /// The sender address of e-mails through this account; default the business's
+    /// `email_from`.
     pub from_email: Option<String>,
-    /// Write-only.
+    /// The password to log in with. Write-only: never shown again.
     pub password: Option<String>,
 }
 
-/// Twilio account of the business.
+/// Twilio account of the business, for SMS. Fields left out keep their stored values.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TwilioProvider {
-    /// Messages per second this account may send (paced, never rejected).
+    /// Messages per second this account may send, 0.01 to 1000 (paced, never rejected);
+    /// default the platform's `TWILIO_RATE_PER_SECOND`.
     pub rate_per_second: Option<f64>,
+    /// The account SID (`AC…`); required. Twilio's callbacks are matched to the business by
+    /// it.
     pub account_sid: Option<String>,
+    /// The number SMS are sent from, in E.164; this or `messaging_service_sid` is required.
     pub from_number: Option<String>,
+    /// A Messaging Service SID (`MG…`) to send through instead of `from_number`.
     pub messaging_service_sid: Option<String>,
-    /// Write-only.
+    /// The account's auth token; required. Write-only: never shown again.
     pub auth_token: Option<String>,
 }
 
-/// WhatsApp Cloud API number of the business.
+/// WhatsApp Cloud API number of the business. Fields left out keep their stored values.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WhatsappProvider {
-    /// Messages per second this account may send (paced, never rejected).
+    /// Messages per second this account may send, 0.01 to 1000 (paced, never rejected);
+    /// default the platform's `WHATSAPP_RATE_PER_SECOND`.
     pub rate_per_second: Option<f64>,
+    /// The numeric id Meta gives the sending number; required. Meta's webhooks are matched to
+    /// the business by it.
     pub phone_number_id: Option<String>,
+    /// The WhatsApp Business Account id; kept for reference, not needed to send.
     pub business_account_id: Option<String>,
-    /// Write-only.
+    /// A Graph API access token allowed to send from the number; required. Write-only.
     pub access_token: Option<String>,
-    /// Write-only.
+    /// The Meta app's secret, which signs its webhooks (`X-Hub-Signature-256`). Write-only.
     pub app_secret: Option<String>,
 }
 
-/// Stripe account of the business.
+/// Stripe account of the business, for payment links. Fields left out keep their stored
+/// values.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StripeProvider {
+    /// The publishable key (`pk_…`); kept for reference.
     pub publishable_key: Option<String>,
-    /// Write-only.
+    /// A secret (`sk_…`) or restricted (`rk_…`) key; required. Write-only.
     pub secret_key: Option<String>,
-    /// Write-only.
+    /// The signing secret (`whsec_…`) of the webhook endpoint pointed at
+    /// `/webhooks/stripe`. Write-only.
     pub webhook_secret: Option<String>,
 }
 
@@ -84,15 +104,19 @@ pub struct StripeProvider {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProvidersPatch {
+    /// The SMTP server e-mails go through; `null` goes back to the platform's.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<SmtpProvider>)]
     pub smtp: Option<Option<SmtpProvider>>,
+    /// The Twilio account SMS go through; `null` goes back to the platform's.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<TwilioProvider>)]
     pub twilio: Option<Option<TwilioProvider>>,
+    /// The WhatsApp number messages go from; `null` goes back to the platform's.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<WhatsappProvider>)]
     pub whatsapp: Option<Option<WhatsappProvider>>,
+    /// The Stripe account payments go to; `null` goes back to the platform's.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<StripeProvider>)]
     pub stripe: Option<Option<StripeProvider>>,
@@ -101,7 +125,8 @@ pub struct ProvidersPatch {
 /// A provider as shown: whether it is configured, and its non-secret settings.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProviderView {
-    /// True when the business set this provider.
+    /// True when the business set its own account for this provider; false: the platform's
+    /// is used.
     pub configured: bool,
     /// Non-secret settings (host, account SID, phone number id, …); never a secret.
     #[serde(flatten)]

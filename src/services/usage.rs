@@ -34,18 +34,23 @@ pub fn month_of(at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
 /// One channel's usage.
 #[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChannelUsage {
+    /// Messages the provider accepted in the period (each send and resend counts).
     pub messages: i64,
-    /// SMS parts billed (a message without a report counts as one).
+    /// Parts billed, as the provider reported them (SMS); a message without a report counts
+    /// as one.
     pub segments: i64,
-    /// The monthly cap, if any.
+    /// The business's monthly cap on messages for this channel; `null` when unlimited.
     pub cap: Option<i64>,
 }
 
 /// Usage in a period.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Usage {
+    /// Start of the period, inclusive (UTC).
     pub from: DateTime<Utc>,
+    /// End of the period, exclusive (UTC).
     pub to: DateTime<Utc>,
+    /// Usage per channel, keyed `email`, `sms` and `whatsapp` (all three always present).
     pub channels: BTreeMap<String, ChannelUsage>,
 }
 

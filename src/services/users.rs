@@ -19,13 +19,13 @@ use crate::state::AppState;
 /// `POST /users`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateUserRequest {
-    /// Signs in with it; unique across the service.
+    /// The address they sign in with; stored lowercased, unique across the service.
     pub email: String,
-    /// Their name.
+    /// Their name as shown to colleagues, 1 to 200 characters.
     pub full_name: String,
     /// Their first password (same policy as sign-up).
     pub password: String,
-    /// Default `member`.
+    /// `member` (the default), `admin` or `owner`; only owners may add owners.
     #[serde(default)]
     pub role: Option<Role>,
 }
@@ -33,11 +33,13 @@ pub struct CreateUserRequest {
 /// `PATCH /users/{id}`: absent fields stay as they are.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct UpdateUserRequest {
-    /// New name.
+    /// A new name, 1 to 200 characters.
     pub full_name: Option<String>,
-    /// New role.
+    /// A new role: `member`, `admin` or `owner` (owners and admins only; only owners give or
+    /// take `owner`).
     pub role: Option<Role>,
-    /// Disable or re-enable sign-in.
+    /// `false` disables sign-in (their tokens stop working), `true` re-enables it; owners and
+    /// admins only.
     pub is_active: Option<bool>,
     /// A new password (same policy as sign-up). Changing one's own needs `current_password`;
     /// an owner or admin setting a staff member's does not, and it is audited. Either way every

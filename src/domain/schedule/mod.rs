@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 use super::FieldError;
 use offset::{Offset, parse_offset};
 
-/// A schedule as written by a user (and stored as JSON): local times are without offset.
+/// When a reminder goes, tagged by `type`: `once`, `recurring` or `before_due`. Times are
+/// wall-clock times without offset (`YYYY-MM-DDTHH:MM[:SS]`, 1970 to 9999) in `timezone`; a
+/// time a clock change skips moves forward, a repeated one takes the first.
 #[derive(
     Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, sea_orm::DeriveValueType,
 )]
@@ -32,29 +34,34 @@ use offset::{Offset, parse_offset};
 pub enum ScheduleSpec {
     /// Once, at a local date-time.
     Once {
-        /// Local date-time, e.g. `2027-01-15T09:00:00`.
+        /// The local date-time, e.g. `2027-01-15T09:00:00`; in the future when written.
         at: String,
-        /// IANA zone; default the business's.
+        /// IANA zone of the local times, e.g. `Europe/London`; default the business's.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         timezone: Option<String>,
     },
     /// Repeating by an RFC 5545 RRULE from a local start.
     Recurring {
-        /// E.g. `FREQ=MONTHLY;BYMONTHDAY=15`; FREQ is DAILY, WEEKLY, MONTHLY or YEARLY.
+        /// RFC 5545 RRULE parts without DTSTART, e.g. `FREQ=MONTHLY;BYMONTHDAY=15`; FREQ is
+        /// DAILY, WEEKLY, MONTHLY or YEARLY. Words such as `monthly` or `every 2 weeks` are
+        /// read as rules too.
         rrule: String,
-        /// Local date-time of the first occurrence (the rule's DTSTART).
+        /// Local date-time of the first occurrence (the rule's DTSTART), e.g.
+        /// `2027-01-15T09:00:00`.
         start: String,
-        /// IANA zone; default the business's.
+        /// IANA zone of the local times, e.g. `Europe/London`; default the business's.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         timezone: Option<String>,
     },
     /// Before a due time, by ISO 8601 durations such as `P7D`, `P1D`, `PT0S`.
     BeforeDue {
-        /// Local due date-time.
+        /// The local due date-time, e.g. `2027-01-31T17:00:00` (`{{ due_date }}` in
+        /// templates).
         due: String,
-        /// How long before the due time each reminder goes.
+        /// 1 to 20 ISO 8601 durations, each how long before `due` a reminder goes, e.g.
+        /// `["P7D", "P1D", "PT0S"]` (`PT0S`: at the due time); up to ten years, no repeats.
         offsets: Vec<String>,
-        /// IANA zone; default the business's.
+        /// IANA zone of the local times, e.g. `Europe/London`; default the business's.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         timezone: Option<String>,
     },

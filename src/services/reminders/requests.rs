@@ -10,11 +10,12 @@ use crate::domain::{ReminderKind, WhatsappTemplate};
 /// The amount a payment reminder asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PaymentSpec {
-    /// Minor units (pence, cents).
+    /// Amount in minor units (pence, cents; whole units for zero-decimal currencies such as
+    /// `jpy`), 1 to 9999999999.
     pub amount: i64,
-    /// ISO 4217 code, e.g. `gbp`.
+    /// ISO 4217 code, e.g. `gbp`; stored lowercase.
     pub currency: String,
-    /// Shown on the payment page.
+    /// Shown to the client on the Stripe payment page; omit (or blank) for none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
@@ -22,29 +23,34 @@ pub struct PaymentSpec {
 /// `POST /reminders`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct CreateReminderRequest {
-    /// What it is about.
+    /// What it is about, 1 to 200 characters; shown to staff, `{{ reminder.title }}` in
+    /// templates, and the e-mail subject when `subject` is absent.
     pub title: String,
-    /// What it is about; default `custom`. Checked with the other fields, so one answer lists
-    /// every error.
+    /// Its category: `deadline`, `payment`, `document`, `appointment` or `custom` (the
+    /// default). Checked with the other fields, so one answer lists every error.
     #[serde(default)]
     #[schema(value_type = Option<ReminderKind>)]
     pub kind: Option<String>,
-    /// The channels to send on, in order; default the business's default channels.
+    /// The channels to send on (`email`, `sms`, `whatsapp`; no repeats), at least one;
+    /// default the business's `default_channels`.
     #[serde(default)]
     #[schema(value_type = Option<Vec<crate::domain::Channel>>)]
     pub channels: Option<Vec<String>>,
-    /// E-mail subject template; default the title.
+    /// E-mail subject, a template like `body`; absent or blank uses the title.
     #[serde(default)]
     pub subject: Option<String>,
-    /// Message template (minijinja): `client.*`, `business.*`, `reminder.*`, `due_date`,
-    /// `amount`, `payment_link`, `document_link`, `documents` (each with `name` and `link`).
+    /// Message template (minijinja), not empty: `client.*`, `business.*`, `reminder.*`,
+    /// `due_date`, `amount`, `payment_link`, `document_link`, `documents` (each with `name`
+    /// and `link`). It must render with a sample client.
     pub body: String,
-    /// WhatsApp template message to send instead of free text.
+    /// An approved WhatsApp template its WhatsApp messages send instead of the body as free
+    /// text (Meta requires one outside the 24-hour reply window); default the business's.
     #[serde(default)]
     pub whatsapp_template: Option<WhatsappTemplate>,
     /// When it goes: `once` at a local time, `recurring` by an RRULE, or `before_due` offsets.
     pub schedule: ScheduleSpec,
-    /// The amount to ask for.
+    /// A payment to ask of each client: each gets a payment link (`{{ payment_link }}`), and
+    /// a client who has paid gets no more messages from it. Omit for none.
     #[serde(default)]
     pub payment: Option<PaymentSpec>,
     /// Verified sender identities to send from, at most one per channel; channels without one
@@ -55,10 +61,12 @@ pub struct CreateReminderRequest {
     /// client's own document is given with `POST /reminders/{id}/clients`.
     #[serde(default)]
     pub document_ids: Option<Vec<i64>>,
-    /// E-mail attaches the documents too (within `DOCUMENT_MAX_BYTES` in all).
+    /// E-mails attach the documents as files too, up to `DOCUMENT_MAX_BYTES` in all per
+    /// message (the rest stay links); default `false`.
     #[serde(default)]
     pub attach_documents: Option<bool>,
-    /// Clients to remind.
+    /// Ids of the business's clients to remind; default none (add them later with
+    /// `POST /reminders/{id}/clients`).
     #[serde(default)]
     pub client_ids: Vec<i64>,
 }
@@ -68,10 +76,10 @@ pub struct CreateReminderRequest {
 pub struct UpdateReminderRequest {
     /// A new title, 1 to 200 characters.
     pub title: Option<String>,
-    /// What it is about.
+    /// Its category: `deadline`, `payment`, `document`, `appointment` or `custom`.
     #[schema(value_type = Option<ReminderKind>)]
     pub kind: Option<String>,
-    /// The channels to send on, in order; at least one.
+    /// The channels to send on, in order (no repeats); at least one.
     #[schema(value_type = Option<Vec<crate::domain::Channel>>)]
     pub channels: Option<Vec<String>>,
     /// The e-mail subject as a template; `null` or empty uses the title.
@@ -80,31 +88,35 @@ pub struct UpdateReminderRequest {
     pub subject: Option<Option<String>>,
     /// The message as a template (minijinja); must render with the sample client.
     pub body: Option<String>,
-    /// WhatsApp template.
+    /// An approved WhatsApp template to send instead of the body; `null` goes back to the
+    /// business's.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<WhatsappTemplate>)]
     pub whatsapp_template: Option<Option<WhatsappTemplate>>,
-    /// A new schedule; the next occurrence is computed from now.
+    /// A new schedule; the next occurrence is computed from now, and a `completed` reminder
+    /// becomes `active` again.
     pub schedule: Option<ScheduleSpec>,
     /// The amount to ask each client for; `null` stops asking (payments already made stay).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<PaymentSpec>)]
     pub payment: Option<Option<PaymentSpec>>,
-    /// Sender identities; `[]` goes back to the defaults.
+    /// Verified sender identities to send from, at most one per channel of the reminder;
+    /// `[]` goes back to the defaults.
     pub sender_identity_ids: Option<Vec<i64>>,
-    /// Documents for every client; `[]` removes them.
+    /// Documents for every client, replacing the list; `[]` removes them.
     pub document_ids: Option<Vec<i64>>,
-    /// E-mail attaches the documents too.
+    /// Whether e-mails attach the documents as files too.
     pub attach_documents: Option<bool>,
 }
 
 /// `POST /reminders/{id}/clients`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct AssignClientsRequest {
-    /// Clients to add.
+    /// Ids of the business's clients to add; those already assigned stay.
     #[serde(default)]
     pub client_ids: Vec<i64>,
-    /// Clients to add each with their own document (their invoice), or `null` to take it away.
+    /// Clients to add each with their own document (their invoice), or with `document_id`
+    /// `null` to take it away. With `client_ids`, at least one client in all.
     #[serde(default)]
     pub clients: Vec<ClientDocument>,
 }
@@ -112,7 +124,9 @@ pub struct AssignClientsRequest {
 /// A client on a reminder with their own document.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ClientDocument {
+    /// The client to add (or keep) on the reminder.
     pub client_id: i64,
-    /// A document of theirs (or of nobody's); `null` for none.
+    /// A document of theirs, or one for everyone, that this reminder carries to them alone;
+    /// `null` for none.
     pub document_id: Option<i64>,
 }

@@ -32,7 +32,8 @@ pub const RESEND_AFTER_SECONDS: i64 = 60;
 /// `POST /sender-identities/{id}/verify`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct VerifySenderIdentityRequest {
-    /// The six-digit code sent to the identity.
+    /// The six-digit code sent to the identity (spaces ignored); it works for 15 minutes and
+    /// 5 tries.
     pub code: String,
 }
 
@@ -41,9 +42,10 @@ pub struct VerifySenderIdentityRequest {
 pub struct CodeDelivery {
     /// True when the provider accepted the message carrying the code.
     pub sent: bool,
-    /// The provider's or our code when it did not.
+    /// Why it was not sent: the provider's error code, or ours such as
+    /// `channel_not_configured`; `null` when sent.
     pub error_code: Option<String>,
-    /// What happened.
+    /// What happened, in words for the user.
     pub message: String,
 }
 

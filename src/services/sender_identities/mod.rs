@@ -27,14 +27,17 @@ use crate::state::AppState;
 /// `POST /sender-identities`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct CreateSenderIdentityRequest {
-    /// `email`, `sms` or `whatsapp`.
+    /// The channel it sends on: `email`, `sms` or `whatsapp`.
     pub channel: String,
-    /// An e-mail address, or a phone number (E.164, or national in the business's country).
+    /// An e-mail address for `email`; a phone number for `sms` and `whatsapp` (E.164, or
+    /// national in the business's `default_country`).
     pub address: String,
-    /// Shown as the sender's name in e-mail; default the business's name.
+    /// Shown as the sender's name in e-mail, up to 200 characters; default the business's
+    /// name.
     #[serde(default)]
     pub display_name: Option<String>,
-    /// WhatsApp only: the Cloud API's phone number id of this number.
+    /// WhatsApp only, and required there: the Cloud API's phone number id of this number (up
+    /// to 64 digits).
     #[serde(default)]
     pub phone_number_id: Option<String>,
 }
@@ -42,11 +45,13 @@ pub struct CreateSenderIdentityRequest {
 /// `PATCH /sender-identities/{id}`: absent fields stay, `null` clears the display name.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct UpdateSenderIdentityRequest {
-    /// Shown as the sender's name.
+    /// Shown as the sender's name in e-mail, up to 200 characters; `null` goes back to the
+    /// business's name.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub display_name: Option<Option<String>>,
-    /// Makes it the business's default on its channel (verified identities only), or stops.
+    /// `true` makes it the business's default on its channel (verified identities only),
+    /// replacing the previous one; `false` stops it being the default.
     pub is_default: Option<bool>,
 }
 
