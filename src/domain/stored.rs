@@ -45,6 +45,10 @@ macro_rules! stored_enum {
             utoipa::ToSchema,
         )]
         #[sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::None)")]
+        // utoipa does not read a variant's `rename` when its value comes from a macro fragment,
+        // so the document takes the names from `rename_all`: every stored name is the variant's
+        // snake_case (`tests/api/health.rs` checks the document against `as_str`).
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
             $(
                 $(#[$variant_meta])*

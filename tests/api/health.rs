@@ -75,3 +75,65 @@ async fn swagger_ui_is_served_from_the_binary(app: TestApp) {
     assert!(init.contains("/openapi.json"));
 }
 db_test!(swagger_ui_is_served_from_the_binary);
+
+/// The document lists each enum by the names the API reads and writes (`pending`, not
+/// `Pending`), for every enum kept by name.
+async fn openapi_enums_are_the_names_on_the_wire(app: TestApp) {
+    use reminder_backend::domain::{
+        AttemptOutcome, Channel, NotificationStatus, PaymentStatus, ReminderKind, ReminderStatus,
+        Trigger,
+    };
+    let spec: Value = app
+        .send(Method::GET, "/openapi.json", None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names = |all: Vec<&str>| -> Vec<String> {
+        let mut names: Vec<String> = all.into_iter().map(str::to_owned).collect();
+        names.sort();
+        names
+    };
+    let expected = [
+        (
+            "NotificationStatus",
+            names(NotificationStatus::ALL.iter().map(|v| v.as_str()).collect()),
+        ),
+        (
+            "ReminderStatus",
+            names(ReminderStatus::ALL.iter().map(|v| v.as_str()).collect()),
+        ),
+        (
+            "ReminderKind",
+            names(ReminderKind::ALL.iter().map(|v| v.as_str()).collect()),
+        ),
+        (
+            "AttemptOutcome",
+            names(AttemptOutcome::ALL.iter().map(|v| v.as_str()).collect()),
+        ),
+        (
+            "PaymentStatus",
+            names(PaymentStatus::ALL.iter().map(|v| v.as_str()).collect()),
+        ),
+        (
+            "Trigger",
+            names(Trigger::ALL.iter().map(|v| v.as_str()).collect()),
+        ),
+        (
+            "Channel",
+            names(Channel::ALL.iter().map(|v| v.as_str()).collect()),
+        ),
+    ];
+    for (schema, wire) in expected {
+        let listed = spec["components"]["schemas"][schema]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{schema} has no enum in the document"));
+        let mut listed: Vec<String> = listed
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        listed.sort();
+        assert_eq!(listed, wire, "{schema}");
+    }
+}
+db_test!(openapi_enums_are_the_names_on_the_wire);
