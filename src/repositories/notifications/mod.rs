@@ -1,5 +1,5 @@
 //! `notifications` (the outbox) and `notification_attempts`: the history read here; the queue
-//! protocol in `queue`, recorded outcomes in `outcomes`, provider reports in `reports` and sends
+//! protocol in `queue`, what claimed ones came to in `outcomes`, provider reports in `reports` and sends
 //! counted for usage in `usage`.
 
 mod outcomes;
@@ -7,7 +7,7 @@ mod queue;
 mod reports;
 mod usage;
 
-pub use outcomes::{Finish, finish_many};
+pub use outcomes::{Accepted, Settlement, insert_attempts, mark_sent, settle};
 pub use queue::{
     cancel_pending, claim_due, earliest_pending, insert_new, queue_depth, reclaim_expired, release,
     requeue,

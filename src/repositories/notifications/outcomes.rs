@@ -1,156 +1,78 @@
-//! What became of claimed notifications: the dispatcher decides a [`Finish`] for each, and
-//! [`finish_many`] records them with their attempts, each only while the claim is still held.
+//! Recording what became of claimed notifications, in neutral terms: the attempts made, the
+//! ones a provider accepted, and the state each other one settles in. Every write holds only
+//! while the claim that took the notification is still held. What the outcomes mean (a retry,
+//! a deferral, a skip) is the dispatcher's (`scheduler::dispatcher::finish`).
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, QueryFilter};
 
-use crate::domain::{AttemptOutcome, NotificationStatus};
+use crate::domain::NotificationStatus;
 use crate::entities::Timestamp;
 use crate::entities::{notification, notification_attempt};
 
-/// How a claimed notification ends this round.
-#[derive(Debug, Clone)]
-pub enum Finish {
-    /// The provider accepted it.
-    Sent {
-        /// Provider name.
-        provider: String,
-        /// Provider's message id.
-        provider_message_id: String,
-        /// SMS parts billed.
-        segments: Option<i32>,
-    },
-    /// Try again at `next_attempt_at`.
-    Retry {
-        /// When.
-        next_attempt_at: DateTime<Utc>,
-        /// Why it failed this time.
-        code: String,
-        /// Details.
-        message: String,
-    },
-    /// Give up.
-    Failed {
-        /// Why.
-        code: String,
-        /// Details.
-        message: String,
-    },
-    /// Not sent, on purpose (the client opted out meanwhile).
-    Skipped {
-        /// Why.
-        code: String,
-    },
-    /// Not tried: back to the queue until the provider account's pace allows it. Does not
-    /// count as an attempt.
-    Deferred {
-        /// When its turn comes.
-        next_attempt_at: DateTime<Utc>,
-        /// Why, when the notification should say (`quota_exceeded`).
-        code: Option<&'static str>,
-    },
+/// A notification a provider accepted.
+#[derive(Debug, Clone, Copy)]
+pub struct Accepted<'a> {
+    /// The notification.
+    pub id: i64,
+    /// Who accepted it (`smtp`, `twilio`, `whatsapp`, `console`, …).
+    pub provider: &'a str,
+    /// The provider's id for the message, which its reports name.
+    pub provider_message_id: &'a str,
 }
 
-/// Records the outcome of claimed notifications and their attempts (in the caller's
-/// transaction, so they land together). Each update holds only while the claim is still ours;
-/// returns how many were recorded.
-pub async fn finish_many(
+/// The state a claimed notification that was not accepted settles in.
+#[derive(Debug, Clone)]
+pub struct Settlement {
+    /// `pending` (tried again at `next_attempt_at`), `failed` or `skipped`.
+    pub status: NotificationStatus,
+    /// When it may next be tried; `None` keeps the stored time.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Why, for the history (`opted_out`, the provider's code, …); `None` clears it.
+    pub error_code: Option<String>,
+    /// Details of the error; `None` keeps the stored message.
+    pub error_message: Option<String>,
+    /// The claim counted an attempt that was not made (a send put off): take it back.
+    pub uncount_attempt: bool,
+}
+
+/// Writes attempts, a chunk of rows per statement.
+pub async fn insert_attempts(
     db: &impl ConnectionTrait,
-    token: &str,
-    outcomes: &[(notification::Model, Finish)],
-    now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    if outcomes.is_empty() {
-        return Ok(0);
-    }
-    let attempts: Vec<notification_attempt::ActiveModel> = outcomes
-        .iter()
-        .filter_map(|(row, finish)| {
-            let (outcome, provider, provider_id, code, message, segments) = match finish {
-                Finish::Sent {
-                    provider,
-                    provider_message_id,
-                    segments,
-                } => (
-                    AttemptOutcome::Sent,
-                    Some(provider.clone()),
-                    Some(provider_message_id.clone()),
-                    None,
-                    None,
-                    *segments,
-                ),
-                Finish::Retry { code, message, .. } => (
-                    AttemptOutcome::TransientError,
-                    None,
-                    None,
-                    Some(code.clone()),
-                    Some(message.clone()),
-                    None,
-                ),
-                Finish::Failed { code, message } => (
-                    AttemptOutcome::PermanentError,
-                    None,
-                    None,
-                    Some(code.clone()),
-                    Some(message.clone()),
-                    None,
-                ),
-                // Nothing was handed to a provider: no attempt to record.
-                Finish::Skipped { .. } | Finish::Deferred { .. } => return None,
-            };
-            Some(notification_attempt::ActiveModel {
-                notification_id: sea_orm::Set(row.id),
-                business_id: sea_orm::Set(row.business_id),
-                attempted_at: sea_orm::Set(now.into()),
-                outcome: sea_orm::Set(outcome),
-                provider: sea_orm::Set(provider),
-                provider_message_id: sea_orm::Set(provider_id),
-                error_code: sea_orm::Set(code),
-                error_message: sea_orm::Set(message),
-                channel: sea_orm::Set(Some(row.channel)),
-                segments: sea_orm::Set(segments),
-                ..Default::default()
-            })
-        })
-        .collect();
+    attempts: Vec<notification_attempt::ActiveModel>,
+) -> Result<(), DbErr> {
     let per_statement = crate::db::rows_per_statement(notification_attempt::Column::iter().count());
     for chunk in attempts.chunks(per_statement) {
         notification_attempt::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)
             .await?;
     }
+    Ok(())
+}
+
+/// Marks accepted notifications `sent` with their provider's ids, a chunk per statement (the
+/// ids go in through CASE expressions keyed by id). Returns how many were still claimed by
+/// `token`.
+pub async fn mark_sent(
+    db: &impl ConnectionTrait,
+    token: &str,
+    accepted: &[Accepted<'_>],
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
     let mut recorded = 0;
-    // Successes, the common case, are recorded a chunk per statement: the provider's ids go in
-    // through CASE expressions keyed by id.
-    let sent: Vec<(i64, &str, &str, Option<i32>)> = outcomes
-        .iter()
-        .filter_map(|(row, finish)| match finish {
-            Finish::Sent {
-                provider,
-                provider_message_id,
-                segments,
-            } => Some((
-                row.id,
-                provider.as_str(),
-                provider_message_id.as_str(),
-                *segments,
-            )),
-            _ => None,
-        })
-        .collect();
     // Each success binds its id twice and two values, in CASE expressions.
-    for chunk in sent.chunks(crate::db::rows_per_statement(4)) {
+    for chunk in accepted.chunks(crate::db::rows_per_statement(4)) {
         let mut providers = sea_orm::sea_query::CaseStatement::new();
         let mut message_ids = sea_orm::sea_query::CaseStatement::new();
-        for (id, provider, message_id, _) in chunk {
+        for sent in chunk {
             providers = providers.case(
-                Expr::col(notification::Column::Id).eq(*id),
-                Expr::value(*provider),
+                Expr::col(notification::Column::Id).eq(sent.id),
+                Expr::value(sent.provider),
             );
             message_ids = message_ids.case(
-                Expr::col(notification::Column::Id).eq(*id),
-                Expr::value(*message_id),
+                Expr::col(notification::Column::Id).eq(sent.id),
+                Expr::value(sent.provider_message_id),
             );
         }
         recorded += notification::Entity::update_many()
@@ -178,86 +100,7 @@ pub async fn finish_many(
                 Expr::value(Option::<Timestamp>::None),
             )
             .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
-            .filter(notification::Column::Id.is_in(chunk.iter().map(|entry| entry.0)))
-            .filter(notification::Column::ClaimToken.eq(token))
-            .filter(notification::Column::Status.eq(NotificationStatus::Sending))
-            .exec(db)
-            .await?
-            .rows_affected;
-    }
-    for (row, finish) in outcomes
-        .iter()
-        .filter(|(_, finish)| !matches!(finish, Finish::Sent { .. }))
-    {
-        let mut update = notification::Entity::update_many()
-            .col_expr(
-                notification::Column::ClaimToken,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                notification::Column::LeaseUntil,
-                Expr::value(Option::<Timestamp>::None),
-            )
-            .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)));
-        update = match finish {
-            Finish::Sent { .. } => continue,
-            Finish::Retry {
-                next_attempt_at,
-                code,
-                message,
-            } => update
-                .col_expr(
-                    notification::Column::Status,
-                    Expr::value(NotificationStatus::Pending),
-                )
-                .col_expr(
-                    notification::Column::NextAttemptAt,
-                    Expr::value(Timestamp(*next_attempt_at)),
-                )
-                .col_expr(notification::Column::ErrorCode, Expr::value(code.as_str()))
-                .col_expr(
-                    notification::Column::ErrorMessage,
-                    Expr::value(message.as_str()),
-                ),
-            Finish::Failed { code, message } => update
-                .col_expr(
-                    notification::Column::Status,
-                    Expr::value(NotificationStatus::Failed),
-                )
-                .col_expr(notification::Column::ErrorCode, Expr::value(code.as_str()))
-                .col_expr(
-                    notification::Column::ErrorMessage,
-                    Expr::value(message.as_str()),
-                ),
-            Finish::Skipped { code } => update
-                .col_expr(
-                    notification::Column::Status,
-                    Expr::value(NotificationStatus::Skipped),
-                )
-                .col_expr(notification::Column::ErrorCode, Expr::value(code.as_str())),
-            Finish::Deferred {
-                next_attempt_at,
-                code,
-            } => update
-                .col_expr(
-                    notification::Column::ErrorCode,
-                    Expr::value(code.map(str::to_owned)),
-                )
-                .col_expr(
-                    notification::Column::Status,
-                    Expr::value(NotificationStatus::Pending),
-                )
-                .col_expr(
-                    notification::Column::NextAttemptAt,
-                    Expr::value(Timestamp(*next_attempt_at)),
-                )
-                .col_expr(
-                    notification::Column::AttemptCount,
-                    Expr::col(notification::Column::AttemptCount).sub(1),
-                ),
-        };
-        recorded += update
-            .filter(notification::Column::Id.eq(row.id))
+            .filter(notification::Column::Id.is_in(chunk.iter().map(|sent| sent.id)))
             .filter(notification::Column::ClaimToken.eq(token))
             .filter(notification::Column::Status.eq(NotificationStatus::Sending))
             .exec(db)
@@ -265,4 +108,56 @@ pub async fn finish_many(
             .rows_affected;
     }
     Ok(recorded)
+}
+
+/// Settles one claimed notification that was not accepted and releases its claim. Returns
+/// whether it was still claimed by `token`.
+pub async fn settle(
+    db: &impl ConnectionTrait,
+    token: &str,
+    id: i64,
+    settlement: &Settlement,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let mut update = notification::Entity::update_many()
+        .col_expr(notification::Column::Status, Expr::value(settlement.status))
+        .col_expr(
+            notification::Column::ErrorCode,
+            Expr::value(settlement.error_code.clone()),
+        )
+        .col_expr(
+            notification::Column::ClaimToken,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            notification::Column::LeaseUntil,
+            Expr::value(Option::<Timestamp>::None),
+        )
+        .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)));
+    if let Some(at) = settlement.next_attempt_at {
+        update = update.col_expr(
+            notification::Column::NextAttemptAt,
+            Expr::value(Timestamp(at)),
+        );
+    }
+    if let Some(message) = &settlement.error_message {
+        update = update.col_expr(
+            notification::Column::ErrorMessage,
+            Expr::value(message.as_str()),
+        );
+    }
+    if settlement.uncount_attempt {
+        update = update.col_expr(
+            notification::Column::AttemptCount,
+            Expr::col(notification::Column::AttemptCount).sub(1),
+        );
+    }
+    let changed = update
+        .filter(notification::Column::Id.eq(id))
+        .filter(notification::Column::ClaimToken.eq(token))
+        .filter(notification::Column::Status.eq(NotificationStatus::Sending))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(changed > 0)
 }

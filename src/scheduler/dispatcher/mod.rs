@@ -7,6 +7,7 @@
 //! `send`, the documents it attaches read in `attachments`.
 
 mod attachments;
+mod finish;
 mod send;
 
 use std::collections::{HashMap, HashSet};
@@ -19,11 +20,12 @@ use crate::db::begin_write;
 use crate::domain::{BusinessId, Channel};
 use crate::entities::{client, notification};
 use crate::repositories::clients;
-use crate::repositories::notifications::{self as repo, Finish};
+use crate::repositories::notifications as repo;
 use crate::services::accounts::{self, BusinessRoutes};
 use crate::services::unsubscribe::Links;
 use crate::services::usage;
 use crate::state::AppState;
+use finish::Finish;
 
 /// What one dispatch pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -173,7 +175,7 @@ pub async fn dispatch_once(
     }
     let sent_at = timer.elapsed();
     let txn = begin_write(&state.db).await?;
-    repo::finish_many(&txn, token, &finished, state.clock.now()).await?;
+    finish::record(&txn, token, &finished, state.clock.now()).await?;
     txn.commit().await?;
     if !completed {
         let unfinished: Vec<i64> = claimed

@@ -10,13 +10,13 @@ use futures_util::FutureExt;
 
 use super::super::backoff;
 use super::Quota;
+use super::finish::Finish;
 use crate::channels::accounts::Route;
 use crate::channels::pacer::Pace;
 use crate::channels::{Attachment, ChannelError, OutgoingMessage};
 use crate::domain::{Channel, ClientId};
 use crate::entities::{client, notification};
 use crate::repositories::clients;
-use crate::repositories::notifications::Finish;
 use crate::services::accounts::BusinessRoutes;
 use crate::services::messages::opted_out_now;
 use crate::services::unsubscribe::Links;
