@@ -1,7 +1,7 @@
 //! Reminder App: a multi-tenant backend with which businesses keep their clients and send them
 //! reminders by e-mail, SMS and WhatsApp, with Stripe payment links.
 //!
-//! Layers: [`startup`] → [`api`] (HTTP) → [`services`] (rules, transactions) → [`state`] →
+//! Layers: [`startup`] → [`web`] (the staff console) → [`api`] (HTTP) → [`services`] (rules, transactions) → [`state`] →
 //! [`channels`] (transports) → [`repositories`] (queries scoped by business) → [`entities`]
 //! (tables); [`domain`] holds validated values used by all. A module imports only lower layers
 //! (`docs/ARCHITECTURE.md`, checked by `tests/api/layers.rs`).
@@ -27,3 +27,4 @@ pub mod services;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod web;

@@ -13,8 +13,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use crate::domain::{Actor, BusinessId, FieldError, UserId};
-use crate::repositories::{revoked_tokens, users};
+use crate::domain::{Actor, FieldError};
 use crate::security::jwt::Claims;
 use crate::state::AppState;
 
@@ -343,32 +342,8 @@ impl FromRequestParts<Arc<AppState>> for Session {
                 scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
             })
             .ok_or_else(|| ApiError::Unauthorized("A bearer token is required.".into()))?;
-        let claims = state
-            .jwt
-            .verify(token)
-            .ok_or_else(|| ApiError::Unauthorized("The token is invalid or has expired.".into()))?;
-        if revoked_tokens::is_revoked(&state.db, &claims.jti, claims.sid.as_deref()).await? {
-            return Err(ApiError::Unauthorized(
-                "The token was revoked (signed out).".into(),
-            ));
-        }
-        let user_id = claims
-            .sub
-            .parse::<i64>()
-            .map_err(|_| ApiError::Unauthorized("The token is invalid.".into()))?;
-        let user = users::find_active(&state.db, BusinessId(claims.bid), UserId(user_id))
-            .await?
-            .ok_or_else(|| {
-                ApiError::Unauthorized("The account no longer exists or is disabled.".into())
-            })?;
-        Ok(Self {
-            actor: Actor {
-                user: UserId(user.id),
-                business: BusinessId(user.business_id),
-                role: user.role,
-            },
-            claims,
-        })
+        let (actor, claims) = crate::services::auth::authenticate(state, token).await?;
+        Ok(Self { actor, claims })
     }
 }
 

@@ -109,8 +109,9 @@ pub fn health_only(state: Arc<AppState>) -> Router {
     middleware::wrap(router, &state.settings).with_state(state)
 }
 
-/// The whole application: API, docs and middleware, ready to serve.
-pub fn app(state: Arc<AppState>) -> Router {
+/// The whole application: API, docs, the pages outside the API, `console` (the staff
+/// console's routes, built by the layer above) and middleware, ready to serve.
+pub fn app(state: Arc<AppState>, console: Router<Arc<AppState>>) -> Router {
     let (router, openapi) = routes(&state);
     let docs = SwaggerUi::new("/docs")
         .url("/openapi.json", openapi)
@@ -121,6 +122,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(pay::router())
         .merge(document_link::router())
         .merge(compat::router(&state))
+        .merge(console)
         .fallback(middleware::route_not_found)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
     middleware::wrap(router, &state.settings).with_state(state)

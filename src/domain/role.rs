@@ -50,3 +50,9 @@ impl Role {
         self >= Self::Admin
     }
 }
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}

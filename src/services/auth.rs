@@ -338,3 +338,43 @@ pub async fn logout(state: &AppState, claims: &crate::security::jwt::Claims) -> 
     tracing::info!("signed out");
     Ok(())
 }
+
+/// Who a valid access token speaks for: the token's signature and expiry, its revocation (its
+/// own `jti` or its whole session, as signing out and password changes write), and the user —
+/// still active, with the role they hold now (read from the database, not the token). The API's
+/// bearer tokens and the console's session cookie both go through here.
+pub async fn authenticate(
+    state: &AppState,
+    access_token: &str,
+) -> ServiceResult<(crate::domain::Actor, crate::security::jwt::Claims)> {
+    let claims = state
+        .jwt
+        .verify(access_token)
+        .ok_or_else(|| ServiceError::Unauthorized("The token is invalid or has expired.".into()))?;
+    if crate::repositories::revoked_tokens::is_revoked(
+        &state.db,
+        &claims.jti,
+        claims.sid.as_deref(),
+    )
+    .await?
+    {
+        return Err(ServiceError::Unauthorized(
+            "The token was revoked (signed out).".into(),
+        ));
+    }
+    let user_id = claims
+        .sub
+        .parse::<i64>()
+        .map_err(|_| ServiceError::Unauthorized("The token is invalid.".into()))?;
+    let user = users::find_active(&state.db, BusinessId(claims.bid), UserId(user_id))
+        .await?
+        .ok_or_else(|| {
+            ServiceError::Unauthorized("The account no longer exists or is disabled.".into())
+        })?;
+    let actor = crate::domain::Actor {
+        user: UserId(user.id),
+        business: BusinessId(user.business_id),
+        role: user.role,
+    };
+    Ok((actor, claims))
+}

@@ -15,6 +15,7 @@ mod business;
 mod cli;
 mod clients;
 mod compat;
+mod console;
 mod conventions;
 mod delivery;
 mod documents;

@@ -415,6 +415,12 @@ impl TestApp {
 
     /// A request to `path`: API paths are relative to `/api/v1`; `/api/…`, `/health`, `/ready`,
     /// `/docs` and `/openapi.json` are taken as they are.
+    /// A request to a page outside the API (the console), taken as it is.
+    pub fn page(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{}", self.address, path))
+    }
+
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let outside_api = [
             "/api/",

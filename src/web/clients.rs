@@ -1,0 +1,176 @@
+//! Clients: the list with search and paging, the add form, and a client's page.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::csrf;
+use super::error::WebError;
+use super::layout::{Chrome, error_for, render};
+use super::session::Staff;
+use crate::domain::{ClientId, FieldError};
+use crate::entities::client;
+use crate::services::{self, ServiceError};
+use crate::state::AppState;
+
+/// Clients per page.
+const PAGE_SIZE: u64 = 25;
+
+/// The list's query: `?q=` searches name, e-mail and phone; `?page=` counts from 1.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ListQuery {
+    q: String,
+    page: u64,
+}
+
+/// The clients page.
+#[derive(Template)]
+#[template(path = "clients.html")]
+struct ClientsPage {
+    chrome: Chrome,
+    query: String,
+    clients: Vec<client::Model>,
+    total: u64,
+    page: u64,
+    pages: u64,
+}
+
+impl ClientsPage {
+    /// The link to another page of the same search.
+    fn page_link(&self, page: u64) -> String {
+        let query: String = form_urlencoded::byte_serialize(self.query.as_bytes()).collect();
+        format!("/clients?q={query}&page={page}")
+    }
+}
+
+/// `GET /clients`.
+pub(super) async fn list(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    Query(query): Query<ListQuery>,
+) -> Result<Html<String>, WebError> {
+    let chrome = Chrome::of(&state, &staff, "clients").await?;
+    let page = query.page.max(1);
+    let found = services::clients::list(
+        &state,
+        &staff.actor,
+        Some(query.q.as_str()),
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
+    render(&ClientsPage {
+        chrome,
+        query: query.q,
+        clients: found.items,
+        total: found.total,
+        page,
+        pages: found.total.div_ceil(PAGE_SIZE).max(1),
+    })
+}
+
+/// The add-a-client form, with what was typed and the errors next to their fields.
+#[derive(Template)]
+#[template(path = "client_form.html")]
+struct ClientFormPage {
+    chrome: Chrome,
+    form: ClientForm,
+    errors: Vec<FieldError>,
+}
+
+impl ClientFormPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field)
+    }
+}
+
+/// The add-a-client form's fields.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ClientForm {
+    name: String,
+    email: String,
+    phone: String,
+    whatsapp_opt_in: Option<String>,
+    timezone: String,
+    external_ref: String,
+    csrf: String,
+}
+
+/// `GET /clients/new`.
+pub(super) async fn new_page(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+) -> Result<Html<String>, WebError> {
+    let chrome = Chrome::of(&state, &staff, "clients").await?;
+    render(&ClientFormPage {
+        chrome,
+        form: ClientForm::default(),
+        errors: Vec::new(),
+    })
+}
+
+fn optional(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|text| !text.is_empty())
+}
+
+/// `POST /clients`: adds a client with the API's rules; errors come back next to their fields.
+pub(super) async fn create(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    headers: HeaderMap,
+    Form(form): Form<ClientForm>,
+) -> Result<Response, WebError> {
+    csrf::check_session(&state, &staff.claims, &headers, &form.csrf)?;
+    let request = services::clients::CreateClientRequest {
+        name: form.name.clone(),
+        email: optional(&form.email),
+        phone: optional(&form.phone),
+        whatsapp_opt_in: form.whatsapp_opt_in.is_some(),
+        preferred_channels: Vec::new(),
+        timezone: optional(&form.timezone),
+        external_ref: optional(&form.external_ref),
+        opted_out: None,
+    };
+    let errors = match services::clients::create(&state, &staff.actor, request).await {
+        Ok(saved) => return Ok(Redirect::to(&format!("/clients/{}", saved.id)).into_response()),
+        Err(ServiceError::Validation(errors)) => errors,
+        Err(ServiceError::Conflict(message)) => vec![FieldError {
+            field: "email".into(),
+            message,
+        }],
+        Err(other) => return Err(other.into()),
+    };
+    let chrome = Chrome::of(&state, &staff, "clients").await?;
+    let page = ClientFormPage {
+        chrome,
+        form,
+        errors,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+/// A client's page.
+#[derive(Template)]
+#[template(path = "client.html")]
+struct ClientPage {
+    chrome: Chrome,
+    client: client::Model,
+}
+
+/// `GET /clients/{id}`.
+pub(super) async fn show(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, WebError> {
+    let chrome = Chrome::of(&state, &staff, "clients").await?;
+    let client = services::clients::get(&state, &staff.actor, ClientId(id)).await?;
+    render(&ClientPage { chrome, client })
+}

@@ -1,0 +1,82 @@
+//! The dashboard: the last 30 days at a glance.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Html;
+use chrono::Duration;
+use chrono_tz::Tz;
+
+use super::error::WebError;
+use super::layout::{Chrome, render};
+use super::session::Staff;
+use crate::domain::Money;
+use crate::services;
+use crate::state::AppState;
+
+/// Days the dashboard looks back.
+const WINDOW_DAYS: i64 = 30;
+
+/// The dashboard page.
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    total: i64,
+    by_status: Vec<(String, i64)>,
+    delivery_rate: Option<String>,
+    paid: Vec<String>,
+    outstanding: Vec<String>,
+    documents_opened: i64,
+    upcoming: Vec<(i64, String, String)>,
+}
+
+/// Amounts per currency, as people read them (`£125.00`).
+fn amounts(per_currency: &std::collections::BTreeMap<String, i64>) -> Vec<String> {
+    per_currency
+        .iter()
+        .map(|(currency, minor)| {
+            Money::new(*minor, currency)
+                .map(|money| money.to_string())
+                .unwrap_or_else(|_| format!("{minor} {currency}"))
+        })
+        .collect()
+}
+
+/// `GET /dashboard`.
+pub(super) async fn page(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+) -> Result<Html<String>, WebError> {
+    let chrome = Chrome::of(&state, &staff, "dashboard").await?;
+    let now = state.clock.now();
+    let summary = services::dashboard::summary(
+        &state,
+        &staff.actor,
+        Some(now - Duration::days(WINDOW_DAYS)),
+        Some(now + Duration::seconds(1)),
+    )
+    .await?;
+    let zone: Tz = chrome.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let page = DashboardPage {
+        total: summary.total,
+        by_status: summary.by_status.into_iter().collect(),
+        delivery_rate: summary
+            .delivery_rate
+            .map(|rate| format!("{:.1} %", rate * 100.0)),
+        paid: amounts(&summary.paid),
+        outstanding: amounts(&summary.outstanding),
+        documents_opened: summary.documents_opened,
+        upcoming: summary
+            .upcoming
+            .into_iter()
+            .map(|(id, title, at)| {
+                let local = at.with_timezone(&zone).format("%-d %b %Y, %H:%M");
+                (id, title, local.to_string())
+            })
+            .collect(),
+        chrome,
+    };
+    render(&page)
+}

@@ -1,0 +1,66 @@
+//! The staff console: server-rendered pages at `/` over the same services as the API, for the
+//! people of a firm. Templates are checked at compile time (askama, `templates/`); the style
+//! sheet is embedded in the binary (`static/`); every core action is a plain form post, so the
+//! console works without JavaScript. Pages carry a strict Content-Security-Policy (no inline
+//! script or style).
+//!
+//! A person's session is the API's: signing in issues the same access and refresh tokens
+//! (`services::auth`), kept in `HttpOnly` cookies and renewed like an API client would, so
+//! signing out, a password change or a disabled account ends it everywhere. Every form carries
+//! a CSRF token tied to the session, and a cross-site `Origin` is refused.
+
+mod assets;
+mod auth;
+mod clients;
+mod csrf;
+mod dashboard;
+mod error;
+mod layout;
+mod session;
+mod settings;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::routing::{get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::state::AppState;
+
+/// What every console page may load: its own style sheet and images, nothing else.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The console's routes, with their security headers and session renewal.
+pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(auth::home))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/signup", get(auth::signup_page).post(auth::signup))
+        .route("/logout", post(auth::logout))
+        .route("/dashboard", get(dashboard::page))
+        .route("/clients", get(clients::list).post(clients::create))
+        .route("/clients/new", get(clients::new_page))
+        .route("/clients/{id}", get(clients::show))
+        .route("/settings", get(settings::page))
+        // Renewal is for pages only: a style sheet fetched beside a page must not spend the
+        // same one-time refresh token a second time.
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(state),
+            session::renew,
+        ))
+        .route("/static/console.css", get(assets::style_sheet))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-frame-options"),
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+}

@@ -1,0 +1,345 @@
+//! The staff console over plain HTTP: sessions in cookies, CSRF on every form, roles as in the
+//! API, and validation messages next to their fields. (Journeys in a real browser are in
+//! `browser.rs`.)
+
+use std::collections::BTreeMap;
+
+use reqwest::{Method, Response, StatusCode};
+use serde_json::json;
+
+use crate::support::{PASSWORD, TestApp, db_test};
+
+/// Text as the pages escape it.
+fn escaped(text: &str) -> String {
+    text.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+/// A cookie jar and the last form token, as a browser keeps them.
+#[derive(Default)]
+struct Visitor {
+    cookies: BTreeMap<String, String>,
+    csrf: String,
+}
+
+impl Visitor {
+    fn keep(&mut self, response: &Response) {
+        for header in response.headers().get_all("set-cookie") {
+            let Ok(text) = header.to_str() else { continue };
+            let pair = text.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                if value.is_empty() || text.contains("Max-Age=0") {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// GETs a page, keeping its cookies and form token; returns the status and the HTML.
+    async fn get(&mut self, app: &TestApp, path: &str) -> (StatusCode, String) {
+        let response = app
+            .page(Method::GET, path)
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("page");
+        self.keep(&response);
+        let status = response.status();
+        let html = response.text().await.expect("html");
+        if let Some(token) = html
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+        {
+            self.csrf = token.to_owned();
+        }
+        (status, html)
+    }
+
+    /// POSTs a form; returns the status, the `Location` and the body.
+    async fn post(
+        &mut self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+        origin: Option<&str>,
+    ) -> (StatusCode, String, String) {
+        let mut request = app
+            .page(Method::POST, path)
+            .header("cookie", self.cookie_header())
+            .form(fields);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        let response = request.send().await.expect("post");
+        self.keep(&response);
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, location, response.text().await.expect("body"))
+    }
+
+    /// Signs up a firm through the console.
+    async fn sign_up(&mut self, app: &TestApp, firm: &str, email: &str) {
+        self.get(app, "/signup").await;
+        let csrf = self.csrf.clone();
+        let (status, location, _) = self
+            .post(
+                app,
+                "/signup",
+                &[
+                    ("csrf", &csrf),
+                    ("business_name", firm),
+                    ("full_name", "Olive Owner"),
+                    ("email", email),
+                    ("password", PASSWORD),
+                    ("timezone", "Europe/London"),
+                ],
+                Some(&app.address),
+            )
+            .await;
+        assert_eq!(
+            (status, location.as_str()),
+            (StatusCode::SEE_OTHER, "/dashboard")
+        );
+    }
+}
+
+async fn a_firm_signs_up_works_and_signs_out_everywhere(app: TestApp) {
+    let mut olive = Visitor::default();
+    olive
+        .sign_up(&app, "Ledger & Co", "olive@ledger.example.com")
+        .await;
+    let (status, html) = olive.get(&app, "/dashboard").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&escaped("Ledger & Co")), "{html}");
+    assert!(html.contains("Europe/London"));
+
+    // The session cookie is the API's own access token: the same session, the same rules.
+    let access = olive.cookies["console_access"].clone();
+    assert_eq!(app.get("/users/me", &access).await.status(), StatusCode::OK);
+
+    let csrf = olive.csrf.clone();
+    let (status, location, _) = olive
+        .post(&app, "/logout", &[("csrf", &csrf)], Some(&app.address))
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/login")
+    );
+    // Signed out everywhere: the token is revoked for the API too, and the old cookie is no
+    // session any more.
+    assert_eq!(
+        app.get("/users/me", &access).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let replay = app
+        .page(Method::GET, "/dashboard")
+        .header("cookie", format!("console_access={access}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), StatusCode::SEE_OTHER);
+    assert_eq!(replay.headers()["location"], "/login");
+}
+db_test!(a_firm_signs_up_works_and_signs_out_everywhere);
+
+async fn forms_without_the_token_or_from_another_site_change_nothing(app: TestApp) {
+    let mut olive = Visitor::default();
+    olive
+        .sign_up(&app, "Forged Ltd", "olive@forged.example.com")
+        .await;
+    olive.get(&app, "/clients/new").await;
+    let csrf = olive.csrf.clone();
+
+    let (status, _, html) = olive
+        .post(
+            &app,
+            "/clients",
+            &[("name", "No Token")],
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("<html"), "an HTML page, not JSON: {html}");
+    let (status, _, _) = olive
+        .post(
+            &app,
+            "/clients",
+            &[("csrf", &csrf), ("name", "Cross Site")],
+            Some("https://evil.example"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A sign-in form posted without its cookie's token is refused too.
+    let (status, _, _) = Visitor::default()
+        .post(
+            &app,
+            "/login",
+            &[
+                ("email", "olive@forged.example.com"),
+                ("password", PASSWORD),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let access = olive.cookies["console_access"].clone();
+    let listed = app.get_json("/clients", &access).await;
+    assert_eq!(listed["total"], 0, "nothing was created: {listed}");
+
+    // With the token, from this site, it works.
+    let (status, location, _) = olive
+        .post(
+            &app,
+            "/clients",
+            &[
+                ("csrf", &csrf),
+                ("name", "Ann Client"),
+                ("email", "ann@client.example.com"),
+            ],
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.starts_with("/clients/"), "{location}");
+    let (status, html) = olive.get(&app, &location).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("ann@client.example.com"));
+}
+db_test!(forms_without_the_token_or_from_another_site_change_nothing);
+
+async fn field_errors_are_the_apis_next_to_their_fields(app: TestApp) {
+    let mut olive = Visitor::default();
+    olive
+        .sign_up(&app, "Fields Ltd", "olive@fields.example.com")
+        .await;
+    olive.get(&app, "/clients/new").await;
+    let csrf = olive.csrf.clone();
+    let (status, _, html) = olive
+        .post(
+            &app,
+            "/clients",
+            &[("csrf", &csrf), ("name", ""), ("email", "not-an-address")],
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The same words as the API's 422 for the same input.
+    let access = olive.cookies["console_access"].clone();
+    let problem: serde_json::Value = app
+        .post(
+            "/clients",
+            &access,
+            json!({"name": "", "email": "not-an-address"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    for error in problem["errors"].as_array().unwrap() {
+        let field = error["field"].as_str().unwrap();
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            html.contains(&format!("id=\"{field}-error\"")) && html.contains(&escaped(message)),
+            "{field}: {message} not shown next to its field"
+        );
+    }
+    assert!(
+        html.contains("value=\"not-an-address\""),
+        "what was typed stays"
+    );
+}
+db_test!(field_errors_are_the_apis_next_to_their_fields);
+
+async fn a_member_cannot_open_the_settings(app: TestApp) {
+    let owner = app.owner("Roles Ltd").await;
+    app.staff(&owner, "mia@roles-ltd.example.com", "member")
+        .await;
+    let mut mia = Visitor::default();
+    mia.get(&app, "/login").await;
+    let csrf = mia.csrf.clone();
+    let (status, location, _) = mia
+        .post(
+            &app,
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", "mia@roles-ltd.example.com"),
+                ("password", PASSWORD),
+            ],
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/dashboard")
+    );
+    let (_, dashboard) = mia.get(&app, "/dashboard").await;
+    assert!(
+        !dashboard.contains("href=\"/settings\""),
+        "no settings link for a member"
+    );
+    let (status, html) = mia.get(&app, "/settings").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("Only owners and admins"));
+
+    let mut olive = Visitor::default();
+    olive.get(&app, "/login").await;
+    let csrf = olive.csrf.clone();
+    olive
+        .post(
+            &app,
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", &owner.email),
+                ("password", PASSWORD),
+            ],
+            Some(&app.address),
+        )
+        .await;
+    let (status, html) = olive.get(&app, "/settings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("mia@roles-ltd.example.com"));
+}
+db_test!(a_member_cannot_open_the_settings);
+
+async fn pages_are_html_with_a_strict_policy(app: TestApp) {
+    let response = app.page(Method::GET, "/login").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("default-src 'none'") && policy.contains("script-src 'self'"));
+    assert!(!policy.contains("unsafe-inline"));
+    let html = response.text().await.unwrap();
+    assert!(
+        !html.contains("<script>") && !html.contains("style=\""),
+        "no inline code"
+    );
+    assert!(html.len() < 100_000);
+    let start = app.page(Method::GET, "/").send().await.unwrap();
+    assert_eq!(start.status(), StatusCode::SEE_OTHER);
+    assert_eq!(start.headers()["location"], "/login");
+}
+db_test!(pages_are_html_with_a_strict_policy);
