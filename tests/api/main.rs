@@ -11,6 +11,7 @@ mod support;
 mod attacks;
 mod audit;
 mod auth;
+mod browser;
 mod business;
 mod cli;
 mod clients;

@@ -29,6 +29,7 @@ use reminder_backend::config::Settings;
 use reminder_backend::scheduler::{dispatch_once, plan_due};
 use reminder_backend::startup::{Application, Dependencies, Role};
 use reminder_backend::state::AppState;
+pub mod browser;
 pub mod fakes;
 mod python;
 pub mod s3;
