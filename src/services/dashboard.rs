@@ -2,11 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
 
 use super::ServiceResult;
-use crate::domain::{Actor, NotificationStatus, PaymentStatus};
-use crate::repositories::{document_links, payments, reminders};
+use crate::domain::{Actor, Channel, NotificationStatus, PaymentStatus};
+use crate::repositories::{document_links, notifications, payments, reminders};
 use crate::state::AppState;
 
 /// Reminders listed as upcoming.
@@ -76,4 +77,61 @@ pub async fn summary(
         .filter_map(|r| Some((r.id, r.title, r.next_run_at.map(Into::into)?)))
         .collect();
     Ok(summary)
+}
+
+/// Messages that reached a provider's verdict on each of the last `days` local days of the
+/// business (today last): per day, the sent ones per channel (delivered and read included) and
+/// the failed ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Daily {
+    /// `YYYY-MM-DD`, oldest first.
+    pub days: Vec<String>,
+    /// Sent per channel, one count per day.
+    pub sent: BTreeMap<Channel, Vec<i64>>,
+    /// Failed (all channels), one count per day.
+    pub failed: Vec<i64>,
+}
+
+/// The messages of the business's last `days` days, counted per day in its time zone.
+pub async fn daily(state: &AppState, actor: &Actor, zone: Tz, days: u32) -> ServiceResult<Daily> {
+    let now = state.clock.now();
+    let today = now.with_timezone(&zone).date_naive();
+    let first = today - chrono::Days::new(u64::from(days.saturating_sub(1)));
+    let offset = zone.offset_from_utc_datetime(&now.naive_utc()).fix();
+    let offset_minutes = offset.local_minus_utc() / 60;
+    let from = first.and_hms_opt(0, 0, 0).map_or(now, |start| {
+        start.and_utc() - chrono::Duration::minutes(offset_minutes.into())
+    });
+    let day_names: Vec<String> = first
+        .iter_days()
+        .take(days as usize)
+        .map(|day| day.format("%Y-%m-%d").to_string())
+        .collect();
+    let mut daily = Daily {
+        sent: Channel::ALL
+            .iter()
+            .map(|channel| (*channel, vec![0; day_names.len()]))
+            .collect(),
+        failed: vec![0; day_names.len()],
+        days: day_names,
+    };
+    let rows = notifications::per_day(
+        &state.db,
+        actor.business,
+        from,
+        now + chrono::Duration::seconds(1),
+        offset_minutes,
+    )
+    .await?;
+    for (day, channel, status, count) in rows {
+        let Some(index) = daily.days.iter().position(|d| *d == day) else {
+            continue;
+        };
+        if status == NotificationStatus::Failed {
+            daily.failed[index] += count;
+        } else if let Some(sent) = daily.sent.get_mut(&channel) {
+            sent[index] += count;
+        }
+    }
+    Ok(daily)
 }

@@ -8,11 +8,13 @@ use axum::response::Html;
 use chrono::Duration;
 use chrono_tz::Tz;
 
+use super::charts;
 use super::error::WebError;
 use super::layout::{Chrome, render};
 use super::session::Staff;
 use crate::domain::Money;
 use crate::services;
+use crate::services::dashboard::Daily;
 use crate::state::AppState;
 
 /// Days the dashboard looks back.
@@ -30,6 +32,17 @@ struct DashboardPage {
     outstanding: Vec<String>,
     documents_opened: i64,
     upcoming: Vec<(i64, String, String)>,
+    /// Messages per day, as SVG.
+    chart: String,
+    /// The same figures as a table, for those who do not see the chart.
+    daily: Daily,
+}
+
+impl DashboardPage {
+    /// The sent messages of one day across channels.
+    fn sent_on(&self, index: &usize) -> i64 {
+        self.daily.sent.values().map(|counts| counts[*index]).sum()
+    }
 }
 
 /// Amounts per currency, as people read them (`£125.00`).
@@ -59,7 +72,10 @@ pub(super) async fn page(
     )
     .await?;
     let zone: Tz = chrome.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let daily = services::dashboard::daily(&state, &staff.actor, zone, WINDOW_DAYS as u32).await?;
     let page = DashboardPage {
+        chart: charts::messages_per_day(&daily)?,
+        daily,
         total: summary.total,
         by_status: summary.by_status.into_iter().collect(),
         delivery_rate: summary

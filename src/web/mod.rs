@@ -11,6 +11,7 @@
 
 mod assets;
 mod auth;
+mod charts;
 mod clients;
 mod csrf;
 mod dashboard;

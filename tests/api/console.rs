@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::json;
 
-use crate::support::{PASSWORD, TestApp, db_test};
+use reminder_backend::clock::Clock;
+
+use crate::support::{PASSWORD, TestApp, db_test, json_body};
 
 /// Text as the pages escape it.
 fn escaped(text: &str) -> String {
@@ -343,3 +345,57 @@ async fn pages_are_html_with_a_strict_policy(app: TestApp) {
     assert_eq!(start.headers()["location"], "/login");
 }
 db_test!(pages_are_html_with_a_strict_policy);
+
+async fn a_sent_message_is_counted_on_the_dashboard_chart(app: TestApp) {
+    let mut olive = Visitor::default();
+    olive
+        .sign_up(&app, "Charted Ltd", "olive@charted.example.com")
+        .await;
+    let access = olive.cookies["console_access"].clone();
+    let client = json_body(
+        app.post(
+            "/clients",
+            &access,
+            json!({"name": "Ann", "email": "ann@charted.example.com"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let reminder = json_body(
+        app.post(
+            "/reminders",
+            &access,
+            json!({"title": "Fee", "channels": ["email"], "body": "Hello",
+                   "schedule": {"type": "once", "at": "2099-01-01T09:00:00"},
+                   "client_ids": [client["id"]]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let sent = app
+        .post(
+            &format!("/reminders/{}/send", reminder["id"]),
+            &access,
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent.status(), StatusCode::ACCEPTED);
+    app.dispatch_until_idle().await;
+
+    let (status, html) = olive.get(&app, "/dashboard").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<svg"), "the chart is drawn on the server");
+    let today = app
+        .clock
+        .now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(
+        html.contains(&format!("<td>{today}</td><td>1</td><td>0</td>")),
+        "today's row counts the message: {html}"
+    );
+}
+db_test!(a_sent_message_is_counted_on_the_dashboard_chart);

@@ -215,3 +215,46 @@ pub async fn counts(
     }
     query.into_tuple().all(db).await
 }
+
+/// Messages of the business per local day, channel and status, by occurrence in `[from, to)`,
+/// for those that reached a provider's verdict (`sent`, `delivered`, `read`, `failed`). Days
+/// are the business's: `offset_minutes` is its zone's offset from UTC. One grouped query.
+pub async fn per_day(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    offset_minutes: i32,
+) -> Result<Vec<(String, Channel, NotificationStatus, i64)>, DbErr> {
+    // The day as `YYYY-MM-DD` text in each dialect; the offset is an integer, never input text.
+    let day = match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => {
+            format!("date(occurrence_at, '{offset_minutes:+} minutes')")
+        }
+        sea_orm::DbBackend::MySql => format!(
+            "DATE_FORMAT(DATE_ADD(occurrence_at, INTERVAL {offset_minutes} MINUTE), '%Y-%m-%d')"
+        ),
+        _ => format!("to_char(occurrence_at + interval '{offset_minutes} minutes', 'YYYY-MM-DD')"),
+    };
+    notification::Entity::find()
+        .select_only()
+        .column_as(Expr::cust(day.clone()), "day")
+        .column(notification::Column::Channel)
+        .column(notification::Column::Status)
+        .column_as(notification::Column::Id.count(), "count")
+        .filter(notification::Column::BusinessId.eq(business.0))
+        .filter(notification::Column::OccurrenceAt.gte(Timestamp(from)))
+        .filter(notification::Column::OccurrenceAt.lt(Timestamp(to)))
+        .filter(notification::Column::Status.is_in([
+            NotificationStatus::Sent,
+            NotificationStatus::Delivered,
+            NotificationStatus::Read,
+            NotificationStatus::Failed,
+        ]))
+        .group_by(Expr::cust(day))
+        .group_by(notification::Column::Channel)
+        .group_by(notification::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await
+}
