@@ -20,6 +20,8 @@ pub(super) enum WebError {
     NotFound,
     /// Too many attempts; try again after this many seconds.
     TooMany(u64),
+    /// The action cannot be taken as asked: the status to answer and the service's words.
+    Refused(StatusCode, String),
     /// Anything else: logged, shown as a generic error.
     Internal(String),
 }
@@ -33,6 +35,16 @@ impl From<ServiceError> for WebError {
             ServiceError::TooManyRequests {
                 retry_after_seconds,
             } => Self::TooMany(retry_after_seconds),
+            ServiceError::Conflict(message) => Self::Refused(StatusCode::CONFLICT, message),
+            ServiceError::BadRequest(message) => Self::Refused(StatusCode::BAD_REQUEST, message),
+            ServiceError::Validation(errors) => Self::Refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors
+                    .iter()
+                    .map(|error| format!("{}: {}", error.field, error.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
             other => Self::Internal(other.to_string()),
         }
     }
@@ -78,6 +90,7 @@ impl IntoResponse for WebError {
                 "Too many attempts",
                 format!("Please wait {seconds} seconds and try again."),
             ),
+            Self::Refused(status, message) => (status, "That could not be done", message),
             Self::Internal(cause) => {
                 tracing::error!(%cause, "console page failed");
                 (

@@ -17,6 +17,8 @@ mod csrf;
 mod dashboard;
 mod error;
 mod layout;
+mod messages;
+mod reminders;
 mod session;
 mod settings;
 
@@ -44,6 +46,9 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/new", get(clients::new_page))
         .route("/clients/{id}", get(clients::show))
+        .route("/reminders", get(reminders::list))
+        .route("/reminders/{id}/{action}", post(reminders::act))
+        .route("/messages", get(messages::list))
         .route("/settings", get(settings::page))
         // Renewal is for pages only: a style sheet fetched beside a page must not spend the
         // same one-time refresh token a second time.

@@ -1,7 +1,10 @@
 //! The console's journeys in a real headless Chromium (SQLite): a firm signs up, adds a client
-//! by the form, finds it in the list, and signs out. Screenshots of the pages at desktop and
+//! by the form, finds it in the list, sends a reminder now, finds the message in the history
+//! and on the dashboard's chart, and signs out. Screenshots of the pages at desktop and
 //! phone width are taken on the way (`UPDATE_SCREENSHOTS=1` writes them to
 //! `docs/screenshots/`).
+
+use serde_json::json;
 
 use crate::support::browser::Browser;
 use crate::support::{Backend, PASSWORD, TestApp, per_backend};
@@ -35,10 +38,6 @@ async fn sign_up_add_a_client_and_sign_out(backend: Backend) {
     let text = browser.text().await;
     assert!(text.contains("Dashboard"), "{text}");
     assert!(text.contains("Harbour Accounts") && text.contains("Europe/London"));
-    browser
-        .screenshot("dashboard-desktop", DESKTOP.0, DESKTOP.1)
-        .await;
-
     browser
         .click_then("a[href='/clients']", "a[href='/clients/new']")
         .await;
@@ -80,6 +79,57 @@ async fn sign_up_add_a_client_and_sign_out(backend: Backend) {
         .screenshot("clients-desktop", DESKTOP.0, DESKTOP.1)
         .await;
     browser.screenshot("clients-phone", PHONE.0, PHONE.1).await;
+
+    // A reminder for Ann (written through the API with the same session: the reminder form is
+    // still to come), sent now from the reminders page, then found in the messages and on the
+    // dashboard's chart.
+    let cookies = browser.client.get_all_cookies().await.expect("cookies");
+    let access = cookies
+        .iter()
+        .find(|cookie| cookie.name() == "console_access")
+        .expect("session cookie")
+        .value()
+        .to_owned();
+    let clients = app.get_json("/clients", &access).await;
+    let reminder = app
+        .post(
+            "/reminders",
+            &access,
+            json!({"title": "VAT return due", "kind": "deadline", "channels": ["email"],
+                   "body": "Hi {{ client.name }}, your VAT return is due.",
+                   "schedule": {"type": "recurring", "rrule": "FREQ=MONTHLY;BYMONTHDAY=15",
+                                "start": "2030-01-15T09:00:00"},
+                   "client_ids": [clients["items"][0]["id"]]}),
+        )
+        .await;
+    assert_eq!(reminder.status(), reqwest::StatusCode::CREATED);
+    browser
+        .click_then("a[href='/reminders']", "form[action$='/send']")
+        .await;
+    browser
+        .screenshot("reminders-desktop", DESKTOP.0, DESKTOP.1)
+        .await;
+    browser
+        .click_then("form[action$='/send'] button", ".notice")
+        .await;
+    assert!(browser.text().await.contains("Sent now"));
+    app.dispatch_until_idle().await;
+    browser.click_then("a[href='/messages']", "table").await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("ann@example.com") && text.contains("sent"),
+        "{text}"
+    );
+    browser
+        .screenshot("messages-desktop", DESKTOP.0, DESKTOP.1)
+        .await;
+    browser
+        .click_then("a[href='/dashboard']", "figure.chart svg")
+        .await;
+    assert!(browser.text().await.contains("Messages per day"));
+    browser
+        .screenshot("dashboard-desktop", DESKTOP.0, DESKTOP.1)
+        .await;
 
     // Signing out ends the session: the dashboard sends the browser back to sign in.
     browser

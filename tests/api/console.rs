@@ -399,3 +399,85 @@ async fn a_sent_message_is_counted_on_the_dashboard_chart(app: TestApp) {
     );
 }
 db_test!(a_sent_message_is_counted_on_the_dashboard_chart);
+
+async fn reminders_are_sent_once_per_click_and_listed_in_messages(app: TestApp) {
+    let mut olive = Visitor::default();
+    olive
+        .sign_up(&app, "Clicks Ltd", "olive@clicks.example.com")
+        .await;
+    let access = olive.cookies["console_access"].clone();
+    let client = json_body(
+        app.post(
+            "/clients",
+            &access,
+            json!({"name": "Ann", "email": "ann@clicks.example.com"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let reminder = json_body(
+        app.post(
+            "/reminders",
+            &access,
+            json!({"title": "Quarterly fee", "channels": ["email"], "body": "Hello",
+                   "schedule": {"type": "once", "at": "2099-01-01T09:00:00"},
+                   "client_ids": [client["id"]]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let (status, html) = olive.get(&app, "/reminders").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Quarterly fee"));
+    let key = html
+        .split("name=\"key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the send form's key")
+        .to_owned();
+    let csrf = olive.csrf.clone();
+    let send = format!("/reminders/{}/send", reminder["id"]);
+    // A double click: the same form twice sends once.
+    for _ in 0..2 {
+        let (status, location, _) = olive
+            .post(
+                &app,
+                &send,
+                &[("csrf", &csrf), ("key", &key)],
+                Some(&app.address),
+            )
+            .await;
+        assert_eq!(
+            (status, location.as_str()),
+            (StatusCode::SEE_OTHER, "/reminders?notice=sent")
+        );
+    }
+    app.dispatch_until_idle().await;
+    let listed = app.get_json("/notifications", &access).await;
+    assert_eq!(listed["total"], 1, "{listed}");
+    let (_, html) = olive.get(&app, "/messages?status=sent").await;
+    assert!(html.contains("ann@clicks.example.com"), "{html}");
+
+    let pause = format!("/reminders/{}/pause", reminder["id"]);
+    olive
+        .post(&app, &pause, &[("csrf", &csrf)], Some(&app.address))
+        .await;
+    let (_, html) = olive.get(&app, "/reminders?status=paused").await;
+    assert!(html.contains("Quarterly fee"));
+    // Sending a cancelled reminder is refused with the service's words, on an HTML page.
+    let cancel = format!("/reminders/{}/cancel", reminder["id"]);
+    olive
+        .post(&app, &cancel, &[("csrf", &csrf)], Some(&app.address))
+        .await;
+    let (status, _, html) = olive
+        .post(&app, &send, &[("csrf", &csrf)], Some(&app.address))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        html.contains("A cancelled reminder cannot be sent."),
+        "{html}"
+    );
+}
+db_test!(reminders_are_sent_once_per_click_and_listed_in_messages);
