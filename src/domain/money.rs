@@ -53,6 +53,50 @@ impl Money {
         Ok(Self { amount, currency })
     }
 
+    /// Reads an amount as people write it, in major units (`125`, `125.5`, `125.00`), for a
+    /// currency: at most two decimals, none for zero-decimal currencies such as `jpy`.
+    pub fn parse_major(text: &str, currency: &str) -> Result<Self, (&'static str, String)> {
+        let code = currency.trim().to_ascii_lowercase();
+        let decimals = if ZERO_DECIMAL.contains(&code.as_str()) {
+            0
+        } else {
+            2
+        };
+        let refuse = || {
+            (
+                "amount",
+                format!(
+                    "{:?} is not an amount such as 125{}",
+                    text.trim(),
+                    if decimals == 0 { "" } else { " or 125.50" }
+                ),
+            )
+        };
+        let text = text.trim();
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        if whole.is_empty()
+            || !whole.chars().all(|c| c.is_ascii_digit())
+            || !fraction.chars().all(|c| c.is_ascii_digit())
+            || fraction.len() > decimals
+            || whole.len() > 12
+        {
+            return Err(refuse());
+        }
+        let whole: i64 = whole.parse().map_err(|_| refuse())?;
+        let fraction: i64 = if fraction.is_empty() {
+            0
+        } else {
+            format!("{fraction:0<decimals$}")
+                .parse()
+                .map_err(|_| refuse())?
+        };
+        let minor = whole
+            .checked_mul(10_i64.pow(decimals as u32))
+            .and_then(|minor| minor.checked_add(fraction))
+            .ok_or_else(refuse)?;
+        Self::new(minor, &code)
+    }
+
     /// Minor units.
     pub fn amount(&self) -> i64 {
         self.amount

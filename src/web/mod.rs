@@ -16,8 +16,10 @@ mod clients;
 mod csrf;
 mod dashboard;
 mod error;
+mod form;
 mod layout;
 mod messages;
+mod reminder_form;
 mod reminders;
 mod session;
 mod settings;
@@ -47,6 +49,10 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/clients/new", get(clients::new_page))
         .route("/clients/{id}", get(clients::show))
         .route("/reminders", get(reminders::list))
+        .route(
+            "/reminders/new",
+            get(reminder_form::new_page).post(reminder_form::submit),
+        )
         .route("/reminders/{id}/{action}", post(reminders::act))
         .route("/messages", get(messages::list))
         .route("/settings", get(settings::page))

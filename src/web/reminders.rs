@@ -48,7 +48,8 @@ struct RemindersPage {
     chrome: Chrome,
     status: String,
     statuses: &'static [ReminderStatus],
-    notice: Option<&'static str>,
+    /// What the last action did: its name (`sent`, `paused`, …) and its words.
+    notice: Option<(String, &'static str)>,
     rows: Vec<Row>,
     total: u64,
     /// A fresh idempotency key for each "send now" form: a double click sends once.
@@ -62,6 +63,7 @@ fn notice(name: &str) -> Option<&'static str> {
         "resumed" => Some("Resumed from its next occurrence."),
         "cancelled" => Some("Cancelled for good; its history stays."),
         "sent" => Some("Sent now: the messages are on their way (see Messages)."),
+        "created" => Some("Saved: it runs by itself from its first date."),
         _ => None,
     }
 }
@@ -99,7 +101,7 @@ pub(super) async fn list(
         chrome,
         status: status.map(|s| s.to_string()).unwrap_or_default(),
         statuses: ReminderStatus::ALL,
-        notice: notice(&query.notice),
+        notice: notice(&query.notice).map(|text| (query.notice.clone(), text)),
         rows,
         total: found.total,
         send_key: tokens::random_token(),

@@ -4,8 +4,6 @@
 //! phone width are taken on the way (`UPDATE_SCREENSHOTS=1` writes them to
 //! `docs/screenshots/`).
 
-use serde_json::json;
-
 use crate::support::browser::Browser;
 use crate::support::{Backend, PASSWORD, TestApp, per_backend};
 
@@ -33,7 +31,7 @@ async fn sign_up_add_a_client_and_sign_out(backend: Backend) {
     browser.fill("password", PASSWORD).await;
     browser.fill("timezone", "Europe/London").await;
     browser
-        .click_then("form[action='/signup'] button[type=submit]", "h1")
+        .click_then("form[action='/signup'] button[type=submit]", "figure.chart")
         .await;
     let text = browser.text().await;
     assert!(text.contains("Dashboard"), "{text}");
@@ -80,37 +78,71 @@ async fn sign_up_add_a_client_and_sign_out(backend: Backend) {
         .await;
     browser.screenshot("clients-phone", PHONE.0, PHONE.1).await;
 
-    // A reminder for Ann (written through the API with the same session: the reminder form is
-    // still to come), sent now from the reminders page, then found in the messages and on the
-    // dashboard's chart.
-    let cookies = browser.client.get_all_cookies().await.expect("cookies");
-    let access = cookies
-        .iter()
-        .find(|cookie| cookie.name() == "console_access")
-        .expect("session cookie")
-        .value()
-        .to_owned();
-    let clients = app.get_json("/clients", &access).await;
-    let reminder = app
-        .post(
-            "/reminders",
-            &access,
-            json!({"title": "VAT return due", "kind": "deadline", "channels": ["email"],
-                   "body": "Hi {{ client.name }}, your VAT return is due.",
-                   "schedule": {"type": "recurring", "rrule": "FREQ=MONTHLY;BYMONTHDAY=15",
-                                "start": "2030-01-15T09:00:00"},
-                   "client_ids": [clients["items"][0]["id"]]}),
+    // A monthly reminder for Ann with a payment, written on the form: the preview shows its
+    // next dates in London time before it is saved.
+    browser
+        .click_then("a[href='/reminders']", "a[href='/reminders/new']")
+        .await;
+    browser
+        .click_then("a[href='/reminders/new']", "form[action='/reminders/new']")
+        .await;
+    browser.fill("title", "VAT return due").await;
+    browser
+        .fill(
+            "body",
+            "Hi {{ client.name }}, your VAT return is due. {{ payment_link }}",
         )
         .await;
-    assert_eq!(reminder.status(), reqwest::StatusCode::CREATED);
+    // A date-time field is typed in the browser's locale format; set it as a person's picker
+    // would.
     browser
-        .click_then("a[href='/reminders']", "form[action$='/send']")
+        .client
+        .execute(
+            "document.getElementById('start').value = '2030-01-15T09:00';",
+            vec![],
+        )
+        .await
+        .expect("start set");
+    browser.fill("timezone", "Europe/London").await;
+    browser.fill("amount", "125").await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css("input[name='client']"))
+        .await
+        .expect("client box")
+        .click()
+        .await
+        .expect("client chosen");
+    browser
+        .click_then("button[value='preview']", "#preview-dates")
         .await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("Tuesday 15 January 2030, 09:00 GMT")
+            && text.contains("Friday 15 February 2030, 09:00 GMT")
+            && text.contains("Monday 15 April 2030, 09:00 BST"),
+        "{text}"
+    );
+    browser
+        .client
+        .execute(
+            "document.getElementById('preview-dates').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .expect("scrolled to the preview");
+    browser
+        .screenshot("reminder-preview-desktop", DESKTOP.0, DESKTOP.1)
+        .await;
+    browser
+        .click_then("button[value='save']", "#notice-created")
+        .await;
+    assert!(browser.text().await.contains("VAT return due"));
     browser
         .screenshot("reminders-desktop", DESKTOP.0, DESKTOP.1)
         .await;
     browser
-        .click_then("form[action$='/send'] button", ".notice")
+        .click_then("form[action$='/send'] button", "#notice-sent")
         .await;
     assert!(browser.text().await.contains("Sent now"));
     app.dispatch_until_idle().await;

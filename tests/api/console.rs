@@ -11,6 +11,14 @@ use reminder_backend::clock::Clock;
 
 use crate::support::{PASSWORD, TestApp, db_test, json_body};
 
+/// Owned pairs as the form helper takes them.
+fn pairs<'a>(fields: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
+    fields
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect()
+}
+
 /// Text as the pages escape it.
 fn escaped(text: &str) -> String {
     text.replace('&', "&#38;")
@@ -481,3 +489,98 @@ async fn reminders_are_sent_once_per_click_and_listed_in_messages(app: TestApp) 
     );
 }
 db_test!(reminders_are_sent_once_per_click_and_listed_in_messages);
+
+async fn a_monthly_reminder_is_previewed_then_saved_with_its_payment(app: TestApp) {
+    let mut olive = Visitor::default();
+    olive
+        .sign_up(&app, "Monthly Ltd", "olive@monthly.example.com")
+        .await;
+    let access = olive.cookies["console_access"].clone();
+    let client = json_body(
+        app.post(
+            "/clients",
+            &access,
+            json!({"name": "Ann", "email": "ann@monthly.example.com"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let (status, _) = olive.get(&app, "/reminders/new").await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = olive.csrf.clone();
+    let client_id = client["id"].to_string();
+    let form = |intent: &'static str, title: &'static str, amount: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("intent", intent.to_owned()),
+            ("title", title.to_owned()),
+            ("kind", "payment".to_owned()),
+            ("channel", "email".to_owned()),
+            (
+                "body",
+                "Hi {{ client.name }}, {{ amount }} is due: {{ payment_link }}".to_owned(),
+            ),
+            ("schedule", "recurring".to_owned()),
+            ("frequency", "monthly".to_owned()),
+            ("interval", "1".to_owned()),
+            ("month_day", "last".to_owned()),
+            ("weekday", "MO".to_owned()),
+            ("start", "2030-01-31T09:00".to_owned()),
+            ("timezone", "Europe/London".to_owned()),
+            ("amount", amount.to_owned()),
+            ("currency", "gbp".to_owned()),
+            ("client", client_id.clone()),
+        ]
+    };
+    // The last day of each month, at 09:00 London time whatever the season.
+    let (status, _, html) = olive
+        .post(
+            &app,
+            "/reminders/new",
+            &pairs(&form("preview", "Fee", "125")),
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for date in [
+        "Thursday 31 January 2030, 09:00 GMT",
+        "Thursday 28 February 2030, 09:00 GMT",
+        "Sunday 31 March 2030, 09:00 BST",
+        "Tuesday 30 April 2030, 09:00 BST",
+    ] {
+        assert!(html.contains(date), "{date} not previewed: {html}");
+    }
+    // Errors come back by their fields, the service's and the amount's.
+    let (status, _, html) = olive
+        .post(
+            &app,
+            "/reminders/new",
+            &pairs(&form("save", "", "12,50")),
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"amount-error\""), "{html}");
+    assert_eq!(app.get_json("/reminders", &access).await["total"], 0);
+
+    let (status, location, _) = olive
+        .post(
+            &app,
+            "/reminders/new",
+            &pairs(&form("save", "Monthly fee", "125.50")),
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/reminders?notice=created")
+    );
+    let saved = app.get_json("/reminders", &access).await;
+    let reminder = &saved["items"][0];
+    assert_eq!(reminder["title"], "Monthly fee");
+    assert_eq!(reminder["schedule"]["rrule"], "FREQ=MONTHLY;BYMONTHDAY=-1");
+    assert_eq!(reminder["payment"]["amount"], 12550);
+    assert_eq!(reminder["client_ids"], json!([client["id"]]));
+}
+db_test!(a_monthly_reminder_is_previewed_then_saved_with_its_payment);
