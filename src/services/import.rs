@@ -74,6 +74,45 @@ fn merge(target: &mut client::ActiveModel, values: &client::ActiveModel) {
     }
 }
 
+/// Line numbers of byte offsets in a file, counted forward once. (After a line ended by CRLF,
+/// as spreadsheets write them, the CSV reader places the next record at the `\n` and counts
+/// its line one short.)
+struct LineCounter<'a> {
+    body: &'a [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(body: &'a [u8]) -> Self {
+        Self {
+            body,
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line holding byte `offset`; offsets come in increasing order.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut offset = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.body.len());
+        // A record placed on the `\n` of a CRLF starts after it.
+        if self.body.get(offset) == Some(&b'\n') {
+            offset += 1;
+        }
+        if offset > self.byte {
+            let newlines = self.body[self.byte..offset]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            self.line += newlines as u64;
+            self.byte = offset;
+        }
+        self.line
+    }
+}
+
 /// Imports clients from CSV bytes with a header row.
 #[tracing::instrument(skip_all, fields(business_id = actor.business.0, bytes = body.len()))]
 pub async fn import_csv(
@@ -114,10 +153,11 @@ pub async fn import_csv(
     let region = phone_region(&state.db, actor.business).await?;
 
     let mut chunk = Vec::with_capacity(CHUNK);
+    let mut lines = LineCounter::new(body);
     for record in reader.records() {
         match record {
             Ok(record) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
                 if record.iter().all(str::is_empty) {
                     continue;
                 }
@@ -127,7 +167,7 @@ pub async fn import_csv(
                 }
             }
             Err(error) => report.errors.push(ImportError {
-                row: error.position().map_or(0, |p| p.line()),
+                row: error.position().map_or(0, |p| lines.line_at(p.byte())),
                 field: "row".into(),
                 message: format!("cannot be read: {error}"),
             }),

@@ -17,6 +17,7 @@ mod csrf;
 mod dashboard;
 mod error;
 mod form;
+mod import;
 mod layout;
 mod messages;
 mod reminder_form;
@@ -47,6 +48,7 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/dashboard", get(dashboard::page))
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/new", get(clients::new_page))
+        .route("/clients/import", get(import::form).post(import::submit))
         .route("/clients/{id}", get(clients::show))
         .route("/reminders", get(reminders::list))
         .route(

@@ -78,6 +78,68 @@ async fn sign_up_add_a_client_and_sign_out(backend: Backend) {
         .await;
     browser.screenshot("clients-phone", PHONE.0, PHONE.1).await;
 
+    // Twenty clients from a CSV file, two of them with a wrong address or number: a look at
+    // the file first, then the import, which reports the two refused rows by their line.
+    let mut csv = String::from("name,email,phone\n");
+    for n in 1..=20 {
+        let row = match n {
+            7 => format!("Client {n},not-an-address,\n"),
+            13 => format!("Client {n},client{n}@example.com,12\n"),
+            _ => format!("Client {n},client{n}@example.com,\n"),
+        };
+        csv.push_str(&row);
+    }
+    let file = tempfile::Builder::new()
+        .suffix(".csv")
+        .tempfile()
+        .expect("CSV file");
+    std::fs::write(file.path(), &csv).expect("CSV written");
+    browser
+        .click_then("a[href='/clients/import']", "input#file")
+        .await;
+    browser
+        .client
+        .find(fantoccini::Locator::Id("file"))
+        .await
+        .expect("file field")
+        .send_keys(&file.path().display().to_string())
+        .await
+        .expect("file chosen");
+    browser
+        .click_then("button[value='preview']", "#import-preview")
+        .await;
+    assert!(browser.text().await.contains("The file has 20 rows"));
+    browser
+        .click_then("button[value='import']", "#import-report")
+        .await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("18 new clients") && text.contains("2 rows refused"),
+        "{text}"
+    );
+    let refused = browser
+        .client
+        .find_all(fantoccini::Locator::Css("#import-errors tbody tr"))
+        .await
+        .expect("refused rows");
+    assert_eq!(refused.len(), 2);
+    let report = browser
+        .client
+        .find(fantoccini::Locator::Css("#import-errors"))
+        .await
+        .expect("report")
+        .text()
+        .await
+        .expect("report text");
+    // Line numbers count the header as line 1.
+    assert!(
+        report.contains("8 email") && report.contains("14 phone"),
+        "{report}"
+    );
+    browser
+        .screenshot("import-report-desktop", DESKTOP.0, DESKTOP.1)
+        .await;
+
     // A monthly reminder for Ann with a payment, written on the form: the preview shows its
     // next dates in London time before it is saved.
     browser

@@ -584,3 +584,90 @@ async fn a_monthly_reminder_is_previewed_then_saved_with_its_payment(app: TestAp
     assert_eq!(reminder["client_ids"], json!([client["id"]]));
 }
 db_test!(a_monthly_reminder_is_previewed_then_saved_with_its_payment);
+
+/// A `multipart/form-data` body of text fields, as a browser sends a form with a file.
+fn multipart(fields: &[(&str, &str)]) -> (String, String) {
+    let boundary = "console-test-boundary-7f3a".to_owned();
+    let mut body = String::new();
+    for (name, value) in fields {
+        let filename = if *name == "file" {
+            "; filename=\"clients.csv\"\r\nContent-Type: text/csv"
+        } else {
+            ""
+        };
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{filename}\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn importing_clients_shows_the_file_then_reports_refused_rows(app: TestApp) {
+    let mut olive = Visitor::default();
+    olive
+        .sign_up(&app, "Imports Ltd", "olive@imports.example.com")
+        .await;
+    olive.get(&app, "/clients/import").await;
+    let csrf = olive.csrf.clone();
+    let mut csv = String::from("name,email,phone,notes\n");
+    for n in 1..=20 {
+        match n {
+            7 => csv.push_str(&format!("Client {n},not-an-address,,x\n")),
+            13 => csv.push_str(&format!("Client {n},client{n}@example.com,12,x\n")),
+            _ => csv.push_str(&format!("Client {n},client{n}@example.com,,x\n")),
+        }
+    }
+    let send = |fields: Vec<(&'static str, String)>| {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (content_type, body) = multipart(&pairs);
+        app.page(Method::POST, "/clients/import")
+            .header("cookie", olive.cookie_header())
+            .header("origin", app.address.clone())
+            .header("content-type", content_type)
+            .body(body)
+    };
+    let response = send(vec![
+        ("csrf", csrf.clone()),
+        ("intent", "preview".into()),
+        ("file", csv.clone()),
+    ])
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("The file has 20 rows"), "{html}");
+    assert!(html.contains("These columns will not be read: notes"));
+    assert!(html.contains("<td>Client 1</td>"));
+    let access = olive.cookies["console_access"].clone();
+    assert_eq!(
+        app.get_json("/clients", &access).await["total"],
+        0,
+        "nothing yet"
+    );
+
+    let response = send(vec![
+        ("csrf", csrf.clone()),
+        ("intent", "import".into()),
+        ("content", csv.clone()),
+    ])
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<strong>18</strong> new clients"), "{html}");
+    // Lines count the header as line 1, as the API's report does.
+    assert!(html.contains("<tr><td>8</td><td>email</td>"), "{html}");
+    assert!(html.contains("<tr><td>14</td><td>phone</td>"), "{html}");
+    assert_eq!(app.get_json("/clients", &access).await["total"], 18);
+
+    // Without the token nothing is read.
+    let response = send(vec![("intent", "import".into()), ("content", csv)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+db_test!(importing_clients_shows_the_file_then_reports_refused_rows);

@@ -204,3 +204,21 @@ async fn a_hundred_thousand_rows_import_in_one_request(app: TestApp) {
     assert_eq!(all["total"], rows);
 }
 db_test!(a_hundred_thousand_rows_import_in_one_request);
+
+/// A file saved by a spreadsheet ends its lines with CRLF: refused rows keep their line numbers.
+async fn crlf_files_report_the_lines_of_their_rows(app: TestApp) {
+    let owner = app.owner("Spreadsheet").await;
+    let csv = "name,email\r\nAnn,ann@example.com\r\nBob,bob@\r\nCid,cid@example.com\r\n,nameless@example.com\r\n"
+        .to_owned();
+    let response = import(&app, &owner, csv).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let report: Value = response.json().await.unwrap();
+    let lines: Vec<u64> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [3, 5], "{report}");
+}
+db_test!(crlf_files_report_the_lines_of_their_rows);
