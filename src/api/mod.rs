@@ -110,7 +110,8 @@ pub fn health_only(state: Arc<AppState>) -> Router {
 }
 
 /// The whole application: API, docs, the pages outside the API, `console` (the staff
-/// console's routes, built by the layer above) and middleware, ready to serve.
+/// console's routes, built by the layer above, whose fallback answers unknown paths: HTML for
+/// a browser, problem+json otherwise) and middleware, ready to serve.
 pub fn app(state: Arc<AppState>, console: Router<Arc<AppState>>) -> Router {
     let (router, openapi) = routes(&state);
     let docs = SwaggerUi::new("/docs")
@@ -123,7 +124,6 @@ pub fn app(state: Arc<AppState>, console: Router<Arc<AppState>>) -> Router {
         .merge(document_link::router())
         .merge(compat::router(&state))
         .merge(console)
-        .fallback(middleware::route_not_found)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
     middleware::wrap(router, &state.settings).with_state(state)
 }

@@ -2,7 +2,8 @@
 //! page in the console's look — never JSON.
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::http::header::ACCEPT;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::services::ServiceError;
@@ -105,5 +106,19 @@ impl IntoResponse for WebError {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, title).into_response(),
         }
+    }
+}
+
+/// Any path nothing answers: an HTML page for a browser, the API's problem+json for API paths
+/// and for clients that do not ask for HTML.
+pub(super) async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
+    let wants_html = headers
+        .get(ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if uri.path().starts_with("/api/") || !wants_html {
+        crate::api::error::ApiError::NotFound.into_response()
+    } else {
+        WebError::NotFound.into_response()
     }
 }

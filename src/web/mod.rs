@@ -28,7 +28,7 @@ mod settings;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -38,7 +38,9 @@ use crate::state::AppState;
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// The console's routes, with their security headers and session renewal.
+/// The console's routes, with their content policy (the other security headers are the
+/// service's own, set for every answer) and session renewal; its fallback answers every path
+/// nothing else does.
 pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(auth::home))
@@ -64,17 +66,16 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
             Arc::clone(state),
             session::renew,
         ))
+        // Pages send their origin with their forms (the CSRF check reads it): `same-origin`
+        // instead of the service's `no-referrer`, under which browsers post `Origin: null`.
+        .route_layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         .route("/static/console.css", get(assets::style_sheet))
+        .fallback(error::not_found)
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("x-frame-options"),
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
         ))
 }

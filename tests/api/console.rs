@@ -671,3 +671,30 @@ async fn importing_clients_shows_the_file_then_reports_refused_rows(app: TestApp
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 db_test!(importing_clients_shows_the_file_then_reports_refused_rows);
+
+async fn unknown_pages_are_html_for_browsers_and_problems_for_the_api(app: TestApp) {
+    let browser = |path: &str| {
+        app.page(Method::GET, path)
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+    };
+    let page = browser("/no-such-page").send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(page.text().await.unwrap().contains("Not found"));
+    for response in [
+        browser("/api/v1/no-such-thing").send().await.unwrap(),
+        app.page(Method::GET, "/no-such-page").send().await.unwrap(),
+    ] {
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+    }
+}
+db_test!(unknown_pages_are_html_for_browsers_and_problems_for_the_api);
