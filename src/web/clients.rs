@@ -13,8 +13,10 @@ use super::csrf;
 use super::error::WebError;
 use super::layout::{Chrome, error_for, render};
 use super::session::Staff;
-use crate::domain::{ClientId, FieldError};
+use crate::domain::{ClientId, FieldError, Money};
 use crate::entities::client;
+use crate::repositories::notifications::NotificationFilter;
+use crate::repositories::payments::PaymentFilter;
 use crate::services::{self, ServiceError};
 use crate::state::AppState;
 
@@ -156,12 +158,19 @@ pub(super) async fn create(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
-/// A client's page.
+/// Messages and payments shown on a client's page, newest first.
+const CLIENT_HISTORY: u64 = 20;
+
+/// A client's page: their details, their latest messages and their payments.
 #[derive(Template)]
 #[template(path = "client.html")]
 struct ClientPage {
     chrome: Chrome,
     client: client::Model,
+    /// (when, channel, status, why, tries), in the business's zone.
+    messages: Vec<(String, String, String, String, i32)>,
+    /// (amount, status, link).
+    payments: Vec<(String, String, String)>,
 }
 
 /// `GET /clients/{id}`.
@@ -172,5 +181,91 @@ pub(super) async fn show(
 ) -> Result<Html<String>, WebError> {
     let chrome = Chrome::of(&state, &staff, "clients").await?;
     let client = services::clients::get(&state, &staff.actor, ClientId(id)).await?;
-    render(&ClientPage { chrome, client })
+    let zone: chrono_tz::Tz = chrome.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let filter = NotificationFilter {
+        client_id: Some(id),
+        ..NotificationFilter::default()
+    };
+    let messages = services::notifications::list(&state, &staff.actor, &filter, CLIENT_HISTORY, 0)
+        .await?
+        .items
+        .into_iter()
+        .map(|row| {
+            (
+                row.occurrence_at
+                    .with_timezone(&zone)
+                    .format("%-d %b %Y, %H:%M")
+                    .to_string(),
+                row.channel.to_string(),
+                row.status.to_string(),
+                row.error_code.unwrap_or_default(),
+                row.attempt_count,
+            )
+        })
+        .collect();
+    let payment_filter = PaymentFilter {
+        client_id: Some(id),
+        ..PaymentFilter::default()
+    };
+    let payments =
+        services::payments::list(&state, &staff.actor, &payment_filter, CLIENT_HISTORY, 0)
+            .await?
+            .items
+            .into_iter()
+            .map(|item| {
+                let amount = Money::new(item.payment.amount, &item.payment.currency)
+                    .map(|money| money.to_string())
+                    .unwrap_or_default();
+                (amount, item.payment.status.to_string(), item.url)
+            })
+            .collect();
+    render(&ClientPage {
+        chrome,
+        client,
+        messages,
+        payments,
+    })
+}
+
+/// The confirmation before erasing a client.
+#[derive(Template)]
+#[template(path = "client_erase.html")]
+struct ErasePage {
+    chrome: Chrome,
+    client: client::Model,
+}
+
+/// `GET /clients/{id}/erase`: owners and admins only, as the erasure itself.
+pub(super) async fn erase_page(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, WebError> {
+    if !staff.actor.role.can_manage() {
+        return Err(WebError::Forbidden);
+    }
+    let chrome = Chrome::of(&state, &staff, "clients").await?;
+    let client = services::clients::get(&state, &staff.actor, ClientId(id)).await?;
+    render(&ErasePage { chrome, client })
+}
+
+/// The erasure's form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct EraseForm {
+    csrf: String,
+}
+
+/// `POST /clients/{id}/erase`: erases the client's personal data with the API's rule
+/// (owners and admins; the history stays, without what identifies them).
+pub(super) async fn erase(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<EraseForm>,
+) -> Result<Redirect, WebError> {
+    csrf::check_session(&state, &staff.claims, &headers, &form.csrf)?;
+    services::privacy::erase(&state, &staff.actor, ClientId(id)).await?;
+    Ok(Redirect::to("/clients"))
 }

@@ -52,6 +52,10 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/clients/new", get(clients::new_page))
         .route("/clients/import", get(import::form).post(import::submit))
         .route("/clients/{id}", get(clients::show))
+        .route(
+            "/clients/{id}/erase",
+            get(clients::erase_page).post(clients::erase),
+        )
         .route("/reminders", get(reminders::list))
         .route(
             "/reminders/new",

@@ -698,3 +698,70 @@ async fn unknown_pages_are_html_for_browsers_and_problems_for_the_api(app: TestA
     }
 }
 db_test!(unknown_pages_are_html_for_browsers_and_problems_for_the_api);
+
+async fn a_clients_page_shows_their_history_and_only_managers_erase_them(app: TestApp) {
+    let owner = app.owner("Erasers Ltd").await;
+    app.staff(&owner, "mo@erasers-ltd.example.com", "member")
+        .await;
+    let ann = app.email_client(&owner, "Ann Erased").await;
+    let reminder = app.once_for(&owner, &ann, "email", 1).await;
+    let sent = app
+        .post(
+            &format!("/reminders/{}/send", reminder["id"]),
+            &owner.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent.status(), StatusCode::ACCEPTED);
+    app.dispatch_until_idle().await;
+    let page = format!("/clients/{}", ann["id"]);
+    let erase = format!("/clients/{}/erase", ann["id"]);
+
+    let signed_in = |email: String| {
+        let app = &app;
+        async move {
+            let mut visitor = Visitor::default();
+            visitor.get(app, "/login").await;
+            let csrf = visitor.csrf.clone();
+            visitor
+                .post(
+                    app,
+                    "/login",
+                    &[("csrf", &csrf), ("email", &email), ("password", PASSWORD)],
+                    Some(&app.address),
+                )
+                .await;
+            visitor
+        }
+    };
+    let mut mo = signed_in("mo@erasers-ltd.example.com".into()).await;
+    let (status, html) = mo.get(&app, &page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<td>email</td><td>sent</td>"), "{html}");
+    assert!(!html.contains(&erase), "no erase link for a member");
+    assert_eq!(mo.get(&app, &erase).await.0, StatusCode::FORBIDDEN);
+    let csrf = mo.csrf.clone();
+    let (status, _, _) = mo
+        .post(&app, &erase, &[("csrf", &csrf)], Some(&app.address))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let mut olive = signed_in(owner.email.clone()).await;
+    let (status, html) = olive.get(&app, &erase).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Erase Ann Erased?"));
+    let csrf = olive.csrf.clone();
+    let (status, location, _) = olive
+        .post(&app, &erase, &[("csrf", &csrf)], Some(&app.address))
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/clients")
+    );
+    let listed = app.get_json("/clients", &owner.token).await;
+    assert!(
+        !listed.to_string().contains("ann.erased@example.com"),
+        "erased: {listed}"
+    );
+}
+db_test!(a_clients_page_shows_their_history_and_only_managers_erase_them);
