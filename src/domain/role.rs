@@ -56,3 +56,18 @@ impl std::fmt::Display for Role {
         formatter.write_str(self.as_str())
     }
 }
+
+impl std::str::FromStr for Role {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        match value {
+            "member" => Ok(Self::Member),
+            "admin" => Ok(Self::Admin),
+            "owner" => Ok(Self::Owner),
+            other => Err(format!(
+                "{other:?} is not a role: use member, admin or owner"
+            )),
+        }
+    }
+}

@@ -765,3 +765,125 @@ async fn a_clients_page_shows_their_history_and_only_managers_erase_them(app: Te
     );
 }
 db_test!(a_clients_page_shows_their_history_and_only_managers_erase_them);
+
+async fn owners_change_the_business_and_its_staff_from_settings(app: TestApp) {
+    let mut olive = Visitor::default();
+    olive
+        .sign_up(&app, "Settled Ltd", "olive@settled.example.com")
+        .await;
+    olive.get(&app, "/settings").await;
+    let csrf = olive.csrf.clone();
+    let access = olive.cookies["console_access"].clone();
+
+    // A wrong time zone is refused by its field; nothing changes.
+    let (status, _, html) = olive
+        .post(
+            &app,
+            "/settings/business",
+            &[
+                ("csrf", &csrf),
+                ("name", "Settled Ltd"),
+                ("timezone", "Mars/Olympus"),
+                ("default_channel", "email"),
+            ],
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"timezone-error\""), "{html}");
+    let (status, location, _) = olive
+        .post(
+            &app,
+            "/settings/business",
+            &[
+                ("csrf", &csrf),
+                ("name", "Settled & Sons"),
+                ("timezone", "Europe/Paris"),
+                ("default_channel", "email"),
+                ("default_channel", "sms"),
+                ("quiet_start", "21:00"),
+                ("quiet_end", "08:00"),
+            ],
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/settings?saved=business")
+    );
+    let business = app.get_json("/business", &access).await;
+    assert_eq!(business["name"], "Settled & Sons");
+    assert_eq!(business["timezone"], "Europe/Paris");
+    assert_eq!(business["default_channels"], json!(["email", "sms"]));
+    assert_eq!(business["quiet_hours"]["start"], "21:00");
+
+    // A person added with a weak password is refused by that field; then added.
+    let (status, _, html) = olive
+        .post(
+            &app,
+            "/settings/staff",
+            &[
+                ("csrf", &csrf),
+                ("email", "sam@settled.example.com"),
+                ("full_name", "Sam"),
+                ("password", "short"),
+                ("role", "member"),
+            ],
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"new-password-error\""));
+    assert!(
+        html.contains("value=\"sam@settled.example.com\""),
+        "what was typed stays"
+    );
+    let (status, _, _) = olive
+        .post(
+            &app,
+            "/settings/staff",
+            &[
+                ("csrf", &csrf),
+                ("email", "sam@settled.example.com"),
+                ("full_name", "Sam"),
+                ("password", PASSWORD),
+                ("role", "member"),
+            ],
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let sam = app.sign_in("sam@settled.example.com", PASSWORD).await;
+    let users = app.get_json("/users", &access).await;
+    let sam_id = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "sam@settled.example.com")
+        .unwrap()["id"]
+        .to_string();
+    let path = format!("/settings/staff/{sam_id}");
+    olive
+        .post(
+            &app,
+            &path,
+            &[("csrf", &csrf), ("role", "admin")],
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(app.get_json("/users/me", &sam.token).await["role"], "admin");
+    olive
+        .post(
+            &app,
+            &path,
+            &[("csrf", &csrf), ("active", "false")],
+            Some(&app.address),
+        )
+        .await;
+    // Disabled: their session stops working at once.
+    assert_eq!(
+        app.get("/users/me", &sam.token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+db_test!(owners_change_the_business_and_its_staff_from_settings);
