@@ -25,7 +25,7 @@ use crate::services::{self, ServiceError};
 use crate::state::AppState;
 
 /// Clients offered for choosing on the form.
-const CLIENTS_SHOWN: u64 = 500;
+const CLIENTS_SHOWN: u64 = 200;
 /// Next dates shown by a preview.
 const PREVIEW_DATES: usize = 5;
 
@@ -194,6 +194,8 @@ struct ReminderFormPage {
     kinds: &'static [ReminderKind],
     channels: [Channel; 3],
     clients: Vec<client::Model>,
+    /// The business has more clients than the form lists.
+    more_clients: bool,
     errors: Vec<FieldError>,
     /// The next dates, after a preview.
     preview: Option<Vec<String>>,
@@ -221,15 +223,16 @@ async fn page(
     preview: Option<Vec<String>>,
 ) -> Result<Html<String>, WebError> {
     let chrome = Chrome::of(state, staff, "reminders").await?;
-    let clients = services::clients::list(state, &staff.actor, None, CLIENTS_SHOWN, 0)
-        .await?
-        .items;
+    let listed = services::clients::list(state, &staff.actor, None, CLIENTS_SHOWN, 0).await?;
+    let more_clients = listed.total > CLIENTS_SHOWN;
+    let clients = listed.items;
     render(&ReminderFormPage {
         chrome,
         draft,
         kinds: ReminderKind::ALL,
         channels: Channel::ALL,
         clients,
+        more_clients,
         errors,
         preview,
     })
