@@ -42,10 +42,16 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img
 /// service's own, set for every answer) and session renewal; its fallback answers every path
 /// nothing else does.
 pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/", get(auth::home))
+    let signing_in = Router::new()
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/signup", get(auth::signup_page).post(auth::signup))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(state),
+            session::limit_sign_in,
+        ));
+    Router::new()
+        .merge(signing_in)
+        .route("/", get(auth::home))
         .route("/logout", post(auth::logout))
         .route("/dashboard", get(dashboard::page))
         .route("/clients", get(clients::list).post(clients::create))

@@ -2,6 +2,7 @@
 //! expired access token is renewed with the refresh token on the next page, as an API client
 //! would; the renewal's one-time refresh token rotation and reuse detection apply unchanged.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Request, State};
@@ -12,6 +13,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
 use super::csrf;
 use super::error::WebError;
+use crate::api::extract::ClientAddress;
 use crate::domain::Actor;
 use crate::security::jwt::Claims;
 use crate::services::auth::{self, TokenPair};
@@ -109,4 +111,19 @@ pub(super) fn signed_in(state: &AppState, jar: CookieJar, pair: &TokenPair) -> C
 pub(super) fn signed_out(state: &AppState, jar: CookieJar) -> CookieJar {
     jar.remove(cookie(state, ACCESS, String::new()))
         .remove(cookie(state, REFRESH, String::new()))
+}
+
+/// The API's per-address quota on sign-in and sign-up (`RATE_LIMIT_AUTH_PER_MINUTE`, the same
+/// limiter as `/api/v1/auth/*`), answered with the console's 429 page.
+pub(super) async fn limit_sign_in(
+    State(state): State<Arc<AppState>>,
+    ClientAddress(address): ClientAddress,
+    request: Request,
+    next: Next,
+) -> Response {
+    let address = address.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    match state.limiters.auth.check(address) {
+        Ok(()) => next.run(request).await,
+        Err(retry_after_seconds) => WebError::TooMany(retry_after_seconds).into_response(),
+    }
 }

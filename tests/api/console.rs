@@ -887,3 +887,41 @@ async fn owners_change_the_business_and_its_staff_from_settings(app: TestApp) {
     );
 }
 db_test!(owners_change_the_business_and_its_staff_from_settings);
+
+async fn sign_in_pages_share_the_apis_rate_limit(app: TestApp) {
+    // RATE_LIMIT_AUTH_PER_MINUTE=3 for this app: the page, then posts until the quota is spent.
+    let mut visitor = Visitor::default();
+    let mut statuses = vec![visitor.get(&app, "/login").await.0];
+    let csrf = visitor.csrf.clone();
+    for _ in 0..3 {
+        let (status, _, _) = visitor
+            .post(
+                &app,
+                "/login",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "nobody@limits.example.com"),
+                    ("password", "Wrong-Password-1"),
+                ],
+                Some(&app.address),
+            )
+            .await;
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::OK,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    let (status, html) = visitor.get(&app, "/signup").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(html.contains("Too many attempts"), "an HTML page: {html}");
+}
+db_test!(
+    sign_in_pages_share_the_apis_rate_limit,
+    [("RATE_LIMIT_AUTH_PER_MINUTE", "3")]
+);
