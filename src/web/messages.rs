@@ -3,11 +3,14 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::response::Html;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, Redirect};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use super::csrf;
 use super::error::WebError;
 use super::layout::{Chrome, render};
 use super::session::Staff;
@@ -30,6 +33,7 @@ pub(super) struct ListQuery {
 
 /// One message as listed.
 struct Row {
+    id: i64,
     at: String,
     channel: Channel,
     recipient: String,
@@ -92,6 +96,7 @@ pub(super) async fn list(
         .items
         .into_iter()
         .map(|row| Row {
+            id: row.id,
             at: row
                 .occurrence_at
                 .with_timezone(&zone)
@@ -118,4 +123,78 @@ pub(super) async fn list(
         page,
         pages: found.total.div_ceil(PAGE_SIZE).max(1),
     })
+}
+
+/// One message with every try at sending it and what the provider answered.
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    chrome: Chrome,
+    message: crate::entities::notification::Model,
+    at: String,
+    /// (when, outcome, code, what was said, provider's id), oldest first.
+    attempts: Vec<(String, String, String, String, String)>,
+    can_resend: bool,
+}
+
+/// `GET /messages/{id}`.
+pub(super) async fn show(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, WebError> {
+    let chrome = Chrome::of(&state, &staff, "messages").await?;
+    let (message, attempts) = services::notifications::get(&state, &staff.actor, id).await?;
+    let zone: Tz = chrome.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let when = |at: chrono::DateTime<chrono::Utc>| {
+        at.with_timezone(&zone)
+            .format("%-d %b %Y, %H:%M:%S")
+            .to_string()
+    };
+    let attempts = attempts
+        .into_iter()
+        .map(|attempt| {
+            (
+                when(*attempt.attempted_at),
+                attempt.outcome.to_string(),
+                attempt.error_code.unwrap_or_default(),
+                attempt.error_message.unwrap_or_default(),
+                attempt.provider_message_id.unwrap_or_default(),
+            )
+        })
+        .collect();
+    render(&MessagePage {
+        at: when(*message.occurrence_at),
+        can_resend: matches!(
+            message.status,
+            NotificationStatus::Failed
+                | NotificationStatus::Sent
+                | NotificationStatus::Delivered
+                | NotificationStatus::Read
+        ),
+        chrome,
+        message,
+        attempts,
+    })
+}
+
+/// The resend form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ResendForm {
+    csrf: String,
+}
+
+/// `POST /messages/{id}/resend`: back to the queue with the API's rules (a client who has
+/// opted out since is refused with the reason).
+pub(super) async fn resend(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<ResendForm>,
+) -> Result<Redirect, WebError> {
+    csrf::check_session(&state, &staff.claims, &headers, &form.csrf)?;
+    services::notifications::resend(&state, &staff.actor, id).await?;
+    Ok(Redirect::to(&format!("/messages/{id}")))
 }

@@ -20,6 +20,7 @@ mod form;
 mod import;
 mod layout;
 mod messages;
+mod payments;
 mod reminder_form;
 mod reminders;
 mod session;
@@ -69,6 +70,9 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         )
         .route("/reminders/{id}/{action}", post(reminders::act))
         .route("/messages", get(messages::list))
+        .route("/messages/{id}", get(messages::show))
+        .route("/messages/{id}/resend", post(messages::resend))
+        .route("/payments", get(payments::list))
         .route("/settings", get(settings::show))
         .route("/settings/business", post(settings::update_business))
         .route("/settings/staff", post(settings::add_staff))

@@ -925,3 +925,72 @@ db_test!(
     sign_in_pages_share_the_apis_rate_limit,
     [("RATE_LIMIT_AUTH_PER_MINUTE", "3")]
 );
+
+async fn a_message_shows_its_tries_and_is_sent_again_and_payments_are_listed(app: TestApp) {
+    let mut olive = Visitor::default();
+    olive
+        .sign_up(&app, "Tries Ltd", "olive@tries.example.com")
+        .await;
+    let access = olive.cookies["console_access"].clone();
+    let client = json_body(
+        app.post(
+            "/clients",
+            &access,
+            json!({"name": "Ann", "email": "ann@tries.example.com"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let reminder = json_body(
+        app.post(
+            "/reminders",
+            &access,
+            json!({"title": "Fee", "channels": ["email"], "body": "Please pay {{ payment_link }}",
+                   "schedule": {"type": "once", "at": "2099-01-01T09:00:00"},
+                   "payment": {"amount": 12500, "currency": "gbp"},
+                   "client_ids": [client["id"]]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.post(
+        &format!("/reminders/{}/send", reminder["id"]),
+        &access,
+        json!({}),
+    )
+    .await;
+    app.dispatch_until_idle().await;
+    let listed = app.get_json("/notifications", &access).await;
+    let id = listed["items"][0]["id"].clone();
+
+    let (status, html) = olive.get(&app, &format!("/messages/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("id=\"attempts\"") && html.contains("<td>sent</td>"),
+        "{html}"
+    );
+    let csrf = olive.csrf.clone();
+    let (status, _, _) = olive
+        .post(
+            &app,
+            &format!("/messages/{id}/resend"),
+            &[("csrf", &csrf)],
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    app.dispatch_until_idle().await;
+    let (_, html) = olive.get(&app, &format!("/messages/{id}")).await;
+    assert_eq!(
+        html.matches("<td>sent</td>").count(),
+        2,
+        "two tries, both sent: {html}"
+    );
+
+    let (status, html) = olive.get(&app, "/payments?status=open").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("£125.00") && html.contains("/pay/"), "{html}");
+}
+db_test!(a_message_shows_its_tries_and_is_sent_again_and_payments_are_listed);
