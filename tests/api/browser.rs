@@ -242,3 +242,76 @@ per_backend!(
     sign_up_add_a_client_and_sign_out,
     [sqlite: Sqlite]
 );
+
+async fn a_member_is_kept_out_of_settings_and_a_tokenless_form_is_refused(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let owner = app.owner("Members Ltd").await;
+    app.staff(&owner, "mo@members-ltd.example.com", "member")
+        .await;
+    browser
+        .client
+        .goto(&format!("{}/login", app.address))
+        .await
+        .expect("sign-in page");
+    browser.fill("email", "mo@members-ltd.example.com").await;
+    browser.fill("password", PASSWORD).await;
+    browser
+        .click_then("form[action='/login'] button", "figure.chart")
+        .await;
+    assert!(
+        browser
+            .client
+            .find_all(fantoccini::Locator::Css("a[href='/settings']"))
+            .await
+            .expect("links")
+            .is_empty(),
+        "no settings link for a member"
+    );
+    browser
+        .client
+        .goto(&format!("{}/settings", app.address))
+        .await
+        .expect("settings");
+    browser.wait_for("a.brand[href='/']").await;
+    assert!(browser.text().await.contains("Not for your role"));
+    browser
+        .screenshot("member-forbidden-phone", PHONE.0, PHONE.1)
+        .await;
+
+    // A form whose token was taken out (as a forged page would send it) is refused.
+    browser
+        .client
+        .goto(&format!("{}/clients/new", app.address))
+        .await
+        .expect("new client");
+    browser.wait_for("form[action='/clients']").await;
+    browser.fill("name", "Forged").await;
+    browser
+        .client
+        .execute(
+            "document.querySelector(\"form[action='/clients'] input[name='csrf']\").remove();",
+            vec![],
+        )
+        .await
+        .expect("token removed");
+    browser
+        .click_then(
+            "form[action='/clients'] button[type=submit]",
+            "a.brand[href='/']",
+        )
+        .await;
+    assert!(browser.text().await.contains("This form has expired"));
+    let listed = app.get_json("/clients", &owner.token).await;
+    assert_eq!(listed["total"], 0, "nothing was created");
+    browser.finish().await;
+}
+per_backend!(
+    a_member_is_kept_out_of_settings_and_a_tokenless_form_is_refused,
+    a_member_is_kept_out_of_settings_and_a_tokenless_form_is_refused,
+    [sqlite: Sqlite]
+);
