@@ -84,6 +84,10 @@ struct ClientFormPage {
     chrome: Chrome,
     form: ClientForm,
     errors: Vec<FieldError>,
+    /// `/clients` for a new client, `/clients/{id}` for a change.
+    action: String,
+    /// The page's heading and its button.
+    heading: &'static str,
 }
 
 impl ClientFormPage {
@@ -115,7 +119,71 @@ pub(super) async fn new_page(
         chrome,
         form: ClientForm::default(),
         errors: Vec::new(),
+        action: "/clients".into(),
+        heading: "Add a client",
     })
+}
+
+/// `GET /clients/{id}/edit`: the form with the client's details.
+pub(super) async fn edit_page(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, WebError> {
+    let chrome = Chrome::of(&state, &staff, "clients").await?;
+    let client = services::clients::get(&state, &staff.actor, ClientId(id)).await?;
+    render(&ClientFormPage {
+        chrome,
+        form: ClientForm {
+            name: client.name,
+            email: client.email.unwrap_or_default(),
+            phone: client.phone.unwrap_or_default(),
+            whatsapp_opt_in: client.whatsapp_opt_in.then(|| "on".to_owned()),
+            timezone: client.timezone.unwrap_or_default(),
+            external_ref: client.external_ref.unwrap_or_default(),
+            csrf: String::new(),
+        },
+        errors: Vec::new(),
+        action: format!("/clients/{id}"),
+        heading: "Change a client",
+    })
+}
+
+/// `POST /clients/{id}`: saves the changes with the API's rules; an emptied field is removed.
+pub(super) async fn save(
+    State(state): State<Arc<AppState>>,
+    staff: Staff,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<ClientForm>,
+) -> Result<Response, WebError> {
+    csrf::check_session(&state, &staff.claims, &headers, &form.csrf)?;
+    let request = services::clients::UpdateClientRequest {
+        name: Some(form.name.clone()),
+        email: Some(optional(&form.email)),
+        phone: Some(optional(&form.phone)),
+        whatsapp_opt_in: Some(form.whatsapp_opt_in.is_some()),
+        preferred_channels: None,
+        timezone: Some(optional(&form.timezone)),
+        external_ref: Some(optional(&form.external_ref)),
+        opted_out: None,
+    };
+    let errors = match services::clients::update(&state, &staff.actor, ClientId(id), request).await
+    {
+        Ok(_) => return Ok(Redirect::to(&format!("/clients/{id}")).into_response()),
+        Err(ServiceError::Validation(errors)) => errors,
+        Err(ServiceError::Conflict(message)) => vec![FieldError::new("email", message)],
+        Err(other) => return Err(other.into()),
+    };
+    let chrome = Chrome::of(&state, &staff, "clients").await?;
+    let page = ClientFormPage {
+        chrome,
+        form,
+        errors,
+        action: format!("/clients/{id}"),
+        heading: "Change a client",
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
 fn optional(text: &str) -> Option<String> {
@@ -154,6 +222,8 @@ pub(super) async fn create(
         chrome,
         form,
         errors,
+        action: "/clients".into(),
+        heading: "Add a client",
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }

@@ -58,7 +58,8 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/new", get(clients::new_page))
         .route("/clients/import", get(import::form).post(import::submit))
-        .route("/clients/{id}", get(clients::show))
+        .route("/clients/{id}", get(clients::show).post(clients::save))
+        .route("/clients/{id}/edit", get(clients::edit_page))
         .route(
             "/clients/{id}/erase",
             get(clients::erase_page).post(clients::erase),

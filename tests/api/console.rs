@@ -994,3 +994,59 @@ async fn a_message_shows_its_tries_and_is_sent_again_and_payments_are_listed(app
     assert!(html.contains("£125.00") && html.contains("/pay/"), "{html}");
 }
 db_test!(a_message_shows_its_tries_and_is_sent_again_and_payments_are_listed);
+
+async fn a_client_is_changed_on_the_form_and_an_emptied_field_is_removed(app: TestApp) {
+    let mut olive = Visitor::default();
+    olive
+        .sign_up(&app, "Changes Ltd", "olive@changes.example.com")
+        .await;
+    let access = olive.cookies["console_access"].clone();
+    let ann = json_body(
+        app.post(
+            "/clients",
+            &access,
+            json!({"name": "Ann", "email": "ann@changes.example.com", "phone": "+442079460958"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let edit = format!("/clients/{}/edit", ann["id"]);
+    let save = format!("/clients/{}", ann["id"]);
+    let (status, html) = olive.get(&app, &edit).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("value=\"ann@changes.example.com\"") && html.contains("+442079460958"));
+    let csrf = olive.csrf.clone();
+    let (status, _, html) = olive
+        .post(
+            &app,
+            &save,
+            &[("csrf", &csrf), ("name", "Ann"), ("phone", "12")],
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"phone-error\""), "{html}");
+    let (status, location, _) = olive
+        .post(
+            &app,
+            &save,
+            &[
+                ("csrf", &csrf),
+                ("name", "Ann Smith"),
+                ("email", "ann.smith@changes.example.com"),
+                ("phone", ""),
+            ],
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, save.as_str())
+    );
+    let saved = app.get_json(&save, &access).await;
+    assert_eq!(saved["name"], "Ann Smith");
+    assert_eq!(saved["email"], "ann.smith@changes.example.com");
+    assert!(saved["phone"].is_null(), "{saved}");
+}
+db_test!(a_client_is_changed_on_the_form_and_an_emptied_field_is_removed);
