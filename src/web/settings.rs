@@ -1,5 +1,6 @@
 //! Settings: owners and admins only, as in the API — the business (name, time zone, sender,
-//! country, quiet hours, default channels) and its staff (add, role, disable).
+//! country, quiet hours, default channels), its staff (add, role, disable), this month's usage
+//! against its caps, and the latest audited actions.
 
 use std::sync::Arc;
 
@@ -22,6 +23,9 @@ use crate::services::users::{CreateUserRequest, UpdateUserRequest};
 use crate::services::{self, ServiceError};
 use crate::state::AppState;
 
+/// Audited actions shown, newest first.
+const AUDIT_SHOWN: u64 = 20;
+
 /// The settings page, with the errors of the form last sent and what it held.
 #[derive(Template)]
 #[template(path = "settings.html")]
@@ -35,6 +39,10 @@ struct SettingsPage {
     /// The add-a-person form as typed, after an error.
     newcomer: (String, String, String),
     notice: Option<&'static str>,
+    /// This month's sends per channel: (channel, messages, parts, cap).
+    usage: Vec<(String, i64, i64, String)>,
+    /// The latest audited actions: (when, who, action, target).
+    audit: Vec<(String, String, String, String)>,
 }
 
 impl SettingsPage {
@@ -62,6 +70,43 @@ async fn page(
     let people = services::users::list(state, &staff.actor, 200, 0)
         .await?
         .items;
+    let usage = services::usage::usage(state, &staff.actor, None, None)
+        .await?
+        .channels
+        .into_iter()
+        .map(|(channel, used)| {
+            let cap = used
+                .cap
+                .map_or_else(|| "none".to_owned(), |cap| cap.to_string());
+            (channel, used.messages, used.segments, cap)
+        })
+        .collect();
+    let zone: chrono_tz::Tz = chrome.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let names: std::collections::HashMap<i64, String> = people
+        .iter()
+        .map(|person| (person.id, person.full_name.clone()))
+        .collect();
+    let audit = services::audit::list(state, &staff.actor, None, AUDIT_SHOWN, 0)
+        .await?
+        .items
+        .into_iter()
+        .map(|entry| {
+            let who = entry
+                .actor_user_id
+                .and_then(|id| names.get(&id).cloned())
+                .unwrap_or_else(|| "–".to_owned());
+            let target = match entry.target_id {
+                Some(id) => format!("{} {id}", entry.target_type),
+                None => entry.target_type,
+            };
+            let at = entry
+                .created_at
+                .with_timezone(&zone)
+                .format("%-d %b %Y, %H:%M")
+                .to_string();
+            (at, who, entry.action, target)
+        })
+        .collect();
     render(&SettingsPage {
         chrome,
         business,
@@ -71,6 +116,8 @@ async fn page(
         errors,
         newcomer,
         notice,
+        usage,
+        audit,
     })
 }
 

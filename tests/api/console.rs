@@ -885,6 +885,17 @@ async fn owners_change_the_business_and_its_staff_from_settings(app: TestApp) {
         app.get("/users/me", &sam.token).await.status(),
         StatusCode::UNAUTHORIZED
     );
+    // The usage and the audit log show what was done.
+    let (_, html) = olive.get(&app, "/settings").await;
+    assert!(
+        html.contains("id=\"usage\"") && html.contains("<td>sms</td>"),
+        "{html}"
+    );
+    assert!(html.contains("id=\"audit\""), "{html}");
+    assert!(
+        html.contains("user.added") || html.contains("user.created"),
+        "{html}"
+    );
 }
 db_test!(owners_change_the_business_and_its_staff_from_settings);
 
