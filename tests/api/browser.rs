@@ -225,6 +225,14 @@ async fn sign_up_add_a_client_and_sign_out(backend: Backend) {
         .screenshot("dashboard-desktop", DESKTOP.0, DESKTOP.1)
         .await;
 
+    browser
+        .click_then("a[href='/settings']", "table#usage")
+        .await;
+    assert!(browser.text().await.contains("Usage this month"));
+    browser
+        .screenshot("settings-desktop", DESKTOP.0, DESKTOP.1)
+        .await;
+
     // Signing out ends the session: the dashboard sends the browser back to sign in.
     browser
         .click_then("form[action='/logout'] button", "form[action='/login']")
