@@ -251,7 +251,7 @@ pub(super) async fn show(
 ) -> Result<Html<String>, WebError> {
     let chrome = Chrome::of(&state, &staff, "clients").await?;
     let client = services::clients::get(&state, &staff.actor, ClientId(id)).await?;
-    let zone: chrono_tz::Tz = chrome.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let zone = chrome.zone();
     let filter = NotificationFilter {
         client_id: Some(id),
         ..NotificationFilter::default()

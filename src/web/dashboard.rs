@@ -6,7 +6,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
 use chrono::Duration;
-use chrono_tz::Tz;
 
 use super::charts;
 use super::error::WebError;
@@ -71,7 +70,7 @@ pub(super) async fn page(
         Some(now + Duration::seconds(1)),
     )
     .await?;
-    let zone: Tz = chrome.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let zone = chrome.zone();
     let daily = services::dashboard::daily(&state, &staff.actor, zone, WINDOW_DAYS as u32).await?;
     let page = DashboardPage {
         chart: charts::messages_per_day(&daily)?,

@@ -7,6 +7,7 @@ use axum::response::Html;
 use super::error::WebError;
 use super::session::Staff;
 use crate::domain::FieldError;
+use crate::entities::business;
 use crate::services;
 use crate::state::AppState;
 
@@ -31,14 +32,30 @@ impl Chrome {
         staff: &Staff,
         section: &'static str,
     ) -> Result<Self, WebError> {
+        Ok(Self::with_business(state, staff, section).await?.0)
+    }
+
+    /// The frame and the business it shows, for pages that need the business's other settings
+    /// too (read once).
+    pub async fn with_business(
+        state: &AppState,
+        staff: &Staff,
+        section: &'static str,
+    ) -> Result<(Self, business::Model), WebError> {
         let business = services::business::get(state, &staff.actor).await?;
-        Ok(Self {
-            business: business.name,
-            timezone: business.timezone,
+        let chrome = Self {
+            business: business.name.clone(),
+            timezone: business.timezone.clone(),
             can_manage: staff.actor.role.can_manage(),
             csrf: staff.csrf.clone(),
             section,
-        })
+        };
+        Ok((chrome, business))
+    }
+
+    /// The business's time zone (UTC if its name no longer reads).
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::UTC)
     }
 }
 

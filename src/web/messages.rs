@@ -7,7 +7,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, Redirect};
-use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::csrf;
@@ -91,7 +90,7 @@ pub(super) async fn list(
         (page - 1) * PAGE_SIZE,
     )
     .await?;
-    let zone: Tz = chrome.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let zone = chrome.zone();
     let rows = found
         .items
         .into_iter()
@@ -145,7 +144,7 @@ pub(super) async fn show(
 ) -> Result<Html<String>, WebError> {
     let chrome = Chrome::of(&state, &staff, "messages").await?;
     let (message, attempts) = services::notifications::get(&state, &staff.actor, id).await?;
-    let zone: Tz = chrome.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let zone = chrome.zone();
     let when = |at: chrono::DateTime<chrono::Utc>| {
         at.with_timezone(&zone)
             .format("%-d %b %Y, %H:%M:%S")

@@ -58,7 +58,7 @@ pub(super) async fn list(
         ..PaymentFilter::default()
     };
     let found = services::payments::list(&state, &staff.actor, &filter, PAGE_SIZE, 0).await?;
-    let zone: chrono_tz::Tz = chrome.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let zone = chrome.zone();
     let rows = found
         .items
         .into_iter()

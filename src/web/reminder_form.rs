@@ -10,7 +10,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono_tz::Tz;
 
 use super::csrf;
 use super::error::WebError;
@@ -218,11 +217,11 @@ impl ReminderFormPage {
 async fn page(
     state: &AppState,
     staff: &Staff,
+    chrome: Chrome,
     draft: Draft,
     errors: Vec<FieldError>,
     preview: Option<Vec<String>>,
 ) -> Result<Html<String>, WebError> {
-    let chrome = Chrome::of(state, staff, "reminders").await?;
     let listed = services::clients::list(state, &staff.actor, None, CLIENTS_SHOWN, 0).await?;
     let more_clients = listed.total > CLIENTS_SHOWN;
     let clients = listed.items;
@@ -243,7 +242,8 @@ pub(super) async fn new_page(
     State(state): State<Arc<AppState>>,
     staff: Staff,
 ) -> Result<Html<String>, WebError> {
-    page(&state, &staff, Draft::blank(), Vec::new(), None).await
+    let chrome = Chrome::of(&state, &staff, "reminders").await?;
+    page(&state, &staff, chrome, Draft::blank(), Vec::new(), None).await
 }
 
 /// `POST /reminders/new`: `intent=preview` shows the next dates in the schedule's zone;
@@ -257,10 +257,9 @@ pub(super) async fn submit(
     let fields = Fields::parse(&body);
     csrf::check_session(&state, &staff.claims, &headers, &fields.get("csrf"))?;
     let draft = Draft::read(&fields);
+    let chrome = Chrome::of(&state, &staff, "reminders").await?;
     if fields.get("intent") == "preview" {
-        let business = services::business::get(&state, &staff.actor).await?;
-        let zone: Tz = business.timezone.parse().unwrap_or(chrono_tz::UTC);
-        let (preview, errors) = match Schedule::parse(&draft.spec(), zone) {
+        let (preview, errors) = match Schedule::parse(&draft.spec(), chrome.zone()) {
             Ok(schedule) => {
                 let shown = schedule.zone();
                 let dates = schedule
@@ -276,7 +275,7 @@ pub(super) async fn submit(
             }
             Err(errors) => (None, errors),
         };
-        return Ok(page(&state, &staff, draft, errors, preview)
+        return Ok(page(&state, &staff, chrome, draft, errors, preview)
             .await?
             .into_response());
     }
@@ -288,6 +287,6 @@ pub(super) async fn submit(
             Err(other) => return Err(other.into()),
         }
     }
-    let html = page(&state, &staff, draft, errors, None).await?;
+    let html = page(&state, &staff, chrome, draft, errors, None).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
 }

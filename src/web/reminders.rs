@@ -7,7 +7,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, Redirect};
-use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::csrf;
@@ -77,7 +76,7 @@ pub(super) async fn list(
     let chrome = Chrome::of(&state, &staff, "reminders").await?;
     let status = query.status.parse::<ReminderStatus>().ok();
     let found = services::reminders::list(&state, &staff.actor, status, PAGE_SIZE, 0).await?;
-    let zone: Tz = chrome.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let zone = chrome.zone();
     let rows = found
         .items
         .into_iter()

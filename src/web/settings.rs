@@ -65,8 +65,7 @@ async fn page(
     if !staff.actor.role.can_manage() {
         return Err(WebError::Forbidden);
     }
-    let chrome = Chrome::of(state, staff, "settings").await?;
-    let business = services::business::get(state, &staff.actor).await?;
+    let (chrome, business) = Chrome::with_business(state, staff, "settings").await?;
     let people = services::users::list(state, &staff.actor, 200, 0)
         .await?
         .items;
@@ -81,7 +80,7 @@ async fn page(
             (channel, used.messages, used.segments, cap)
         })
         .collect();
-    let zone: chrono_tz::Tz = chrome.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let zone = chrome.zone();
     let names: std::collections::HashMap<i64, String> = people
         .iter()
         .map(|person| (person.id, person.full_name.clone()))

@@ -11,6 +11,16 @@ use reminder_backend::clock::Clock;
 
 use crate::support::{PASSWORD, TestApp, db_test, json_body};
 
+/// Creates something through the API (201 expected) and returns it.
+async fn created(
+    app: &TestApp,
+    access: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    json_body(app.post(path, access, body).await, StatusCode::CREATED).await
+}
+
 /// Owned pairs as the form helper takes them.
 fn pairs<'a>(fields: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
     fields
@@ -106,6 +116,26 @@ impl Visitor {
         (status, location, response.text().await.expect("body"))
     }
 
+    /// Signs in through the console's form; returns the status and where it leads.
+    async fn sign_in(&mut self, app: &TestApp, email: &str) -> (StatusCode, String) {
+        self.get(app, "/login").await;
+        let csrf = self.csrf.clone();
+        let (status, location, _) = self
+            .post(
+                app,
+                "/login",
+                &[("csrf", &csrf), ("email", email), ("password", PASSWORD)],
+                Some(&app.address),
+            )
+            .await;
+        (status, location)
+    }
+
+    /// The session's access token: the API takes it as a bearer token.
+    fn access(&self) -> String {
+        self.cookies["console_access"].clone()
+    }
+
     /// Signs up a firm through the console.
     async fn sign_up(&mut self, app: &TestApp, firm: &str, email: &str) {
         self.get(app, "/signup").await;
@@ -143,7 +173,7 @@ async fn a_firm_signs_up_works_and_signs_out_everywhere(app: TestApp) {
     assert!(html.contains("Europe/London"));
 
     // The session cookie is the API's own access token: the same session, the same rules.
-    let access = olive.cookies["console_access"].clone();
+    let access = olive.access();
     assert_eq!(app.get("/users/me", &access).await.status(), StatusCode::OK);
 
     let csrf = olive.csrf.clone();
@@ -212,7 +242,7 @@ async fn forms_without_the_token_or_from_another_site_change_nothing(app: TestAp
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
-    let access = olive.cookies["console_access"].clone();
+    let access = olive.access();
     let listed = app.get_json("/clients", &access).await;
     assert_eq!(listed["total"], 0, "nothing was created: {listed}");
 
@@ -254,7 +284,7 @@ async fn field_errors_are_the_apis_next_to_their_fields(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     // The same words as the API's 422 for the same input.
-    let access = olive.cookies["console_access"].clone();
+    let access = olive.access();
     let problem: serde_json::Value = app
         .post(
             "/clients",
@@ -285,20 +315,7 @@ async fn a_member_cannot_open_the_settings(app: TestApp) {
     app.staff(&owner, "mia@roles-ltd.example.com", "member")
         .await;
     let mut mia = Visitor::default();
-    mia.get(&app, "/login").await;
-    let csrf = mia.csrf.clone();
-    let (status, location, _) = mia
-        .post(
-            &app,
-            "/login",
-            &[
-                ("csrf", &csrf),
-                ("email", "mia@roles-ltd.example.com"),
-                ("password", PASSWORD),
-            ],
-            Some(&app.address),
-        )
-        .await;
+    let (status, location) = mia.sign_in(&app, "mia@roles-ltd.example.com").await;
     assert_eq!(
         (status, location.as_str()),
         (StatusCode::SEE_OTHER, "/dashboard")
@@ -313,20 +330,7 @@ async fn a_member_cannot_open_the_settings(app: TestApp) {
     assert!(html.contains("Only owners and admins"));
 
     let mut olive = Visitor::default();
-    olive.get(&app, "/login").await;
-    let csrf = olive.csrf.clone();
-    olive
-        .post(
-            &app,
-            "/login",
-            &[
-                ("csrf", &csrf),
-                ("email", &owner.email),
-                ("password", PASSWORD),
-            ],
-            Some(&app.address),
-        )
-        .await;
+    olive.sign_in(&app, &owner.email).await;
     let (status, html) = olive.get(&app, "/settings").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("mia@roles-ltd.example.com"));
@@ -359,27 +363,21 @@ async fn a_sent_message_is_counted_on_the_dashboard_chart(app: TestApp) {
     olive
         .sign_up(&app, "Charted Ltd", "olive@charted.example.com")
         .await;
-    let access = olive.cookies["console_access"].clone();
-    let client = json_body(
-        app.post(
-            "/clients",
-            &access,
-            json!({"name": "Ann", "email": "ann@charted.example.com"}),
-        )
-        .await,
-        StatusCode::CREATED,
+    let access = olive.access();
+    let client = created(
+        &app,
+        &access,
+        "/clients",
+        json!({"name": "Ann", "email": "ann@charted.example.com"}),
     )
     .await;
-    let reminder = json_body(
-        app.post(
-            "/reminders",
-            &access,
-            json!({"title": "Fee", "channels": ["email"], "body": "Hello",
+    let reminder = created(
+        &app,
+        &access,
+        "/reminders",
+        json!({"title": "Fee", "channels": ["email"], "body": "Hello",
                    "schedule": {"type": "once", "at": "2099-01-01T09:00:00"},
                    "client_ids": [client["id"]]}),
-        )
-        .await,
-        StatusCode::CREATED,
     )
     .await;
     let sent = app
@@ -413,27 +411,21 @@ async fn reminders_are_sent_once_per_click_and_listed_in_messages(app: TestApp) 
     olive
         .sign_up(&app, "Clicks Ltd", "olive@clicks.example.com")
         .await;
-    let access = olive.cookies["console_access"].clone();
-    let client = json_body(
-        app.post(
-            "/clients",
-            &access,
-            json!({"name": "Ann", "email": "ann@clicks.example.com"}),
-        )
-        .await,
-        StatusCode::CREATED,
+    let access = olive.access();
+    let client = created(
+        &app,
+        &access,
+        "/clients",
+        json!({"name": "Ann", "email": "ann@clicks.example.com"}),
     )
     .await;
-    let reminder = json_body(
-        app.post(
-            "/reminders",
-            &access,
-            json!({"title": "Quarterly fee", "channels": ["email"], "body": "Hello",
+    let reminder = created(
+        &app,
+        &access,
+        "/reminders",
+        json!({"title": "Quarterly fee", "channels": ["email"], "body": "Hello",
                    "schedule": {"type": "once", "at": "2099-01-01T09:00:00"},
                    "client_ids": [client["id"]]}),
-        )
-        .await,
-        StatusCode::CREATED,
     )
     .await;
     let (status, html) = olive.get(&app, "/reminders").await;
@@ -495,15 +487,12 @@ async fn a_monthly_reminder_is_previewed_then_saved_with_its_payment(app: TestAp
     olive
         .sign_up(&app, "Monthly Ltd", "olive@monthly.example.com")
         .await;
-    let access = olive.cookies["console_access"].clone();
-    let client = json_body(
-        app.post(
-            "/clients",
-            &access,
-            json!({"name": "Ann", "email": "ann@monthly.example.com"}),
-        )
-        .await,
-        StatusCode::CREATED,
+    let access = olive.access();
+    let client = created(
+        &app,
+        &access,
+        "/clients",
+        json!({"name": "Ann", "email": "ann@monthly.example.com"}),
     )
     .await;
     let (status, _) = olive.get(&app, "/reminders/new").await;
@@ -640,7 +629,7 @@ async fn importing_clients_shows_the_file_then_reports_refused_rows(app: TestApp
     assert!(html.contains("The file has 20 rows"), "{html}");
     assert!(html.contains("These columns will not be read: notes"));
     assert!(html.contains("<td>Client 1</td>"));
-    let access = olive.cookies["console_access"].clone();
+    let access = olive.access();
     assert_eq!(
         app.get_json("/clients", &access).await["total"],
         0,
@@ -717,24 +706,8 @@ async fn a_clients_page_shows_their_history_and_only_managers_erase_them(app: Te
     let page = format!("/clients/{}", ann["id"]);
     let erase = format!("/clients/{}/erase", ann["id"]);
 
-    let signed_in = |email: String| {
-        let app = &app;
-        async move {
-            let mut visitor = Visitor::default();
-            visitor.get(app, "/login").await;
-            let csrf = visitor.csrf.clone();
-            visitor
-                .post(
-                    app,
-                    "/login",
-                    &[("csrf", &csrf), ("email", &email), ("password", PASSWORD)],
-                    Some(&app.address),
-                )
-                .await;
-            visitor
-        }
-    };
-    let mut mo = signed_in("mo@erasers-ltd.example.com".into()).await;
+    let mut mo = Visitor::default();
+    mo.sign_in(&app, "mo@erasers-ltd.example.com").await;
     let (status, html) = mo.get(&app, &page).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<td>email</td><td>sent</td>"), "{html}");
@@ -746,7 +719,8 @@ async fn a_clients_page_shows_their_history_and_only_managers_erase_them(app: Te
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
-    let mut olive = signed_in(owner.email.clone()).await;
+    let mut olive = Visitor::default();
+    olive.sign_in(&app, &owner.email).await;
     let (status, html) = olive.get(&app, &erase).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Erase Ann Erased?"));
@@ -773,7 +747,7 @@ async fn owners_change_the_business_and_its_staff_from_settings(app: TestApp) {
         .await;
     olive.get(&app, "/settings").await;
     let csrf = olive.csrf.clone();
-    let access = olive.cookies["console_access"].clone();
+    let access = olive.access();
 
     // A wrong time zone is refused by its field; nothing changes.
     let (status, _, html) = olive
@@ -942,28 +916,22 @@ async fn a_message_shows_its_tries_and_is_sent_again_and_payments_are_listed(app
     olive
         .sign_up(&app, "Tries Ltd", "olive@tries.example.com")
         .await;
-    let access = olive.cookies["console_access"].clone();
-    let client = json_body(
-        app.post(
-            "/clients",
-            &access,
-            json!({"name": "Ann", "email": "ann@tries.example.com"}),
-        )
-        .await,
-        StatusCode::CREATED,
+    let access = olive.access();
+    let client = created(
+        &app,
+        &access,
+        "/clients",
+        json!({"name": "Ann", "email": "ann@tries.example.com"}),
     )
     .await;
-    let reminder = json_body(
-        app.post(
-            "/reminders",
-            &access,
-            json!({"title": "Fee", "channels": ["email"], "body": "Please pay {{ payment_link }}",
+    let reminder = created(
+        &app,
+        &access,
+        "/reminders",
+        json!({"title": "Fee", "channels": ["email"], "body": "Please pay {{ payment_link }}",
                    "schedule": {"type": "once", "at": "2099-01-01T09:00:00"},
                    "payment": {"amount": 12500, "currency": "gbp"},
                    "client_ids": [client["id"]]}),
-        )
-        .await,
-        StatusCode::CREATED,
     )
     .await;
     app.post(
@@ -1011,15 +979,12 @@ async fn a_client_is_changed_on_the_form_and_an_emptied_field_is_removed(app: Te
     olive
         .sign_up(&app, "Changes Ltd", "olive@changes.example.com")
         .await;
-    let access = olive.cookies["console_access"].clone();
-    let ann = json_body(
-        app.post(
-            "/clients",
-            &access,
-            json!({"name": "Ann", "email": "ann@changes.example.com", "phone": "+442079460958"}),
-        )
-        .await,
-        StatusCode::CREATED,
+    let access = olive.access();
+    let ann = created(
+        &app,
+        &access,
+        "/clients",
+        json!({"name": "Ann", "email": "ann@changes.example.com", "phone": "+442079460958"}),
     )
     .await;
     let edit = format!("/clients/{}/edit", ann["id"]);

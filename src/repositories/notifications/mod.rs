@@ -15,6 +15,21 @@ pub use queue::{
 pub use reports::{DeliveryReport, apply_report, find_by_provider_message, find_for_occurrence};
 pub use usage::sent_in;
 
+/// An update that gives up a claim: no token, no lease, touched `now`. Every write that ends a
+/// claim (sent, settled, handed back, taken over) starts from it.
+fn unclaim(now: DateTime<Utc>) -> sea_orm::UpdateMany<notification::Entity> {
+    notification::Entity::update_many()
+        .col_expr(
+            notification::Column::ClaimToken,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            notification::Column::LeaseUntil,
+            Expr::value(Option::<Timestamp>::None),
+        )
+        .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
+}
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};

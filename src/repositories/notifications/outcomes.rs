@@ -75,7 +75,7 @@ pub async fn mark_sent(
                 Expr::value(sent.provider_message_id),
             );
         }
-        recorded += notification::Entity::update_many()
+        recorded += super::unclaim(now)
             .col_expr(
                 notification::Column::Status,
                 Expr::value(NotificationStatus::Sent),
@@ -91,15 +91,6 @@ pub async fn mark_sent(
                 notification::Column::ErrorMessage,
                 Expr::value(Option::<String>::None),
             )
-            .col_expr(
-                notification::Column::ClaimToken,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                notification::Column::LeaseUntil,
-                Expr::value(Option::<Timestamp>::None),
-            )
-            .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
             .filter(notification::Column::Id.is_in(chunk.iter().map(|sent| sent.id)))
             .filter(notification::Column::ClaimToken.eq(token))
             .filter(notification::Column::Status.eq(NotificationStatus::Sending))
@@ -119,21 +110,12 @@ pub async fn settle(
     settlement: &Settlement,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let mut update = notification::Entity::update_many()
+    let mut update = super::unclaim(now)
         .col_expr(notification::Column::Status, Expr::value(settlement.status))
         .col_expr(
             notification::Column::ErrorCode,
             Expr::value(settlement.error_code.clone()),
-        )
-        .col_expr(
-            notification::Column::ClaimToken,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            notification::Column::LeaseUntil,
-            Expr::value(Option::<Timestamp>::None),
-        )
-        .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)));
+        );
     if let Some(at) = settlement.next_attempt_at {
         update = update.col_expr(
             notification::Column::NextAttemptAt,

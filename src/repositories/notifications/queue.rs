@@ -152,24 +152,15 @@ pub async fn reclaim_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> R
         .exec_without_returning(db)
         .await?;
     let ids: Vec<i64> = lapsed.iter().map(|row| row.id).collect();
-    let result = notification::Entity::update_many()
+    let result = super::unclaim(now)
         .col_expr(
             notification::Column::Status,
             Expr::value(NotificationStatus::Pending),
         )
         .col_expr(
-            notification::Column::ClaimToken,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            notification::Column::LeaseUntil,
-            Expr::value(Option::<Timestamp>::None),
-        )
-        .col_expr(
             notification::Column::NextAttemptAt,
             Expr::value(Timestamp(now)),
         )
-        .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
         .filter(notification::Column::Id.is_in(ids))
         .filter(notification::Column::Status.eq(NotificationStatus::Sending))
         .exec(db)
@@ -187,24 +178,15 @@ pub async fn release(
     if ids.is_empty() {
         return Ok(0);
     }
-    let result = notification::Entity::update_many()
+    let result = super::unclaim(now)
         .col_expr(
             notification::Column::Status,
             Expr::value(NotificationStatus::Pending),
         )
         .col_expr(
-            notification::Column::ClaimToken,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            notification::Column::LeaseUntil,
-            Expr::value(Option::<Timestamp>::None),
-        )
-        .col_expr(
             notification::Column::AttemptCount,
             Expr::col(notification::Column::AttemptCount).sub(1),
         )
-        .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
         .filter(notification::Column::ClaimToken.eq(token))
         .filter(notification::Column::Status.eq(NotificationStatus::Sending))
         .filter(notification::Column::Id.is_in(ids.iter().copied()))
