@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::csrf;
-use super::error::WebError;
+use super::error::{PathId, WebError};
 use super::layout::{Chrome, error_for, render};
 use super::session::Staff;
 use crate::domain::{ClientId, FieldError, Money};
@@ -128,7 +128,7 @@ pub(super) async fn new_page(
 pub(super) async fn edit_page(
     State(state): State<Arc<AppState>>,
     staff: Staff,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<Html<String>, WebError> {
     let chrome = Chrome::of(&state, &staff, "clients").await?;
     let client = services::clients::get(&state, &staff.actor, ClientId(id)).await?;
@@ -154,7 +154,7 @@ pub(super) async fn save(
     State(state): State<Arc<AppState>>,
     staff: Staff,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Form(form): Form<ClientForm>,
 ) -> Result<Response, WebError> {
     csrf::check_session(&state, &staff.claims, &headers, &form.csrf)?;
@@ -247,7 +247,7 @@ struct ClientPage {
 pub(super) async fn show(
     State(state): State<Arc<AppState>>,
     staff: Staff,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<Html<String>, WebError> {
     let chrome = Chrome::of(&state, &staff, "clients").await?;
     let client = services::clients::get(&state, &staff.actor, ClientId(id)).await?;
@@ -309,7 +309,7 @@ struct ErasePage {
 pub(super) async fn erase_page(
     State(state): State<Arc<AppState>>,
     staff: Staff,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<Html<String>, WebError> {
     if !staff.actor.role.can_manage() {
         return Err(WebError::Forbidden);
@@ -332,7 +332,7 @@ pub(super) async fn erase(
     State(state): State<Arc<AppState>>,
     staff: Staff,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Form(form): Form<EraseForm>,
 ) -> Result<Redirect, WebError> {
     csrf::check_session(&state, &staff.claims, &headers, &form.csrf)?;

@@ -122,3 +122,27 @@ pub(super) async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
         WebError::NotFound.into_response()
     }
 }
+
+/// The id in a console path; a path whose id is not a number is the not-found page, as a
+/// missing one is (axum's own answer would be plain text).
+pub(super) struct PathId(pub i64);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathId {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, WebError> {
+        let axum::extract::Path(params) =
+            axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| WebError::NotFound)?;
+        params
+            .iter()
+            .find(|(name, _)| name == "id")
+            .and_then(|(_, value)| value.parse().ok())
+            .map(Self)
+            .ok_or(WebError::NotFound)
+    }
+}

@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, Redirect};
 use serde::Deserialize;
 
 use super::csrf;
-use super::error::WebError;
+use super::error::{PathId, WebError};
 use super::layout::{Chrome, render};
 use super::session::Staff;
 use crate::domain::{Channel, NotificationStatus};
@@ -140,7 +140,7 @@ struct MessagePage {
 pub(super) async fn show(
     State(state): State<Arc<AppState>>,
     staff: Staff,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> Result<Html<String>, WebError> {
     let chrome = Chrome::of(&state, &staff, "messages").await?;
     let (message, attempts) = services::notifications::get(&state, &staff.actor, id).await?;
@@ -190,7 +190,7 @@ pub(super) async fn resend(
     State(state): State<Arc<AppState>>,
     staff: Staff,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Form(form): Form<ResendForm>,
 ) -> Result<Redirect, WebError> {
     csrf::check_session(&state, &staff.claims, &headers, &form.csrf)?;

@@ -10,7 +10,7 @@ use axum::response::{Html, Redirect};
 use serde::Deserialize;
 
 use super::csrf;
-use super::error::WebError;
+use super::error::{PathId, WebError};
 use super::layout::{Chrome, render};
 use super::session::Staff;
 use crate::domain::ReminderStatus;
@@ -120,7 +120,8 @@ pub(super) async fn act(
     State(state): State<Arc<AppState>>,
     staff: Staff,
     headers: HeaderMap,
-    Path((id, action)): Path<(i64, String)>,
+    PathId(id): PathId,
+    Path((_, action)): Path<(String, String)>,
     Form(form): Form<ActionForm>,
 ) -> Result<Redirect, WebError> {
     csrf::check_session(&state, &staff.claims, &headers, &form.csrf)?;

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::csrf;
-use super::error::WebError;
+use super::error::{PathId, WebError};
 use super::form::Fields;
 use super::layout::{Chrome, error_for, render};
 use super::session::Staff;
@@ -215,7 +215,7 @@ pub(super) async fn update_staff(
     State(state): State<Arc<AppState>>,
     staff: Staff,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> Result<Response, WebError> {
     let fields = Fields::parse(&body);

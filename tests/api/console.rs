@@ -1026,3 +1026,27 @@ async fn a_client_is_changed_on_the_form_and_an_emptied_field_is_removed(app: Te
     assert!(saved["phone"].is_null(), "{saved}");
 }
 db_test!(a_client_is_changed_on_the_form_and_an_emptied_field_is_removed);
+
+async fn a_page_with_a_wrong_id_is_the_not_found_page(app: TestApp) {
+    let mut olive = Visitor::default();
+    olive
+        .sign_up(&app, "Wrong Ids Ltd", "olive@wrong-ids.example.com")
+        .await;
+    for path in ["/clients/abc", "/clients/999999", "/messages/1x"] {
+        let (status, html) = olive.get(&app, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(html.contains("Not found"), "{path}: {html}");
+    }
+    let csrf = olive.csrf.clone();
+    let (status, _, html) = olive
+        .post(
+            &app,
+            "/reminders/x/pause",
+            &[("csrf", &csrf)],
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("Not found"));
+}
+db_test!(a_page_with_a_wrong_id_is_the_not_found_page);
