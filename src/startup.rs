@@ -162,9 +162,7 @@ impl Application {
         };
         let app = match self.role {
             Role::Worker => crate::api::health_only(Arc::clone(&self.state)),
-            Role::Serve | Role::ApiOnly => {
-                crate::api::app(Arc::clone(&self.state), crate::web::router(&self.state))
-            }
+            Role::Serve | Role::ApiOnly => crate::web::app(&self.state),
         };
         let mut http_stop = stop.clone();
         let server = axum::serve(

@@ -423,7 +423,7 @@ fn encoded_name(name: &str) -> String {
 
 /// A document's bytes with its type and name, and headers that keep the browser from running
 /// anything in it: no sniffing, a sandboxing CSP, no caching, no referrer.
-pub(super) fn file_response(row: &document::Model, bytes: Vec<u8>) -> Response {
+pub fn file_response(row: &document::Model, bytes: Vec<u8>) -> Response {
     let inline = kind::is_inline(&row.content_type);
     let fallback: String = row
         .name

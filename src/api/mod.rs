@@ -6,21 +6,18 @@ pub mod auth;
 pub mod business;
 pub mod clients;
 mod compat;
-mod document_link;
 pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod health;
 mod middleware;
 pub mod notifications;
-pub mod pay;
 pub mod payments;
 pub mod privacy;
 pub mod rate_limit;
 pub mod reminders;
 pub mod responses;
 pub mod sender_identities;
-pub mod unsubscribe;
 pub mod users;
 pub mod webhooks;
 
@@ -109,9 +106,9 @@ pub fn health_only(state: Arc<AppState>) -> Router {
     middleware::wrap(router, &state.settings).with_state(state)
 }
 
-/// The whole application: API, docs, the pages outside the API, `console` (the staff
-/// console's routes, built by the layer above, whose fallback answers unknown paths: HTML for
-/// a browser, problem+json otherwise) and middleware, ready to serve.
+/// The API, its docs, the original's paths and `console` (the staff console's and the client
+/// pages' routes, built by the layer above, whose fallback answers unknown paths) with the
+/// middleware, ready to serve.
 pub fn app(state: Arc<AppState>, console: Router<Arc<AppState>>) -> Router {
     let (router, openapi) = routes(&state);
     let docs = SwaggerUi::new("/docs")
@@ -119,9 +116,6 @@ pub fn app(state: Arc<AppState>, console: Router<Arc<AppState>>) -> Router {
         .config(utoipa_swagger_ui::Config::default().persist_authorization(true));
     let router = router
         .merge(docs)
-        .merge(unsubscribe::router())
-        .merge(pay::router())
-        .merge(document_link::router())
         .merge(compat::router(&state))
         .merge(console)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));

@@ -2,9 +2,14 @@
 //! page in the console's look — never JSON.
 
 use askama::Template;
-use axum::http::header::ACCEPT;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::api::error::PROBLEM_JSON;
 
 use crate::services::ServiceError;
 
@@ -19,6 +24,9 @@ pub(super) enum WebError {
     Forbidden,
     /// Nothing here for this business.
     NotFound,
+    /// A link from a reminder whose signature does not check out (mistyped, cut short, or
+    /// made for another server).
+    BadLink,
     /// Too many attempts; try again after this many seconds.
     TooMany(u64),
     /// The action cannot be taken as asked: the status to answer and the service's words.
@@ -60,8 +68,8 @@ impl From<askama::Error> for WebError {
 /// The error page.
 #[derive(Template)]
 #[template(path = "error.html")]
-pub(super) struct ErrorPage {
-    pub title: &'static str,
+pub(super) struct ErrorPage<'a> {
+    pub title: &'a str,
     pub message: String,
 }
 
@@ -81,10 +89,13 @@ impl IntoResponse for WebError {
                 "Not for your role",
                 "Only owners and admins of the business can open this page.".to_owned(),
             ),
-            Self::NotFound => (
+            Self::NotFound => (StatusCode::NOT_FOUND, "Not found", NOT_FOUND.to_owned()),
+            Self::BadLink => (
                 StatusCode::NOT_FOUND,
-                "Not found",
-                "There is nothing here, or it belongs to another business.".to_owned(),
+                "This link does not work",
+                "The link is not complete or not valid. Open it again from the message you \
+                 received, or ask the sender for a new one."
+                    .to_owned(),
             ),
             Self::TooMany(seconds) => (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -109,18 +120,82 @@ impl IntoResponse for WebError {
     }
 }
 
-/// Any path nothing answers: an HTML page for a browser, the API's problem+json for API paths
-/// and for clients that do not ask for HTML.
-pub(super) async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
-    let wants_html = headers
+/// Any path nothing answers: the API's 404 problem, which [`pages_for_browsers`] turns into
+/// the not-found page for a browser.
+pub(super) async fn not_found() -> Response {
+    crate::api::error::ApiError::NotFound.into_response()
+}
+
+/// What the not-found page says.
+const NOT_FOUND: &str = "There is nothing here, or it belongs to another business.";
+
+/// "Method Not Allowed" as a page title: "Method not allowed".
+fn sentence_case(reason: &str) -> String {
+    let lower = reason.to_lowercase();
+    let mut letters = lower.chars();
+    letters
+        .next()
+        .map(|first| first.to_uppercase().chain(letters).collect())
+        .unwrap_or_default()
+}
+
+/// The largest problem body read back to show its detail on a page.
+const PROBLEM_READ_LIMIT: usize = 16 * 1024;
+
+/// Whether an answer to this request is for a person's browser: it asks for HTML, and the path
+/// is not the API's, its description or its documentation, which keep problem+json.
+fn for_a_browser(request: &Request) -> bool {
+    let path = request.uri().path();
+    let api = ["/api/", "/docs", "/openapi.json"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix));
+    let wants_html = request
+        .headers()
         .get(ACCEPT)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
-    if uri.path().starts_with("/api/") || !wants_html {
-        crate::api::error::ApiError::NotFound.into_response()
-    } else {
-        WebError::NotFound.into_response()
+    wants_html && !api
+}
+
+/// Every error a browser can reach is an HTML page in the console's look: a problem+json answer
+/// (a 404, 405, 413, a timeout, a caught panic …) to a browser off the API's paths is turned
+/// into the error page, with the problem's status, headers (`Retry-After`, `Allow`, request id)
+/// and detail. API clients keep the problem.
+pub async fn pages_for_browsers(request: Request, next: Next) -> Response {
+    let browser = for_a_browser(&request);
+    let response = next.run(request).await;
+    let problem = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if !browser || !problem {
+        return response;
     }
+    let (mut parts, body) = response.into_parts();
+    let detail = axum::body::to_bytes(body, PROBLEM_READ_LIMIT)
+        .await
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|problem| problem.get("detail")?.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let title = sentence_case(parts.status.canonical_reason().unwrap_or("Error"));
+    let message = if parts.status == StatusCode::NOT_FOUND {
+        NOT_FOUND.to_owned()
+    } else {
+        detail
+    };
+    let html = ErrorPage {
+        title: &title,
+        message,
+    }
+    .render()
+    .unwrap_or(title);
+    parts.headers.remove(CONTENT_LENGTH);
+    parts.headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    Response::from_parts(parts, Body::from(html))
 }
 
 /// The id in a console path; a path whose id is not a number is the not-found page, as a

@@ -12,6 +12,7 @@
 mod assets;
 mod auth;
 mod charts;
+mod client_pages;
 mod clients;
 mod csrf;
 mod dashboard;
@@ -39,10 +40,18 @@ use crate::state::AppState;
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The whole service as a browser and an API client meet it: the API (`crate::api::app`) with
+/// the console's routes and the client-facing pages, every error a browser reaches shown as a
+/// page.
+pub fn app(state: &Arc<AppState>) -> Router {
+    crate::api::app(Arc::clone(state), router(state))
+        .layer(axum::middleware::from_fn(error::pages_for_browsers))
+}
+
 /// The console's routes, with their content policy (the other security headers are the
 /// service's own, set for every answer) and session renewal; its fallback answers every path
 /// nothing else does.
-pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
+fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     let signing_in = Router::new()
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/signup", get(auth::signup_page).post(auth::signup))
@@ -90,9 +99,11 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+        .merge(client_pages::router())
         .route("/static/console.css", get(assets::style_sheet))
         .fallback(error::not_found)
-        .layer(SetResponseHeaderLayer::overriding(
+        // A document opened from a link keeps the sandboxing policy it was answered with.
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         ))

@@ -386,7 +386,12 @@ async fn events(backend: Backend) {
     assert!(ann_payment["paid_at"].is_string());
     let thanks = open(&app, &stripe, &pay_path(&app, &ann)).await;
     assert_eq!(thanks.status(), StatusCode::OK);
-    assert!(thanks.text().await.unwrap().contains("Already paid"));
+    let thanks = thanks.text().await.unwrap();
+    assert!(thanks.contains("Already paid"), "{thanks}");
+    assert!(
+        thanks.contains("href=\"/static/console.css\""),
+        "in the console's look: {thanks}"
+    );
 
     // The paid client hears no more: the next occurrence skips them with `paid`.
     app.clock.advance(Duration::days(1));

@@ -2,6 +2,7 @@
 //! API, and validation messages next to their fields. (Journeys in a real browser are in
 //! `browser.rs`.)
 
+mod client_pages;
 mod pages;
 
 use std::collections::BTreeMap;
