@@ -106,16 +106,22 @@ impl Money {
     pub fn currency(&self) -> &str {
         &self.currency
     }
+
+    /// The amount in major units without a symbol, as [`Money::parse_major`] reads it:
+    /// `125.00`, `500` (yen).
+    pub fn major(&self) -> String {
+        if ZERO_DECIMAL.contains(&self.currency.as_str()) {
+            self.amount.to_string()
+        } else {
+            format!("{}.{:02}", self.amount / 100, self.amount % 100)
+        }
+    }
 }
 
 impl fmt::Display for Money {
     /// `£125.00`, `€9.50`, `$20.00`, `¥500`, or `12.00 CHF`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let number = if ZERO_DECIMAL.contains(&self.currency.as_str()) {
-            self.amount.to_string()
-        } else {
-            format!("{}.{:02}", self.amount / 100, self.amount % 100)
-        };
+        let number = self.major();
         match self.currency.as_str() {
             "gbp" => write!(f, "£{number}"),
             "eur" => write!(f, "€{number}"),

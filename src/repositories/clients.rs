@@ -69,6 +69,26 @@ fn search_condition(search: &str) -> Condition {
     condition
 }
 
+/// The business's clients among `ids` (others are left out), by name.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    ids: &[i64],
+) -> Result<Vec<client::Model>, DbErr> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        found.extend(
+            client::Entity::find()
+                .filter(client::Column::BusinessId.eq(business.0))
+                .filter(client::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(found)
+}
+
 /// Clients by id whatever their business: only for the dispatcher, which works for all
 /// businesses and takes ids from notifications that carry their own business.
 pub async fn find_many_any(

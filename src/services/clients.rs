@@ -267,6 +267,15 @@ pub async fn get(state: &AppState, actor: &Actor, id: ClientId) -> ServiceResult
         .ok_or(ServiceError::NotFound)
 }
 
+/// The business's clients among `ids` (ids of other businesses' clients find nothing).
+pub async fn many(
+    state: &AppState,
+    actor: &Actor,
+    ids: &[i64],
+) -> ServiceResult<Vec<client::Model>> {
+    Ok(clients::find_many(&state.db, actor.business, ids).await?)
+}
+
 /// Adds a client.
 #[tracing::instrument(skip_all, fields(business_id = actor.business.0))]
 pub async fn create(

@@ -228,6 +228,46 @@ fn channels_for(
         .collect()
 }
 
+/// One client's message on one channel: the e-mail subject, the body, and the WhatsApp
+/// template with its parameters filled in.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The subject (e-mail only).
+    pub subject: Option<String>,
+    /// The text.
+    pub body: String,
+    /// The approved WhatsApp template sent instead of the body (WhatsApp only).
+    pub whatsapp_template: Option<WhatsappTemplate>,
+}
+
+/// Renders the reminder's templates for one channel with `context`; the error names what
+/// failed to render.
+fn render(
+    reminder: &reminder::Model,
+    whatsapp_template: Option<&WhatsappTemplate>,
+    channel: Channel,
+    context: &MessageContext,
+) -> Result<Rendered, String> {
+    let subject = match channel {
+        Channel::Email => Some(match reminder.subject.as_deref() {
+            Some(source) => template::render(source, context)?,
+            None => reminder.title.clone(),
+        }),
+        _ => None,
+    };
+    let whatsapp_template = match channel {
+        Channel::Whatsapp => whatsapp_template
+            .map(|spec| render_whatsapp_template(spec, context))
+            .transpose()?,
+        _ => None,
+    };
+    Ok(Rendered {
+        subject,
+        body: template::render(&reminder.body, context)?,
+        whatsapp_template,
+    })
+}
+
 /// One occurrence being turned into notifications.
 #[derive(Debug, Clone, Copy)]
 pub struct Occurrence {
@@ -311,23 +351,7 @@ pub fn build(
                 }
                 _ => None,
             };
-            let subject = match channel {
-                Channel::Email => Some(
-                    reminder
-                        .subject
-                        .as_deref()
-                        .map(|source| template::render(source, &context))
-                        .unwrap_or_else(|| Ok(reminder.title.clone())),
-                ),
-                _ => None,
-            };
-            let body = template::render(&reminder.body, &context);
-            let whatsapp_template = match channel {
-                Channel::Whatsapp => whatsapp_template
-                    .map(|spec| render_whatsapp_template(spec, &context))
-                    .transpose(),
-                _ => Ok(None),
-            };
+            let rendered = render(reminder, whatsapp_template, channel, &context);
             let recipient = match channel {
                 Channel::Email => client.email.clone(),
                 Channel::Sms | Channel::Whatsapp => client.phone.clone(),
@@ -337,36 +361,31 @@ pub fn build(
                 Channel::Sms | Channel::Whatsapp => quiet.and_then(|q| q.release(now, zone)),
                 Channel::Email => None,
             };
-            let (whatsapp_template, template_error) = match whatsapp_template {
-                Ok(stored) => (stored, None),
-                Err(error) => (None, Some(error)),
-            };
-            let body = match template_error {
-                Some(error) => Err(error),
-                None => body,
-            };
-            let (status, error_code, error_message, subject, body) =
-                match (skip, subject.transpose(), body) {
-                    (Some(reason), Ok(subject), Ok(body)) => (
+            let (status, error_code, error_message, subject, body, whatsapp_template) =
+                match (skip, rendered) {
+                    (Some(reason), Ok(message)) => (
                         NotificationStatus::Skipped,
                         Some(reason.to_owned()),
                         None,
-                        subject,
-                        body,
+                        message.subject,
+                        message.body,
+                        message.whatsapp_template,
                     ),
-                    (None, Ok(subject), Ok(body)) => (
+                    (None, Ok(message)) => (
                         NotificationStatus::Pending,
                         held_until.map(|_| "quiet_hours".to_owned()),
                         None,
-                        subject,
-                        body,
+                        message.subject,
+                        message.body,
+                        message.whatsapp_template,
                     ),
-                    (_, Err(error), _) | (_, _, Err(error)) => (
+                    (_, Err(error)) => (
                         NotificationStatus::Failed,
                         Some("template_error".to_owned()),
                         Some(error),
                         None,
                         String::new(),
+                        None,
                     ),
                 };
             rows.push(notification::ActiveModel {
@@ -413,4 +432,56 @@ pub fn record_created(rows: &[notification::ActiveModel]) {
                 .increment(1);
         }
     }
+}
+
+/// A message as one client would get it on one channel, shown before anything is sent.
+#[derive(Debug, Clone)]
+pub struct PreviewMessage {
+    /// The channel.
+    pub channel: Channel,
+    /// Why the client would not get it on this channel (`opted_out`, `no_address` …).
+    pub skip_reason: Option<&'static str>,
+    /// The message, or what keeps its templates from rendering.
+    pub rendered: Result<Rendered, String>,
+}
+
+/// The messages `reminder` would send `client` for an occurrence due at `due`, carrying the
+/// documents named in `documents`. A payment or document link is made for each message when
+/// it is written, so the preview shows an example link in its place.
+pub fn preview(
+    business: &business::Model,
+    reminder: &reminder::Model,
+    client: &client::Model,
+    due: DateTime<Utc>,
+    documents: &[String],
+    links: &Links,
+) -> Vec<PreviewMessage> {
+    let mut context = context(business, reminder, client, due, links);
+    if reminder.payment_amount.is_some() {
+        context.payment_link = links.example("pay");
+    }
+    context.documents = documents
+        .iter()
+        .map(|name| DocumentView {
+            name: name.clone(),
+            link: links.example("d"),
+        })
+        .collect();
+    context.document_link = context
+        .documents
+        .first()
+        .map(|d| d.link.clone())
+        .unwrap_or_default();
+    let whatsapp_template = reminder
+        .whatsapp_template
+        .as_ref()
+        .or(business.whatsapp_template.as_ref());
+    channels_for(&reminder.channels, client)
+        .into_iter()
+        .map(|(channel, not_preferred)| PreviewMessage {
+            channel,
+            skip_reason: not_preferred.or_else(|| skip_reason(client, channel)),
+            rendered: render(reminder, whatsapp_template, channel, &context),
+        })
+        .collect()
 }

@@ -73,6 +73,12 @@ impl Links {
         )
     }
 
+    /// Where a link of `kind` (`pay`, `d`) goes, with a placeholder for the token each message
+    /// is given: shown by previews.
+    pub fn example(&self, kind: &str) -> String {
+        format!("{}/{kind}/…", self.base_url)
+    }
+
     /// The secret links are signed with.
     pub fn secret(&self) -> &[u8] {
         &self.secret

@@ -76,8 +76,10 @@ fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/reminders", get(reminders::list))
         .route(
             "/reminders/new",
-            get(reminder_form::new_page).post(reminder_form::submit),
+            get(reminder_form::new_page).post(reminder_form::create),
         )
+        .route("/reminders/{id}", post(reminder_form::save))
+        .route("/reminders/{id}/edit", get(reminder_form::edit_page))
         .route("/reminders/{id}/{action}", post(reminders::act))
         .route("/messages", get(messages::list))
         .route("/messages/{id}", get(messages::show))

@@ -63,6 +63,7 @@ fn notice(name: &str) -> Option<&'static str> {
         "cancelled" => Some("Cancelled for good; its history stays."),
         "sent" => Some("Sent now: the messages are on their way (see Messages)."),
         "created" => Some("Saved: it runs by itself from its first date."),
+        "saved" => Some("Changes saved: they apply from its next date."),
         _ => None,
     }
 }

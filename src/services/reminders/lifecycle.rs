@@ -11,19 +11,27 @@ use super::{
     AssignClientsRequest, CreateReminderRequest, ReminderWithClients, UpdateReminderRequest,
     business_of, stored_schedule, with_clients,
 };
+use crate::domain::schedule::Schedule;
 use crate::domain::{Actor, ClientId, ReminderKind, ReminderStatus, Validation};
-use crate::entities::reminder;
+use crate::entities::{business, reminder};
 use crate::repositories::{document_links, notifications, payments, reminders};
 use crate::state::AppState;
 
-/// Creates a reminder and assigns its clients.
-#[tracing::instrument(skip_all, fields(business_id = actor.business.0))]
-pub async fn create(
+/// A reminder about to be written: its row, checked with every rule, its schedule and the
+/// documents it carries to every client.
+pub(super) struct CheckedDraft {
+    pub row: reminder::ActiveModel,
+    pub schedule: Schedule,
+    pub document_ids: Vec<i64>,
+}
+
+/// Checks a new reminder as `create` writes it: every field error at once, then its schedule.
+pub(super) async fn check_new(
     state: &AppState,
     actor: &Actor,
-    request: CreateReminderRequest,
-) -> ServiceResult<ReminderWithClients> {
-    let business = business_of(state, actor).await?;
+    business: &business::Model,
+    request: &CreateReminderRequest,
+) -> ServiceResult<CheckedDraft> {
     let now = state.clock.now();
     let mut row = reminder::ActiveModel {
         business_id: Set(actor.business.0),
@@ -41,6 +49,7 @@ pub async fn create(
         updated_at: Set(now.into()),
         ..Default::default()
     };
+    let request = request.clone();
     let patch = UpdateReminderRequest {
         title: Some(request.title),
         kind: request.kind,
@@ -56,7 +65,7 @@ pub async fn create(
     };
     let mut validation = Validation::new();
     let min_gap = Duration::seconds(state.settings.scheduler.min_occurrence_interval_seconds);
-    let schedule = apply(&mut validation, &mut row, &patch, &business, min_gap);
+    let schedule = apply(&mut validation, &mut row, &patch, business, min_gap);
     check_channels_configured(state, actor, &row, &mut validation).await?;
     check_senders(state, actor, &mut row, &patch, &mut validation).await?;
     let document_ids = match &patch.document_ids {
@@ -68,6 +77,27 @@ pub async fn create(
     };
     validation.finish().map_err(ServiceError::Validation)?;
     let schedule = schedule.ok_or_else(|| ServiceError::invalid("schedule", "is required"))?;
+    Ok(CheckedDraft {
+        row,
+        schedule,
+        document_ids,
+    })
+}
+
+/// Creates a reminder and assigns its clients.
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0))]
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    request: CreateReminderRequest,
+) -> ServiceResult<ReminderWithClients> {
+    let business = business_of(state, actor).await?;
+    let now = state.clock.now();
+    let CheckedDraft {
+        mut row,
+        schedule,
+        document_ids,
+    } = check_new(state, actor, &business, &request).await?;
     row.next_run_at = Set(Some(first_run(&schedule, now)?.into()));
     let client_ids = check_clients(state, actor, &request.client_ids).await?;
 

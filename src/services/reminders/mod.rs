@@ -4,6 +4,7 @@
 //! and sends on demand in `send`.
 
 mod lifecycle;
+pub mod preview;
 mod requests;
 mod send;
 mod validate;

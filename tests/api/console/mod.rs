@@ -4,6 +4,7 @@
 
 mod client_pages;
 mod pages;
+mod reminders;
 
 use std::collections::BTreeMap;
 
