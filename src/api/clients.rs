@@ -59,7 +59,15 @@ pub(super) async fn list_clients(
     ApiQuery(query): ApiQuery<ClientQuery>,
 ) -> ApiResult<Json<ListResponse<ClientResponse>>> {
     let page = Page::new(query.limit, query.offset)?;
-    let paged = clients::list(&state, &actor, query.q.as_deref(), page.limit, page.offset).await?;
+    let paged = clients::list(
+        &state,
+        &actor,
+        query.q.as_deref(),
+        clients::ClientSort::default(),
+        page.limit,
+        page.offset,
+    )
+    .await?;
     Ok(Json(ListResponse::from_page(
         paged,
         page,

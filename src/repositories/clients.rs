@@ -23,10 +23,65 @@ pub async fn find(
 }
 
 /// Clients of the business, oldest first; `search` matches name, e-mail or phone, ignoring case.
+/// What a list of clients is ordered by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ClientSortKey {
+    /// The order they were added in.
+    #[default]
+    Added,
+    /// Their name.
+    Name,
+    /// Their e-mail address.
+    Email,
+}
+
+/// The order of a list of clients: `name`, `email` or `added`, with a leading `-` for
+/// descending. Ties keep the order they were added in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientSort {
+    pub key: ClientSortKey,
+    pub descending: bool,
+}
+
+impl std::str::FromStr for ClientSort {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (descending, name) = match text.strip_prefix('-') {
+            Some(name) => (true, name),
+            None => (false, text),
+        };
+        let key = match name {
+            "added" => ClientSortKey::Added,
+            "name" => ClientSortKey::Name,
+            "email" => ClientSortKey::Email,
+            other => {
+                return Err(format!(
+                    "cannot sort by {other:?}: use name, email or added"
+                ));
+            }
+        };
+        Ok(Self { key, descending })
+    }
+}
+
+impl std::fmt::Display for ClientSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self.key {
+            ClientSortKey::Added => "added",
+            ClientSortKey::Name => "name",
+            ClientSortKey::Email => "email",
+        };
+        write!(f, "{}{name}", if self.descending { "-" } else { "" })
+    }
+}
+
+/// The business's clients matching `search`, a page of them in `sort`'s order.
 pub async fn list(
     db: &impl ConnectionTrait,
     business: BusinessId,
     search: Option<&str>,
+    sort: ClientSort,
     limit: u64,
     offset: u64,
 ) -> Result<Paged<client::Model>, DbErr> {
@@ -35,8 +90,18 @@ pub async fn list(
         query = query.filter(search_condition(search));
     }
     let total = query.clone().count(db).await?;
+    let order = if sort.descending {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    query = match sort.key {
+        ClientSortKey::Added => query,
+        ClientSortKey::Name => query.order_by(client::Column::Name, order.clone()),
+        ClientSortKey::Email => query.order_by(client::Column::Email, order.clone()),
+    };
     let items = query
-        .order_by_asc(client::Column::Id)
+        .order_by(client::Column::Id, order)
         .limit(limit)
         .offset(offset)
         .all(db)

@@ -14,6 +14,8 @@ use crate::domain::{
 };
 use crate::entities::client;
 use crate::repositories::{Paged, businesses, clients};
+
+pub use crate::repositories::clients::{ClientSort, ClientSortKey};
 use crate::state::AppState;
 
 /// Per-channel opt-outs; absent ones stay as they are.
@@ -254,10 +256,11 @@ pub async fn list(
     state: &AppState,
     actor: &Actor,
     search: Option<&str>,
+    sort: ClientSort,
     limit: u64,
     offset: u64,
 ) -> ServiceResult<Paged<client::Model>> {
-    Ok(clients::list(&state.db, actor.business, search, limit, offset).await?)
+    Ok(clients::list(&state.db, actor.business, search, sort, limit, offset).await?)
 }
 
 /// One client of the actor's business.

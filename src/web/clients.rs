@@ -17,17 +17,20 @@ use crate::domain::{ClientId, FieldError, Money};
 use crate::entities::client;
 use crate::repositories::notifications::NotificationFilter;
 use crate::repositories::payments::PaymentFilter;
+use crate::services::clients::ClientSort;
 use crate::services::{self, ServiceError};
 use crate::state::AppState;
 
 /// Clients per page.
 const PAGE_SIZE: u64 = 25;
 
-/// The list's query: `?q=` searches name, e-mail and phone; `?page=` counts from 1.
+/// The list's query: `?q=` searches name, e-mail and phone; `?sort=` orders by `name`,
+/// `email` or `added` (`-` first for descending); `?page=` counts from 1.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(super) struct ListQuery {
     q: String,
+    sort: String,
     page: u64,
 }
 
@@ -37,6 +40,7 @@ pub(super) struct ListQuery {
 struct ClientsPage {
     chrome: Chrome,
     query: String,
+    sort: ClientSort,
     clients: Vec<client::Model>,
     total: u64,
     page: u64,
@@ -44,10 +48,31 @@ struct ClientsPage {
 }
 
 impl ClientsPage {
-    /// The link to another page of the same search.
-    fn page_link(&self, page: u64) -> String {
+    fn link(&self, sort: ClientSort, page: u64) -> String {
         let query: String = form_urlencoded::byte_serialize(self.query.as_bytes()).collect();
-        format!("/clients?q={query}&page={page}")
+        format!("/clients?q={query}&sort={sort}&page={page}")
+    }
+
+    /// The link to another page of the same search in the same order.
+    fn page_link(&self, page: u64) -> String {
+        self.link(self.sort, page)
+    }
+
+    /// The link that orders by a column (`name`, `email`): ascending, or descending when it is
+    /// ascending already.
+    fn sort_link(&self, column: &str) -> String {
+        let mut sort: ClientSort = column.parse().unwrap_or_default();
+        sort.descending = self.sort.key == sort.key && !self.sort.descending;
+        self.link(sort, 1)
+    }
+
+    /// `aria-sort` of a column's heading: how the list is ordered by it, if it is.
+    fn aria_sort(&self, column: &str) -> &'static str {
+        match column.parse::<ClientSort>() {
+            Ok(sort) if sort.key == self.sort.key && self.sort.descending => "descending",
+            Ok(sort) if sort.key == self.sort.key => "ascending",
+            _ => "none",
+        }
     }
 }
 
@@ -59,10 +84,12 @@ pub(super) async fn list(
 ) -> Result<Html<String>, WebError> {
     let chrome = Chrome::of(&state, &staff, "clients").await?;
     let page = query.page.max(1);
+    let sort: ClientSort = query.sort.parse().unwrap_or_default();
     let found = services::clients::list(
         &state,
         &staff.actor,
         Some(query.q.as_str()),
+        sort,
         PAGE_SIZE,
         (page - 1) * PAGE_SIZE,
     )
@@ -70,6 +97,7 @@ pub(super) async fn list(
     render(&ClientsPage {
         chrome,
         query: query.q,
+        sort,
         clients: found.items,
         total: found.total,
         page,

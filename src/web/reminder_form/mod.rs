@@ -119,7 +119,15 @@ async fn page(
     let actor = &staff.actor;
     let chosen = services::clients::many(state, actor, &draft.client_ids()).await?;
     let search = Some(draft.client_query.trim()).filter(|q| !q.is_empty());
-    let listed = services::clients::list(state, actor, search, CLIENTS_FOUND, 0).await?;
+    let listed = services::clients::list(
+        state,
+        actor,
+        search,
+        services::clients::ClientSort::default(),
+        CLIENTS_FOUND,
+        0,
+    )
+    .await?;
     let chosen_ids: HashSet<i64> = chosen.iter().map(|c| c.id).collect();
     let found = listed
         .items

@@ -3,6 +3,7 @@
 //! `browser.rs`.)
 
 mod client_pages;
+mod clients;
 mod pages;
 mod reminders;
 
