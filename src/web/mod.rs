@@ -78,6 +78,7 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/settings/business", post(settings::update_business))
         .route("/settings/staff", post(settings::add_staff))
         .route("/settings/staff/{id}", post(settings::update_staff))
+        .route("/settings/caps", post(settings::update_caps))
         // Renewal is for pages only: a style sheet fetched beside a page must not spend the
         // same one-time refresh token a second time.
         .route_layer(axum::middleware::from_fn_with_state(

@@ -3,6 +3,7 @@
 //! `browser.rs`.)
 
 mod pages;
+mod settings;
 
 use std::collections::BTreeMap;
 
