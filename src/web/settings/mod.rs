@@ -1,8 +1,10 @@
 //! Settings: owners and admins only, as in the API. The overview page holds the business's
-//! settings, its staff, this month's usage against its monthly caps (set there) and the
-//! latest audited actions.
+//! settings, its staff, this month's usage against its monthly caps and the latest audited
+//! actions; provider accounts have a page of their own, linked from it.
 
 mod business;
+mod provider_fields;
+pub(super) mod providers;
 mod staff;
 
 pub(super) use business::{update_business, update_caps};

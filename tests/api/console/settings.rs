@@ -1,11 +1,16 @@
-//! The settings overview's monthly caps in the console: saved through the API's service, shown
-//! with this month's usage, refused by their fields.
+//! The settings' monthly caps and provider accounts in the console: the API's services and
+//! rules behind every form (a Twilio fake and a real SMTP server take the test messages),
+//! secrets never shown again.
+
+use std::collections::HashMap;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::Visitor;
-use crate::support::{TestApp, db_test};
+use super::{Visitor, escaped};
+use crate::support::fakes::{ScriptedFailure, TwilioFake};
+use crate::support::smtp::SmtpServer;
+use crate::support::{Backend, TestApp, db_test, per_backend};
 
 /// Posts a settings form with the visitor's form token; returns the status, the `Location`
 /// and the body.
@@ -119,3 +124,245 @@ async fn monthly_caps_are_saved_and_shown_with_the_usage(app: TestApp) {
     assert_eq!(business(&app, &olive).await["usage_caps"], Value::Null);
 }
 db_test!(monthly_caps_are_saved_and_shown_with_the_usage);
+
+/// An app sending through the real transports: the platform's Twilio account is `twilio`
+/// (the fake), and provider hosts on this machine are allowed (the test's SMTP server).
+async fn app_with_twilio(backend: Backend, twilio: &TwilioFake) -> Option<TestApp> {
+    let overrides: HashMap<String, String> = [
+        ("TWILIO_ACCOUNT_SID", twilio.account_sid.clone()),
+        ("TWILIO_AUTH_TOKEN", twilio.auth_token.clone()),
+        ("TWILIO_FROM_NUMBER", "+15005550006".to_owned()),
+        ("TWILIO_API_BASE", twilio.base_url.clone()),
+        ("TWILIO_RATE_PER_SECOND", "50".to_owned()),
+        ("ALLOW_PRIVATE_PROVIDER_HOSTS", "true".to_owned()),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_owned(), value))
+    .collect();
+    TestApp::spawn_with_providers(backend, overrides).await
+}
+
+async fn provider_accounts_are_set_tested_and_removed_and_secrets_never_shown(backend: Backend) {
+    let platform = TwilioFake::start().await;
+    let firm = platform.another_account();
+    let Some(app) = app_with_twilio(backend, &platform).await else {
+        return;
+    };
+    let mut olive = Visitor::default();
+    olive
+        .sign_up(&app, "Wired Ltd", "olive@wired.example.com")
+        .await;
+    let (status, html) = olive.get(&app, "/settings/providers").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"provider-twilio\""), "{html}");
+    assert!(
+        !html.contains("/settings/providers/twilio/test"),
+        "nothing to test before an account is set"
+    );
+
+    // A wrong SID is refused by its field: what was typed stays, except the token.
+    let (status, _, html) = submit(
+        &mut olive,
+        &app,
+        "/settings/providers/twilio/save",
+        &[
+            ("account_sid", "XX123"),
+            ("auth_token", &firm.auth_token),
+            ("from_number", "+15005550006"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"twilio-account_sid-error\""), "{html}");
+    assert!(html.contains("value=\"XX123\""));
+    assert!(
+        !html.contains(&firm.auth_token),
+        "a secret is never sent back"
+    );
+    assert_eq!(
+        business(&app, &olive).await["providers"]["twilio"]["configured"],
+        false
+    );
+
+    // Saved: set, its SID shown, its token nowhere.
+    let (status, location, _) = submit(
+        &mut olive,
+        &app,
+        "/settings/providers/twilio/save",
+        &[
+            ("account_sid", &firm.account_sid),
+            ("auth_token", &firm.auth_token),
+            ("from_number", "+15005550006"),
+            ("rate_per_second", "50"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/settings/providers?saved=twilio")
+    );
+    let (_, html) = olive.get(&app, &location).await;
+    assert!(html.contains("The Twilio account is saved."), "{html}");
+    assert!(html.contains(&format!("value=\"{}\"", firm.account_sid)));
+    assert!(!html.contains(&firm.auth_token), "a secret is never shown");
+    assert!(html.contains("/settings/providers/twilio/test"));
+    let shown = business(&app, &olive).await;
+    assert_eq!(shown["providers"]["twilio"]["configured"], true);
+    assert_eq!(
+        shown["providers"]["twilio"]["account_sid"],
+        firm.account_sid
+    );
+
+    // A test goes through the firm's account to Twilio, and its answer is shown once.
+    let (status, location, _) = submit(
+        &mut olive,
+        &app,
+        "/settings/providers/twilio/test",
+        &[("to", "+447911123456")],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/settings/providers#provider-twilio")
+    );
+    let sent = firm.messages();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].param("To"), Some("+447911123456"));
+    assert!(platform.messages().is_empty(), "not the platform's account");
+    let (status, html) = olive.get(&app, "/settings/providers").await;
+    assert_eq!(status, StatusCode::OK);
+    let outcome = html
+        .split("id=\"provider-twilio-outcome\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</p>").next())
+        .unwrap_or_else(|| panic!("no outcome: {html}"));
+    assert!(
+        outcome.contains("accepted") && outcome.contains(&sent[0].sid),
+        "{outcome}"
+    );
+    let (_, html) = olive.get(&app, "/settings/providers").await;
+    assert!(!html.contains("provider-twilio-outcome"), "shown once");
+
+    // Twilio's refusal is explained on the page, not an error page.
+    let refusal = "Permission to send an SMS has not been enabled for the region indicated by the 'To' number";
+    firm.fail_next(ScriptedFailure {
+        status: 400,
+        code: 21408,
+        message: refusal.to_owned(),
+        retry_after: None,
+    });
+    let (status, _, _) = submit(
+        &mut olive,
+        &app,
+        "/settings/providers/twilio/test",
+        &[("to", "+447911123456")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, html) = olive.get(&app, "/settings/providers").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&escaped(refusal)) && html.contains("21408") && html.contains("Not accepted"),
+        "{html}"
+    );
+    // A number that is no number is the person's mistake, shown by its field.
+    let (status, _, html) = submit(
+        &mut olive,
+        &app,
+        "/settings/providers/twilio/test",
+        &[("to", "not a number")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"provider-twilio-to-error\""), "{html}");
+    assert!(html.contains(&format!("value=\"{}\"", firm.account_sid)));
+
+    // Changed with the token left empty: the stored token is kept (Twilio takes the next test).
+    let (status, _, _) = submit(
+        &mut olive,
+        &app,
+        "/settings/providers/twilio/save",
+        &[
+            ("account_sid", &firm.account_sid),
+            ("auth_token", ""),
+            ("from_number", "+15005550007"),
+            ("rate_per_second", "50"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    submit(
+        &mut olive,
+        &app,
+        "/settings/providers/twilio/test",
+        &[("to", "+447911123456")],
+    )
+    .await;
+    let sent = firm.messages();
+    assert_eq!(sent.len(), 2, "{:?}", firm.violations());
+    assert_eq!(sent[1].param("From"), Some("+15005550007"));
+
+    // The firm's SMTP server: the port must be a number, the password is never shown, a
+    // test reaches the server.
+    if let Some(smtp) = SmtpServer::start(Some(("firm", "Right-Password-7"))) {
+        let port = smtp.port.to_string();
+        let mut fields = vec![
+            ("host", "127.0.0.1"),
+            ("tls", "none"),
+            ("port", "99999"),
+            ("username", "firm"),
+            ("password", "Right-Password-7"),
+            ("from_email", "desk@wired.example.com"),
+        ];
+        let (status, _, html) =
+            submit(&mut olive, &app, "/settings/providers/smtp/save", &fields).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html.contains("id=\"smtp-port-error\""), "{html}");
+        fields[2].1 = &port;
+        let (status, _, _) =
+            submit(&mut olive, &app, "/settings/providers/smtp/save", &fields).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (_, html) = olive.get(&app, "/settings/providers").await;
+        assert!(
+            !html.contains("Right-Password-7"),
+            "a secret is never shown"
+        );
+        assert!(html.contains(&format!("value=\"{port}\"")));
+        submit(
+            &mut olive,
+            &app,
+            "/settings/providers/smtp/test",
+            &[("to", "me@wired.example.com")],
+        )
+        .await;
+        let mails = smtp.messages();
+        assert_eq!(mails.len(), 1);
+        assert_eq!(mails[0]["rcpt_tos"], json!(["me@wired.example.com"]));
+        let (_, html) = olive.get(&app, "/settings/providers").await;
+        assert!(html.contains("id=\"provider-smtp-outcome\""), "{html}");
+    }
+
+    // Removed: the platform's account is used again, and there is nothing to test.
+    let (status, location, _) =
+        submit(&mut olive, &app, "/settings/providers/twilio/remove", &[]).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/settings/providers?removed=twilio")
+    );
+    assert_eq!(
+        business(&app, &olive).await["providers"]["twilio"]["configured"],
+        false
+    );
+    let (_, html) = olive.get(&app, &location).await;
+    assert!(html.contains("The Twilio account is removed"));
+    assert!(!html.contains("/settings/providers/twilio/test"));
+    assert!(
+        platform.violations().is_empty(),
+        "{:?}",
+        platform.violations()
+    );
+}
+per_backend!(
+    provider_accounts_are_set_tested_and_removed_and_secrets_never_shown,
+    provider_accounts_are_set_tested_and_removed_and_secrets_never_shown
+);
