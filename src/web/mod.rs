@@ -85,6 +85,14 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
             "/settings/providers/{provider}/{action}",
             post(settings::providers::act),
         )
+        .route(
+            "/settings/identities",
+            get(settings::identities::show).post(settings::identities::add),
+        )
+        .route(
+            "/settings/identities/{id}/{action}",
+            post(settings::identities::act),
+        )
         // Renewal is for pages only: a style sheet fetched beside a page must not spend the
         // same one-time refresh token a second time.
         .route_layer(axum::middleware::from_fn_with_state(

@@ -1,8 +1,9 @@
 //! Settings: owners and admins only, as in the API. The overview page holds the business's
 //! settings, its staff, this month's usage against its monthly caps and the latest audited
-//! actions; provider accounts have a page of their own, linked from it.
+//! actions; provider accounts and sender identities have pages of their own, linked from it.
 
 mod business;
+pub(super) mod identities;
 mod provider_fields;
 pub(super) mod providers;
 mod staff;

@@ -1,9 +1,11 @@
-//! The settings' monthly caps and provider accounts in the console: the API's services and
-//! rules behind every form (a Twilio fake and a real SMTP server take the test messages),
-//! secrets never shown again.
+//! The settings' provider accounts, sender identities and monthly caps in the console: the
+//! API's services and rules behind every form (a Twilio fake and a real SMTP server take the
+//! test messages and codes), secrets never shown again, owners and admins only, and nothing
+//! done without the form's token.
 
 use std::collections::HashMap;
 
+use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -366,3 +368,272 @@ per_backend!(
     provider_accounts_are_set_tested_and_removed_and_secrets_never_shown,
     provider_accounts_are_set_tested_and_removed_and_secrets_never_shown
 );
+
+/// The six-digit code at the start of the last SMS Twilio took for `to`.
+fn code_sent_to(twilio: &TwilioFake, to: &str) -> String {
+    let body = twilio
+        .messages()
+        .iter()
+        .rev()
+        .find(|message| message.param("To") == Some(to))
+        .and_then(|message| message.param("Body").map(str::to_owned))
+        .unwrap_or_else(|| panic!("no SMS to {to}"));
+    let code: String = body.chars().take_while(char::is_ascii_digit).collect();
+    assert_eq!(code.len(), 6, "no code in {body:?}");
+    code
+}
+
+async fn an_identity_is_verified_with_the_code_it_received_and_made_the_default(backend: Backend) {
+    let twilio = TwilioFake::start().await;
+    let Some(app) = app_with_twilio(backend, &twilio).await else {
+        return;
+    };
+    let mut olive = Visitor::default();
+    olive
+        .sign_up(&app, "Senders Ltd", "olive@senders.example.com")
+        .await;
+    let (status, html) = olive.get(&app, "/settings/identities").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("None yet"), "{html}");
+
+    // Refused by the service's rules, by their fields, as typed.
+    let (status, _, html) = submit(
+        &mut olive,
+        &app,
+        "/settings/identities",
+        &[("channel", "sms"), ("address", "not a number")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"new-address-error\""), "{html}");
+    assert!(html.contains("value=\"not a number\""));
+
+    // Added: a code goes out by SMS, and the page says so.
+    let number = "+447911123456";
+    let (status, location, _) = submit(
+        &mut olive,
+        &app,
+        "/settings/identities",
+        &[
+            ("channel", "sms"),
+            ("address", number),
+            ("display_name", "Front desk"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        location.starts_with("/settings/identities?done=added#identity-"),
+        "{location}"
+    );
+    let first_code = code_sent_to(&twilio, number);
+    let listed = app.get_json("/sender-identities", &olive.access()).await;
+    let id = listed[0]["id"].as_i64().expect("id");
+    let (_, html) = olive.get(&app, &location).await;
+    assert!(
+        html.contains(&format!("id=\"identity-{id}-outcome\""))
+            && html.contains(&format!("A code was sent to {number}")),
+        "{html}"
+    );
+    assert!(html.contains("Front desk") && html.contains("Not verified yet"));
+
+    // Another code at once is refused with how long to wait, on the page.
+    let code_path = format!("/settings/identities/{id}/code");
+    let (status, _, html) = submit(&mut olive, &app, &code_path, &[]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        html.contains(&format!("id=\"identity-{id}-error\""))
+            && html.contains("A new code can be sent in"),
+        "{html}"
+    );
+    // A minute later it is sent, and it is the one that counts.
+    app.clock.advance(Duration::seconds(61));
+    let (status, _, _) = submit(&mut olive, &app, &code_path, &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let code = code_sent_to(&twilio, number);
+    assert_eq!(twilio.messages().len(), 2);
+
+    // A wrong code (the first one, replaced by the second) is refused by its field and
+    // changes nothing.
+    let verify_path = format!("/settings/identities/{id}/verify");
+    let wrong = if first_code == code {
+        format!(
+            "{:06}",
+            (code.parse::<u32>().expect("digits") + 1) % 1_000_000
+        )
+    } else {
+        first_code
+    };
+    let (status, _, html) = submit(&mut olive, &app, &verify_path, &[("code", &wrong)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains(&format!("id=\"code-{id}-error\"")) && html.contains("4 tries left"),
+        "{html}"
+    );
+    let identity = app
+        .get_json(&format!("/sender-identities/{id}"), &olive.access())
+        .await;
+    assert_eq!(identity["verified"], false);
+    // Unverified, it cannot be the default either.
+    let default_path = format!("/settings/identities/{id}/default");
+    let (status, _, _) = submit(&mut olive, &app, &default_path, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The code received verifies it; then it becomes the SMS default.
+    let (status, location, _) = submit(&mut olive, &app, &verify_path, &[("code", &code)]).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/settings/identities?done=verified")
+    );
+    let (status, _, _) = submit(&mut olive, &app, &default_path, &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let identity = app
+        .get_json(&format!("/sender-identities/{id}"), &olive.access())
+        .await;
+    assert_eq!(
+        (
+            identity["verified"].as_bool(),
+            identity["is_default"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+    let (_, html) = olive.get(&app, "/settings/identities?done=default").await;
+    assert!(
+        html.contains("the sms default") && html.contains("Verified on"),
+        "{html}"
+    );
+
+    // Deleted.
+    let (status, location, _) = submit(
+        &mut olive,
+        &app,
+        &format!("/settings/identities/{id}/delete"),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/settings/identities?done=deleted")
+    );
+    let listed = app.get_json("/sender-identities", &olive.access()).await;
+    assert_eq!(listed, json!([]));
+}
+per_backend!(
+    an_identity_is_verified_with_the_code_it_received_and_made_the_default,
+    an_identity_is_verified_with_the_code_it_received_and_made_the_default
+);
+
+async fn a_member_gets_403_on_every_provider_identity_and_cap_page_and_action(app: TestApp) {
+    let owner = app.owner("Members Ltd").await;
+    app.patch(
+        "/business",
+        &owner.token,
+        json!({"providers": {"stripe": {"secret_key": "sk_test_members"}}}),
+    )
+    .await;
+    let identity = app
+        .post(
+            "/sender-identities",
+            &owner.token,
+            json!({"channel": "email", "address": "billing@members.example.com"}),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .expect("identity");
+    let id = identity["id"].as_i64().expect("id");
+    app.staff(&owner, "mia@members.example.com", "member").await;
+    let mut mia = Visitor::default();
+    mia.sign_in(&app, "mia@members.example.com").await;
+    let (status, _) = mia.get(&app, "/dashboard").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a member's form token comes from a page they see"
+    );
+
+    for path in ["/settings/providers", "/settings/identities"] {
+        let (status, html) = mia.get(&app, path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert!(html.contains("Only owners and admins"), "{path}");
+    }
+    let posts: Vec<(String, Vec<(&str, &str)>)> = vec![
+        ("/settings/caps".into(), vec![("cap_sms", "1")]),
+        (
+            "/settings/providers/stripe/save".into(),
+            vec![("secret_key", "sk_test_mia")],
+        ),
+        ("/settings/providers/stripe/remove".into(), vec![]),
+        ("/settings/providers/stripe/test".into(), vec![]),
+        (
+            "/settings/identities".into(),
+            vec![("channel", "email"), ("address", "mia@members.example.com")],
+        ),
+        (format!("/settings/identities/{id}/code"), vec![]),
+        (
+            format!("/settings/identities/{id}/verify"),
+            vec![("code", "123456")],
+        ),
+        (format!("/settings/identities/{id}/default"), vec![]),
+        (format!("/settings/identities/{id}/delete"), vec![]),
+    ];
+    for (path, fields) in &posts {
+        let (status, _, html) = submit(&mut mia, &app, path, fields).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert!(html.contains("Not for your role"), "{path}: {html}");
+    }
+
+    // Nothing changed.
+    let business = app.get_json("/business", &owner.token).await;
+    assert_eq!(business["usage_caps"], Value::Null);
+    assert_eq!(business["providers"]["stripe"]["configured"], true);
+    let listed = app.get_json("/sender-identities", &owner.token).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        (
+            listed[0]["verified"].as_bool(),
+            listed[0]["is_default"].as_bool()
+        ),
+        (Some(false), Some(false))
+    );
+    let log = app
+        .get_json("/audit-log?action=providers.tested", &owner.token)
+        .await;
+    assert_eq!(log["total"], 0);
+}
+db_test!(a_member_gets_403_on_every_provider_identity_and_cap_page_and_action);
+
+async fn settings_forms_without_their_token_change_nothing(app: TestApp) {
+    let mut olive = Visitor::default();
+    olive
+        .sign_up(&app, "Tokens Ltd", "olive@tokens.example.com")
+        .await;
+    let (status, _) = olive.get(&app, "/settings/identities").await;
+    assert_eq!(status, StatusCode::OK);
+    let posts: [(&str, Vec<(&str, &str)>); 4] = [
+        ("/settings/caps", vec![("cap_sms", "1")]),
+        (
+            "/settings/providers/stripe/save",
+            vec![("secret_key", "sk_test_forged")],
+        ),
+        ("/settings/providers/stripe/remove", vec![]),
+        (
+            "/settings/identities",
+            vec![
+                ("channel", "email"),
+                ("address", "forged@tokens.example.com"),
+            ],
+        ),
+    ];
+    for (path, fields) in &posts {
+        let (status, _, html) = olive.post(&app, path, fields, Some(&app.address)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert!(html.contains("This form has expired"), "{path}: {html}");
+    }
+    let business = business(&app, &olive).await;
+    assert_eq!(business["usage_caps"], Value::Null);
+    assert_eq!(business["providers"]["stripe"]["configured"], false);
+    let listed = app.get_json("/sender-identities", &olive.access()).await;
+    assert_eq!(listed, json!([]));
+}
+db_test!(settings_forms_without_their_token_change_nothing);
