@@ -17,6 +17,7 @@ mod clients;
 mod csrf;
 mod dashboard;
 mod error;
+mod flash;
 mod form;
 mod import;
 mod layout;
@@ -89,6 +90,20 @@ fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/settings/business", post(settings::update_business))
         .route("/settings/staff", post(settings::add_staff))
         .route("/settings/staff/{id}", post(settings::update_staff))
+        .route("/settings/caps", post(settings::update_caps))
+        .route("/settings/providers", get(settings::providers::show))
+        .route(
+            "/settings/providers/{provider}/{action}",
+            post(settings::providers::act),
+        )
+        .route(
+            "/settings/identities",
+            get(settings::identities::show).post(settings::identities::add),
+        )
+        .route(
+            "/settings/identities/{id}/{action}",
+            post(settings::identities::act),
+        )
         // Renewal is for pages only: a style sheet fetched beside a page must not spend the
         // same one-time refresh token a second time.
         .route_layer(axum::middleware::from_fn_with_state(

@@ -6,6 +6,7 @@ mod client_pages;
 mod clients;
 mod pages;
 mod reminders;
+mod settings;
 
 use std::collections::BTreeMap;
 

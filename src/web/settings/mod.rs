@@ -1,37 +1,49 @@
-//! Settings: owners and admins only, as in the API — the business (name, time zone, sender,
-//! country, quiet hours, default channels), its staff (add, role, disable), this month's usage
-//! against its caps, and the latest audited actions.
+//! Settings: owners and admins only, as in the API. The overview page holds the business's
+//! settings, its staff, this month's usage against its monthly caps and the latest audited
+//! actions; provider accounts and sender identities have pages of their own, linked from it.
+
+mod business;
+pub(super) mod identities;
+mod provider_fields;
+pub(super) mod providers;
+mod staff;
+
+pub(super) use business::{update_business, update_caps};
+pub(super) use staff::{add_staff, update_staff};
 
 use std::sync::Arc;
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use super::csrf;
-use super::error::{PathId, WebError};
-use super::form::Fields;
+use super::error::WebError;
 use super::layout::{Chrome, error_for, render};
 use super::session::Staff;
-use crate::domain::quiet_hours::QuietHoursSpec;
-use crate::domain::{Channel, FieldError, Role, UserId};
-use crate::entities::{business, user};
-use crate::services::business::UpdateBusinessRequest;
-use crate::services::users::{CreateUserRequest, UpdateUserRequest};
+use crate::domain::{Channel, FieldError, Role};
+use crate::entities::{business as business_row, user};
 use crate::services::{self, ServiceError};
 use crate::state::AppState;
 
 /// Audited actions shown, newest first.
 const AUDIT_SHOWN: u64 = 20;
 
-/// The settings page, with the errors of the form last sent and what it held.
+/// What the overview's forms held when one was refused, to show again as typed.
+#[derive(Default)]
+struct Typed {
+    /// The add-a-person form: e-mail, name, role.
+    newcomer: (String, String, String),
+    /// The caps form, per channel in [`Channel::ALL`] order.
+    caps: Option<[String; 3]>,
+}
+
+/// The settings overview, with the errors of the form last sent and what it held.
 #[derive(Template)]
 #[template(path = "settings.html")]
 struct SettingsPage {
     chrome: Chrome,
-    business: business::Model,
+    business: business_row::Model,
     staff: Vec<user::Model>,
     channels: [Channel; 3],
     roles: [Role; 3],
@@ -41,6 +53,8 @@ struct SettingsPage {
     notice: Option<&'static str>,
     /// This month's sends per channel: (channel, messages, parts, cap).
     usage: Vec<(String, i64, i64, String)>,
+    /// The caps form: (channel, its value as shown, empty for no cap).
+    caps: Vec<(Channel, String)>,
     /// The latest audited actions: (when, who, action, target).
     audit: Vec<(String, String, String, String)>,
 }
@@ -53,13 +67,19 @@ impl SettingsPage {
     fn default_channel(&self, channel: &Channel) -> bool {
         self.business.default_channels.contains(*channel)
     }
+
+    /// The error of a channel's cap (`usage_caps.<channel>`).
+    fn cap_error(&self, channel: &Channel) -> Option<&str> {
+        self.error(&format!("usage_caps.{channel}"))
+    }
 }
 
+/// The overview for an owner or admin; a member gets the 403 page.
 async fn page(
     state: &AppState,
     staff: &Staff,
     errors: Vec<FieldError>,
-    newcomer: (String, String, String),
+    typed: Typed,
     notice: Option<&'static str>,
 ) -> Result<Html<String>, WebError> {
     if !staff.actor.role.can_manage() {
@@ -80,6 +100,20 @@ async fn page(
             (channel, used.messages, used.segments, cap)
         })
         .collect();
+    let stored_caps = business.usage_caps.clone().unwrap_or_default();
+    let caps = match typed.caps {
+        Some(values) => Channel::ALL.into_iter().zip(values).collect(),
+        None => Channel::ALL
+            .into_iter()
+            .map(|channel| {
+                let shown = stored_caps
+                    .of(channel)
+                    .map(|cap| cap.to_string())
+                    .unwrap_or_default();
+                (channel, shown)
+            })
+            .collect(),
+    };
     let zone = chrome.zone();
     let names: std::collections::HashMap<i64, String> = people
         .iter()
@@ -113,9 +147,10 @@ async fn page(
         channels: Channel::ALL,
         roles: [Role::Member, Role::Admin, Role::Owner],
         errors,
-        newcomer,
+        newcomer: typed.newcomer,
         notice,
         usage,
+        caps,
         audit,
     })
 }
@@ -129,21 +164,19 @@ pub(super) async fn show(
     let notice = match query.get("saved").map(String::as_str) {
         Some("business") => Some("The business's settings are saved."),
         Some("staff") => Some("The staff are updated."),
+        Some("caps") => Some("The monthly caps are saved."),
         _ => None,
     };
-    page(&state, &staff, Vec::new(), Default::default(), notice).await
+    page(&state, &staff, Vec::new(), Typed::default(), notice).await
 }
 
-fn optional(text: String) -> Option<String> {
-    Some(text).filter(|text| !text.is_empty())
-}
-
-/// The answer to a settings form: the page again, with its errors when there are some.
+/// The answer to an overview form: back to the page with a notice (`/settings?saved={done}`),
+/// or the page again with its errors and what was typed.
 async fn answer(
     state: &AppState,
     staff: &Staff,
     result: Result<(), ServiceError>,
-    newcomer: (String, String, String),
+    typed: Typed,
     done: &'static str,
 ) -> Result<Response, WebError> {
     let errors = match result {
@@ -152,86 +185,6 @@ async fn answer(
         Err(ServiceError::Conflict(message)) => vec![FieldError::new("email", message)],
         Err(other) => return Err(other.into()),
     };
-    let html = page(state, staff, errors, newcomer, None).await?;
+    let html = page(state, staff, errors, typed, None).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
-}
-
-/// `POST /settings/business`: the business's settings, with the API's rules.
-pub(super) async fn update_business(
-    State(state): State<Arc<AppState>>,
-    staff: Staff,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, WebError> {
-    let fields = Fields::parse(&body);
-    csrf::check_session(&state, &staff.claims, &headers, &fields.get("csrf"))?;
-    let (start, end) = (fields.get("quiet_start"), fields.get("quiet_end"));
-    let request = UpdateBusinessRequest {
-        name: Some(fields.get("name")),
-        timezone: Some(fields.get("timezone")),
-        default_channels: Some(fields.all("default_channel")),
-        email_from: Some(optional(fields.get("email_from"))),
-        default_country: Some(optional(fields.get("default_country"))),
-        quiet_hours: Some(
-            (!start.is_empty() || !end.is_empty()).then_some(QuietHoursSpec { start, end }),
-        ),
-        ..UpdateBusinessRequest::default()
-    };
-    let result = services::business::update(&state, &staff.actor, request)
-        .await
-        .map(|_| ());
-    answer(&state, &staff, result, Default::default(), "business").await
-}
-
-/// `POST /settings/staff`: adds a person with a first password and a role.
-pub(super) async fn add_staff(
-    State(state): State<Arc<AppState>>,
-    staff: Staff,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, WebError> {
-    let fields = Fields::parse(&body);
-    csrf::check_session(&state, &staff.claims, &headers, &fields.get("csrf"))?;
-    let role = fields.get("role").parse::<Role>().ok();
-    let newcomer = (
-        fields.get("email"),
-        fields.get("full_name"),
-        fields.get("role"),
-    );
-    let request = CreateUserRequest {
-        email: newcomer.0.clone(),
-        full_name: newcomer.1.clone(),
-        password: fields.get("password"),
-        role,
-    };
-    let result = services::users::create(&state, &staff.actor, request)
-        .await
-        .map(|_| ());
-    answer(&state, &staff, result, newcomer, "staff").await
-}
-
-/// `POST /settings/staff/{id}`: a new role, or sign-in disabled or enabled again.
-pub(super) async fn update_staff(
-    State(state): State<Arc<AppState>>,
-    staff: Staff,
-    headers: HeaderMap,
-    PathId(id): PathId,
-    body: Bytes,
-) -> Result<Response, WebError> {
-    let fields = Fields::parse(&body);
-    csrf::check_session(&state, &staff.claims, &headers, &fields.get("csrf"))?;
-    let request = UpdateUserRequest {
-        role: fields.get("role").parse::<Role>().ok(),
-        is_active: match fields.get("active").as_str() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        },
-        ..UpdateUserRequest::default()
-    };
-    let session = staff.claims.sid.as_deref();
-    let result = services::users::update(&state, &staff.actor, session, UserId(id), request)
-        .await
-        .map(|_| ());
-    answer(&state, &staff, result, Default::default(), "staff").await
 }
