@@ -22,6 +22,25 @@ pub async fn find(
         .await
 }
 
+/// The business's clients among `ids` (others' and unknown ids are left out).
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    ids: &[i64],
+) -> Result<Vec<client::Model>, DbErr> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        found.extend(
+            client::Entity::find()
+                .filter(client::Column::BusinessId.eq(business.0))
+                .filter(client::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
 /// Clients of the business, oldest first; `search` matches name, e-mail or phone, ignoring case.
 pub async fn list(
     db: &impl ConnectionTrait,

@@ -1,5 +1,7 @@
 //! Clients of a business: validation shared by the API and the CSV import, and CRUD.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
 use serde::Deserialize;
@@ -258,6 +260,19 @@ pub async fn list(
     offset: u64,
 ) -> ServiceResult<Paged<client::Model>> {
     Ok(clients::list(&state.db, actor.business, search, limit, offset).await?)
+}
+
+/// The names of the actor's clients among `ids`, by id (others' and unknown ids are left out).
+pub async fn names(
+    state: &AppState,
+    actor: &Actor,
+    ids: &[i64],
+) -> ServiceResult<HashMap<i64, String>> {
+    Ok(clients::find_many(&state.db, actor.business, ids)
+        .await?
+        .into_iter()
+        .map(|client| (client.id, client.name))
+        .collect())
 }
 
 /// One client of the actor's business.
