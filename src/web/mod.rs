@@ -18,6 +18,7 @@ mod dashboard;
 mod document;
 mod documents;
 mod error;
+mod export;
 mod form;
 mod import;
 mod layout;
@@ -66,6 +67,7 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
             "/clients/{id}/erase",
             get(clients::erase_page).post(clients::erase),
         )
+        .route("/clients/{id}/export", get(export::download))
         .route(
             "/documents",
             get(documents::list)

@@ -1,6 +1,7 @@
 //! The console's documents over plain HTTP, and once in a real browser at a phone's width:
 //! upload with the API's checks and limit, download of the exact bytes, renaming, the links
-//! sent to clients with their opens and revocation, deletion after a confirmation.
+//! sent to clients with their opens and revocation, deletion after a confirmation — and a
+//! client's data downloaded by owners and admins.
 
 use fantoccini::Locator;
 use reqwest::StatusCode;
@@ -547,6 +548,57 @@ async fn deleting_a_document_asks_first(app: TestApp) {
 }
 db_test!(deleting_a_document_asks_first);
 
+async fn owners_download_a_clients_data_and_members_get_403(app: TestApp) {
+    let owner = app.owner("Exports Ltd").await;
+    app.staff(&owner, "mo@exports-ltd.example.com", "member")
+        .await;
+    let ann = app.email_client(&owner, "Ann Exported").await;
+    let rates = uploaded(&app, &owner, "rates.csv", b"a,b\n1,2\n").await;
+    send_with(&app, &owner, &ann, &rates).await;
+    let page = format!("/clients/{}", ann["id"]);
+    let export = format!("{page}/export");
+
+    let mut olive = Visitor::default();
+    olive.sign_in(&app, &owner.email).await;
+    let (_, html) = olive.get(&app, &page).await;
+    assert!(html.contains(&format!("href=\"{export}\"")), "{html}");
+    let response = olive.fetch(&app, &export).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "application/json");
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with(&format!("attachment; filename=\"client-{}-", ann["id"])),
+        "{headers:?}"
+    );
+    assert_eq!(headers["cache-control"], "private, no-store");
+    let mut file: Value = response.json().await.unwrap();
+    assert_eq!(file["client"]["name"], "Ann Exported");
+    assert_eq!(file["notifications"].as_array().unwrap().len(), 1);
+    assert_eq!(file["document_links"][0]["document_id"], rates["id"]);
+    let audited = app
+        .get_json("/audit-log?action=client.exported", &owner.token)
+        .await;
+    assert_eq!(audited["total"], 1, "the download is audited");
+    // The API's answer, but for when it was made.
+    let mut api = app.get_json(&export, &owner.token).await;
+    file["exported_at"] = Value::Null;
+    api["exported_at"] = Value::Null;
+    assert_eq!(file, api);
+
+    let mut mo = Visitor::default();
+    mo.sign_in(&app, "mo@exports-ltd.example.com").await;
+    let (status, html) = mo.get(&app, &page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains(&export), "no download for a member");
+    let (status, html) = mo.get(&app, &export).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("Only owners and admins"));
+}
+db_test!(owners_download_a_clients_data_and_members_get_403);
+
 async fn another_business_document_is_not_found(app: TestApp) {
     let owner = app.owner("Mine Ltd").await;
     let ann = app.email_client(&owner, "Ann Mine").await;
@@ -571,6 +623,7 @@ async fn another_business_document_is_not_found(app: TestApp) {
         page.clone(),
         format!("{page}/content"),
         format!("{page}/delete"),
+        format!("/clients/{}/export", ann["id"]),
     ] {
         let (status, html) = eve.get(&app, &path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
@@ -689,6 +742,14 @@ async fn a_document_is_uploaded_from_a_browser_and_its_pages_fit_a_phone(backend
         &app,
         &format!("{page}/delete"),
         "button.danger-solid",
+    )
+    .await;
+    // The client's page, with its data download.
+    fits_a_phone(
+        &browser,
+        &app,
+        &format!("/clients/{}", ann["id"]),
+        "a[download]",
     )
     .await;
     browser.finish().await;
