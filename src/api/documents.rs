@@ -422,9 +422,20 @@ fn encoded_name(name: &str) -> String {
 }
 
 /// A document's bytes with its type and name, and headers that keep the browser from running
-/// anything in it: no sniffing, a sandboxing CSP, no caching, no referrer.
+/// anything in it: no sniffing, a sandboxing CSP, no caching, no referrer. PNG, JPEG and plain
+/// text are shown inline, everything else is an attachment.
 pub fn file_response(row: &document::Model, bytes: Vec<u8>) -> Response {
-    let inline = kind::is_inline(&row.content_type);
+    serve(row, bytes, kind::is_inline(&row.content_type))
+}
+
+/// A document's bytes as [`file_response`] serves them, but always as an attachment: the
+/// console's "Download".
+pub(crate) fn download_response(row: &document::Model, bytes: Vec<u8>) -> Response {
+    serve(row, bytes, false)
+}
+
+/// A document's bytes with its headers, shown inline or downloaded as asked.
+fn serve(row: &document::Model, bytes: Vec<u8>, inline: bool) -> Response {
     let fallback: String = row
         .name
         .chars()

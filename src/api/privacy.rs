@@ -16,6 +16,7 @@ use super::extract::PathId;
 use super::payments::{ClickResponse, PaymentResponse};
 use super::responses::{AttemptResponse, ClientResponse, NotificationResponse};
 use crate::domain::{Actor, ClientId, ReminderStatus};
+use crate::repositories::privacy::Held;
 use crate::services::documents::LinkWithOpens;
 use crate::services::{payments, privacy};
 use crate::state::AppState;
@@ -84,44 +85,52 @@ async fn export_client(
     PathId(id): PathId,
 ) -> ApiResult<Json<ClientExport>> {
     let held = privacy::export(&state, &actor, ClientId(id)).await?;
-    Ok(Json(ClientExport {
-        client: held.client.into(),
-        reminders: held
-            .reminders
-            .into_iter()
-            .map(|r| AssignedReminder {
-                id: r.id,
-                title: r.title,
-                status: r.status,
-            })
-            .collect(),
-        notifications: held
-            .notifications
-            .into_iter()
-            .map(|(row, attempts)| {
-                let mut response = NotificationResponse::from(row);
-                response.attempts = Some(attempts.into_iter().map(AttemptResponse::from).collect());
-                response
-            })
-            .collect(),
-        payments: held
-            .payments
-            .into_iter()
-            .map(|(row, clicks)| {
-                let mut response = PaymentResponse::from(payments::with_link(&state, row));
-                response.clicks = Some(clicks.into_iter().map(ClickResponse::from).collect());
-                response
-            })
-            .collect(),
-        documents: held.documents.into_iter().map(Into::into).collect(),
-        document_links: held
-            .document_links
-            .into_iter()
-            .map(|(link, opens)| SentDocumentLink {
-                document_id: link.document_id,
-                link: LinkWithOpens { link, opens }.into(),
-            })
-            .collect(),
-        exported_at: state.clock.now(),
-    }))
+    Ok(Json(ClientExport::from_held(&state, held)))
+}
+
+impl ClientExport {
+    /// Everything in `held`, as the API answers it (the console's download is the same).
+    pub fn from_held(state: &AppState, held: Held) -> Self {
+        Self {
+            client: held.client.into(),
+            reminders: held
+                .reminders
+                .into_iter()
+                .map(|r| AssignedReminder {
+                    id: r.id,
+                    title: r.title,
+                    status: r.status,
+                })
+                .collect(),
+            notifications: held
+                .notifications
+                .into_iter()
+                .map(|(row, attempts)| {
+                    let mut response = NotificationResponse::from(row);
+                    response.attempts =
+                        Some(attempts.into_iter().map(AttemptResponse::from).collect());
+                    response
+                })
+                .collect(),
+            payments: held
+                .payments
+                .into_iter()
+                .map(|(row, clicks)| {
+                    let mut response = PaymentResponse::from(payments::with_link(state, row));
+                    response.clicks = Some(clicks.into_iter().map(ClickResponse::from).collect());
+                    response
+                })
+                .collect(),
+            documents: held.documents.into_iter().map(Into::into).collect(),
+            document_links: held
+                .document_links
+                .into_iter()
+                .map(|(link, opens)| SentDocumentLink {
+                    document_id: link.document_id,
+                    link: LinkWithOpens { link, opens }.into(),
+                })
+                .collect(),
+            exported_at: state.clock.now(),
+        }
+    }
 }

@@ -22,7 +22,25 @@ pub async fn find(
         .await
 }
 
-/// Clients of the business, oldest first; `search` matches name, e-mail or phone, ignoring case.
+/// The business's clients among `ids` (others' and unknown ids are left out).
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    ids: &[i64],
+) -> Result<Vec<client::Model>, DbErr> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        found.extend(
+            client::Entity::find()
+                .filter(client::Column::BusinessId.eq(business.0))
+                .filter(client::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
 /// What a list of clients is ordered by.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ClientSortKey {
@@ -76,7 +94,8 @@ impl std::fmt::Display for ClientSort {
     }
 }
 
-/// The business's clients matching `search`, a page of them in `sort`'s order.
+/// The business's clients matching `search` (name, e-mail or phone, ignoring case), a page of
+/// them in `sort`'s order.
 pub async fn list(
     db: &impl ConnectionTrait,
     business: BusinessId,
@@ -132,26 +151,6 @@ fn search_condition(search: &str) -> Condition {
         condition = condition.add(client::Column::Phone.like(pattern(&digits)));
     }
     condition
-}
-
-/// The business's clients among `ids` (others are left out), by name.
-pub async fn find_many(
-    db: &impl ConnectionTrait,
-    business: BusinessId,
-    ids: &[i64],
-) -> Result<Vec<client::Model>, DbErr> {
-    let mut found = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        found.extend(
-            client::Entity::find()
-                .filter(client::Column::BusinessId.eq(business.0))
-                .filter(client::Column::Id.is_in(chunk.iter().copied()))
-                .all(db)
-                .await?,
-        );
-    }
-    found.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(found)
 }
 
 /// Clients by id whatever their business: only for the dispatcher, which works for all

@@ -1,5 +1,7 @@
 //! Clients of a business: validation shared by the API and the CSV import, and CRUD.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
 use serde::Deserialize;
@@ -263,6 +265,19 @@ pub async fn list(
     Ok(clients::list(&state.db, actor.business, search, sort, limit, offset).await?)
 }
 
+/// The names of the actor's clients among `ids`, by id (others' and unknown ids are left out).
+pub async fn names(
+    state: &AppState,
+    actor: &Actor,
+    ids: &[i64],
+) -> ServiceResult<HashMap<i64, String>> {
+    Ok(clients::find_many(&state.db, actor.business, ids)
+        .await?
+        .into_iter()
+        .map(|client| (client.id, client.name))
+        .collect())
+}
+
 /// One client of the actor's business.
 pub async fn get(state: &AppState, actor: &Actor, id: ClientId) -> ServiceResult<client::Model> {
     clients::find(&state.db, actor.business, id)
@@ -270,13 +285,16 @@ pub async fn get(state: &AppState, actor: &Actor, id: ClientId) -> ServiceResult
         .ok_or(ServiceError::NotFound)
 }
 
-/// The business's clients among `ids` (ids of other businesses' clients find nothing).
+/// The business's clients among `ids`, by name (ids of other businesses' clients find
+/// nothing).
 pub async fn many(
     state: &AppState,
     actor: &Actor,
     ids: &[i64],
 ) -> ServiceResult<Vec<client::Model>> {
-    Ok(clients::find_many(&state.db, actor.business, ids).await?)
+    let mut found = clients::find_many(&state.db, actor.business, ids).await?;
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(found)
 }
 
 /// Adds a client.

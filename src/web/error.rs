@@ -46,6 +46,12 @@ impl From<ServiceError> for WebError {
             } => Self::TooMany(retry_after_seconds),
             ServiceError::Conflict(message) => Self::Refused(StatusCode::CONFLICT, message),
             ServiceError::BadRequest(message) => Self::Refused(StatusCode::BAD_REQUEST, message),
+            ServiceError::TooLarge(message) => {
+                Self::Refused(StatusCode::PAYLOAD_TOO_LARGE, message)
+            }
+            ServiceError::UnsupportedMediaType(message) => {
+                Self::Refused(StatusCode::UNSUPPORTED_MEDIA_TYPE, message)
+            }
             ServiceError::Validation(errors) => Self::Refused(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 errors

@@ -16,7 +16,10 @@ mod client_pages;
 mod clients;
 mod csrf;
 mod dashboard;
+mod document;
+mod documents;
 mod error;
+mod export;
 mod flash;
 mod form;
 mod import;
@@ -73,6 +76,23 @@ fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route(
             "/clients/{id}/erase",
             get(clients::erase_page).post(clients::erase),
+        )
+        .route("/clients/{id}/export", get(export::download))
+        .route(
+            "/documents",
+            get(documents::list)
+                .post(documents::upload)
+                .layer(documents::upload_limit(state)),
+        )
+        .route("/documents/{id}", get(document::show).post(document::save))
+        .route("/documents/{id}/content", get(documents::download))
+        .route(
+            "/documents/{id}/delete",
+            get(document::delete_page).post(document::delete),
+        )
+        .route(
+            "/documents/{id}/links/{link_id}/revoke",
+            post(document::revoke),
         )
         .route("/reminders", get(reminders::list))
         .route(

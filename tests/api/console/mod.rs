@@ -4,6 +4,7 @@
 
 mod client_pages;
 mod clients;
+mod documents;
 mod pages;
 mod reminders;
 mod settings;
@@ -119,6 +120,44 @@ impl Visitor {
         (status, location, response.text().await.expect("body"))
     }
 
+    /// POSTs a `multipart/form-data` form from this site; returns the status, the `Location`
+    /// and the body.
+    pub(crate) async fn post_multipart(
+        &mut self,
+        app: &TestApp,
+        path: &str,
+        parts: &[Part<'_>],
+    ) -> (StatusCode, String, String) {
+        let (content_type, body) = multipart_parts(parts);
+        let response = app
+            .page(Method::POST, path)
+            .header("cookie", self.cookie_header())
+            .header("origin", app.address.clone())
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        self.keep(&response);
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, location, response.text().await.expect("body"))
+    }
+
+    /// GETs a file with this visitor's cookies: the whole response, headers and bytes.
+    pub(crate) async fn fetch(&self, app: &TestApp, path: &str) -> Response {
+        app.page(Method::GET, path)
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("file")
+    }
+
     /// Signs in through the console's form; returns the status and where it leads.
     pub(crate) async fn sign_in(&mut self, app: &TestApp, email: &str) -> (StatusCode, String) {
         self.get(app, "/login").await;
@@ -165,20 +204,60 @@ impl Visitor {
     }
 }
 
-/// A `multipart/form-data` body of text fields, as a browser sends a form with a file.
-pub(crate) fn multipart(fields: &[(&str, &str)]) -> (String, String) {
-    let boundary = "console-test-boundary-7f3a".to_owned();
-    let mut body = String::new();
-    for (name, value) in fields {
-        let filename = if *name == "file" {
-            "; filename=\"clients.csv\"\r\nContent-Type: text/csv"
-        } else {
-            ""
+/// One part of a `multipart/form-data` body: a text field, or a file with its name and type.
+pub(crate) enum Part<'a> {
+    Text(&'a str, &'a str),
+    File {
+        field: &'a str,
+        name: &'a str,
+        content_type: &'a str,
+        bytes: &'a [u8],
+    },
+}
+
+/// A `multipart/form-data` body of these parts, as a browser sends a form with a file.
+pub(crate) fn multipart_parts(parts: &[Part<'_>]) -> (String, Vec<u8>) {
+    let boundary = "console-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for part in parts {
+        let (head, value) = match part {
+            Part::Text(name, value) => (
+                format!("Content-Disposition: form-data; name=\"{name}\""),
+                value.as_bytes(),
+            ),
+            Part::File {
+                field,
+                name,
+                content_type,
+                bytes,
+            } => (
+                format!(
+                    "Content-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: {content_type}"
+                ),
+                *bytes,
+            ),
         };
-        body.push_str(&format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{filename}\r\n\r\n{value}\r\n"
-        ));
+        body.extend_from_slice(format!("--{boundary}\r\n{head}\r\n\r\n").as_bytes());
+        body.extend_from_slice(value);
+        body.extend_from_slice(b"\r\n");
     }
-    body.push_str(&format!("--{boundary}--\r\n"));
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A `multipart/form-data` body of text fields; `file` is sent as a CSV file, `clients.csv`.
+pub(crate) fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let parts: Vec<Part<'_>> = fields
+        .iter()
+        .map(|(name, value)| match *name {
+            "file" => Part::File {
+                field: "file",
+                name: "clients.csv",
+                content_type: "text/csv",
+                bytes: value.as_bytes(),
+            },
+            _ => Part::Text(name, value),
+        })
+        .collect();
+    multipart_parts(&parts)
 }
