@@ -83,6 +83,7 @@ async fn seed_history(state: &AppState, seeded: &Seeded, messages: usize) -> i64
         .enumerate()
         .map(|(n, mut row)| {
             let at = now - Duration::minutes(i64::try_from(n).unwrap_or(0) % (30 * 24 * 60));
+            row.occurrence_at = Set(at.into());
             row.status = Set(statuses[n % statuses.len()]);
             row.sent_at = Set(Some(at.into()));
             row.created_at = Set(at.into());
@@ -240,7 +241,10 @@ async fn main() {
             "/messages?status=failed".to_owned(),
             format!("/messages/{message}"),
             "/payments".to_owned(),
+            "/documents".to_owned(),
             "/settings".to_owned(),
+            "/settings/providers".to_owned(),
+            "/settings/identities".to_owned(),
         ];
         let mut browser = Browser::sign_in(port, &seeded.owner_email).await;
         eprintln!("{label}:");

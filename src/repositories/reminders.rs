@@ -74,6 +74,27 @@ pub async fn client_ids(db: &impl ConnectionTrait, reminder_id: i64) -> Result<V
 }
 
 /// Ids of the clients assigned to each of several reminders, ascending, in one query per 500.
+/// How many clients each of these reminders has (reminders without any are left out).
+pub async fn client_counts(
+    db: &impl ConnectionTrait,
+    reminder_ids: &[i64],
+) -> Result<HashMap<i64, i64>, DbErr> {
+    let mut counts = HashMap::new();
+    for chunk in reminder_ids.chunks(500) {
+        let rows: Vec<(i64, i64)> = reminder_client::Entity::find()
+            .select_only()
+            .column(reminder_client::Column::ReminderId)
+            .column_as(reminder_client::Column::ClientId.count(), "count")
+            .filter(reminder_client::Column::ReminderId.is_in(chunk.iter().copied()))
+            .group_by(reminder_client::Column::ReminderId)
+            .into_tuple()
+            .all(db)
+            .await?;
+        counts.extend(rows);
+    }
+    Ok(counts)
+}
+
 pub async fn client_ids_of_many(
     db: &impl ConnectionTrait,
     reminder_ids: &[i64],

@@ -37,7 +37,7 @@ struct Row {
     kind: String,
     status: ReminderStatus,
     next: String,
-    clients: usize,
+    clients: i64,
 }
 
 /// The reminders page.
@@ -76,7 +76,7 @@ pub(super) async fn list(
 ) -> Result<Html<String>, WebError> {
     let chrome = Chrome::of(&state, &staff, "reminders").await?;
     let status = query.status.parse::<ReminderStatus>().ok();
-    let found = services::reminders::list(&state, &staff.actor, status, PAGE_SIZE, 0).await?;
+    let found = services::reminders::summaries(&state, &staff.actor, status, PAGE_SIZE, 0).await?;
     let zone = chrome.zone();
     let rows = found
         .items
@@ -94,7 +94,7 @@ pub(super) async fn list(
                         .to_string()
                 },
             ),
-            clients: item.client_ids.len(),
+            clients: item.clients,
         })
         .collect();
     render(&RemindersPage {

@@ -232,6 +232,70 @@ async fn sign_up_add_a_client_and_sign_out(backend: Backend) {
     browser
         .screenshot("settings-desktop", DESKTOP.0, DESKTOP.1)
         .await;
+    for (path, ready, shot) in [
+        (
+            "/settings/providers",
+            "form[action$='/twilio/save']",
+            "providers",
+        ),
+        (
+            "/settings/identities",
+            "form[action='/settings/identities']",
+            "identities",
+        ),
+        ("/documents", "form[action='/documents']", "documents"),
+    ] {
+        browser
+            .client
+            .goto(&format!("{}{path}", app.address))
+            .await
+            .expect(path);
+        browser.wait_for(ready).await;
+        browser
+            .screenshot(&format!("{shot}-desktop"), DESKTOP.0, DESKTOP.1)
+            .await;
+        browser
+            .screenshot(&format!("{shot}-phone"), PHONE.0, PHONE.1)
+            .await;
+    }
+
+    // The saved reminder opens on its form; the message Ann would get is shown before saving.
+    browser
+        .client
+        .goto(&format!("{}/reminders", app.address))
+        .await
+        .expect("reminders");
+    browser
+        .click_then("a[href$='/edit']", "select#preview_client")
+        .await;
+    browser
+        .client
+        .execute(
+            "document.getElementById('preview_client').selectedIndex = 1;",
+            vec![],
+        )
+        .await
+        .expect("client chosen for the preview");
+    browser
+        .click_then("#preview-message", "#message-preview")
+        .await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("What Ann Example would get")
+            && text.contains("Hi Ann Example, your VAT return is due."),
+        "{text}"
+    );
+    browser
+        .client
+        .execute(
+            "document.getElementById('message-preview').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .expect("scrolled to the preview");
+    browser
+        .screenshot("reminder-message-desktop", DESKTOP.0, DESKTOP.1)
+        .await;
 
     // Signing out ends the session: the dashboard sends the browser back to sign in.
     browser

@@ -34,6 +34,38 @@ pub struct ReminderWithClients {
     pub document_ids: Vec<i64>,
 }
 
+/// A reminder as lists show it: the row and how many clients it has.
+#[derive(Debug, Clone)]
+pub struct ReminderSummary {
+    pub reminder: reminder::Model,
+    pub clients: i64,
+}
+
+/// The business's reminders, newest first, with how many clients each has (lighter than
+/// [`list`], which carries every client's id).
+pub async fn summaries(
+    state: &AppState,
+    actor: &Actor,
+    status: Option<ReminderStatus>,
+    limit: u64,
+    offset: u64,
+) -> ServiceResult<Paged<ReminderSummary>> {
+    let page = reminders::list(&state.db, actor.business, status, limit, offset).await?;
+    let ids: Vec<i64> = page.items.iter().map(|r| r.id).collect();
+    let counts = reminders::client_counts(&state.db, &ids).await?;
+    Ok(Paged {
+        items: page
+            .items
+            .into_iter()
+            .map(|reminder| ReminderSummary {
+                clients: counts.get(&reminder.id).copied().unwrap_or_default(),
+                reminder,
+            })
+            .collect(),
+        total: page.total,
+    })
+}
+
 /// The stored schedule, validated again (its zone may have been renamed since).
 pub fn stored_schedule(row: &reminder::Model) -> Option<Schedule> {
     Schedule::parse(

@@ -111,13 +111,27 @@ impl Browser {
             .expect("text")
     }
 
+    /// Checks the page as shown for what a person using a keyboard, a screen reader or a
+    /// phone needs (`a11y.js`): its language and heading, labelled fields, a focus style,
+    /// AA colour contrast, and no sideways scrolling on a phone.
+    pub async fn audit(&self, name: &str) {
+        let problems = self
+            .client
+            .execute(include_str!("a11y.js"), Vec::new())
+            .await
+            .expect("accessibility check runs");
+        assert_eq!(problems, json!([]), "accessibility of {name}");
+    }
+
     /// Saves a PNG of the page at `width` × `height` as `name.png`, in `docs/screenshots` when
-    /// `UPDATE_SCREENSHOTS` is set, else in a temporary folder (the shot is still taken).
+    /// `UPDATE_SCREENSHOTS` is set, else in a temporary folder (the shot is still taken), after
+    /// checking its accessibility at that size.
     pub async fn screenshot(&self, name: &str, width: u32, height: u32) {
         self.client
             .set_window_size(width, height)
             .await
             .expect("window size");
+        self.audit(name).await;
         let png = self.client.screenshot().await.expect("screenshot");
         assert!(png.starts_with(b"\x89PNG"), "a PNG image");
         let folder = if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
