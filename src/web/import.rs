@@ -22,6 +22,12 @@ const PREVIEW_ROWS: usize = 10;
 /// The largest file the console takes (larger ones go through `POST /api/v1/clients/import`).
 const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 
+/// The import form's own body limit, above the service's `MAX_BODY_BYTES`: a file up to twice
+/// the largest taken gets the page that says so rather than a bare "too large".
+pub(super) fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(2 * MAX_FILE_BYTES)
+}
+
 /// The import page in its three states: choose a file, look at it, see what was done.
 #[derive(Template)]
 #[template(path = "import.html")]

@@ -70,7 +70,12 @@ fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/dashboard", get(dashboard::page))
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/new", get(clients::new_page))
-        .route("/clients/import", get(import::form).post(import::submit))
+        .route(
+            "/clients/import",
+            get(import::form)
+                .post(import::submit)
+                .layer(import::upload_limit()),
+        )
         .route("/clients/{id}", get(clients::show).post(clients::save))
         .route("/clients/{id}/edit", get(clients::edit_page))
         .route(

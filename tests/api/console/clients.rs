@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::{Visitor, created};
+use super::{Visitor, created, multipart};
 use crate::support::{TestApp, db_test};
 
 /// The names in a clients page, in the order shown.
@@ -95,3 +95,37 @@ async fn pages_of_a_long_list_follow_its_order(app: TestApp) {
     );
 }
 db_test!(pages_of_a_long_list_follow_its_order);
+
+async fn a_csv_file_larger_than_a_form_body_is_read_up_to_the_consoles_limit(app: TestApp) {
+    let mut olive = Visitor::default();
+    olive
+        .sign_up(&app, "Big Files Ltd", "olive@big.example.com")
+        .await;
+    olive.get(&app, "/clients/import").await;
+    let csrf = olive.csrf.clone();
+    // 2 MiB: over the service's 1 MiB `MAX_BODY_BYTES`, under the console's 5 MB for a file.
+    let mut csv = String::from("name,email\n");
+    let mut rows = 0;
+    while csv.len() < 2 * 1024 * 1024 {
+        rows += 1;
+        csv.push_str(&format!("Client {rows},client{rows}@big.example.com\n"));
+    }
+    let (content_type, body) = multipart(&[("csrf", &csrf), ("intent", "preview"), ("file", &csv)]);
+    let response = app
+        .page(reqwest::Method::POST, "/clients/import")
+        .header("cookie", olive.cookie_header())
+        .header("origin", app.address.clone())
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains(&format!("The file has {rows} rows")),
+        "{}",
+        &html[..html.len().min(2000)]
+    );
+}
+db_test!(a_csv_file_larger_than_a_form_body_is_read_up_to_the_consoles_limit);
