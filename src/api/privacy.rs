@@ -70,12 +70,14 @@ pub struct ClientExport {
 ///
 /// For data-portability requests: the client, their reminders, every message with its
 /// attempts, their payments with clicks, their own documents and the document links they
-/// were sent. Any signed-in user may export; each export is audited (`client.exported`).
+/// were sent. Owners and admins only, as for erasure; each export is audited
+/// (`client.exported`).
 #[utoipa::path(
     get, path = "/clients/{id}/export", tag = "clients", security(("oauth2" = [])),
     params(("id" = i64, Path, description = "Client id")),
     responses(
         (status = 200, description = "Everything held about the client", body = ClientExport),
+        (status = 403, description = "The caller is a member, not an owner or admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such client in the caller's business", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -9,8 +9,13 @@ use crate::domain::{Actor, ClientId};
 use crate::repositories::privacy::{self, Held};
 use crate::state::AppState;
 
-/// Everything held about a client.
+/// Everything held about a client; owners and admins only, as for erasure.
 pub async fn export(state: &AppState, actor: &Actor, id: ClientId) -> ServiceResult<Held> {
+    if !actor.role.can_manage() {
+        return Err(ServiceError::Forbidden(
+            "Only owners and admins export client data.".into(),
+        ));
+    }
     let held = privacy::held(&state.db, actor.business, id)
         .await?
         .ok_or(ServiceError::NotFound)?;

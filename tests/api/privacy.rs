@@ -57,8 +57,9 @@ async fn export_holds_everything_and_erasure_leaves_no_personal_data(app: TestAp
     // Another business cannot export it.
     let other = app.owner("Other Ltd").await;
     problem(app.get(&path, &other.token).await, StatusCode::NOT_FOUND).await;
-    // A member may not erase.
+    // A member may neither export nor erase.
     let member = app.staff(&owner, "member@private.test", "member").await;
+    problem(app.get(&path, &member.token).await, StatusCode::FORBIDDEN).await;
     let erase = format!("/clients/{}?erase=true", client["id"]);
     problem(
         app.delete(&erase, &member.token).await,
