@@ -259,8 +259,13 @@ async fn upgrade_hash(
     Ok(())
 }
 
-/// Exchanges a refresh token for a new pair. A token used twice revokes its whole family: one
-/// of the two holders is an attacker.
+/// How long after its first use a refresh token may be used again without being taken for a
+/// leak: two requests renewing at the same moment (two tabs of the console). A stolen token
+/// used within this window of the real one is not detected.
+pub const REUSE_GRACE_SECONDS: i64 = 10;
+
+/// Exchanges a refresh token for a new pair. A token used again after
+/// [`REUSE_GRACE_SECONDS`] revokes its whole family: one of the two holders is an attacker.
 #[tracing::instrument(skip_all)]
 pub async fn refresh(state: &AppState, refresh_token: &str) -> ServiceResult<TokenPair> {
     let refused =
@@ -272,15 +277,35 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> ServiceResult<Tok
     if token.revoked_at.is_some() || *token.expires_at <= now {
         return Err(refused());
     }
-    if token.used_at.is_some() || !refresh_tokens::mark_used(&state.db, token.id, now).await? {
-        refresh_tokens::revoke_family(&state.db, &token.family_id, now).await?;
-        tracing::warn!(
+    // Two requests of one browser (two tabs) may renew with the same token at once: within
+    // the grace window the second gets a pair of its own; later, a second use means the token
+    // leaked, and the whole family ends.
+    let used_at = state.clock.now();
+    let first_use =
+        token.used_at.is_none() && refresh_tokens::mark_used(&state.db, token.id, used_at).await?;
+    if !first_use {
+        // Used before, perhaps a moment ago by a request that won the race: read when.
+        let current = refresh_tokens::find_by_hash(&state.db, &token.token_hash).await?;
+        let concurrent = current.is_some_and(|row| {
+            row.revoked_at.is_none()
+                && row
+                    .used_at
+                    .is_some_and(|used| *used > used_at - Duration::seconds(REUSE_GRACE_SECONDS))
+        });
+        if !concurrent {
+            refresh_tokens::revoke_family(&state.db, &token.family_id, now).await?;
+            tracing::warn!(
+                user_id = token.user_id,
+                "refresh token reused: family revoked"
+            );
+            return Err(ServiceError::Unauthorized(
+                "This refresh token was already used; sign in again.".into(),
+            ));
+        }
+        tracing::info!(
             user_id = token.user_id,
-            "refresh token reused: family revoked"
+            "refresh token renewed twice within the grace window"
         );
-        return Err(ServiceError::Unauthorized(
-            "This refresh token was already used; sign in again.".into(),
-        ));
     }
     let user = users::find_active_by_id(&state.db, UserId(token.user_id))
         .await?

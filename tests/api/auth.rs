@@ -3,6 +3,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use reminder_backend::services::auth::REUSE_GRACE_SECONDS;
+
 use crate::support::{
     Backend, PASSWORD, TestApp, db_test, error_fields, per_backend, problem, settings,
 };
@@ -189,7 +191,10 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_family(app: TestApp) {
         StatusCode::OK
     );
 
-    // The old token is refused, and its reuse also kills the token issued from it.
+    // Used again after the grace window, the old token is refused, and its reuse also kills
+    // the token issued from it.
+    app.clock
+        .advance(chrono::Duration::seconds(REUSE_GRACE_SECONDS + 1));
     problem(
         refresh(owner.refresh_token.clone()).await,
         StatusCode::UNAUTHORIZED,
@@ -199,6 +204,38 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_family(app: TestApp) {
     problem(refresh("made-up".into()).await, StatusCode::UNAUTHORIZED).await;
 }
 db_test!(refresh_rotates_and_a_reused_token_revokes_the_family);
+
+async fn two_renewals_at_once_keep_the_session(app: TestApp) {
+    let owner = app.owner("Two Tabs").await;
+    let refresh = |token: String| {
+        let app = &app;
+        async move {
+            app.send(
+                Method::POST,
+                "/auth/refresh",
+                None,
+                Some(json!({"refresh_token": token})),
+            )
+            .await
+        }
+    };
+    // Two tabs renew with the same token at the same moment: both get a session.
+    let (first, second) = tokio::join!(
+        refresh(owner.refresh_token.clone()),
+        refresh(owner.refresh_token.clone())
+    );
+    for response in [first, second] {
+        assert_eq!(response.status(), StatusCode::OK);
+        let pair: Value = response.json().await.unwrap();
+        let me = app
+            .get("/users/me", pair["access_token"].as_str().unwrap())
+            .await;
+        assert_eq!(me.status(), StatusCode::OK);
+        let next = refresh(pair["refresh_token"].as_str().unwrap().to_owned()).await;
+        assert_eq!(next.status(), StatusCode::OK, "each tab renews again later");
+    }
+}
+db_test!(two_renewals_at_once_keep_the_session);
 
 async fn failed_logins_are_limited_per_account(app: TestApp) {
     app.register("Locked", "l@locked.example.com").await;
