@@ -111,6 +111,18 @@ impl MessageContext {
     }
 }
 
+impl MessageContext {
+    /// The documents the message carries: listed, and the first one's link as
+    /// `document_link`.
+    fn carry(&mut self, documents: Vec<DocumentView>) {
+        self.document_link = documents
+            .first()
+            .map(|d| d.link.clone())
+            .unwrap_or_default();
+        self.documents = documents;
+    }
+}
+
 /// The zone a client's dates are shown in: theirs, else the business's.
 fn client_zone(client: &client::Model, business: &business::Model) -> Tz {
     client
@@ -331,20 +343,17 @@ pub fn build(
                 .map(|p| links.pay(p.id, channel, occurrence_at))
                 .unwrap_or_default();
             let carried = documents.get(&client.id);
-            context.documents = carried
-                .map(|c| c.documents.as_slice())
-                .unwrap_or_default()
-                .iter()
-                .map(|d| DocumentView {
-                    name: d.name.clone(),
-                    link: links.document(d.link_id, reminder.id, channel, occurrence_at),
-                })
-                .collect();
-            context.document_link = context
-                .documents
-                .first()
-                .map(|d| d.link.clone())
-                .unwrap_or_default();
+            context.carry(
+                carried
+                    .map(|c| c.documents.as_slice())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|d| DocumentView {
+                        name: d.name.clone(),
+                        link: links.document(d.link_id, reminder.id, channel, occurrence_at),
+                    })
+                    .collect(),
+            );
             let attachment_ids = match (channel, carried) {
                 (Channel::Email, Some(c)) if !c.attach.is_empty() => {
                     Some(DocumentIds(c.attach.clone()))
@@ -460,18 +469,15 @@ pub fn preview(
     if reminder.payment_amount.is_some() {
         context.payment_link = links.example("pay");
     }
-    context.documents = documents
-        .iter()
-        .map(|name| DocumentView {
-            name: name.clone(),
-            link: links.example("d"),
-        })
-        .collect();
-    context.document_link = context
-        .documents
-        .first()
-        .map(|d| d.link.clone())
-        .unwrap_or_default();
+    context.carry(
+        documents
+            .iter()
+            .map(|name| DocumentView {
+                name: name.clone(),
+                link: links.example("d"),
+            })
+            .collect(),
+    );
     let whatsapp_template = reminder
         .whatsapp_template
         .as_ref()

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::csrf;
 use super::error::{PathId, WebError};
-use super::layout::{Chrome, error_for, render};
+use super::layout::{Chrome, error_for, local, render};
 use super::session::Staff;
 use crate::domain::{ClientId, FieldError, Money};
 use crate::entities::client;
@@ -290,10 +290,7 @@ pub(super) async fn show(
         .into_iter()
         .map(|row| {
             (
-                row.occurrence_at
-                    .with_timezone(&zone)
-                    .format("%-d %b %Y, %H:%M")
-                    .to_string(),
+                local(row.occurrence_at.into(), zone),
                 row.channel.to_string(),
                 row.status.to_string(),
                 row.error_code.unwrap_or_default(),

@@ -9,7 +9,7 @@ use chrono::Duration;
 
 use super::charts;
 use super::error::WebError;
-use super::layout::{Chrome, render};
+use super::layout::{Chrome, local, render};
 use super::session::Staff;
 use crate::domain::Money;
 use crate::services;
@@ -86,10 +86,7 @@ pub(super) async fn page(
         upcoming: summary
             .upcoming
             .into_iter()
-            .map(|(id, title, at)| {
-                let local = at.with_timezone(&zone).format("%-d %b %Y, %H:%M");
-                (id, title, local.to_string())
-            })
+            .map(|(id, title, at)| (id, title, local(at, zone)))
             .collect(),
         chrome,
     };

@@ -12,9 +12,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::csrf;
-use super::documents::{expiry_from, local, local_field, size};
+use super::documents::{expiry_from, local_field, size};
 use super::error::{PathId, WebError};
-use super::layout::{Chrome, error_for, render};
+use super::layout::{Chrome, error_for, local, render};
 use super::session::Staff;
 use crate::domain::FieldError;
 use crate::entities::document;

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::csrf;
 use super::error::{PathId, WebError};
-use super::layout::{Chrome, error_for, render};
+use super::layout::{Chrome, error_for, local, render};
 use super::session::Staff;
 use crate::domain::FieldError;
 use crate::services::documents::Upload;
@@ -44,13 +44,6 @@ pub(super) fn size(bytes: i64) -> String {
         _ => (bytes * 10 / 1_048_576, "MB"),
     };
     format!("{}.{} {unit}", tenths / 10, tenths % 10)
-}
-
-/// An instant as the pages show it, in the business's zone.
-pub(super) fn local(at: DateTime<Utc>, zone: Tz) -> String {
-    at.with_timezone(&zone)
-        .format("%-d %b %Y, %H:%M")
-        .to_string()
 }
 
 /// An instant as a `datetime-local` field holds it, in the business's zone.
@@ -138,6 +131,11 @@ impl DocumentsPage {
     /// Whether the form had this client chosen.
     fn chosen(&self, id: &i64) -> bool {
         self.draft.client_id == id.to_string()
+    }
+
+    /// The link to another page of the list.
+    fn page_link(&self, page: u64) -> String {
+        format!("/documents?page={page}")
     }
 }
 

@@ -59,6 +59,13 @@ impl Chrome {
     }
 }
 
+/// An instant as the pages show it, in the business's time zone: `15 Jan 2027, 09:00`.
+pub(super) fn local(at: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> String {
+    at.with_timezone(&zone)
+        .format("%-d %b %Y, %H:%M")
+        .to_string()
+}
+
 /// Renders a page.
 pub(super) fn render(page: &impl Template) -> Result<Html<String>, WebError> {
     Ok(Html(page.render()?))

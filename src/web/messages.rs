@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::csrf;
 use super::error::{PathId, WebError};
-use super::layout::{Chrome, render};
+use super::layout::{Chrome, local, render};
 use super::session::Staff;
 use crate::domain::{Channel, NotificationStatus};
 use crate::repositories::notifications::NotificationFilter;
@@ -96,11 +96,7 @@ pub(super) async fn list(
         .into_iter()
         .map(|row| Row {
             id: row.id,
-            at: row
-                .occurrence_at
-                .with_timezone(&zone)
-                .format("%-d %b %Y, %H:%M")
-                .to_string(),
+            at: local(row.occurrence_at.into(), zone),
             channel: row.channel,
             recipient: row.recipient.unwrap_or_default(),
             subject: row

@@ -8,7 +8,7 @@ use axum::response::Html;
 use serde::Deserialize;
 
 use super::error::WebError;
-use super::layout::{Chrome, render};
+use super::layout::{Chrome, local, render};
 use super::session::Staff;
 use crate::domain::{Money, PaymentStatus};
 use crate::repositories::payments::PaymentFilter;
@@ -68,11 +68,10 @@ pub(super) async fn list(
                 .map(|money| money.to_string())
                 .unwrap_or_default(),
             status: item.payment.status,
-            paid: item.payment.paid_at.map_or_else(String::new, |at| {
-                at.with_timezone(&zone)
-                    .format("%-d %b %Y, %H:%M")
-                    .to_string()
-            }),
+            paid: item
+                .payment
+                .paid_at
+                .map_or_else(String::new, |at| local(at.into(), zone)),
             url: item.url,
         })
         .collect();

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::csrf;
 use super::error::{PathId, WebError};
-use super::layout::{Chrome, render};
+use super::layout::{Chrome, local, render};
 use super::session::Staff;
 use crate::domain::ReminderStatus;
 use crate::security::tokens;
@@ -86,14 +86,10 @@ pub(super) async fn list(
             title: item.reminder.title,
             kind: item.reminder.kind.to_string(),
             status: item.reminder.status,
-            next: item.reminder.next_run_at.map_or_else(
-                || "–".to_owned(),
-                |at| {
-                    at.with_timezone(&zone)
-                        .format("%-d %b %Y, %H:%M")
-                        .to_string()
-                },
-            ),
+            next: item
+                .reminder
+                .next_run_at
+                .map_or_else(|| "–".to_owned(), |at| local(at.into(), zone)),
             clients: item.clients,
         })
         .collect();

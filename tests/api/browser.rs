@@ -380,6 +380,18 @@ async fn a_member_is_kept_out_of_settings_and_a_tokenless_form_is_refused(backen
     assert!(browser.text().await.contains("This form has expired"));
     let listed = app.get_json("/clients", &owner.token).await;
     assert_eq!(listed["total"], 0, "nothing was created");
+
+    // A client following a broken link from a reminder gets a page in the same look.
+    browser
+        .client
+        .goto(&format!("{}/pay/not-a-token", app.address))
+        .await
+        .expect("broken link");
+    browser.wait_for("h1").await;
+    assert!(browser.text().await.contains("This link does not work"));
+    browser
+        .screenshot("broken-link-phone", PHONE.0, PHONE.1)
+        .await;
     browser.finish().await;
 }
 per_backend!(

@@ -15,7 +15,7 @@ use super::{CreateReminderRequest, business_of, stored_schedule};
 use crate::domain::schedule::Schedule;
 use crate::domain::{Actor, ClientId};
 use crate::entities::{business, client, reminder};
-use crate::repositories::{clients, document_links, documents, reminders};
+use crate::repositories::{clients, document_links, reminders};
 use crate::state::AppState;
 
 /// How many next dates a preview lists.
@@ -109,12 +109,13 @@ async fn render(
     let client = clients::find(&state.db, actor.business, client_id)
         .await?
         .ok_or_else(|| ServiceError::invalid("client_id", "no such client"))?;
-    let mut names = Vec::with_capacity(document_ids.len());
-    for id in document_ids {
-        if let Some(document) = documents::find(&state.db, actor.business, *id).await? {
-            names.push(document.name);
-        }
-    }
+    let carried = document_links::documents(&state.db, document_ids).await?;
+    let names: Vec<String> = document_ids
+        .iter()
+        .filter_map(|id| carried.get(id))
+        .filter(|document| document.business_id == actor.business.0)
+        .map(|document| document.name.clone())
+        .collect();
     let now = state.clock.now();
     let dates = schedule.occurrences(now, None, PREVIEW_DATES);
     let due = schedule

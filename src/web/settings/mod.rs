@@ -19,7 +19,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::error::WebError;
-use super::layout::{Chrome, error_for, render};
+use super::layout::{Chrome, error_for, local, render};
 use super::session::Staff;
 use crate::domain::{Channel, FieldError, Role};
 use crate::entities::{business as business_row, user};
@@ -132,11 +132,7 @@ async fn page(
                 Some(id) => format!("{} {id}", entry.target_type),
                 None => entry.target_type,
             };
-            let at = entry
-                .created_at
-                .with_timezone(&zone)
-                .format("%-d %b %Y, %H:%M")
-                .to_string();
+            let at = local(entry.created_at.into(), zone);
             (at, who, entry.action, target)
         })
         .collect();
