@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -122,8 +122,78 @@ pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, 
     .await
 }
 
-/// Applies every pending migration.
+/// The PostgreSQL advisory lock taken while migrating (any constant unique to this program).
+const MIGRATION_LOCK_KEY: i64 = 0x5245_4d49_4e44_4552;
+
+/// The MySQL named lock taken while migrating.
+const MIGRATION_LOCK_NAME: &str = "reminder_backend.migrations";
+
+/// How long a process waits for another's migrations before giving up (MySQL; PostgreSQL and
+/// SQLite wait for as long as the lock is held, bounded by the busy timeout on SQLite).
+const MIGRATION_LOCK_WAIT_SECONDS: u32 = 600;
+
+/// Applies every pending migration, one process at a time: processes that start together (an
+/// orchestrator rolling out an API node and workers) wait for the first, then find nothing to
+/// do. All of it runs on one connection, pinned by a transaction:
+///
+/// - PostgreSQL: a transaction-scoped advisory lock, the migrations inside that transaction;
+/// - MySQL: a named lock (`GET_LOCK`) of that connection's session, released at the end (DDL
+///   commits implicitly there, so the lock cannot be the transaction's);
+/// - SQLite: the database's write lock, taken at the start (`BEGIN IMMEDIATE`).
+///
+/// A failure names the underlying error, whichever migration it came from.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None).await?;
-    Ok(())
+    let backend = Backend::from(db.get_database_backend());
+    let txn = begin_write(db).await.map_err(failed)?;
+    match backend {
+        Backend::Postgres => {
+            txn.execute_unprepared(&format!(
+                "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+            ))
+            .await
+            .map_err(failed)?;
+        }
+        Backend::MySql => {
+            let taken = txn
+                .query_one_raw(Statement::from_string(
+                    DbBackend::MySql,
+                    format!(
+                        "SELECT GET_LOCK('{MIGRATION_LOCK_NAME}', {MIGRATION_LOCK_WAIT_SECONDS})"
+                    ),
+                ))
+                .await
+                .map_err(failed)?
+                .and_then(|row| row.try_get_by_index::<Option<i64>>(0).ok().flatten());
+            if taken != Some(1) {
+                anyhow::bail!(
+                    "migrations failed: another process held the migration lock for over {MIGRATION_LOCK_WAIT_SECONDS} s"
+                );
+            }
+        }
+        Backend::Sqlite => {}
+    }
+    let applied = Migrator::up(&txn, None).await;
+    if backend == Backend::MySql {
+        txn.execute_unprepared(&format!("DO RELEASE_LOCK('{MIGRATION_LOCK_NAME}')"))
+            .await
+            .map_err(failed)?;
+    }
+    match applied {
+        Ok(()) => txn.commit().await.map_err(failed),
+        Err(error) => {
+            // The error is what matters; a failed rollback adds nothing to it.
+            let _ = txn.rollback().await;
+            Err(failed(error))
+        }
+    }
+}
+
+/// A migration's error with its cause spelled out: some database errors display as nothing.
+fn failed(error: DbErr) -> anyhow::Error {
+    let shown = error.to_string();
+    if shown.trim().is_empty() || shown.ends_with(": ") {
+        anyhow::anyhow!("migrations failed: {error:?}")
+    } else {
+        anyhow::anyhow!("migrations failed: {shown}")
+    }
 }

@@ -77,7 +77,7 @@ impl Application {
         )
         .await
         .with_context(|| format!("cannot connect to {}", settings.database_url_for_logs()))?;
-        crate::db::migrate(&db).await.context("migrations failed")?;
+        crate::db::migrate(&db).await?;
         let jwt = JwtKeys::new(settings.secret_key.expose_secret().as_bytes())?;
         let secrets = secret_box(&settings);
         let stripe_api_base = settings.providers.stripe_api_base.clone();

@@ -11,8 +11,9 @@ use sea_orm_migration::MigratorTrait;
 
 use crate::support::{Backend, create_database, per_backend};
 
-/// A new empty database of the backend and its URL; `None` when the backend is not configured.
-async fn empty_database(backend: Backend) -> Option<(DatabaseConnection, tempfile::TempDir)> {
+/// The URL of a new empty database of the backend (and the folder of a SQLite one); `None`
+/// when the backend is not configured.
+async fn empty_url(backend: Backend) -> Option<(String, tempfile::TempDir)> {
     let dir = tempfile::tempdir().expect("temp dir");
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     let url = match backend {
@@ -22,11 +23,59 @@ async fn empty_database(backend: Backend) -> Option<(DatabaseConnection, tempfil
             create_database(&std::env::var("TEST_POSTGRES_URL").ok()?, &name).await
         }
     };
+    Some((url, dir))
+}
+
+/// A new empty database of the backend; `None` when the backend is not configured.
+async fn empty_database(backend: Backend) -> Option<(DatabaseConnection, tempfile::TempDir)> {
+    let (url, dir) = empty_url(backend).await?;
     let db = reminder_backend::db::connect(&url, 2)
         .await
         .expect("database connects");
     Some((db, dir))
 }
+
+/// Processes started together on a fresh database (an API node and two workers rolled out at
+/// once) each migrate it: one applies the migrations, the others wait and find nothing to do.
+async fn processes_starting_together_migrate_once(backend: Backend) {
+    let Some((url, _dir)) = empty_url(backend).await else {
+        return;
+    };
+    let mut processes = Vec::new();
+    for _ in 0..4 {
+        let db = reminder_backend::db::connect(&url, 2)
+            .await
+            .expect("database connects");
+        processes.push(tokio::spawn(async move {
+            reminder_backend::db::migrate(&db).await.map(|()| db)
+        }));
+    }
+    let mut migrated = Vec::new();
+    for process in processes {
+        migrated.push(
+            process
+                .await
+                .expect("joined")
+                .expect("each process migrates"),
+        );
+    }
+    let pending = Migrator::get_pending_migrations(&migrated[0])
+        .await
+        .expect("migration status");
+    assert!(pending.is_empty(), "every migration applied");
+    let applied = Migrator::get_applied_migrations(&migrated[0])
+        .await
+        .expect("migration status");
+    assert_eq!(
+        applied.len(),
+        Migrator::migrations().len(),
+        "each applied once"
+    );
+}
+per_backend!(
+    processes_starting_together_migrate_once,
+    processes_starting_together_migrate_once
+);
 
 /// Inserts a row of `columns` into `table` with raw values, as the old schema held them.
 async fn insert(db: &DatabaseConnection, table: &str, columns: &[(&str, sea_orm::Value)]) {
