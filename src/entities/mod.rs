@@ -9,6 +9,8 @@ pub mod document_link;
 pub mod document_open;
 pub mod idempotency_key;
 pub mod login_throttle;
+pub mod message_hour;
+pub mod message_hours_state;
 pub mod notification;
 pub mod notification_attempt;
 pub mod password_reset;

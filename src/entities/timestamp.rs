@@ -43,6 +43,14 @@ impl From<Timestamp> for DateTime<Utc> {
     }
 }
 
+/// sea-orm asks each part of a composite primary key (`message_hours`) to convert from an
+/// auto-increment id, which an instant never is.
+impl sea_orm::TryFromU64 for Timestamp {
+    fn try_from_u64(_: u64) -> Result<Self, sea_orm::DbErr> {
+        Err(sea_orm::DbErr::ConvertFromU64("Timestamp"))
+    }
+}
+
 impl From<Timestamp> for Value {
     fn from(value: Timestamp) -> Self {
         Value::ChronoDateTime(Some(value.0.naive_utc()))

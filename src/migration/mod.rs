@@ -21,6 +21,7 @@ mod m20261129_000013_usage_per_send;
 mod m20261129_000014_security_hardening;
 mod m20261129_000015_channel_lists_as_json;
 mod m20261129_000016_list_indexes;
+mod m20261129_000017_message_hours;
 
 /// Applies the migrations in order; the applied set is kept in `seaql_migrations`.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000014_security_hardening::Migration),
             Box::new(m20261129_000015_channel_lists_as_json::Migration),
             Box::new(m20261129_000016_list_indexes::Migration),
+            Box::new(m20261129_000017_message_hours::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ pub mod document_links;
 pub mod documents;
 pub mod idempotency;
 pub mod login_throttle;
+pub mod message_hours;
 pub mod notifications;
 pub mod password_resets;
 pub mod payments;

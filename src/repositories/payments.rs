@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use super::Paged;
+use crate::db::Backend;
 use crate::domain::{BusinessId, Channel, PaymentStatus};
 use crate::entities::{Timestamp, payment, payment_click, reminder};
 
@@ -329,20 +330,32 @@ pub async fn clicks_of_many(
     Ok(found)
 }
 
-/// Status, currency, amount and payment time of the business's payments created in the window
-/// (summed by the dashboard; one narrow row per payment).
+/// How many of the business's payments created in the window there are, and their total in
+/// minor units, per status and currency.
 pub async fn amounts(
     db: &impl ConnectionTrait,
     business: BusinessId,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
-) -> Result<Vec<(PaymentStatus, String, i64)>, DbErr> {
+) -> Result<Vec<(PaymentStatus, String, i64, i64)>, DbErr> {
     let mut query = payment::Entity::find()
         .select_only()
         .column(payment::Column::Status)
         .column(payment::Column::Currency)
-        .column(payment::Column::Amount)
-        .filter(payment::Column::BusinessId.eq(business.0));
+        .column_as(payment::Column::Id.count(), "payments")
+        // A whole number on every backend (PostgreSQL and MySQL sum to a decimal).
+        .column_as(
+            Expr::expr(payment::Column::Amount.sum()).cast_as(
+                match Backend::from(db.get_database_backend()) {
+                    Backend::MySql => "SIGNED",
+                    _ => "BIGINT",
+                },
+            ),
+            "amount",
+        )
+        .filter(payment::Column::BusinessId.eq(business.0))
+        .group_by(payment::Column::Status)
+        .group_by(payment::Column::Currency);
     if let Some(from) = from {
         query = query.filter(payment::Column::CreatedAt.gte(Timestamp(from)));
     }

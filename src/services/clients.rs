@@ -344,6 +344,8 @@ pub async fn delete(state: &AppState, actor: &Actor, id: ClientId) -> ServiceRes
     if !clients::delete(&txn, actor.business, id).await? {
         return Err(ServiceError::NotFound);
     }
+    // Their messages went with them, leaving no change for the dashboard's counts to find.
+    crate::repositories::message_hours::forget(&txn, actor.business).await?;
     audit::record(
         &txn,
         actor,

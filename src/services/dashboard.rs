@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::ServiceResult;
+use super::{ServiceError, ServiceResult};
 use crate::domain::{Actor, Channel, NotificationStatus, PaymentStatus};
-use crate::repositories::{document_links, notifications, payments, reminders};
+use crate::repositories::{document_links, message_hours, payments, reminders};
 use crate::state::AppState;
 
 /// Reminders listed as upcoming.
@@ -31,20 +31,57 @@ pub struct Summary {
     pub upcoming: Vec<(i64, String, DateTime<Utc>)>,
 }
 
-/// The business's summary for notifications and payments in `[from, to)`.
+/// The business's summary for notifications and payments in `[from, to)`, counted now.
 pub async fn summary(
     state: &AppState,
     actor: &Actor,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> ServiceResult<Summary> {
-    let counts = super::notifications::counts(state, actor, from, to).await?;
+    let (counts, extras) = tokio::try_join!(
+        super::notifications::counts(state, actor, from, to),
+        extras(state, actor, from, to),
+    )?;
     let mut summary = Summary {
         total: counts.total,
         by_status: counts.by_status,
         by_channel: counts.by_channel,
         ..Summary::default()
     };
+    complete(&mut summary, extras);
+    Ok(summary)
+}
+
+/// What the summary reads besides the message counts.
+struct Extras {
+    /// (status, currency, payments, amount) of the payments in the window.
+    amounts: Vec<(PaymentStatus, String, i64, i64)>,
+    documents_opened: i64,
+    upcoming: Vec<crate::entities::reminder::Model>,
+}
+
+/// Reads the payments and document opens of `[from, to)` and the upcoming reminders, at once,
+/// each on its own connection.
+async fn extras(
+    state: &AppState,
+    actor: &Actor,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> ServiceResult<Extras> {
+    let (amounts, documents_opened, upcoming) = tokio::try_join!(
+        payments::amounts(&state.db, actor.business, from, to),
+        document_links::opened_in(&state.db, actor.business, from, to),
+        reminders::upcoming(&state.db, actor.business, UPCOMING),
+    )?;
+    Ok(Extras {
+        amounts,
+        documents_opened,
+        upcoming,
+    })
+}
+
+/// Completes a summary whose message counts are in: the delivery rate they give, and `extras`.
+fn complete(summary: &mut Summary, extras: Extras) {
     let count = |status: NotificationStatus| {
         summary
             .by_status
@@ -55,12 +92,11 @@ pub async fn summary(
     let delivered = count(NotificationStatus::Delivered) + count(NotificationStatus::Read);
     let attempted = delivered + count(NotificationStatus::Sent) + count(NotificationStatus::Failed);
     summary.delivery_rate = (attempted > 0).then(|| delivered as f64 / attempted as f64);
-    for (status, currency, amount) in payments::amounts(&state.db, actor.business, from, to).await?
-    {
+    for (status, currency, payments, amount) in extras.amounts {
         *summary
             .payments_by_status
             .entry(status.to_string())
-            .or_default() += 1;
+            .or_default() += payments;
         let bucket = if status == PaymentStatus::Paid {
             &mut summary.paid
         } else {
@@ -69,14 +105,12 @@ pub async fn summary(
         };
         *bucket.entry(currency).or_default() += amount;
     }
-    summary.documents_opened =
-        document_links::opened_in(&state.db, actor.business, from, to).await?;
-    summary.upcoming = reminders::upcoming(&state.db, actor.business, UPCOMING)
-        .await?
+    summary.documents_opened = extras.documents_opened;
+    summary.upcoming = extras
+        .upcoming
         .into_iter()
         .filter_map(|r| Some((r.id, r.title, r.next_run_at.map(Into::into)?)))
         .collect();
-    Ok(summary)
 }
 
 /// Messages that reached a provider's verdict on each of the last `days` local days of the
@@ -92,16 +126,28 @@ pub struct Daily {
     pub failed: Vec<i64>,
 }
 
-/// The messages of the business's last `days` days, counted per day in its time zone.
-pub async fn daily(state: &AppState, actor: &Actor, zone: Tz, days: u32) -> ServiceResult<Daily> {
+/// The business's last `days` local days (in `zone`, today included) at a glance: the summary
+/// of the messages due on those days and of the payments and document opens since the first
+/// one began, and the messages per day.
+///
+/// Messages are counted from the kept hourly counts (`repositories::message_hours`), brought up
+/// to date first, so this reads a few hundred rows however many messages there are. An hour
+/// belongs to the local day it starts in: in a zone whose offset is not a whole number of hours
+/// (India, Nepal, Newfoundland), a message due in the first 30 or 45 minutes after midnight is
+/// counted on the day before. Messages due later in the current hour are counted too.
+pub async fn recent(
+    state: &AppState,
+    actor: &Actor,
+    zone: Tz,
+    days: u32,
+) -> ServiceResult<(Summary, Daily)> {
     let now = state.clock.now();
     let today = now.with_timezone(&zone).date_naive();
     let first = today - chrono::Days::new(u64::from(days.saturating_sub(1)));
-    let offset = zone.offset_from_utc_datetime(&now.naive_utc()).fix();
-    let offset_minutes = offset.local_minus_utc() / 60;
-    let from = first.and_hms_opt(0, 0, 0).map_or(now, |start| {
-        start.and_utc() - chrono::Duration::minutes(offset_minutes.into())
-    });
+    let from = zone
+        .from_local_datetime(&first.and_time(NaiveTime::MIN))
+        .earliest()
+        .map_or(now, |start| start.with_timezone(&Utc));
     let day_names: Vec<String> = first
         .iter_days()
         .take(days as usize)
@@ -115,23 +161,49 @@ pub async fn daily(state: &AppState, actor: &Actor, zone: Tz, days: u32) -> Serv
         failed: vec![0; day_names.len()],
         days: day_names,
     };
-    let rows = notifications::per_day(
-        &state.db,
-        actor.business,
-        from,
-        now + chrono::Duration::seconds(1),
-        offset_minutes,
-    )
-    .await?;
-    for (day, channel, status, count) in rows {
+    let counting = async {
+        message_hours::refresh(&state.db, actor.business, now).await?;
+        message_hours::read(
+            &state.db,
+            actor.business,
+            message_hours::hour_of(from),
+            message_hours::hour_of(now) + Duration::hours(1),
+        )
+        .await
+    };
+    let (hours, extras) = tokio::try_join!(
+        async { counting.await.map_err(ServiceError::from) },
+        extras(state, actor, Some(from), Some(now + Duration::seconds(1))),
+    )?;
+    let mut summary = Summary::default();
+    for hour in hours {
+        let day = hour
+            .hour
+            .with_timezone(&zone)
+            .format("%Y-%m-%d")
+            .to_string();
         let Some(index) = daily.days.iter().position(|d| *d == day) else {
             continue;
         };
-        if status == NotificationStatus::Failed {
-            daily.failed[index] += count;
-        } else if let Some(sent) = daily.sent.get_mut(&channel) {
-            sent[index] += count;
+        summary.total += hour.messages;
+        *summary
+            .by_status
+            .entry(hour.status.to_string())
+            .or_default() += hour.messages;
+        *summary
+            .by_channel
+            .entry(hour.channel.to_string())
+            .or_default() += hour.messages;
+        match hour.status {
+            NotificationStatus::Failed => daily.failed[index] += hour.messages,
+            NotificationStatus::Sent | NotificationStatus::Delivered | NotificationStatus::Read => {
+                if let Some(sent) = daily.sent.get_mut(&hour.channel) {
+                    sent[index] += hour.messages;
+                }
+            }
+            _ => {}
         }
     }
-    Ok(daily)
+    complete(&mut summary, extras);
+    Ok((summary, daily))
 }

@@ -319,7 +319,7 @@ pub async fn check_shared(
                     validation.push(
                         "document_ids",
                         format!(
-                            "document {id} belongs to client {owner}: give it to them with POST /reminders/{{id}}/clients"
+                            "document {id} belongs to client {owner}, so it cannot go to every client of the reminder"
                         ),
                     );
                 }

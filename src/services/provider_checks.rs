@@ -88,7 +88,7 @@ pub async fn test(
         .ok_or_else(|| {
             ServiceError::invalid(
                 "provider",
-                format!("providers.{provider} is not set: add it with PATCH /business first"),
+                format!("no {provider} account is set (providers.{provider}): add one in the business's provider settings first"),
             )
         })?;
     let result = match channel {

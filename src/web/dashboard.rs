@@ -5,7 +5,6 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
-use chrono::Duration;
 
 use super::charts;
 use super::error::WebError;
@@ -17,7 +16,7 @@ use crate::services::dashboard::Daily;
 use crate::state::AppState;
 
 /// Days the dashboard looks back.
-const WINDOW_DAYS: i64 = 30;
+const WINDOW_DAYS: u32 = 30;
 
 /// The dashboard page.
 #[derive(Template)]
@@ -62,16 +61,9 @@ pub(super) async fn page(
     staff: Staff,
 ) -> Result<Html<String>, WebError> {
     let chrome = Chrome::of(&state, &staff, "dashboard").await?;
-    let now = state.clock.now();
-    let summary = services::dashboard::summary(
-        &state,
-        &staff.actor,
-        Some(now - Duration::days(WINDOW_DAYS)),
-        Some(now + Duration::seconds(1)),
-    )
-    .await?;
     let zone = chrome.zone();
-    let daily = services::dashboard::daily(&state, &staff.actor, zone, WINDOW_DAYS as u32).await?;
+    let (summary, daily) =
+        services::dashboard::recent(&state, &staff.actor, zone, WINDOW_DAYS).await?;
     let page = DashboardPage {
         chart: charts::messages_per_day(&daily)?,
         daily,

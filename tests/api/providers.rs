@@ -184,6 +184,12 @@ async fn production_refuses_unconfigured_channels(backend: crate::support::Backe
     .await;
     assert_eq!(error_fields(&refused), ["channels"]);
     assert!(refused.to_string().contains("sms is not configured"));
+    // Read in the console too: it names where to act, not an HTTP method.
+    assert!(
+        refused.to_string().contains("provider settings"),
+        "{refused}"
+    );
+    assert!(!refused.to_string().contains("PATCH"), "{refused}");
     let listed = app.get_json("/reminders", &owner.token).await;
     assert_eq!(listed["total"], 0);
     app.patch(

@@ -210,7 +210,7 @@ pub(super) async fn check_channels_configured(
     {
         validation.push(
             "payment",
-            "Stripe is not configured: add providers.stripe with PATCH /business",
+            "Stripe is not configured: add a Stripe account in the business's provider settings (providers.stripe)",
         );
     }
     // Only channels being set now: an unchanged reminder stays editable.
@@ -222,7 +222,7 @@ pub(super) async fn check_channels_configured(
             validation.push(
                 "channels",
                 format!(
-                    "{} is not configured: add its provider account with PATCH /business (providers)",
+                    "{} is not configured: add its provider account in the business's provider settings (providers)",
                     channel.as_str()
                 ),
             );

@@ -112,7 +112,7 @@ pub(super) async fn send_code_to(
         Route::Provider(_) => {}
         Route::Console => {
             let message = format!(
-                "no {} account is configured to carry the code: add one with PATCH /business",
+                "no {} account is configured to carry the code: add one in the business's provider settings",
                 channel.as_str()
             );
             return Ok((row, not_sent("channel_not_configured", message)));
@@ -190,12 +190,7 @@ pub async fn verify(
     if row.verified_at.is_some() {
         return Ok(row);
     }
-    let ask_again = |why: &str| {
-        ServiceError::invalid(
-            "code",
-            format!("{why}: ask for a new one with POST /sender-identities/{id}/code"),
-        )
-    };
+    let ask_again = |why: &str| ServiceError::invalid("code", format!("{why}: ask for a new code"));
     let (Some(stored), Some(expires)) = (&row.code_hash, row.code_expires_at) else {
         return Err(ask_again("no code is waiting to be confirmed"));
     };

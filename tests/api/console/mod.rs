@@ -4,6 +4,7 @@
 
 mod client_pages;
 mod clients;
+mod dashboard;
 mod documents;
 mod pages;
 mod reminders;
