@@ -173,15 +173,18 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         Backend::Sqlite => {}
     }
     let applied = Migrator::up(&txn, None).await;
-    if backend == Backend::MySql {
+    let released = if backend == Backend::MySql {
         txn.execute_unprepared(&format!("DO RELEASE_LOCK('{MIGRATION_LOCK_NAME}')"))
             .await
-            .map_err(failed)?;
-    }
-    match applied {
+            .map(drop)
+    } else {
+        Ok(())
+    };
+    match applied.and(released) {
         Ok(()) => txn.commit().await.map_err(failed),
         Err(error) => {
-            // The error is what matters; a failed rollback adds nothing to it.
+            // The migration's error (or else the release's) is what matters; a failed rollback
+            // adds nothing to it, and closing the connection releases a lock still held.
             let _ = txn.rollback().await;
             Err(failed(error))
         }

@@ -163,16 +163,17 @@ pub async fn recent(
     };
     let counting = async {
         message_hours::refresh(&state.db, actor.business, now).await?;
-        message_hours::read(
+        let hours = message_hours::read(
             &state.db,
             actor.business,
             message_hours::hour_of(from),
             message_hours::hour_of(now) + Duration::hours(1),
         )
-        .await
+        .await?;
+        Ok::<_, ServiceError>(hours)
     };
     let (hours, extras) = tokio::try_join!(
-        async { counting.await.map_err(ServiceError::from) },
+        counting,
         extras(state, actor, Some(from), Some(now + Duration::seconds(1))),
     )?;
     let mut summary = Summary::default();

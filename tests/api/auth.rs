@@ -165,20 +165,20 @@ async fn missing_bad_and_expired_tokens_are_refused(app: TestApp) {
 }
 db_test!(missing_bad_and_expired_tokens_are_refused);
 
+/// `POST /auth/refresh` with `token`.
+async fn renew(app: &TestApp, token: String) -> reqwest::Response {
+    app.send(
+        Method::POST,
+        "/auth/refresh",
+        None,
+        Some(json!({"refresh_token": token})),
+    )
+    .await
+}
+
 async fn refresh_rotates_and_a_reused_token_revokes_the_family(app: TestApp) {
     let owner = app.owner("Rotation").await;
-    let refresh = |token: String| {
-        let app = &app;
-        async move {
-            app.send(
-                Method::POST,
-                "/auth/refresh",
-                None,
-                Some(json!({"refresh_token": token})),
-            )
-            .await
-        }
-    };
+    let refresh = |token: String| renew(&app, token);
     let first = refresh(owner.refresh_token.clone()).await;
     assert_eq!(first.status(), StatusCode::OK);
     let first: Value = first.json().await.unwrap();
@@ -207,18 +207,7 @@ db_test!(refresh_rotates_and_a_reused_token_revokes_the_family);
 
 async fn two_renewals_at_once_keep_the_session(app: TestApp) {
     let owner = app.owner("Two Tabs").await;
-    let refresh = |token: String| {
-        let app = &app;
-        async move {
-            app.send(
-                Method::POST,
-                "/auth/refresh",
-                None,
-                Some(json!({"refresh_token": token})),
-            )
-            .await
-        }
-    };
+    let refresh = |token: String| renew(&app, token);
     // Two tabs renew with the same token at the same moment: both get a session.
     let (first, second) = tokio::join!(
         refresh(owner.refresh_token.clone()),
