@@ -317,8 +317,10 @@ pub struct OccurrencesResponse {
 pub struct AttemptResponse {
     /// When the try was made (UTC).
     pub at: DateTime<Utc>,
-    /// `sent`, `transient_error` (retried later), `permanent_error`, `lease_expired` (tried
-    /// again) or `undelivered` (accepted, then reported undeliverable).
+    /// `sent`, `transient_error` (retried later), `permanent_error`, `lease_expired` (the node
+    /// sending it stopped during the send, error code `outcome_unknown`: whether the provider
+    /// took it is unknown, and it was sent again) or `undelivered` (accepted, then reported
+    /// undeliverable).
     pub outcome: AttemptOutcome,
     /// The provider's error code (e.g. Twilio's `30003`) or the service's own; `null` when it
     /// was sent.

@@ -19,10 +19,11 @@ pub struct SchedulerSettings {
     pub retry_backoff_seconds: f64,
     /// `DISPATCH_BATCH_SIZE` (at least 1, default 500): notifications claimed at once.
     pub batch_size: u64,
-    /// `DISPATCH_CONCURRENCY` (at least 1, default 64): sends in flight at once per process.
+    /// `DISPATCH_CONCURRENCY` (at least 1, default 32): sends in flight at once per process,
+    /// which bounds the sends a crash of the process may repeat.
     pub concurrency: usize,
-    /// `LEASE_SECONDS` (at least 1, default 60): how long a claim holds before another node may
-    /// take the work.
+    /// `LEASE_SECONDS` (at least 1, default 10): how long a claim holds, unless renewed, before
+    /// another node may take the work; a node renews its claims every third of it.
     pub lease_seconds: i64,
     /// `SCHEDULER_POLL_SECONDS` (default 5): the longest the loops sleep when nothing is due.
     pub poll_seconds: f64,
@@ -44,8 +45,8 @@ impl SchedulerSettings {
         };
         let max_attempts = at_least_one("MAX_ATTEMPTS", 5);
         let batch_size = at_least_one("DISPATCH_BATCH_SIZE", 500);
-        let concurrency = at_least_one("DISPATCH_CONCURRENCY", 64);
-        let lease_seconds = at_least_one("LEASE_SECONDS", 60);
+        let concurrency = at_least_one("DISPATCH_CONCURRENCY", 32);
+        let lease_seconds = at_least_one("LEASE_SECONDS", 10);
         let min_occurrence_interval_seconds = at_least_one("MIN_OCCURRENCE_INTERVAL_SECONDS", 3600);
         let max_attempts = r
             .check(

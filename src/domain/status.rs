@@ -58,7 +58,8 @@ stored_enum! {
         TransientError = "transient_error",
         /// A failure that retrying cannot fix (invalid number, rejected address).
         PermanentError = "permanent_error",
-        /// The dispatcher holding it stopped before recording an outcome; it was tried again.
+        /// The dispatcher holding it stopped during the send, before its outcome came back
+        /// (error code `outcome_unknown`); it was sent again.
         LeaseExpired = "lease_expired",
         /// Accepted, then reported undeliverable by the provider.
         Undelivered = "undelivered",

@@ -35,6 +35,7 @@ mod payments;
 mod privacy;
 mod provider_tests;
 mod providers;
+mod reliability;
 mod reminders;
 mod restart;
 mod scale;

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::support::{TestApp, db_test};
 
 /// The value of a sample line (`name{labels} value`) in a scrape, 0 when absent.
-fn sample(scrape: &str, name_and_labels: &str) -> f64 {
+pub(crate) fn sample(scrape: &str, name_and_labels: &str) -> f64 {
     scrape
         .lines()
         .find(|line| {
@@ -20,7 +20,7 @@ fn sample(scrape: &str, name_and_labels: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-async fn scrape(app: &TestApp) -> String {
+pub(crate) async fn scrape(app: &TestApp) -> String {
     let response = app
         .request(reqwest::Method::GET, "/metrics")
         .send()

@@ -9,8 +9,8 @@ mod usage;
 
 pub use outcomes::{Accepted, Settlement, insert_attempts, mark_sent, settle};
 pub use queue::{
-    cancel_pending, claim_due, earliest_pending, insert_new, queue_depth, reclaim_expired, release,
-    requeue,
+    OUTCOME_UNKNOWN, Reclaimed, cancel_pending, claim_due, earliest_pending, insert_new,
+    mark_started, queue_depth, reclaim_expired, release, renew_lease, requeue, requeue_unknown,
 };
 pub use reports::{DeliveryReport, apply_report, find_by_provider_message, find_for_occurrence};
 pub use usage::sent_in;
@@ -25,6 +25,10 @@ fn unclaim(now: DateTime<Utc>) -> sea_orm::UpdateMany<notification::Entity> {
         )
         .col_expr(
             notification::Column::LeaseUntil,
+            Expr::value(Option::<Timestamp>::None),
+        )
+        .col_expr(
+            notification::Column::SendStartedAt,
             Expr::value(Option::<Timestamp>::None),
         )
         .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))

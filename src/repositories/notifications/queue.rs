@@ -77,6 +77,10 @@ pub async fn claim_due(
                 notification::Column::AttemptCount,
                 Expr::col(notification::Column::AttemptCount).add(1),
             )
+            .col_expr(
+                notification::Column::SendStartedAt,
+                Expr::value(Option::<Timestamp>::None),
+            )
             .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
             .filter(condition)
             .filter(notification::Column::Status.eq(NotificationStatus::Pending))
@@ -119,9 +123,21 @@ pub async fn claim_due(
         .await
 }
 
-/// Hands notifications whose lease lapsed (their node died mid-send) back to the queue,
-/// recording the interrupted attempt. Returns how many.
-pub async fn reclaim_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+/// Lapsed claims taken back by [`reclaim_expired`].
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Reclaimed {
+    /// Never started: handed back as not tried.
+    pub untried: u64,
+    /// Started, so possibly accepted by a provider: recorded as outcome unknown and sent again.
+    pub unknown: u64,
+}
+
+/// Hands notifications whose lease lapsed (their node died) back to the queue: those whose send
+/// had started with an attempt recorded as outcome unknown, the others as never tried.
+pub async fn reclaim_expired(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Reclaimed, DbErr> {
     let mut select = notification::Entity::find()
         .filter(notification::Column::Status.eq(NotificationStatus::Sending))
         .filter(notification::Column::LeaseUntil.lt(Timestamp(now)))
@@ -130,20 +146,42 @@ pub async fn reclaim_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> R
         QuerySelect::query(&mut select)
             .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    let lapsed = select.all(db).await?;
-    if lapsed.is_empty() {
+    let (started, untried): (Vec<_>, Vec<_>) = select
+        .all(db)
+        .await?
+        .into_iter()
+        .partition(|row| row.send_started_at.is_some());
+    let untried: Vec<i64> = untried.iter().map(|row| row.id).collect();
+    Ok(Reclaimed {
+        untried: hand_back_untried(db, None, &untried, now).await?,
+        unknown: requeue_unknown(db, None, &started, now).await?,
+    })
+}
+
+/// Puts claimed notifications whose send started but whose outcome never came back (their node
+/// died, or shut down before the provider answered) back in the queue, each with an attempt
+/// saying so. `claimed_by` limits it to one claim's. Returns how many.
+pub async fn requeue_unknown(
+    db: &impl ConnectionTrait,
+    claimed_by: Option<&str>,
+    rows: &[notification::Model],
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    if rows.is_empty() {
         return Ok(0);
     }
-    let attempts = lapsed.iter().map(|row| notification_attempt::ActiveModel {
+    let attempts = rows.iter().map(|row| notification_attempt::ActiveModel {
         notification_id: sea_orm::Set(row.id),
         business_id: sea_orm::Set(row.business_id),
         attempted_at: sea_orm::Set(now.into()),
         outcome: sea_orm::Set(AttemptOutcome::LeaseExpired),
         provider: sea_orm::Set(None),
         provider_message_id: sea_orm::Set(None),
-        error_code: sea_orm::Set(Some("lease_expired".into())),
+        error_code: sea_orm::Set(Some(OUTCOME_UNKNOWN.into())),
         error_message: sea_orm::Set(Some(
-            "the node sending it stopped before recording the outcome".into(),
+            "the node sending it stopped during the send, so whether the provider took it is \
+             unknown; sent again"
+                .into(),
         )),
         channel: sea_orm::Set(Some(row.channel)),
         ..Default::default()
@@ -151,8 +189,7 @@ pub async fn reclaim_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> R
     notification_attempt::Entity::insert_many(attempts)
         .exec_without_returning(db)
         .await?;
-    let ids: Vec<i64> = lapsed.iter().map(|row| row.id).collect();
-    let result = super::unclaim(now)
+    let mut update = super::unclaim(now)
         .col_expr(
             notification::Column::Status,
             Expr::value(NotificationStatus::Pending),
@@ -161,12 +198,16 @@ pub async fn reclaim_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> R
             notification::Column::NextAttemptAt,
             Expr::value(Timestamp(now)),
         )
-        .filter(notification::Column::Id.is_in(ids))
-        .filter(notification::Column::Status.eq(NotificationStatus::Sending))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected)
+        .filter(notification::Column::Id.is_in(rows.iter().map(|row| row.id)))
+        .filter(notification::Column::Status.eq(NotificationStatus::Sending));
+    if let Some(token) = claimed_by {
+        update = update.filter(notification::Column::ClaimToken.eq(token));
+    }
+    Ok(update.exec(db).await?.rows_affected)
 }
+
+/// The error code of an attempt whose outcome is unknown (see [`requeue_unknown`]).
+pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
 
 /// Puts claimed notifications that were never tried back in the queue (shutdown).
 pub async fn release(
@@ -175,10 +216,21 @@ pub async fn release(
     ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
+    hand_back_untried(db, Some(token), ids, now).await
+}
+
+/// Puts claimed notifications never handed to their send back in the queue, due now, their
+/// attempt uncounted; `claimed_by` limits it to one claim's.
+async fn hand_back_untried(
+    db: &impl ConnectionTrait,
+    claimed_by: Option<&str>,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
     if ids.is_empty() {
         return Ok(0);
     }
-    let result = super::unclaim(now)
+    let mut update = super::unclaim(now)
         .col_expr(
             notification::Column::Status,
             Expr::value(NotificationStatus::Pending),
@@ -187,25 +239,80 @@ pub async fn release(
             notification::Column::AttemptCount,
             Expr::col(notification::Column::AttemptCount).sub(1),
         )
+        .filter(notification::Column::Status.eq(NotificationStatus::Sending))
+        .filter(notification::Column::Id.is_in(ids.iter().copied()));
+    if let Some(token) = claimed_by {
+        update = update.filter(notification::Column::ClaimToken.eq(token));
+    }
+    Ok(update.exec(db).await?.rows_affected)
+}
+
+/// Marks claimed notifications as handed to their send, before any provider is called.
+pub async fn mark_started(
+    db: &impl ConnectionTrait,
+    token: &str,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    notification::Entity::update_many()
+        .col_expr(
+            notification::Column::SendStartedAt,
+            Expr::value(Timestamp(now)),
+        )
         .filter(notification::Column::ClaimToken.eq(token))
         .filter(notification::Column::Status.eq(NotificationStatus::Sending))
         .filter(notification::Column::Id.is_in(ids.iter().copied()))
         .exec(db)
         .await?;
+    Ok(())
+}
+
+/// Extends the lease of every notification still claimed by `token` to `until`.
+pub async fn renew_lease(
+    db: &impl ConnectionTrait,
+    token: &str,
+    until: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let result = notification::Entity::update_many()
+        .col_expr(
+            notification::Column::LeaseUntil,
+            Expr::value(Timestamp(until)),
+        )
+        .filter(notification::Column::ClaimToken.eq(token))
+        .filter(notification::Column::Status.eq(NotificationStatus::Sending))
+        .exec(db)
+        .await?;
     Ok(result.rows_affected)
 }
 
-/// The earliest time a pending notification becomes due.
+/// The earliest time the dispatcher has work: a pending notification becomes due, or a claim's
+/// lease lapses (its node may have died).
 pub async fn earliest_pending(db: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>, DbErr> {
-    notification::Entity::find()
-        .select_only()
-        .column(notification::Column::NextAttemptAt)
-        .filter(notification::Column::Status.eq(NotificationStatus::Pending))
-        .order_by_asc(notification::Column::NextAttemptAt)
-        .limit(1)
-        .into_tuple::<DateTime<Utc>>()
-        .one(db)
-        .await
+    let earliest = |status: NotificationStatus, column: notification::Column| {
+        notification::Entity::find()
+            .select_only()
+            .column(column)
+            .filter(notification::Column::Status.eq(status))
+            .filter(column.is_not_null())
+            .order_by_asc(column)
+            .limit(1)
+            .into_tuple::<DateTime<Utc>>()
+            .one(db)
+    };
+    let due = earliest(
+        NotificationStatus::Pending,
+        notification::Column::NextAttemptAt,
+    )
+    .await?;
+    let lapse = earliest(
+        NotificationStatus::Sending,
+        notification::Column::LeaseUntil,
+    )
+    .await?;
+    Ok(due.into_iter().chain(lapse).min())
 }
 
 /// Cancels the queued notifications of a reminder (paused or cancelled).

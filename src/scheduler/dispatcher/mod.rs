@@ -7,14 +7,12 @@
 //! `send`, the documents it attaches read in `attachments`.
 
 mod attachments;
+mod conveyor;
 mod finish;
 mod send;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use futures_util::StreamExt;
+use std::sync::Mutex;
 
 use crate::db::begin_write;
 use crate::domain::{BusinessId, Channel};
@@ -25,7 +23,6 @@ use crate::services::accounts::{self, BusinessRoutes};
 use crate::services::unsubscribe::Links;
 use crate::services::usage;
 use crate::state::AppState;
-use finish::Finish;
 
 /// What one dispatch pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -42,15 +39,18 @@ pub struct DispatchOutcome {
     pub skipped: usize,
     /// Sent back to the queue to keep to a provider account's pace.
     pub deferred: usize,
-    /// Lapsed leases taken back.
+    /// Lapsed leases taken back (their node died).
     pub reclaimed: u64,
-    /// Claimed but handed back because of shutdown.
+    /// Of those taken back, and of those handed back at shutdown: sends that had started, so
+    /// may have reached the provider, and are sent again.
+    pub unknown: u64,
+    /// Claimed but never started, handed back because of shutdown.
     pub released: u64,
 }
 
-/// Claims one batch, sends it and records the outcomes. `stop` ends the wait for sends in
-/// flight: those that finish within the grace period are recorded, the rest handed back
-/// or handed back when `grace` runs out.
+/// Claims one batch, sends it and records the outcomes as they come back. `stop` ends the
+/// batch: nothing more is started, sends in flight may finish within the grace period, the rest
+/// are handed back.
 pub async fn dispatch_once(
     state: &AppState,
     stop: &tokio::sync::watch::Receiver<bool>,
@@ -58,17 +58,25 @@ pub async fn dispatch_once(
     let settings = &state.settings.scheduler;
     let now = state.clock.now();
     let timer = std::time::Instant::now();
+    let reclaimed = {
+        let txn = begin_write(&state.db).await?;
+        let reclaimed = repo::reclaim_expired(&txn, now).await?;
+        txn.commit().await?;
+        reclaimed
+    };
+    if reclaimed.unknown > 0 {
+        tracing::warn!(
+            outcome_unknown = reclaimed.unknown,
+            "a node stopped during sends; those are sent again"
+        );
+    }
     let mut outcome = DispatchOutcome {
-        reclaimed: {
-            let txn = begin_write(&state.db).await?;
-            let reclaimed = repo::reclaim_expired(&txn, now).await?;
-            txn.commit().await?;
-            reclaimed
-        },
+        reclaimed: reclaimed.untried + reclaimed.unknown,
+        unknown: reclaimed.unknown,
         ..DispatchOutcome::default()
     };
     if *stop.borrow() {
-        return Ok(outcome);
+        return Ok(count_unknown(outcome));
     }
     let token = uuid::Uuid::new_v4().to_string();
     let token = token.as_str();
@@ -80,7 +88,7 @@ pub async fn dispatch_once(
     let claimed_at = timer.elapsed();
     outcome.claimed = claimed.len();
     if claimed.is_empty() {
-        return Ok(outcome);
+        return Ok(count_unknown(outcome));
     }
 
     // Opt-outs recorded since planning are honoured now.
@@ -108,97 +116,38 @@ pub async fn dispatch_once(
     let links = Links::of(state);
     let quota = Quota::load(state, &routes, now).await?;
     let attachments = attachments::attachments_of(state, &claimed).await;
+    let prepared_at = timer.elapsed();
 
-    let finished: Arc<Mutex<Vec<(notification::Model, Finish)>>> = Arc::default();
-    let sends = futures_util::stream::iter(claimed.clone()).for_each_concurrent(
-        settings.concurrency,
-        |row| {
-            let finished = Arc::clone(&finished);
-            let client = current_clients.get(&row.client_id).cloned();
-            let routes = routes.get(&row.business_id);
-            let links = &links;
-            let quota = &quota;
-            let attachments = match attachments.get(&row.id) {
-                None => Some(&[][..]),
-                Some(files) => files.as_deref(),
-            };
-            async move {
-                let finish = send::send_one(
-                    state,
-                    &row,
-                    client.as_ref(),
-                    routes,
-                    links,
-                    quota,
-                    attachments,
-                )
-                .await;
-                if let Ok(mut finished) = finished.lock() {
-                    finished.push((row, finish));
-                }
-            }
-        },
-    );
-    let mut stop = stop.clone();
-    tokio::pin!(sends);
-    let stopping = tokio::select! {
-        () = &mut sends => false,
-        _ = stop.wait_for(|stopped| *stopped) => true,
-    };
-    // Shutting down: sends in flight may finish within the grace period.
-    let completed = !stopping
-        || tokio::time::timeout(
-            Duration::from_secs(settings.shutdown_grace_seconds),
-            &mut sends,
-        )
-        .await
-        .is_ok();
-    let finished = finished.lock().map(|f| f.clone()).unwrap_or_default();
-    let done_ids: HashSet<i64> = finished.iter().map(|(row, _)| row.id).collect();
-    for (row, finish) in &finished {
-        let outcome_label = match finish {
-            Finish::Sent { .. } => "sent",
-            Finish::Retry { .. } => "retry",
-            Finish::Failed { .. } => "failed",
-            Finish::Skipped { .. } => "skipped",
-            Finish::Deferred { .. } => "deferred",
+    let send = |row: notification::Model| {
+        let client = current_clients.get(&row.client_id);
+        let routes = routes.get(&row.business_id);
+        let attachments = match attachments.get(&row.id) {
+            None => Some(&[][..]),
+            Some(files) => files.as_deref(),
         };
-        metrics::counter!("notifications_dispatched_total", "channel" => row.channel.as_str(), "outcome" => outcome_label)
-            .increment(1);
-        match finish {
-            Finish::Sent { .. } => outcome.sent += 1,
-            Finish::Retry { .. } => outcome.retried += 1,
-            Finish::Failed { .. } => outcome.failed += 1,
-            Finish::Skipped { .. } => outcome.skipped += 1,
-            Finish::Deferred { .. } => outcome.deferred += 1,
+        let (links, quota) = (&links, &quota);
+        async move {
+            let finish =
+                send::send_one(state, &row, client, routes, links, quota, attachments).await;
+            (row, finish)
         }
-    }
-    let sent_at = timer.elapsed();
-    let txn = begin_write(&state.db).await?;
-    finish::record(&txn, token, &finished, state.clock.now()).await?;
-    txn.commit().await?;
-    if !completed {
-        let unfinished: Vec<i64> = claimed
-            .iter()
-            .map(|n| n.id)
-            .filter(|id| !done_ids.contains(id))
-            .collect();
-        outcome.released = repo::release(&state.db, token, &unfinished, state.clock.now()).await?;
-        tracing::warn!(
-            released = outcome.released,
-            "shutdown: unfinished notifications handed back"
-        );
-    }
-    let recorded_at = timer.elapsed();
+    };
+    conveyor::work(state, token, claimed, stop, send, &mut outcome).await?;
     tracing::debug!(
         ?outcome,
         reclaim_ms = reclaimed_at.as_millis(),
         claim_ms = (claimed_at - reclaimed_at).as_millis(),
-        send_ms = (sent_at - claimed_at).as_millis(),
-        record_ms = (recorded_at - sent_at).as_millis(),
+        prepare_ms = (prepared_at - claimed_at).as_millis(),
+        send_and_record_ms = (timer.elapsed() - prepared_at).as_millis(),
         "dispatch pass"
     );
-    Ok(outcome)
+    Ok(count_unknown(outcome))
+}
+
+/// Counts the pass's sends of unknown outcome in `/metrics`.
+fn count_unknown(outcome: DispatchOutcome) -> DispatchOutcome {
+    metrics::counter!("notifications_outcome_unknown_total").increment(outcome.unknown);
+    outcome
 }
 
 /// What capped businesses may still send this month, per channel; taken as sends start.

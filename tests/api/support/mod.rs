@@ -167,11 +167,40 @@ pub struct TestApp {
     _sqlite_dir: Option<std::sync::Arc<tempfile::TempDir>>,
 }
 
-/// A transport that records messages and fails when told to.
+/// A transport that records messages, fails when told to, and holds sends when told to.
 #[derive(Default)]
 pub struct TestTransport {
     sent: Mutex<Vec<OutgoingMessage>>,
     failures: Mutex<Vec<ChannelError>>,
+    gate: Mutex<Option<Arc<Gate>>>,
+}
+
+/// Holds every send until opened: a provider call that lasts as long as the test needs.
+pub struct Gate {
+    open: tokio::sync::Semaphore,
+    entered: tokio::sync::Notify,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Self {
+            open: tokio::sync::Semaphore::new(0),
+            entered: tokio::sync::Notify::new(),
+        }
+    }
+}
+
+impl Gate {
+    /// Waits until a held send has begun.
+    pub async fn entered(&self) {
+        self.entered.notified().await;
+    }
+
+    /// Lets every held send, and every later one, through.
+    pub fn open(&self) {
+        self.open
+            .add_permits(tokio::sync::Semaphore::MAX_PERMITS / 2);
+    }
 }
 
 impl TestTransport {
@@ -184,11 +213,23 @@ impl TestTransport {
     pub fn sent(&self) -> Vec<OutgoingMessage> {
         self.sent.lock().unwrap().clone()
     }
+
+    /// From now on sends wait for the returned gate to open.
+    pub fn hold(&self) -> Arc<Gate> {
+        let gate = Arc::new(Gate::default());
+        *self.gate.lock().unwrap() = Some(Arc::clone(&gate));
+        gate
+    }
 }
 
 #[async_trait::async_trait]
 impl Transport for TestTransport {
     async fn send(&self, message: &OutgoingMessage) -> Result<Delivery, ChannelError> {
+        let gate = self.gate.lock().unwrap().clone();
+        if let Some(gate) = gate {
+            gate.entered.notify_one();
+            let _passed = gate.open.acquire().await;
+        }
         let failure = {
             let mut failures = self.failures.lock().unwrap();
             (!failures.is_empty()).then(|| failures.remove(0))

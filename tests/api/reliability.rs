@@ -1,0 +1,137 @@
+//! The dispatcher's crash window: a claim is kept while its sends take longer than the lease,
+//! and a send cut off before its outcome came back is handed back as outcome unknown, sent
+//! again, and counted. (Processes killed for real are in `scale`.)
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reminder_backend::clock::Clock;
+use reminder_backend::entities::notification;
+use reminder_backend::scheduler::{DispatchOutcome, dispatch_once, plan_due};
+use sea_orm::EntityTrait;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::metrics::{sample, scrape};
+use crate::support::{Session, TestApp, db_test};
+
+/// A `once` email reminder due now for one client, planned: its owner and its notification's id.
+async fn one_due(app: &TestApp) -> (Session, i64) {
+    let owner = app.owner("Slow Provider Ltd").await;
+    let ann = app.email_client(&owner, "Ann").await;
+    app.once_for(&owner, &ann, "email", 1).await;
+    app.arrive(1);
+    plan_due(&app.state, app.clock.now())
+        .await
+        .expect("planning");
+    let id = app.notifications(&owner, "").await[0]["id"]
+        .as_i64()
+        .unwrap();
+    (owner, id)
+}
+
+/// A dispatch pass running in the background until `stop` turns true or its batch is done.
+fn dispatch_in_background(
+    app: &TestApp,
+    stop: watch::Receiver<bool>,
+) -> JoinHandle<DispatchOutcome> {
+    let state = Arc::clone(&app.state);
+    tokio::spawn(async move { dispatch_once(&state, &stop).await.expect("dispatching") })
+}
+
+async fn stored(app: &TestApp, id: i64) -> notification::Model {
+    notification::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn a_send_longer_than_the_lease_keeps_its_claim(app: TestApp) {
+    let (_, id) = one_due(&app).await;
+    let gate = app.transport.hold();
+    let (_stop, running) = watch::channel(false);
+    let first = dispatch_in_background(&app, running.clone());
+    gate.entered().await;
+
+    // Far past the 1 s lease the claim was taken with: only a renewal keeps it.
+    app.clock.advance(chrono::Duration::seconds(30));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while stored(&app, id)
+        .await
+        .lease_until
+        .is_none_or(|until| *until <= app.clock.now())
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the node sending it did not renew its lease"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let other_node = app.another_node().await;
+    let taken = dispatch_once(&other_node.state, &running).await.unwrap();
+    assert_eq!(
+        (taken.reclaimed, taken.claimed),
+        (0, 0),
+        "a live node's claim was taken over"
+    );
+
+    gate.open();
+    let outcome = first.await.unwrap();
+    assert_eq!(outcome.sent, 1);
+    assert_eq!(app.transport.sent().len(), 1, "sent once");
+}
+db_test!(
+    a_send_longer_than_the_lease_keeps_its_claim,
+    [("LEASE_SECONDS", "1")]
+);
+
+async fn a_send_cut_off_by_shutdown_is_handed_back_as_outcome_unknown(app: TestApp) {
+    let (owner, id) = one_due(&app).await;
+    let before = scrape(&app).await;
+    let gate = app.transport.hold();
+    let (stop, stopping) = watch::channel(false);
+    let first = dispatch_in_background(&app, stopping);
+    gate.entered().await;
+    stop.send(true).unwrap();
+    // The provider never answers within the 1 s grace period.
+    let outcome = first.await.unwrap();
+    assert_eq!((outcome.sent, outcome.unknown), (0, 1));
+    let handed_back = stored(&app, id).await;
+    assert_eq!(handed_back.status.as_str(), "pending");
+    assert!(handed_back.claim_token.is_none());
+    let after = scrape(&app).await;
+    assert_eq!(
+        sample(&after, "notifications_outcome_unknown_total")
+            - sample(&before, "notifications_outcome_unknown_total"),
+        1.0
+    );
+
+    gate.open();
+    app.dispatch_until_idle().await;
+    assert_eq!(app.transport.sent().len(), 1);
+    let history = app
+        .get_json(&format!("/notifications/{id}"), &owner.token)
+        .await;
+    let attempts: Vec<(&str, &str)> = history["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["outcome"].as_str().unwrap(),
+                a["error_code"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        attempts,
+        [("lease_expired", "outcome_unknown"), ("sent", "")],
+        "the history says the first send's outcome is unknown"
+    );
+    assert_eq!(history["status"], "sent");
+}
+db_test!(
+    a_send_cut_off_by_shutdown_is_handed_back_as_outcome_unknown,
+    [("SHUTDOWN_GRACE_SECONDS", "1")]
+);
