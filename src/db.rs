@@ -110,6 +110,22 @@ pub fn rows_per_statement(columns: usize) -> usize {
     (PARAMETERS_PER_STATEMENT / columns.max(1)).max(1)
 }
 
+/// Brings the query planner's statistics of `tables` up to date after a bulk load. PostgreSQL
+/// and MySQL otherwise plan with the sizes they last measured until their own analysis comes
+/// round (autovacuum, InnoDB's 10 % rule), and a page of a business's messages measured as
+/// "a few dozen rows" was read by sorting all of them: 20 ms for 30,000 instead of 0.2 ms.
+/// SQLite plans from its own rules without statistics, so nothing is done there.
+pub async fn analyze(db: &impl ConnectionTrait, tables: &[&str]) -> Result<(), DbErr> {
+    let statement = match Backend::from(db.get_database_backend()) {
+        Backend::Sqlite => return Ok(()),
+        Backend::MySql => "ANALYZE TABLE",
+        Backend::Postgres => "ANALYZE",
+    };
+    db.execute_unprepared(&format!("{statement} {}", tables.join(", ")))
+        .await?;
+    Ok(())
+}
+
 /// Begins a transaction that will write. On SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes fails outright with
 /// `SQLITE_BUSY` when another writer committed in between, instead of waiting. Other backends

@@ -137,6 +137,17 @@ pub fn source_url(original: &str) -> anyhow::Result<String> {
     anyhow::bail!("the original database must be MySQL (mysql://…) or SQLite (sqlite:///path)")
 }
 
+/// The tables an import fills in bulk, whose planner statistics it brings up to date.
+const IMPORTED_TABLES: &[&str] = &[
+    "users",
+    "clients",
+    "sender_identities",
+    "reminders",
+    "reminder_clients",
+    "notifications",
+    "notification_attempts",
+];
+
 /// Reads the original database and writes ours; rolls back on any error (or on a dry run).
 pub async fn import(
     source_db: &DatabaseConnection,
@@ -203,6 +214,7 @@ pub async fn import(
         txn.rollback().await?;
     } else {
         txn.commit().await?;
+        crate::db::analyze(target, IMPORTED_TABLES).await?;
     }
     Ok(report)
 }
