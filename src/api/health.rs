@@ -43,9 +43,13 @@ async fn health() -> Json<HealthResponse> {
     Json(HealthResponse { status: "ok" })
 }
 
+/// How long readiness waits for the database: during an outage the pool would otherwise keep
+/// trying to connect for its whole acquire timeout, longer than a probe waits.
+const DATABASE_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Readiness: the database answers and this node's scheduler is passing.
 ///
-/// 503 when the database cannot be reached or, on a node that runs the scheduler, a loop has
+/// 503 when the database cannot be reached (or does not answer within 2 s) or, on a node that runs the scheduler, a loop has
 /// not passed for four poll intervals (at least 120 s). No sign-in.
 #[utoipa::path(
     get, path = "/ready", tag = "health",
@@ -55,10 +59,18 @@ async fn health() -> Json<HealthResponse> {
     )
 )]
 async fn ready(State(state): State<Arc<AppState>>) -> ApiResult<Json<HealthResponse>> {
-    state.db.ping().await.map_err(|error| {
-        tracing::warn!(error = %error, "readiness check: database unreachable");
-        ApiError::Unavailable("The database is unreachable.".into())
-    })?;
+    let answered = tokio::time::timeout(DATABASE_CHECK_TIMEOUT, state.db.ping()).await;
+    match answered {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => {
+            tracing::warn!(error = %error, "readiness check: database unreachable");
+            return Err(ApiError::Unavailable("The database is unreachable.".into()));
+        }
+        Err(_) => {
+            tracing::warn!("readiness check: the database did not answer in time");
+            return Err(ApiError::Unavailable("The database is unreachable.".into()));
+        }
+    }
     if let Some(last) = state.heartbeat.oldest() {
         let limit = (state.settings.scheduler.poll_seconds * 4.0).max(HEARTBEAT_GRACE_SECONDS);
         let age = Utc::now().timestamp() - last;

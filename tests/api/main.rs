@@ -31,6 +31,7 @@ mod metrics;
 mod migrations;
 mod occurrences;
 mod original_import;
+mod outage;
 mod payments;
 mod privacy;
 mod provider_tests;

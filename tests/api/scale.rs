@@ -14,13 +14,18 @@ use serde_json::{Value, json};
 use crate::support::{Backend, PASSWORD, per_backend};
 
 /// A running `reminder-backend` process and the console sends it printed.
-struct Process {
+pub(crate) struct Process {
     child: Child,
     sends: Arc<Mutex<Vec<i64>>>,
 }
 
 impl Process {
-    fn start(database_url: &str, port: u16, args: &[&str], extra: &[(&str, &str)]) -> Self {
+    pub(crate) fn start(
+        database_url: &str,
+        port: u16,
+        args: &[&str],
+        extra: &[(&str, &str)],
+    ) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_reminder-backend"))
             .args(args)
             .env_clear()
@@ -52,12 +57,12 @@ impl Process {
         Self { child, sends }
     }
 
-    fn sends(&self) -> Vec<i64> {
+    pub(crate) fn sends(&self) -> Vec<i64> {
         self.sends.lock().unwrap().clone()
     }
 
     /// SIGTERM, then wait for the process to exit.
-    fn terminate(mut self) -> Vec<i64> {
+    pub(crate) fn terminate(mut self) -> Vec<i64> {
         let _ = Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string())
@@ -198,7 +203,7 @@ impl Api {
     }
 
     /// Imports `count` clients and writes a reminder for all of them; returns its id.
-    async fn reminder_for(&self, count: usize) -> i64 {
+    pub(crate) async fn reminder_for(&self, count: usize) -> i64 {
         let mut csv = String::from("name,email\n");
         for n in 0..count {
             csv.push_str(&format!("Client {n},client{n}@scale.example.com\n"));
@@ -247,7 +252,18 @@ impl Api {
             .unwrap()
     }
 
-    async fn count(&self, status: &str) -> u64 {
+    /// Sends the reminder now and waits until `sent` of its messages were sent.
+    pub(crate) async fn send_and_wait_for(&self, reminder: i64, sent: u64) {
+        self.post(&format!("/reminders/{reminder}/send"), json!({}))
+            .await;
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while self.count("sent").await < sent {
+            assert!(Instant::now() < deadline, "the worker sent nothing");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub(crate) async fn count(&self, status: &str) -> u64 {
         self.get(&format!("/notifications?limit=1&status={status}"))
             .await["total"]
             .as_u64()
@@ -255,7 +271,7 @@ impl Api {
     }
 
     /// Polls until no notification is pending or being sent.
-    async fn wait_until_settled(&self, within: Duration) {
+    pub(crate) async fn wait_until_settled(&self, within: Duration) {
         let deadline = Instant::now() + within;
         loop {
             if self.count("pending").await == 0 && self.count("sending").await == 0 {
@@ -270,7 +286,7 @@ impl Api {
     }
 }
 
-fn tally(sends: impl IntoIterator<Item = i64>) -> HashMap<i64, usize> {
+pub(crate) fn tally(sends: impl IntoIterator<Item = i64>) -> HashMap<i64, usize> {
     let mut counts = HashMap::new();
     for id in sends {
         *counts.entry(id).or_insert(0) += 1;
@@ -335,13 +351,7 @@ async fn interrupted_run(
         ("LEASE_SECONDS", lease_seconds),
     ];
     let worker = Process::start(&url, free_port(), &["worker"], &settings);
-    api.post(&format!("/reminders/{reminder}/send"), json!({}))
-        .await;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while api.count("sent").await < 300 {
-        assert!(Instant::now() < deadline, "the worker sent nothing");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    api.send_and_wait_for(reminder, 300).await;
     Some(Interrupted {
         url,
         _dir: dir,

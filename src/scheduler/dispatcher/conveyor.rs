@@ -11,7 +11,8 @@
 //! room for, so the conveyor costs one write transaction per group.
 //!
 //! While the batch is worked its lease is renewed every third of `LEASE_SECONDS`, so a short
-//! lease only lapses when the node is gone.
+//! lease only lapses when the node is gone. When the database cannot be reached, outcomes are
+//! kept and recorded once it can (nothing new starts meanwhile), so an outage repeats no send.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -34,6 +35,12 @@ const FLUSH_GROUP: usize = 32;
 
 /// The longest an outcome waits for others to be recorded with it.
 const FLUSH_AFTER: Duration = Duration::from_millis(5);
+
+/// The first wait before recording outcomes again when the database could not be reached.
+const RETRY_FIRST: Duration = Duration::from_millis(100);
+
+/// The longest wait between two tries at recording outcomes.
+const RETRY_MOST: Duration = Duration::from_secs(1);
 
 /// Sends `claimed` (held under `token`) with `send`, at most `concurrency` in flight, and
 /// records every outcome. On `stop`, starts nothing more; sends in flight may finish within the
@@ -171,7 +178,7 @@ impl Belt<'_> {
                         return Ok(true);
                     }
                 }
-                Event::Renew => self.renew().await?,
+                Event::Renew => self.renew().await,
                 Event::Stop => {
                     let grace = self.state.settings.scheduler.shutdown_grace_seconds;
                     self.grace_ends = Some(Instant::now() + Duration::from_secs(grace));
@@ -182,7 +189,10 @@ impl Belt<'_> {
         }
     }
 
-    /// Records `back` and starts `starting`, in one transaction.
+    /// Records `back` and starts `starting`, in one transaction. While the database cannot be
+    /// reached it tries again (every [`RETRY_FIRST`], doubling up to [`RETRY_MOST`]) rather
+    /// than give up outcomes that came back: recorded late, they still hold while the claim is
+    /// this node's. It gives up when the process is stopping.
     async fn flush(
         &self,
         back: &[(notification::Model, Finish)],
@@ -191,22 +201,52 @@ impl Belt<'_> {
         if back.is_empty() && starting.is_empty() {
             return Ok(());
         }
+        let mut stop = self.stop.clone();
+        let mut wait = RETRY_FIRST;
+        loop {
+            let error = match self.record_and_start(back, starting).await {
+                Ok(()) => return Ok(()),
+                Err(error) => error,
+            };
+            if *stop.borrow() {
+                return Err(error.into());
+            }
+            tracing::warn!(
+                error = %error,
+                outcomes = back.len(),
+                retry_in_ms = wait.as_millis(),
+                "recording outcomes failed; trying again"
+            );
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                _ = stop.wait_for(|stopped| *stopped) => {}
+            }
+            wait = (wait * 2).min(RETRY_MOST);
+        }
+    }
+
+    async fn record_and_start(
+        &self,
+        back: &[(notification::Model, Finish)],
+        starting: &[notification::Model],
+    ) -> Result<(), sea_orm::DbErr> {
         let now = self.now();
         let txn = begin_write(&self.state.db).await?;
         finish::record(&txn, self.token, back, now).await?;
         let ids: Vec<i64> = starting.iter().map(|row| row.id).collect();
         repo::mark_started(&txn, self.token, &ids, now).await?;
-        txn.commit().await?;
-        Ok(())
+        txn.commit().await
     }
 
-    /// Keeps the batch's claim for another lease.
-    async fn renew(&mut self) -> anyhow::Result<()> {
+    /// Keeps the batch's claim for another lease. A failure is only logged: the next renewal
+    /// tries again, and the claim holds until the lease lapses.
+    async fn renew(&mut self) {
         let lease = self.state.settings.scheduler.lease_seconds;
         let until = self.now() + chrono::Duration::seconds(lease);
-        repo::renew_lease(&self.state.db, self.token, until).await?;
+        if let Err(error) = repo::renew_lease(&self.state.db, self.token, until).await {
+            tracing::warn!(error = %error, "renewing the lease failed; trying again");
+        }
         self.renew_at = Instant::now() + renew_every(lease);
-        Ok(())
     }
 
     /// After a stop: the unstarted are handed back as never tried, those still in flight as
