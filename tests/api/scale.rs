@@ -116,6 +116,23 @@ pub(crate) async fn fresh_database(
     Some((format!("{}/{name}", server.trim_end_matches('/')), None))
 }
 
+/// Waits until the node at `base` answers `/ready` with 200.
+async fn wait_until_ready(http: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !http
+        .get(format!("{base}/ready"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status() == StatusCode::OK)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the API node did not become ready"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// An HTTP client of the API node.
 pub(crate) struct Api {
     base: String,
@@ -128,19 +145,7 @@ impl Api {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::new();
         let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !http
-            .get(format!("{base}/ready"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == StatusCode::OK)
-        {
-            assert!(
-                Instant::now() < deadline,
-                "the API node did not become ready"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_until_ready(&http, &base).await;
         let email = "owner@scale.example.com";
         let registered = http
             .post(format!("{base}/api/v1/auth/register"))
@@ -250,6 +255,26 @@ impl Api {
         created.json::<Value>().await.unwrap()["id"]
             .as_i64()
             .unwrap()
+    }
+
+    /// The same signed-in user, speaking to the node on `port`.
+    pub(crate) fn at_port(&self, port: u16) -> Self {
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            http: self.http.clone(),
+            token: self.token.clone(),
+        }
+    }
+
+    /// `POST /reminders/{reminder}/send` with an `Idempotency-Key`.
+    async fn send_with_key(&self, reminder: i64, key: &str) -> reqwest::Result<reqwest::Response> {
+        self.http
+            .post(format!("{}/api/v1/reminders/{reminder}/send", self.base))
+            .bearer_auth(&self.token)
+            .header("idempotency-key", key)
+            .json(&json!({}))
+            .send()
+            .await
     }
 
     /// Sends the reminder now and waits until `sent` of its messages were sent.
@@ -466,6 +491,56 @@ async fn one_of_two_workers_killed_repeats_at_most_its_sends_in_flight(backend: 
     );
 }
 
+/// A client sends a reminder to 5,000 clients with an Idempotency-Key; the API node is killed
+/// while it works on the request, and the client sends the same request to another node.
+async fn an_api_node_killed_during_a_manual_send(backend: Backend) {
+    let total = 5_000;
+    let Some((url, _dir)) = fresh_database(backend).await else {
+        return;
+    };
+    let first_port = free_port();
+    let first_node = Process::start(&url, first_port, &["serve", "--no-scheduler"], &[]);
+    let api = Api::connect(first_port).await;
+    let reminder = api.reminder_for(total).await;
+
+    let interrupted = {
+        let api = api.at_port(first_port);
+        tokio::spawn(async move { api.send_with_key(reminder, "pay-run-1").await })
+    };
+    // The fault lands a little after the request left: composing 5,000 messages takes longer.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    first_node.kill();
+    let first_answer = match interrupted.await.unwrap() {
+        Ok(response) => response.status().to_string(),
+        Err(_) => "none (the connection dropped)".to_owned(),
+    };
+
+    let second_port = free_port();
+    let _second_node = Process::start(&url, second_port, &["serve", "--no-scheduler"], &[]);
+    let second = api.at_port(second_port);
+    wait_until_ready(&second.http, &second.base).await;
+    let retried = second.send_with_key(reminder, "pay-run-1").await.unwrap();
+    assert_eq!(retried.status(), StatusCode::ACCEPTED);
+    let again = second.send_with_key(reminder, "pay-run-1").await.unwrap();
+    assert_eq!(again.status(), StatusCode::ACCEPTED);
+
+    let worker = Process::start(&url, free_port(), &["worker"], &[]);
+    second.wait_until_settled(Duration::from_secs(120)).await;
+    let counts = tally(worker.terminate());
+    let twice = counts.values().filter(|n| **n > 1).count();
+    eprintln!(
+        "{backend:?}: the killed node's answer: {first_answer}; after the retry {} messages sent, {twice} twice",
+        counts.len()
+    );
+    assert_eq!(counts.len(), total, "one message per client");
+    assert_eq!(twice, 0);
+    assert_eq!(
+        second.count("sent").await,
+        u64::try_from(total).unwrap(),
+        "no second set of messages was made"
+    );
+}
+
 async fn terminated_worker_drains(backend: Backend) {
     let total = 3_000;
     // A ten-minute lease: anything left `sending` after SIGTERM would be stuck that long.
@@ -496,6 +571,11 @@ per_backend!(
     one_of_two_workers_killed_repeats_at_most_its_sends_in_flight,
     one_of_two_workers_killed_repeats_at_most_its_sends_in_flight,
     [mysql: MySql, postgres: Postgres]
+);
+
+per_backend!(
+    an_api_node_killed_during_a_manual_send_sends_once_when_retried,
+    an_api_node_killed_during_a_manual_send
 );
 
 per_backend!(
