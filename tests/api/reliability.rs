@@ -9,6 +9,7 @@ use reminder_backend::clock::Clock;
 use reminder_backend::entities::notification;
 use reminder_backend::scheduler::{DispatchOutcome, dispatch_once, plan_due};
 use sea_orm::EntityTrait;
+use serde_json::json;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -135,3 +136,43 @@ db_test!(
     a_send_cut_off_by_shutdown_is_handed_back_as_outcome_unknown,
     [("SHUTDOWN_GRACE_SECONDS", "1")]
 );
+
+async fn a_clock_that_jumps_back_and_forth_sends_each_occurrence_once(app: TestApp) {
+    let owner = app.owner("Jumpy Clock Ltd").await;
+    let ann = app.email_client(&owner, "Ann").await;
+    app.reminder(
+        &owner,
+        json!({
+            "title": "Daily",
+            "channels": ["email"],
+            "body": "x",
+            "schedule": {
+                "type": "recurring",
+                "rrule": "FREQ=DAILY",
+                "start": app.local_in(1, "09:00:00"),
+                "timezone": "UTC",
+            },
+            "client_ids": [ann["id"]],
+        }),
+    )
+    .await;
+    let first = app.instant_in(1, "09:00:00", "UTC");
+    let sent_after = |at: chrono::DateTime<chrono::Utc>| {
+        app.clock.set(at);
+        async { app.dispatch_until_idle().await }
+    };
+    sent_after(first + chrono::Duration::seconds(5)).await;
+    assert_eq!(app.transport.sent().len(), 1);
+    // Back an hour (an NTP step, a wrong clock corrected): nothing is sent again.
+    sent_after(first - chrono::Duration::hours(1)).await;
+    sent_after(first + chrono::Duration::seconds(5)).await;
+    assert_eq!(app.transport.sent().len(), 1, "the occurrence went once");
+    // Forward to the next day's occurrence, back, and forward again: it goes once.
+    let second = first + chrono::Duration::days(1);
+    sent_after(second + chrono::Duration::seconds(5)).await;
+    assert_eq!(app.transport.sent().len(), 2);
+    sent_after(first + chrono::Duration::hours(2)).await;
+    sent_after(second + chrono::Duration::seconds(10)).await;
+    assert_eq!(app.transport.sent().len(), 2, "each occurrence went once");
+}
+db_test!(a_clock_that_jumps_back_and_forth_sends_each_occurrence_once);
