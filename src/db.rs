@@ -81,8 +81,27 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
                 // Erased personal data is overwritten, not left in free pages.
                 .pragma("secure_delete", "ON")
         });
+        options.map_sqlx_sqlite_pool_opts(|pool| pool.after_release(closes_if_out_of_step));
     }
     Ok(Database::connect(options).await?)
+}
+
+/// Whether a SQLite connection given back to the pool may be used again: not when its driver
+/// still counts a transaction open. SQLite rolls a transaction back by itself on some errors
+/// (a full disk, an I/O error); the driver's own `ROLLBACK` then fails and it keeps counting
+/// the transaction, so every later one on that connection would fail or run as a savepoint
+/// inside nothing (seen as a dispatcher stuck on "database is locked" once a full disk had
+/// room again). Such a connection is closed; the pool opens a fresh one.
+fn closes_if_out_of_step(
+    connection: &mut sea_orm::sqlx::SqliteConnection,
+    _: sea_orm::sqlx::pool::PoolConnectionMetadata,
+) -> futures_util::future::BoxFuture<'_, Result<bool, sea_orm::sqlx::Error>> {
+    use sea_orm::sqlx::Connection;
+    Box::pin(async move {
+        // Runs after the rollback queued when the transaction was dropped.
+        connection.ping().await?;
+        Ok(!connection.is_in_transaction())
+    })
 }
 
 /// Opens a database that must already exist, read-only where the driver allows (SQLite): the

@@ -322,3 +322,107 @@ async fn a_postgresql_restart_mid_dispatch_sends_each_once() {
 async fn a_mariadb_restart_mid_dispatch_sends_each_once() {
     a_database_restart_mid_dispatch_sends_each_once(Kind::MariaDb).await;
 }
+
+/// A small tmpfs of the test's own, for a SQLite database whose disk fills up.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    /// A 16 MiB tmpfs; `None` where mounting is not allowed (not root, no `mount`).
+    fn mount() -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"])
+            .arg(dir.path())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        mounted.then_some(Self { dir })
+    }
+
+    fn filler(&self) -> PathBuf {
+        self.dir.path().join("filler")
+    }
+
+    /// Takes every free byte left.
+    fn fill(&self) {
+        use std::io::Write;
+        let mut file = std::fs::File::create(self.filler()).expect("filler");
+        let block = vec![0_u8; 64 * 1024];
+        while file.write_all(&block).is_ok() {}
+        let _ = file.sync_all();
+    }
+
+    /// Gives the space back.
+    fn free(&self) {
+        std::fs::remove_file(self.filler()).expect("filler removed");
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// Waits until the process has sent nothing new for a second: its writes are failing.
+async fn wait_until_stalled(process: &Process) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = process.sends().len();
+    let mut unchanged_since = Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = process.sends().len();
+        if now != last {
+            last = now;
+            unchanged_since = Instant::now();
+        } else if unchanged_since.elapsed() >= Duration::from_secs(1) {
+            return now;
+        }
+        assert!(Instant::now() < deadline, "sends went on with a full disk");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_sqlite_disk_mid_dispatch_sends_each_once() {
+    let total = 3_000;
+    let Some(disk) = SmallDisk::mount() else {
+        eprintln!("a tmpfs cannot be mounted here; skipped");
+        return;
+    };
+    let url = format!("sqlite://{}/app.db", disk.dir.path().display());
+    let port = free_port();
+    let node = Process::start(
+        &url,
+        port,
+        &["serve"],
+        // Two in flight: slow enough that the disk fills mid-dispatch.
+        &[
+            ("DISPATCH_BATCH_SIZE", "200"),
+            ("DISPATCH_CONCURRENCY", "2"),
+        ],
+    );
+    let api = Api::connect(port).await;
+    let reminder = api.reminder_for(total).await;
+    api.send_and_wait_for(reminder, 300).await;
+
+    disk.fill();
+    let before_free = wait_until_stalled(&node).await;
+    assert!(before_free < total, "filled too late to test anything");
+    disk.free();
+    api.wait_until_settled(Duration::from_secs(120)).await;
+
+    let counts = tally(node.terminate());
+    let twice = counts.values().filter(|n| **n > 1).count();
+    eprintln!(
+        "SQLite: disk full after {before_free} sends; {} sent, {twice} twice, {} lost",
+        counts.values().sum::<usize>(),
+        total - counts.len()
+    );
+    assert_eq!(counts.len(), total, "nothing is lost");
+    assert_eq!(twice, 0, "nothing is sent twice");
+}

@@ -176,3 +176,35 @@ async fn a_clock_that_jumps_back_and_forth_sends_each_occurrence_once(app: TestA
     assert_eq!(app.transport.sent().len(), 2, "each occurrence went once");
 }
 db_test!(a_clock_that_jumps_back_and_forth_sends_each_occurrence_once);
+
+async fn a_provider_that_never_answers_times_out_and_is_retried(app: TestApp) {
+    let (owner, id) = one_due(&app).await;
+    let gate = app.transport.hold();
+    let (_stop, running) = watch::channel(false);
+    // The send is given up after 30 s without an answer.
+    let outcome = dispatch_once(&app.state, &running).await.unwrap();
+    assert_eq!((outcome.sent, outcome.retried), (0, 1));
+    let waiting = app
+        .get_json(&format!("/notifications/{id}"), &owner.token)
+        .await;
+    assert_eq!(
+        (waiting["status"].as_str(), waiting["error_code"].as_str()),
+        (Some("pending"), Some("timeout"))
+    );
+
+    gate.open();
+    app.clock.advance(chrono::Duration::hours(1));
+    app.dispatch_until_idle().await;
+    assert_eq!(app.transport.sent().len(), 1, "sent on the retry");
+}
+
+/// The timeout does not depend on the database: SQLite only, for the 30 s it takes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_never_answers_times_out_and_is_retried_sqlite() {
+    crate::support::run_test(
+        crate::support::Backend::Sqlite,
+        &[],
+        a_provider_that_never_answers_times_out_and_is_retried,
+    )
+    .await;
+}
