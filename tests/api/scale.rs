@@ -541,6 +541,34 @@ async fn an_api_node_killed_during_a_manual_send(backend: Backend) {
     );
 }
 
+/// An API node and two workers started at the same moment on a fresh database, as an
+/// orchestrator rolls out replicas: one migrates, the others wait for it, and all three serve.
+async fn three_processes_started_at_once(backend: Backend) {
+    let Some((url, _dir)) = fresh_database(backend).await else {
+        return;
+    };
+    let ports = [free_port(), free_port(), free_port()];
+    let workers = [
+        Process::start(&url, ports[1], &["worker"], &[]),
+        Process::start(&url, ports[2], &["worker"], &[]),
+    ];
+    let _api_node = Process::start(&url, ports[0], &["serve", "--no-scheduler"], &[]);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    for port in ports {
+        wait_until_ready(&http, &format!("http://127.0.0.1:{port}")).await;
+    }
+    let api = Api::connect(ports[0]).await;
+    let reminder = api.reminder_for(50).await;
+    api.send_and_wait_for(reminder, 50).await;
+    let sends: Vec<i64> = workers.into_iter().flat_map(Process::terminate).collect();
+    assert_eq!(
+        tally(sends).len(),
+        50,
+        "the workers sent what the API node queued"
+    );
+}
+
 async fn terminated_worker_drains(backend: Backend) {
     let total = 3_000;
     // A ten-minute lease: anything left `sending` after SIGTERM would be stuck that long.
@@ -576,6 +604,11 @@ per_backend!(
 per_backend!(
     an_api_node_killed_during_a_manual_send_sends_once_when_retried,
     an_api_node_killed_during_a_manual_send
+);
+
+per_backend!(
+    three_processes_started_at_once_on_a_fresh_database_all_serve,
+    three_processes_started_at_once
 );
 
 per_backend!(
