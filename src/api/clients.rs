@@ -35,7 +35,9 @@ pub fn router(import_max_bytes: usize) -> OpenApiRouter<Arc<AppState>> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ClientQuery {
-    /// Only clients whose name, e-mail or phone contains this text, ignoring case.
+    /// Only clients whose name or e-mail contains this text, ignoring case, or whose phone
+    /// contains its digits when it is written as a phone number (only digits, spaces and
+    /// `+ - ( ) .`, at least 3 digits): `Client 12` does not match phones with 12 in them.
     pub q: Option<String>,
     /// Page size: 1 to 200; default 50.
     #[param(minimum = 1, maximum = 200)]

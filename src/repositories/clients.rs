@@ -143,15 +143,30 @@ fn search_condition(search: &str) -> Condition {
     let mut condition = Condition::any()
         .add(Expr::expr(Func::lower(Expr::col(client::Column::Name))).like(pattern(&lowered)))
         .add(client::Column::Email.like(pattern(&lowered)));
-    let digits: String = search
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == '+')
-        .collect();
-    if digits.chars().any(|c| c.is_ascii_digit()) {
+    if let Some(digits) = phone_digits(search) {
         condition = condition.add(client::Column::Phone.like(pattern(&digits)));
     }
     condition
 }
+
+/// The digits (and `+`) of a query written as a phone number or part of one (`+44 20 7946`,
+/// `(415) 555-26`): only digits, spaces, `+ - ( ) .` and at least [`PHONE_QUERY_DIGITS`] digits.
+/// Other queries (`Client 12`, `Flat 3B`) are not looked for in phone numbers, where their
+/// digits would match almost anyone's.
+fn phone_digits(search: &str) -> Option<String> {
+    let phone_like = search
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.'));
+    let digits: String = search
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    let enough = digits.chars().filter(char::is_ascii_digit).count() >= PHONE_QUERY_DIGITS;
+    (phone_like && enough).then_some(digits)
+}
+
+/// The fewest digits a query needs to be looked for in phone numbers.
+const PHONE_QUERY_DIGITS: usize = 3;
 
 /// Clients by id whatever their business: only for the dispatcher, which works for all
 /// businesses and takes ids from notifications that carry their own business.
