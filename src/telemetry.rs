@@ -1,5 +1,6 @@
-//! Log setup: readable lines in development, JSON lines in production (`LOG_FORMAT`), filtered
-//! by `RUST_LOG`. Logs carry ids and statuses, never bodies, tokens or personal data.
+//! Log setup: readable lines in development (coloured only on a terminal), JSON lines in
+//! production (`LOG_FORMAT`), filtered by `RUST_LOG`. Logs carry ids and statuses, never
+//! bodies, tokens or personal data.
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -10,8 +11,11 @@ use crate::config::LogFormat;
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
+    // Colour codes only for a person at a terminal, not in files, pipes or log collectors.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_span_events(FmtSpan::NONE);
     let result = match format {
         LogFormat::Json => builder

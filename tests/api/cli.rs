@@ -80,6 +80,22 @@ fn migrate_creates_the_sqlite_database_and_is_idempotent() {
 }
 
 #[test]
+fn readable_logs_written_to_a_pipe_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = migrate_in(
+        dir.path(),
+        &[
+            ("DATABASE_URL", "sqlite://./fresh.db"),
+            ("LOG_FORMAT", "pretty"),
+            ("RUST_LOG", "info"),
+        ],
+    );
+    let logged = String::from_utf8_lossy(&output.stdout);
+    assert!(logged.contains("INFO"), "{logged}");
+    assert!(!logged.contains('\u{1b}'), "colour codes in {logged:?}");
+}
+
+#[test]
 fn the_old_database_setting_name_is_understood() {
     let dir = tempfile::tempdir().unwrap();
     let output = binary()
