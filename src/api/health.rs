@@ -12,6 +12,7 @@ use utoipa_axum::routes;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use chrono::Utc;
+use sea_orm::DbErr;
 
 use super::error::{ApiError, ApiResult, Problem};
 use crate::repositories::notifications;
@@ -49,8 +50,9 @@ const DATABASE_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_se
 
 /// Readiness: the database answers and this node's scheduler is passing.
 ///
-/// 503 when the database cannot be reached (or does not answer within 2 s) or, on a node that runs the scheduler, a loop has
-/// not passed for four poll intervals (at least 120 s). No sign-in.
+/// 503 when the database cannot be reached (or does not answer within 2 s) or, on a node that
+/// runs the scheduler, a loop has not passed for four poll intervals (at least 120 s). No
+/// sign-in.
 #[utoipa::path(
     get, path = "/ready", tag = "health",
     responses(
@@ -59,18 +61,13 @@ const DATABASE_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_se
     )
 )]
 async fn ready(State(state): State<Arc<AppState>>) -> ApiResult<Json<HealthResponse>> {
-    let answered = tokio::time::timeout(DATABASE_CHECK_TIMEOUT, state.db.ping()).await;
-    match answered {
-        Ok(Ok(())) => {}
-        Ok(Err(error)) => {
+    tokio::time::timeout(DATABASE_CHECK_TIMEOUT, state.db.ping())
+        .await
+        .unwrap_or_else(|_| Err(DbErr::Custom("no answer in time".into())))
+        .map_err(|error| {
             tracing::warn!(error = %error, "readiness check: database unreachable");
-            return Err(ApiError::Unavailable("The database is unreachable.".into()));
-        }
-        Err(_) => {
-            tracing::warn!("readiness check: the database did not answer in time");
-            return Err(ApiError::Unavailable("The database is unreachable.".into()));
-        }
-    }
+            ApiError::Unavailable("The database is unreachable.".into())
+        })?;
     if let Some(last) = state.heartbeat.oldest() {
         let limit = (state.settings.scheduler.poll_seconds * 4.0).max(HEARTBEAT_GRACE_SECONDS);
         let age = Utc::now().timestamp() - last;

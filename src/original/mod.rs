@@ -214,7 +214,11 @@ pub async fn import(
         txn.rollback().await?;
     } else {
         txn.commit().await?;
-        crate::db::analyze(target, IMPORTED_TABLES).await?;
+        // The import stands either way: without fresh statistics the first queries may only be
+        // slower until the database's own analysis comes round.
+        if let Err(error) = crate::db::analyze(target, IMPORTED_TABLES).await {
+            tracing::warn!(error = %error, "refreshing the planner's statistics failed");
+        }
     }
     Ok(report)
 }

@@ -381,23 +381,7 @@ db_test!(manual_sends_with_the_same_idempotency_key_send_once);
 async fn paused_reminders_wait_and_resume_from_the_next_occurrence(app: TestApp) {
     let owner = app.owner("Pause").await;
     let ann = app.email_client(&owner, "Ann").await;
-    let created = app
-        .reminder(
-            &owner,
-            json!({
-                "title": "t",
-                "channels": ["email"],
-                "body": "x",
-                "schedule": {
-                    "type": "recurring",
-                    "rrule": "FREQ=DAILY",
-                    "start": app.local_in(1, "09:00:00"),
-                    "timezone": "UTC",
-                },
-                "client_ids": [ann["id"]],
-            }),
-        )
-        .await;
+    let created = app.daily_for(&owner, &ann).await;
     let path = format!("/reminders/{}", created["id"]);
     let paused: Value = app
         .post(&format!("{path}/pause"), &owner.token, json!({}))
@@ -518,23 +502,7 @@ db_test!(a_reminder_due_during_downtime_is_sent_once_after_restart);
 async fn missed_occurrences_coalesce_and_old_ones_are_not_sent(app: TestApp) {
     let owner = app.owner("Coalesce").await;
     let ann = app.email_client(&owner, "Ann").await;
-    let created = app
-        .reminder(
-            &owner,
-            json!({
-                "title": "t",
-                "channels": ["email"],
-                "body": "x",
-                "schedule": {
-                    "type": "recurring",
-                    "rrule": "FREQ=DAILY",
-                    "start": app.local_in(1, "09:00:00"),
-                    "timezone": "UTC",
-                },
-                "client_ids": [ann["id"]],
-            }),
-        )
-        .await;
+    let created = app.daily_for(&owner, &ann).await;
     let app = app.restart().await;
     // Down for five days; the last occurrence is 30 minutes late, within the hour's grace.
     let first = app

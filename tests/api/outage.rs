@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-use crate::scale::{Api, Process, free_port, tally};
+use crate::scale::{Api, Process, api_node_with_reminder, free_port, tally};
 
 /// A database server of the test's own.
 struct PrivateServer {
@@ -273,10 +273,7 @@ async fn a_database_restart_mid_dispatch_sends_each_once(kind: Kind) {
     admin.close().await.unwrap();
     let url = server.url("app");
 
-    let api_port = free_port();
-    let _api_node = Process::start(&url, api_port, &["serve", "--no-scheduler"], &[]);
-    let api = Api::connect(api_port).await;
-    let reminder = api.reminder_for(total).await;
+    let (_api_node, api, reminder) = api_node_with_reminder(&url, total).await;
     let worker_port = free_port();
     let worker = Process::start(
         &url,

@@ -9,7 +9,6 @@ use reminder_backend::clock::Clock;
 use reminder_backend::entities::notification;
 use reminder_backend::scheduler::{DispatchOutcome, dispatch_once, plan_due};
 use sea_orm::EntityTrait;
-use serde_json::json;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -140,22 +139,7 @@ db_test!(
 async fn a_clock_that_jumps_back_and_forth_sends_each_occurrence_once(app: TestApp) {
     let owner = app.owner("Jumpy Clock Ltd").await;
     let ann = app.email_client(&owner, "Ann").await;
-    app.reminder(
-        &owner,
-        json!({
-            "title": "Daily",
-            "channels": ["email"],
-            "body": "x",
-            "schedule": {
-                "type": "recurring",
-                "rrule": "FREQ=DAILY",
-                "start": app.local_in(1, "09:00:00"),
-                "timezone": "UTC",
-            },
-            "client_ids": [ann["id"]],
-        }),
-    )
-    .await;
+    app.daily_for(&owner, &ann).await;
     let first = app.instant_in(1, "09:00:00", "UTC");
     let sent_after = |at: chrono::DateTime<chrono::Utc>| {
         app.clock.set(at);

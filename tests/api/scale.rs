@@ -133,7 +133,18 @@ async fn wait_until_ready(http: &reqwest::Client, base: &str) {
     }
 }
 
+/// An API node (no scheduler) on the database at `url`, its signed-in owner, and a reminder
+/// for `clients` clients.
+pub(crate) async fn api_node_with_reminder(url: &str, clients: usize) -> (Process, Api, i64) {
+    let port = free_port();
+    let node = Process::start(url, port, &["serve", "--no-scheduler"], &[]);
+    let api = Api::connect(port).await;
+    let reminder = api.reminder_for(clients).await;
+    (node, api, reminder)
+}
+
 /// An HTTP client of the API node.
+#[derive(Clone)]
 pub(crate) struct Api {
     base: String,
     http: reqwest::Client,
@@ -323,10 +334,7 @@ async fn two_workers_send_each_notification_once(backend: Backend) {
     let Some((url, _dir)) = fresh_database(backend).await else {
         return;
     };
-    let api_port = free_port();
-    let _api = Process::start(&url, api_port, &["serve", "--no-scheduler"], &[]);
-    let api = Api::connect(api_port).await;
-    let reminder = api.reminder_for(10_000).await;
+    let (_api_node, api, reminder) = api_node_with_reminder(&url, 10_000).await;
 
     let settings = [
         ("DISPATCH_BATCH_SIZE", "250"),
@@ -366,10 +374,7 @@ async fn interrupted_run(
     lease_seconds: &'static str,
 ) -> Option<Interrupted> {
     let (url, dir) = fresh_database(backend).await?;
-    let api_port = free_port();
-    let api_node = Process::start(&url, api_port, &["serve", "--no-scheduler"], &[]);
-    let api = Api::connect(api_port).await;
-    let reminder = api.reminder_for(total).await;
+    let (api_node, api, reminder) = api_node_with_reminder(&url, total).await;
     let settings = [
         ("DISPATCH_BATCH_SIZE", "200"),
         ("DISPATCH_CONCURRENCY", CONCURRENCY),
@@ -453,10 +458,7 @@ async fn one_of_two_workers_killed_repeats_at_most_its_sends_in_flight(backend: 
     let Some((url, _dir)) = fresh_database(backend).await else {
         return;
     };
-    let api_port = free_port();
-    let _api_node = Process::start(&url, api_port, &["serve", "--no-scheduler"], &[]);
-    let api = Api::connect(api_port).await;
-    let reminder = api.reminder_for(total).await;
+    let (_api_node, api, reminder) = api_node_with_reminder(&url, total).await;
     let doomed = Process::start(&url, free_port(), &["worker"], &[]);
     let survivor = Process::start(&url, free_port(), &["worker"], &[]);
     api.post(&format!("/reminders/{reminder}/send"), json!({}))
@@ -498,13 +500,10 @@ async fn an_api_node_killed_during_a_manual_send(backend: Backend) {
     let Some((url, _dir)) = fresh_database(backend).await else {
         return;
     };
-    let first_port = free_port();
-    let first_node = Process::start(&url, first_port, &["serve", "--no-scheduler"], &[]);
-    let api = Api::connect(first_port).await;
-    let reminder = api.reminder_for(total).await;
+    let (first_node, api, reminder) = api_node_with_reminder(&url, total).await;
 
     let interrupted = {
-        let api = api.at_port(first_port);
+        let api = api.clone();
         tokio::spawn(async move { api.send_with_key(reminder, "pay-run-1").await })
     };
     // The fault lands a little after the request left: composing 5,000 messages takes longer.

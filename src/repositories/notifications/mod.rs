@@ -9,8 +9,8 @@ mod usage;
 
 pub use outcomes::{Accepted, Settlement, insert_attempts, mark_sent, settle};
 pub use queue::{
-    OUTCOME_UNKNOWN, Reclaimed, cancel_pending, claim_due, earliest_pending, insert_new,
-    mark_started, queue_depth, reclaim_expired, release, renew_lease, requeue, requeue_unknown,
+    Reclaimed, cancel_pending, claim_due, earliest_pending, insert_new, mark_started, queue_depth,
+    reclaim_expired, release, renew_lease, requeue, requeue_unknown,
 };
 pub use reports::{DeliveryReport, apply_report, find_by_provider_message, find_for_occurrence};
 pub use usage::sent_in;

@@ -189,25 +189,19 @@ pub async fn requeue_unknown(
     notification_attempt::Entity::insert_many(attempts)
         .exec_without_returning(db)
         .await?;
-    let mut update = super::unclaim(now)
-        .col_expr(
-            notification::Column::Status,
-            Expr::value(NotificationStatus::Pending),
-        )
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let requeued = hand_back(now, claimed_by, &ids)
         .col_expr(
             notification::Column::NextAttemptAt,
             Expr::value(Timestamp(now)),
         )
-        .filter(notification::Column::Id.is_in(rows.iter().map(|row| row.id)))
-        .filter(notification::Column::Status.eq(NotificationStatus::Sending));
-    if let Some(token) = claimed_by {
-        update = update.filter(notification::Column::ClaimToken.eq(token));
-    }
-    Ok(update.exec(db).await?.rows_affected)
+        .exec(db)
+        .await?;
+    Ok(requeued.rows_affected)
 }
 
 /// The error code of an attempt whose outcome is unknown (see [`requeue_unknown`]).
-pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
+const OUTCOME_UNKNOWN: &str = "outcome_unknown";
 
 /// Puts claimed notifications that were never tried back in the queue (shutdown).
 pub async fn release(
@@ -230,21 +224,34 @@ async fn hand_back_untried(
     if ids.is_empty() {
         return Ok(0);
     }
-    let mut update = super::unclaim(now)
-        .col_expr(
-            notification::Column::Status,
-            Expr::value(NotificationStatus::Pending),
-        )
+    let handed_back = hand_back(now, claimed_by, ids)
         .col_expr(
             notification::Column::AttemptCount,
             Expr::col(notification::Column::AttemptCount).sub(1),
         )
+        .exec(db)
+        .await?;
+    Ok(handed_back.rows_affected)
+}
+
+/// An update that puts claimed notifications (`ids`, still `sending`; only `claimed_by`'s when
+/// given) back in the queue as pending: what handing back untried and outcome unknown share.
+fn hand_back(
+    now: DateTime<Utc>,
+    claimed_by: Option<&str>,
+    ids: &[i64],
+) -> sea_orm::UpdateMany<notification::Entity> {
+    let update = super::unclaim(now)
+        .col_expr(
+            notification::Column::Status,
+            Expr::value(NotificationStatus::Pending),
+        )
         .filter(notification::Column::Status.eq(NotificationStatus::Sending))
         .filter(notification::Column::Id.is_in(ids.iter().copied()));
-    if let Some(token) = claimed_by {
-        update = update.filter(notification::Column::ClaimToken.eq(token));
+    match claimed_by {
+        Some(token) => update.filter(notification::Column::ClaimToken.eq(token)),
+        None => update,
     }
-    Ok(update.exec(db).await?.rows_affected)
 }
 
 /// Marks claimed notifications as handed to their send, before any provider is called.

@@ -648,6 +648,26 @@ impl TestApp {
         .await
     }
 
+    /// An e-mail reminder for one client, every day at 09:00 UTC from tomorrow.
+    pub async fn daily_for(&self, session: &Session, client: &Value) -> Value {
+        self.reminder(
+            session,
+            json!({
+                "title": "t",
+                "channels": ["email"],
+                "body": "x",
+                "schedule": {
+                    "type": "recurring",
+                    "rrule": "FREQ=DAILY",
+                    "start": self.local_in(1, "09:00:00"),
+                    "timezone": "UTC",
+                },
+                "client_ids": [client["id"]],
+            }),
+        )
+        .await
+    }
+
     /// Sets the clock to 09:00 UTC `days` after its current date, when
     /// [`once_for`](Self::once_for) reminders fall.
     pub fn arrive(&self, days: i64) {
