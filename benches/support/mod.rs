@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use reminder_backend::config::Settings;
-use reminder_backend::domain::schedule::ScheduleSpec;
+use reminder_backend::domain::schedule::{OnceSchedule, ScheduleSpec};
 use reminder_backend::domain::{
     Channel, ChannelSet, NotificationStatus, ReminderKind, ReminderStatus, Trigger,
 };
@@ -146,10 +146,10 @@ pub fn once_reminder(
         subject: Set(None),
         body: Set("Hello {{ client.name }}".into()),
         whatsapp_template: Set(None),
-        schedule: Set(ScheduleSpec::Once {
+        schedule: Set(ScheduleSpec::Once(OnceSchedule {
             at: local,
             timezone: Some("UTC".into()),
-        }),
+        })),
         timezone: Set("UTC".into()),
         payment_amount: Set(None),
         payment_currency: Set(None),

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,11 +9,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiResult, Problem};
-use super::extract::{ApiQuery, Page};
+use super::extract::ApiQuery;
+use super::paging::{ListWindow, Listed};
 use super::responses::ListResponse;
 use crate::domain::Actor;
 use crate::entities::audit_entry;
-use crate::services::audit;
+use crate::services::audit::{self, AuditSortKey};
 use crate::state::AppState;
 
 /// Routes of this module.
@@ -35,6 +35,7 @@ pub struct AuditEntryResponse {
     /// `providers.changed`, `client.exported`, `client.erased`, `reminder.sent_manually`.
     pub action: String,
     /// What it was done to: `user`, `client`, `reminder` or `business`.
+    #[schema(schema_with = super::openapi::audit_targets)]
     pub target_type: String,
     /// The id of that user, client, reminder or business.
     pub target_id: Option<i64>,
@@ -63,12 +64,6 @@ impl From<audit_entry::Model> for AuditEntryResponse {
 pub struct AuditQuery {
     /// Only entries with this exact action, e.g. `user.role_changed`.
     pub action: Option<String>,
-    /// Page size: 1 to 200; default 50.
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u64>,
-    /// Items to skip before the page: 0 to 1000000000; default 0.
-    #[param(minimum = 0, maximum = 1_000_000_000)]
-    pub offset: Option<u64>,
 }
 
 /// Lists the business's audit log, newest first.
@@ -77,7 +72,7 @@ pub struct AuditQuery {
 /// client exports, deletions and erasures, documents, sender identities, cancelled reminders
 /// and sends on demand. Owners and admins only.
 #[utoipa::path(
-    get, path = "/audit-log", tag = "users", security(("oauth2" = [])), params(AuditQuery),
+    get, path = "/audit-log", tag = "users", security(("oauth2" = [])), params(AuditQuery, ListWindow<AuditSortKey>),
     responses(
         (status = 200, description = "A page of entries", body = ListResponse<AuditEntryResponse>),
         (status = 403, description = "The caller is a member: owners and admins only", body = Problem, content_type = "application/problem+json"),
@@ -87,19 +82,16 @@ async fn list_audit_log(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     ApiQuery(query): ApiQuery<AuditQuery>,
-) -> ApiResult<Json<ListResponse<AuditEntryResponse>>> {
-    let page = Page::new(query.limit, query.offset)?;
+    window: ListWindow<AuditSortKey>,
+) -> ApiResult<Listed<AuditEntryResponse>> {
     let paged = audit::list(
         &state,
         &actor,
         query.action.as_deref(),
-        page.limit,
-        page.offset,
+        window.sort,
+        window.page.limit,
+        window.page.offset,
     )
     .await?;
-    Ok(Json(ListResponse::from_page(
-        paged,
-        page,
-        AuditEntryResponse::from,
-    )))
+    Ok(window.answer(paged, AuditEntryResponse::from))
 }

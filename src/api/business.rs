@@ -86,7 +86,7 @@ async fn update_business(
 /// `ok: false`, not an error. Owners and admins only; audited (`providers.tested`).
 #[utoipa::path(
     post, path = "/business/providers/{provider}/test", tag = "business", security(("oauth2" = [])),
-    params(("provider" = String, Path, description = "`smtp`, `twilio`, `whatsapp` or `stripe`")),
+    params(("provider" = crate::domain::Provider, Path, description = "`smtp`, `twilio`, `whatsapp` or `stripe`")),
     request_body = ProviderTestRequest,
     responses(
         (status = 200, description = "What the provider answered, accepted or not", body = ProviderTestResult),

@@ -3,18 +3,18 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::http::header::CONTENT_TYPE;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{ApiJson, ApiQuery, Page, PathId, read_body};
+use super::error::{ApiResult, Problem};
+use super::extract::{ApiJson, ApiQuery, CsvBody, PathId};
+use super::paging::{ListWindow, Listed};
 use super::responses::{ClientResponse, ListResponse};
 use crate::domain::{Actor, ClientId};
-use crate::services::clients::{self, CreateClientRequest, UpdateClientRequest};
+use crate::services::clients::{self, ClientSortKey, CreateClientRequest, UpdateClientRequest};
 use crate::services::import::{self, ImportReport};
 use crate::services::privacy;
 use crate::state::AppState;
@@ -39,17 +39,12 @@ pub struct ClientQuery {
     /// contains its digits when it is written as a phone number (only digits, spaces and
     /// `+ - ( ) .`, at least 3 digits): `Client 12` does not match phones with 12 in them.
     pub q: Option<String>,
-    /// Page size: 1 to 200; default 50.
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u64>,
-    /// Items to skip before the page: 0 to 1000000000; default 0.
-    #[param(minimum = 0, maximum = 1_000_000_000)]
-    pub offset: Option<u64>,
 }
 
 /// Lists the clients of the caller's business, oldest first.
 #[utoipa::path(
-    get, path = "/clients", tag = "clients", security(("oauth2" = [])), params(ClientQuery),
+    get, path = "/clients", tag = "clients", security(("oauth2" = [])),
+    params(ClientQuery, ListWindow<ClientSortKey>),
     responses(
         (status = 200, description = "A page of clients", body = ListResponse<ClientResponse>),
         (status = 422, description = "`limit` or `offset` out of range", body = Problem, content_type = "application/problem+json"),
@@ -59,22 +54,18 @@ pub(super) async fn list_clients(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     ApiQuery(query): ApiQuery<ClientQuery>,
-) -> ApiResult<Json<ListResponse<ClientResponse>>> {
-    let page = Page::new(query.limit, query.offset)?;
+    window: ListWindow<ClientSortKey>,
+) -> ApiResult<Listed<ClientResponse>> {
     let paged = clients::list(
         &state,
         &actor,
         query.q.as_deref(),
-        clients::ClientSort::default(),
-        page.limit,
-        page.offset,
+        window.sort,
+        window.page.limit,
+        window.page.offset,
     )
     .await?;
-    Ok(Json(ListResponse::from_page(
-        paged,
-        page,
-        ClientResponse::from,
-    )))
+    Ok(window.answer(paged, ClientResponse::from))
 }
 
 /// Adds a client.
@@ -191,7 +182,7 @@ async fn delete_client(
 /// imported. The body may be at most `IMPORT_MAX_BYTES` (default 64 MiB).
 #[utoipa::path(
     post, path = "/clients/import", tag = "clients", security(("oauth2" = [])),
-    request_body(content = String, content_type = "text/csv",
+    request_body(content = CsvBody, content_type = "text/csv",
         description = "Header row: name,email,phone,whatsapp_opt_in,preferred_channels,timezone,external_ref,opted_out_email,opted_out_sms,opted_out_whatsapp"),
     responses(
         (status = 200, description = "What was created and updated, and the rows refused", body = ImportReport),
@@ -203,24 +194,7 @@ async fn delete_client(
 pub(super) async fn import_clients(
     State(state): State<Arc<AppState>>,
     actor: Actor,
-    request: Request,
+    CsvBody(body): CsvBody,
 ) -> ApiResult<Json<ImportReport>> {
-    let media = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
-        });
-    if !matches!(media.as_deref(), Some("text/csv" | "application/csv")) {
-        return Err(ApiError::UnsupportedMediaType(
-            "Send the file as text/csv.".into(),
-        ));
-    }
-    let body = read_body(request, &state).await?;
     Ok(Json(import::import_csv(&state, &actor, &body).await?))
 }

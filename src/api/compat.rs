@@ -1,13 +1,15 @@
 //! The original FastAPI service's paths, as aliases of ours, so its clients keep working
 //! (docs/MIGRATING.md lists them). Same handlers, so the same answers; not in the OpenAPI
-//! document, which describes the canonical paths only.
+//! document, which describes the canonical paths only. Their JSON bodies may carry fields we
+//! do not read, as the original accepted them, whatever `STRICT_VALIDATION` says.
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 
+use super::extract::LenientFields;
 use super::{
     auth, clients, notifications, payments, rate_limit, reminders, sender_identities, users,
 };
@@ -58,4 +60,5 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
             &at("/sender-identities/"),
             get(sender_identities::list_identities).post(sender_identities::create_identity),
         )
+        .layer(Extension(LenientFields))
 }

@@ -13,12 +13,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{ApiJson, ApiQuery, Page, PathId, parse_id};
+use super::extract::{ApiJson, ApiQuery, PathId, parse_id};
+use super::paging::{ListWindow, Listed};
 use super::responses::ListResponse;
 use crate::documents::kind;
 use crate::domain::Actor;
 use crate::entities::document;
-use crate::services::documents::{self, UpdateDocumentRequest, Upload};
+use crate::services::documents::{
+    self, DocumentSortKey, LinkSortKey, UpdateDocumentRequest, Upload,
+};
 use crate::state::AppState;
 
 /// Room for the multipart framing and the small fields around the file.
@@ -84,12 +87,12 @@ impl From<documents::LinkWithOpens> for DocumentLinkResponse {
 
 /// Lists the links sent to clients for a document, with every open.
 ///
-/// One link per client the document was sent to, oldest first, revoked ones included.
+/// One link per client the document was sent to, revoked ones included.
 #[utoipa::path(
     get, path = "/documents/{id}/links", tag = "documents", security(("oauth2" = [])),
-    params(("id" = i64, Path, description = "Document id")),
+    params(("id" = i64, Path, description = "Document id"), ListWindow<LinkSortKey>),
     responses(
-        (status = 200, description = "Every link to the document", body = Vec<DocumentLinkResponse>),
+        (status = 200, description = "A page of the links to the document", body = ListResponse<DocumentLinkResponse>),
         (status = 404, description = "No such document in the caller's business", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -97,9 +100,18 @@ async fn list_links(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     PathId(id): PathId,
-) -> ApiResult<Json<Vec<DocumentLinkResponse>>> {
-    let links = documents::links(&state, &actor, id).await?;
-    Ok(Json(links.into_iter().map(Into::into).collect()))
+    window: ListWindow<LinkSortKey>,
+) -> ApiResult<Listed<DocumentLinkResponse>> {
+    let links = documents::links(
+        &state,
+        &actor,
+        id,
+        window.sort,
+        window.page.limit,
+        window.page.offset,
+    )
+    .await?;
+    Ok(window.answer(links, DocumentLinkResponse::from))
 }
 
 /// Withdraws one client's link to a document.
@@ -126,6 +138,9 @@ async fn revoke_link(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Where a document's bytes may be kept: in the database, or in the object store.
+pub const STORAGE_KINDS: [&str; 2] = ["database", "object"];
+
 /// A document (its bytes at `/documents/{id}/content`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DocumentResponse {
@@ -146,6 +161,7 @@ pub struct DocumentResponse {
     /// Links to it answer 410 after this instant (UTC); `null`: they never expire.
     pub link_expires_at: Option<DateTime<Utc>>,
     /// Where its bytes are kept: `database`, or `object` (the configured object store).
+    #[schema(schema_with = super::openapi::document_storage)]
     pub storage: &'static str,
     /// When it was uploaded (UTC).
     pub created_at: DateTime<Utc>,
@@ -164,9 +180,9 @@ impl From<document::Model> for DocumentResponse {
             client_id: row.client_id,
             link_expires_at: row.link_expires_at.map(|at| at.0),
             storage: if row.storage_key.is_some() {
-                "object"
+                STORAGE_KINDS[1]
             } else {
-                "database"
+                STORAGE_KINDS[0]
             },
             created_at: row.created_at.0,
             updated_at: row.updated_at.0,
@@ -197,12 +213,6 @@ struct UploadForm {
 pub struct DocumentQuery {
     /// Only this client's own documents; omit for all, shared ones included.
     pub client_id: Option<i64>,
-    /// Page size: 1 to 200; default 50.
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u64>,
-    /// Items to skip before the page: 0 to 1000000000; default 0.
-    #[param(minimum = 0, maximum = 1_000_000_000)]
-    pub offset: Option<u64>,
 }
 
 fn form_error(error: &MultipartError) -> ApiError {
@@ -305,7 +315,7 @@ async fn upload_document(
 
 /// Lists the business's documents, newest first.
 #[utoipa::path(
-    get, path = "/documents", tag = "documents", security(("oauth2" = [])), params(DocumentQuery),
+    get, path = "/documents", tag = "documents", security(("oauth2" = [])), params(DocumentQuery, ListWindow<DocumentSortKey>),
     responses(
         (status = 200, description = "A page of documents", body = ListResponse<DocumentResponse>),
         (status = 422, description = "`limit` or `offset` out of range", body = Problem, content_type = "application/problem+json"),
@@ -315,14 +325,18 @@ async fn list_documents(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     ApiQuery(query): ApiQuery<DocumentQuery>,
-) -> ApiResult<Json<ListResponse<DocumentResponse>>> {
-    let page = Page::new(query.limit, query.offset)?;
-    let paged = documents::list(&state, &actor, query.client_id, page.limit, page.offset).await?;
-    Ok(Json(ListResponse::from_page(
-        paged,
-        page,
-        DocumentResponse::from,
-    )))
+    window: ListWindow<DocumentSortKey>,
+) -> ApiResult<Listed<DocumentResponse>> {
+    let paged = documents::list(
+        &state,
+        &actor,
+        query.client_id,
+        window.sort,
+        window.page.limit,
+        window.page.offset,
+    )
+    .await?;
+    Ok(window.answer(paged, DocumentResponse::from))
 }
 
 /// One document's details (its bytes are at `/documents/{id}/content`).

@@ -9,10 +9,10 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
+use super::field_errors;
 use crate::domain::{Actor, FieldError};
 use crate::security::jwt::Claims;
 use crate::state::AppState;
@@ -22,6 +22,11 @@ use crate::state::AppState;
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
+/// Marks a route whose JSON bodies may carry fields it does not read (the original service's
+/// paths: its clients sent fields this API does not have), whatever `STRICT_VALIDATION` says.
+#[derive(Debug, Clone, Copy)]
+pub struct LenientFields;
+
 /// A form-encoded body (`application/x-www-form-urlencoded`).
 #[derive(Debug)]
 pub struct ApiForm<T>(pub T);
@@ -29,6 +34,12 @@ pub struct ApiForm<T>(pub T);
 /// A query string; values of the wrong type are 422.
 #[derive(Debug)]
 pub struct ApiQuery<T>(pub T);
+
+/// A CSV file sent whole as the body (`text/csv` or `application/csv`); another media type is
+/// 415, an oversize body 413.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary, content_media_type = "text/csv")]
+pub struct CsvBody(pub Bytes);
 
 /// A numeric id in the path; anything else is 404.
 #[derive(Debug, Clone, Copy)]
@@ -72,8 +83,10 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
                 "Send the body as application/json.".into(),
             ));
         }
+        let strict = state.settings.strict_validation
+            && request.extensions().get::<LenientFields>().is_none();
         let body = read_body(request, state).await?;
-        parse_json(&body, state.settings.strict_validation).map(Self)
+        parse_json(&body, strict).map(Self)
     }
 }
 
@@ -147,22 +160,14 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8], strict: bool) -> Result<T, A
         let ignoring = serde_ignored::Deserializer::new(&mut deserializer, &mut record_unknown);
         serde_path_to_error::deserialize(ignoring)
     };
-    let value = value.map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::BadRequest(format!("The body is not valid JSON: {inner}"))
-        } else {
-            let field = if path == "." { "body".to_owned() } else { path };
-            ApiError::Validation(vec![FieldError::new(
-                field,
-                clean_serde_message(&inner.to_string()),
-            )])
+    let value = match value {
+        Ok(value) => value,
+        Err(error) if error.inner().is_syntax() || error.inner().is_eof() => {
+            return Err(not_json(error.inner()));
         }
-    })?;
-    deserializer
-        .end()
-        .map_err(|error| ApiError::BadRequest(format!("The body is not valid JSON: {error}")))?;
+        Err(error) => return Err(every_field_error::<T>(body, strict, error)),
+    };
+    deserializer.end().map_err(|error| not_json(&error))?;
     if strict && !unknown.is_empty() {
         return Err(ApiError::Validation(
             unknown
@@ -174,11 +179,42 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8], strict: bool) -> Result<T, A
     Ok(value)
 }
 
-/// Drops serde's " at line 1 column 9" suffix, which means nothing to an API user.
-fn clean_serde_message(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(index) => message[..index].to_owned(),
-        None => message.to_owned(),
+fn not_json(error: &serde_json::Error) -> ApiError {
+    ApiError::BadRequest(format!("The body is not valid JSON: {error}"))
+}
+
+/// The 422 for a body that is JSON but not the fields `T` takes: every field at fault, found
+/// by reading it again (`first` is what the first reading said, for a body whose other errors
+/// cannot be told apart).
+fn every_field_error<T: DeserializeOwned>(
+    body: &[u8],
+    strict: bool,
+    first: serde_path_to_error::Error<serde_json::Error>,
+) -> ApiError {
+    let value = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(value) => value,
+        Err(error) => return not_json(&error),
+    };
+    let mut errors = field_errors::collect::<T>(value, strict);
+    if errors.is_empty() {
+        errors.push(field_errors::first_error(first, "body"));
+    }
+    ApiError::Validation(errors)
+}
+
+impl FromRequest<Arc<AppState>> for CsvBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &Arc<AppState>) -> Result<Self, ApiError> {
+        if !matches!(
+            media_type(request.headers()).as_deref(),
+            Some("text/csv" | "application/csv")
+        ) {
+            return Err(ApiError::UnsupportedMediaType(
+                "Send the file as text/csv.".into(),
+            ));
+        }
+        read_body(request, state).await.map(Self)
     }
 }
 
@@ -196,13 +232,7 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiForm<T> {
         let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(&body));
         serde_path_to_error::deserialize(deserializer)
             .map(Self)
-            .map_err(|error| {
-                let field = error.path().to_string();
-                ApiError::Validation(vec![FieldError::new(
-                    if field == "." { "body".into() } else { field },
-                    error.into_inner().to_string(),
-                )])
-            })
+            .map_err(|error| ApiError::Validation(vec![field_errors::first_error(error, "body")]))
     }
 }
 
@@ -226,13 +256,7 @@ impl<T: DeserializeOwned + Send> FromRequestParts<Arc<AppState>> for ApiQuery<T>
             serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(deserializer)
             .map(Self)
-            .map_err(|error| {
-                let field = error.path().to_string();
-                ApiError::Validation(vec![FieldError::new(
-                    if field == "." { "query".into() } else { field },
-                    error.into_inner().to_string(),
-                )])
-            })
+            .map_err(|error| ApiError::Validation(vec![field_errors::first_error(error, "query")]))
     }
 }
 
@@ -295,18 +319,6 @@ impl Page {
         }
         Ok(Self { limit, offset })
     }
-}
-
-/// Only `?limit=&offset=`.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Page size: 1 to 200; default 50.
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u64>,
-    /// Items to skip before the page: 0 to 1000000000; default 0.
-    #[param(minimum = 0, maximum = 1_000_000_000)]
-    pub offset: Option<u64>,
 }
 
 /// The signed-in caller and the access token they presented (for logout).

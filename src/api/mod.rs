@@ -9,9 +9,12 @@ mod compat;
 pub mod documents;
 pub mod error;
 pub mod extract;
+mod field_errors;
 pub mod health;
 mod middleware;
 pub mod notifications;
+mod openapi;
+pub mod paging;
 pub mod payments;
 pub mod privacy;
 pub mod rate_limit;
@@ -48,7 +51,8 @@ use crate::state::AppState;
         (name = "sender-identities", description = "Addresses and numbers a business sends from, verified by a code"),
         (name = "reminders", description = "Reminders, their schedules and clients"),
         (name = "notifications", description = "Every message sent, with its attempts"),
-        (name = "payments", description = "Payments asked of clients, and the dashboard"),
+        (name = "payments", description = "Payments asked of clients"),
+        (name = "dashboard", description = "What was sent, delivered, failed, paid and outstanding"),
         (name = "webhooks", description = "Provider callbacks, verified by their signatures"),
         (name = "health", description = "Liveness and readiness"),
     )
@@ -94,7 +98,7 @@ pub fn routes(state: &Arc<AppState>) -> (Router<Arc<AppState>>, utoipa::openapi:
                 Scopes::new(),
             ))])),
         );
-    (router, openapi)
+    (router, openapi::refine(openapi))
 }
 
 /// Only `/health` and `/ready`, for worker processes.

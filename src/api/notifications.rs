@@ -10,11 +10,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{ApiQuery, Page, PathId};
+use super::extract::{ApiQuery, PathId};
+use super::paging::{ListWindow, Listed};
 use super::responses::{AttemptResponse, ListResponse, NotificationResponse};
 use crate::domain::{Actor, Channel, NotificationStatus};
 use crate::repositories::notifications::NotificationFilter;
-use crate::services::notifications::{self, Counts};
+use crate::services::notifications::{self, Counts, NotificationSortKey};
 use crate::state::AppState;
 
 /// Routes of this module.
@@ -58,12 +59,6 @@ pub struct NotificationQuery {
     /// `true`: only those not yet marked read in the firm's inbox; `false`: only read ones;
     /// absent: both.
     pub unread: Option<bool>,
-    /// Page size: 1 to 200; default 50.
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u64>,
-    /// Items to skip before the page: 0 to 1000000000; default 0.
-    #[param(minimum = 0, maximum = 1_000_000_000)]
-    pub offset: Option<u64>,
 }
 
 /// Lists the business's notifications, newest occurrence first.
@@ -71,7 +66,7 @@ pub struct NotificationQuery {
 /// One notification per client, channel and occurrence of a reminder; the filters combine.
 /// Attempts are left out here (fetch one by id for them).
 #[utoipa::path(
-    get, path = "/notifications", tag = "notifications", security(("oauth2" = [])), params(NotificationQuery),
+    get, path = "/notifications", tag = "notifications", security(("oauth2" = [])), params(NotificationQuery, ListWindow<NotificationSortKey>),
     responses(
         (status = 200, description = "A page of notifications", body = ListResponse<NotificationResponse>),
         (status = 422, description = "Unknown `status` or `channel`, a bad date-time, or `limit` or `offset` out of range", body = Problem, content_type = "application/problem+json"),
@@ -81,8 +76,8 @@ pub(super) async fn list_notifications(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     ApiQuery(query): ApiQuery<NotificationQuery>,
-) -> ApiResult<Json<ListResponse<NotificationResponse>>> {
-    let page = Page::new(query.limit, query.offset)?;
+    window: ListWindow<NotificationSortKey>,
+) -> ApiResult<Listed<NotificationResponse>> {
     let status = query
         .status
         .map(|status| status.parse::<NotificationStatus>())
@@ -102,12 +97,16 @@ pub(super) async fn list_notifications(
         to: query.to,
         unread: query.unread,
     };
-    let paged = notifications::list(&state, &actor, &filter, page.limit, page.offset).await?;
-    Ok(Json(ListResponse::from_page(
-        paged,
-        page,
-        NotificationResponse::from,
-    )))
+    let paged = notifications::list(
+        &state,
+        &actor,
+        &filter,
+        window.sort,
+        window.page.limit,
+        window.page.offset,
+    )
+    .await?;
+    Ok(window.answer(paged, NotificationResponse::from))
 }
 
 /// One notification with its attempts.

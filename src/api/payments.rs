@@ -11,12 +11,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{ApiQuery, Page, PathId};
+use super::extract::{ApiQuery, PathId};
+use super::paging::{ListWindow, Listed};
 use super::responses::ListResponse;
 use crate::domain::{Actor, Channel, PaymentStatus};
 use crate::entities::payment_click;
 use crate::repositories::payments::PaymentFilter;
-use crate::services::payments::PaymentWithLink;
+use crate::services::payments::{PaymentSortKey, PaymentWithLink};
 use crate::services::{dashboard, payments};
 use crate::state::AppState;
 
@@ -114,17 +115,11 @@ pub struct PaymentQuery {
     pub client_id: Option<i64>,
     /// Only payments asked for by this reminder.
     pub reminder_id: Option<i64>,
-    /// Page size: 1 to 200; default 50.
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u64>,
-    /// Items to skip before the page: 0 to 1000000000; default 0.
-    #[param(minimum = 0, maximum = 1_000_000_000)]
-    pub offset: Option<u64>,
 }
 
 /// Lists the business's payments, newest first.
 #[utoipa::path(
-    get, path = "/payments", tag = "payments", security(("oauth2" = [])), params(PaymentQuery),
+    get, path = "/payments", tag = "payments", security(("oauth2" = [])), params(PaymentQuery, ListWindow<PaymentSortKey>),
     responses(
         (status = 200, description = "A page of payments", body = ListResponse<PaymentResponse>),
         (status = 422, description = "Unknown `status`, or `limit` or `offset` out of range", body = Problem, content_type = "application/problem+json"),
@@ -134,8 +129,8 @@ pub(super) async fn list_payments(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     ApiQuery(query): ApiQuery<PaymentQuery>,
-) -> ApiResult<Json<ListResponse<PaymentResponse>>> {
-    let page = Page::new(query.limit, query.offset)?;
+    window: ListWindow<PaymentSortKey>,
+) -> ApiResult<Listed<PaymentResponse>> {
     let status = query
         .status
         .map(|status| status.parse::<PaymentStatus>())
@@ -146,12 +141,16 @@ pub(super) async fn list_payments(
         client_id: query.client_id,
         reminder_id: query.reminder_id,
     };
-    let paged = payments::list(&state, &actor, &filter, page.limit, page.offset).await?;
-    Ok(Json(ListResponse::from_page(
-        paged,
-        page,
-        PaymentResponse::from,
-    )))
+    let paged = payments::list(
+        &state,
+        &actor,
+        &filter,
+        window.sort,
+        window.page.limit,
+        window.page.offset,
+    )
+    .await?;
+    Ok(window.answer(paged, PaymentResponse::from))
 }
 
 /// One payment with the clicks on its links.
@@ -248,7 +247,7 @@ pub struct SummaryResponse {
 /// Figures cover `[from, to)` (all time by default): notifications by occurrence, payments by
 /// creation, document opens by when they happened.
 #[utoipa::path(
-    get, path = "/dashboard/summary", tag = "payments", security(("oauth2" = [])), params(SummaryQuery),
+    get, path = "/dashboard/summary", tag = "dashboard", security(("oauth2" = [])), params(SummaryQuery),
     responses(
         (status = 200, description = "The figures", body = SummaryResponse),
         (status = 422, description = "`from` or `to` is not an RFC 3339 date-time between 1970 and 9999", body = Problem, content_type = "application/problem+json"),

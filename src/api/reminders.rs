@@ -11,12 +11,13 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{ApiJson, ApiQuery, Page, PathId, parse_id};
+use super::paging::{ListWindow, Listed};
 use super::responses::{
     ListResponse, NotificationResponse, OccurrencesResponse, ReminderResponse, SendResponse,
 };
 use crate::domain::{Actor, ClientId, ReminderStatus};
 use crate::services::reminders::{
-    self, AssignClientsRequest, CreateReminderRequest, UpdateReminderRequest,
+    self, AssignClientsRequest, CreateReminderRequest, ReminderSortKey, UpdateReminderRequest,
 };
 use crate::state::AppState;
 
@@ -40,17 +41,11 @@ pub struct ReminderQuery {
     /// Only reminders in this status: `active`, `paused`, `completed` or `cancelled`.
     #[param(value_type = Option<ReminderStatus>)]
     pub status: Option<String>,
-    /// Page size: 1 to 200; default 50.
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u64>,
-    /// Items to skip before the page: 0 to 1000000000; default 0.
-    #[param(minimum = 0, maximum = 1_000_000_000)]
-    pub offset: Option<u64>,
 }
 
 /// Lists the reminders of the caller's business, newest first.
 #[utoipa::path(
-    get, path = "/reminders", tag = "reminders", security(("oauth2" = [])), params(ReminderQuery),
+    get, path = "/reminders", tag = "reminders", security(("oauth2" = [])), params(ReminderQuery, ListWindow<ReminderSortKey>),
     responses(
         (status = 200, description = "A page of reminders", body = ListResponse<ReminderResponse>),
         (status = 422, description = "Unknown `status`, or `limit` or `offset` out of range", body = Problem, content_type = "application/problem+json"),
@@ -60,19 +55,23 @@ pub(super) async fn list_reminders(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     ApiQuery(query): ApiQuery<ReminderQuery>,
-) -> ApiResult<Json<ListResponse<ReminderResponse>>> {
-    let page = Page::new(query.limit, query.offset)?;
+    window: ListWindow<ReminderSortKey>,
+) -> ApiResult<Listed<ReminderResponse>> {
     let status = query
         .status
         .map(|status| status.parse::<ReminderStatus>())
         .transpose()
         .map_err(|message| ApiError::invalid("status", message))?;
-    let paged = reminders::list(&state, &actor, status, page.limit, page.offset).await?;
-    Ok(Json(ListResponse::from_page(
-        paged,
-        page,
-        ReminderResponse::from,
-    )))
+    let paged = reminders::list(
+        &state,
+        &actor,
+        status,
+        window.sort,
+        window.page.limit,
+        window.page.offset,
+    )
+    .await?;
+    Ok(window.answer(paged, ReminderResponse::from))
 }
 
 /// Creates a reminder and assigns its clients.
@@ -214,12 +213,16 @@ async fn unassign_client(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Occurrences listed when `limit` is not given.
+const OCCURRENCES_SHOWN: u64 = 10;
+
 /// `GET /reminders/{id}/occurrences` query.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OccurrenceQuery {
-    /// How many occurrences: 1 to 100; default 10.
-    pub limit: Option<usize>,
+    /// How many occurrences: 1 to 200 (the limit of every list); default 10.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
 }
 
 /// Previews a reminder's next occurrences, in the schedule's zone.
@@ -239,11 +242,8 @@ async fn list_occurrences(
     PathId(id): PathId,
     ApiQuery(query): ApiQuery<OccurrenceQuery>,
 ) -> ApiResult<Json<OccurrencesResponse>> {
-    let limit = query.limit.unwrap_or(10);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be between 1 and 100"));
-    }
-    let (timezone, items) = reminders::occurrences(&state, &actor, id, limit).await?;
+    let page = Page::new(Some(query.limit.unwrap_or(OCCURRENCES_SHOWN)), None)?;
+    let (timezone, items) = reminders::occurrences(&state, &actor, id, page.limit as usize).await?;
     Ok(Json(OccurrencesResponse {
         timezone,
         items: items.into_iter().map(|t| t.to_rfc3339()).collect(),

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListResponse<T> {
     /// This page's items, in the endpoint's order.
+    #[schema(inline = false)]
     pub items: Vec<T>,
     /// Items matching the filters, over all pages.
     pub total: u64,
@@ -368,6 +369,7 @@ pub struct NotificationResponse {
     pub body: String,
     /// The provider that accepted it: `smtp`, `twilio`, `whatsapp`, or `console` (logged
     /// only, outside production); `null` until one has.
+    #[schema(schema_with = super::openapi::notification_providers)]
     pub provider: Option<String>,
     /// The provider's id for it, which its delivery reports name; `null` until accepted.
     pub provider_message_id: Option<String>,

@@ -13,10 +13,12 @@ use utoipa_axum::routes;
 
 use super::error::{ApiResult, Problem};
 use super::extract::{ApiJson, PathId};
+use super::paging::{ListWindow, Listed};
+use super::responses::ListResponse;
 use crate::domain::{Actor, Channel};
 use crate::entities::sender_identity;
 use crate::services::sender_identities::{
-    self, CodeDelivery, CreateSenderIdentityRequest, UpdateSenderIdentityRequest,
+    self, CodeDelivery, CreateSenderIdentityRequest, IdentitySortKey, UpdateSenderIdentityRequest,
     VerifySenderIdentityRequest,
 };
 use crate::state::AppState;
@@ -93,17 +95,26 @@ fn with_delivery(
 /// Lists the business's sender identities, oldest first.
 #[utoipa::path(
     get, path = "/sender-identities", tag = "sender-identities", security(("oauth2" = [])),
+    params(ListWindow<IdentitySortKey>),
     responses(
-        (status = 200, description = "Every identity of the business", body = Vec<SenderIdentityResponse>),
+        (status = 200, description = "A page of the business's identities", body = ListResponse<SenderIdentityResponse>),
         (status = 401, description = "Missing, invalid, expired or revoked access token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(super) async fn list_identities(
     State(state): State<Arc<AppState>>,
     actor: Actor,
-) -> ApiResult<Json<Vec<SenderIdentityResponse>>> {
-    let rows = sender_identities::list(&state, &actor).await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    window: ListWindow<IdentitySortKey>,
+) -> ApiResult<Listed<SenderIdentityResponse>> {
+    let paged = sender_identities::page(
+        &state,
+        &actor,
+        window.sort,
+        window.page.limit,
+        window.page.offset,
+    )
+    .await?;
+    Ok(window.answer(paged, SenderIdentityResponse::from))
 }
 
 /// Adds an e-mail address or phone number to send from, and sends a code to it.

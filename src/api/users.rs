@@ -9,10 +9,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiResult, Problem};
-use super::extract::{ApiJson, ApiQuery, Page, PageQuery, PathId, Session};
+use super::extract::{ApiJson, PathId, Session};
+use super::paging::{ListWindow, Listed};
 use super::responses::{ListResponse, UserResponse};
 use crate::domain::{Actor, UserId};
-use crate::services::users::{self, CreateUserRequest, UpdateUserRequest};
+use crate::services::users::{self, CreateUserRequest, UpdateUserRequest, UserSortKey};
 use crate::state::AppState;
 
 /// Routes of this module.
@@ -43,7 +44,7 @@ pub(super) async fn get_me(
 /// Every user of the business, active or disabled, oldest first; any signed-in user may list
 /// them.
 #[utoipa::path(
-    get, path = "/users", tag = "users", security(("oauth2" = [])), params(PageQuery),
+    get, path = "/users", tag = "users", security(("oauth2" = [])), params(ListWindow<UserSortKey>),
     responses(
         (status = 200, description = "A page of users", body = ListResponse<UserResponse>),
         (status = 401, description = "Missing, invalid, expired or revoked access token", body = Problem, content_type = "application/problem+json"),
@@ -52,15 +53,17 @@ pub(super) async fn get_me(
 pub(super) async fn list_users(
     State(state): State<Arc<AppState>>,
     actor: Actor,
-    ApiQuery(query): ApiQuery<PageQuery>,
-) -> ApiResult<Json<ListResponse<UserResponse>>> {
-    let page = Page::new(query.limit, query.offset)?;
-    let paged = users::list(&state, &actor, page.limit, page.offset).await?;
-    Ok(Json(ListResponse::from_page(
-        paged,
-        page,
-        UserResponse::from,
-    )))
+    window: ListWindow<UserSortKey>,
+) -> ApiResult<Listed<UserResponse>> {
+    let paged = users::list(
+        &state,
+        &actor,
+        window.sort,
+        window.page.limit,
+        window.page.offset,
+    )
+    .await?;
+    Ok(window.answer(paged, UserResponse::from))
 }
 
 /// Adds a user to the caller's business.

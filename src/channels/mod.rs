@@ -16,6 +16,9 @@ use std::time::Duration;
 
 use accounts::{Account, Route};
 pub use console::ConsoleTransport;
+
+/// The names the transports record as a notification's `provider`.
+pub const TRANSPORT_NAMES: [&str; 4] = ["smtp", "twilio", "whatsapp", "console"];
 pub use email::EmailTransport;
 pub use twilio::TwilioTransport;
 pub use whatsapp::WhatsappTransport;

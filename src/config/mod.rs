@@ -73,7 +73,8 @@ pub struct Settings {
     /// `PUBLIC_BASE_URL` (default `http://localhost:{PORT}`, without a trailing `/`): where
     /// clients and providers reach this service; production needs `https://`.
     pub public_base_url: String,
-    /// `STRICT_VALIDATION` (default false): unknown JSON fields are refused when true.
+    /// `STRICT_VALIDATION` (default true): unknown JSON fields are refused (the original
+    /// service's alias paths excepted).
     pub strict_validation: bool,
     /// `LOG_FORMAT`: `json` or `pretty` (default `json` in production, `pretty` elsewhere).
     pub log_format: LogFormat,

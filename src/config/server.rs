@@ -56,7 +56,7 @@ pub(super) fn read(r: &mut Reader, production: bool) -> Server {
         api_v1_str,
         cors_origins,
         public_base_url,
-        strict_validation: r.flag("STRICT_VALIDATION", false),
+        strict_validation: r.flag("STRICT_VALIDATION", true),
         max_body_bytes: r.with_default("MAX_BODY_BYTES", 1024 * 1024),
         import_max_bytes: r.with_default("IMPORT_MAX_BYTES", 64 * 1024 * 1024),
         request_timeout_seconds: r.with_default("REQUEST_TIMEOUT_SECONDS", 30),

@@ -43,14 +43,20 @@ impl Money {
                     .into(),
             ));
         }
-        let currency = currency.trim().to_ascii_lowercase();
-        if !ISO_4217.contains(&currency.as_str()) {
-            return Err((
-                "currency",
-                format!("{currency:?} is not an ISO 4217 code such as gbp, eur or usd"),
-            ));
-        }
+        let currency = Self::currency_code(currency).map_err(|message| ("currency", message))?;
         Ok(Self { amount, currency })
+    }
+
+    /// A currency as stored: an ISO 4217 code, lowercased.
+    pub fn currency_code(currency: &str) -> Result<String, String> {
+        let currency = currency.trim().to_ascii_lowercase();
+        if ISO_4217.contains(&currency.as_str()) {
+            Ok(currency)
+        } else {
+            Err(format!(
+                "{currency:?} is not an ISO 4217 code such as gbp, eur or usd"
+            ))
+        }
     }
 
     /// Reads an amount as people write it, in major units (`125`, `125.5`, `125.00`), for a

@@ -12,7 +12,9 @@ use super::sender_identities::ImportedIdentity;
 use super::shared::{channel_of, owner_of, truncated};
 use super::source::Source;
 use super::{Options, Report};
-use crate::domain::schedule::{Schedule, ScheduleSpec, words_to_rrule};
+use crate::domain::schedule::{
+    OnceSchedule, RecurringSchedule, Schedule, ScheduleSpec, words_to_rrule,
+};
 use crate::domain::{
     BusinessId, Channel, ChannelSet, ReminderKind, ReminderStatus, SendersByChannel,
 };
@@ -67,10 +69,10 @@ pub(super) async fn import_reminders(
             .naive_local()
             .format("%Y-%m-%dT%H:%M:%S")
             .to_string();
-        let once = ScheduleSpec::Once {
+        let once = ScheduleSpec::Once(OnceSchedule {
             at: local.clone(),
             timezone: Some(zone.name().to_owned()),
-        };
+        });
         let rule = original
             .is_recurring
             .then(|| {
@@ -84,18 +86,18 @@ pub(super) async fn import_reminders(
             table.change("recurrence_not_understood_sent_once");
         }
         let spec = match rule {
-            Some(rrule) => ScheduleSpec::Recurring {
+            Some(rrule) => ScheduleSpec::Recurring(RecurringSchedule {
                 rrule,
                 start: local,
                 timezone: Some(zone.name().to_owned()),
-            },
+            }),
             None => once,
         };
         let Ok(schedule) = Schedule::parse(&spec, zone) else {
             table.skip("schedule_unreadable");
             continue;
         };
-        let recurring = matches!(spec, ScheduleSpec::Recurring { .. });
+        let recurring = matches!(spec, ScheduleSpec::Recurring(_));
         // Due just before the switch-over: still sent, within the misfire grace.
         let next = schedule.next_after(now - options.misfire_grace);
         let (status, next_run_at) = match (original.is_active, next) {

@@ -3,10 +3,11 @@
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Iterable,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QuerySelect,
 };
 
 use super::Paged;
+use super::sort::{Sort, SortKey};
 use crate::domain::{BusinessId, ClientId};
 use crate::entities::client;
 
@@ -42,10 +43,9 @@ pub async fn find_many(
 }
 
 /// What a list of clients is ordered by.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientSortKey {
     /// The order they were added in.
-    #[default]
     Added,
     /// Their name.
     Name,
@@ -53,46 +53,18 @@ pub enum ClientSortKey {
     Email,
 }
 
-/// The order of a list of clients: `name`, `email` or `added`, with a leading `-` for
-/// descending. Ties keep the order they were added in.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ClientSort {
-    pub key: ClientSortKey,
-    pub descending: bool,
+impl SortKey for ClientSortKey {
+    const KEYS: &'static [(&'static str, Self)] = &[
+        ("created_at", Self::Added),
+        ("name", Self::Name),
+        ("email", Self::Email),
+    ];
+    const DEFAULT_DESCENDING: bool = false;
 }
 
-impl std::str::FromStr for ClientSort {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        let (descending, name) = match text.strip_prefix('-') {
-            Some(name) => (true, name),
-            None => (false, text),
-        };
-        let key = match name {
-            "added" => ClientSortKey::Added,
-            "name" => ClientSortKey::Name,
-            "email" => ClientSortKey::Email,
-            other => {
-                return Err(format!(
-                    "cannot sort by {other:?}: use name, email or added"
-                ));
-            }
-        };
-        Ok(Self { key, descending })
-    }
-}
-
-impl std::fmt::Display for ClientSort {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let name = match self.key {
-            ClientSortKey::Added => "added",
-            ClientSortKey::Name => "name",
-            ClientSortKey::Email => "email",
-        };
-        write!(f, "{}{name}", if self.descending { "-" } else { "" })
-    }
-}
+/// The order of a list of clients: `created_at` (the default), `name` or `email`, with a
+/// leading `-` for descending.
+pub type ClientSort = Sort<ClientSortKey>;
 
 /// The business's clients matching `search` (name, e-mail or phone, ignoring case), a page of
 /// them in `sort`'s order.
@@ -109,18 +81,13 @@ pub async fn list(
         query = query.filter(search_condition(search));
     }
     let total = query.clone().count(db).await?;
-    let order = if sort.descending {
-        sea_orm::Order::Desc
-    } else {
-        sea_orm::Order::Asc
+    let column = match sort.key {
+        ClientSortKey::Added => None,
+        ClientSortKey::Name => Some(client::Column::Name),
+        ClientSortKey::Email => Some(client::Column::Email),
     };
-    query = match sort.key {
-        ClientSortKey::Added => query,
-        ClientSortKey::Name => query.order_by(client::Column::Name, order.clone()),
-        ClientSortKey::Email => query.order_by(client::Column::Email, order.clone()),
-    };
-    let items = query
-        .order_by(client::Column::Id, order)
+    let items = sort
+        .apply(query, column, client::Column::Id)
         .limit(limit)
         .offset(offset)
         .all(db)

@@ -6,9 +6,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
+use super::Paged;
+use super::sort::{Sort, SortKey};
 use crate::domain::{BusinessId, ReminderStatus};
 use crate::entities::{
     Timestamp, document, document_link, document_open, notification, reminder, reminder_client,
@@ -112,18 +115,48 @@ pub async fn find(
     document_link::Entity::find_by_id(id).one(db).await
 }
 
-/// The links of one document of the business.
+/// What a list of document links is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkSortKey {
+    /// The order they were made in.
+    Created,
+    /// The client they were sent to.
+    Client,
+}
+
+impl SortKey for LinkSortKey {
+    const KEYS: &'static [(&'static str, Self)] =
+        &[("created_at", Self::Created), ("client_id", Self::Client)];
+    const DEFAULT_DESCENDING: bool = false;
+}
+
+/// The order of a document's links: `created_at` (the default) or `client_id`.
+pub type LinkSort = Sort<LinkSortKey>;
+
+/// A page of the links of one document of the business.
 pub async fn of_document(
     db: &impl ConnectionTrait,
     business: BusinessId,
     document_id: i64,
-) -> Result<Vec<document_link::Model>, DbErr> {
-    document_link::Entity::find()
+    sort: LinkSort,
+    limit: u64,
+    offset: u64,
+) -> Result<Paged<document_link::Model>, DbErr> {
+    let query = document_link::Entity::find()
         .filter(document_link::Column::BusinessId.eq(business.0))
-        .filter(document_link::Column::DocumentId.eq(document_id))
-        .order_by_asc(document_link::Column::Id)
+        .filter(document_link::Column::DocumentId.eq(document_id));
+    let total = query.clone().count(db).await?;
+    let column = match sort.key {
+        LinkSortKey::Created => None,
+        LinkSortKey::Client => Some(document_link::Column::ClientId),
+    };
+    let items = sort
+        .apply(query, column, document_link::Column::Id)
+        .limit(limit)
+        .offset(offset)
         .all(db)
-        .await
+        .await?;
+    Ok(Paged { items, total })
 }
 
 /// The opens of these links, oldest first, by link.

@@ -2,10 +2,11 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QuerySelect,
 };
 
 use super::Paged;
+use super::sort::{Sort, SortKey};
 use crate::domain::BusinessId;
 use crate::entities::document;
 
@@ -37,11 +38,35 @@ pub async fn find(
         .await
 }
 
+/// What a list of documents is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentSortKey {
+    /// The order they were uploaded in.
+    Created,
+    /// Their name.
+    Name,
+    /// Their size.
+    Size,
+}
+
+impl SortKey for DocumentSortKey {
+    const KEYS: &'static [(&'static str, Self)] = &[
+        ("created_at", Self::Created),
+        ("name", Self::Name),
+        ("size_bytes", Self::Size),
+    ];
+    const DEFAULT_DESCENDING: bool = true;
+}
+
+/// The order of a list of documents: `created_at` (default newest first), `name` or `size_bytes`.
+pub type DocumentSort = Sort<DocumentSortKey>;
+
 /// The business's documents, newest first; only one client's with `client_id`.
 pub async fn list(
     db: &impl ConnectionTrait,
     business: BusinessId,
     client_id: Option<i64>,
+    sort: DocumentSort,
     limit: u64,
     offset: u64,
 ) -> Result<Paged<document::Model>, DbErr> {
@@ -50,8 +75,13 @@ pub async fn list(
         query = query.filter(document::Column::ClientId.eq(client));
     }
     let total = query.clone().count(db).await?;
-    let items = query
-        .order_by_desc(document::Column::Id)
+    let column = match sort.key {
+        DocumentSortKey::Created => None,
+        DocumentSortKey::Name => Some(document::Column::Name),
+        DocumentSortKey::Size => Some(document::Column::SizeBytes),
+    };
+    let items = sort
+        .apply(query, column, document::Column::Id)
         .limit(limit)
         .offset(offset)
         .all(db)

@@ -18,6 +18,7 @@ pub mod refresh_tokens;
 pub mod reminders;
 pub mod revoked_tokens;
 pub mod sender_identities;
+pub mod sort;
 pub mod users;
 pub mod webhook_events;
 

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use super::Paged;
+use super::sort::{Sort, SortKey};
 use crate::db::Backend;
 use crate::domain::{BusinessId, Channel, PaymentStatus};
 use crate::entities::{Timestamp, payment, payment_click, reminder};
@@ -147,11 +148,35 @@ pub struct PaymentFilter {
     pub reminder_id: Option<i64>,
 }
 
+/// What a list of payments is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentSortKey {
+    /// The order they were asked in.
+    Created,
+    /// Their amount (in minor units, whatever the currency).
+    Amount,
+    /// Their status.
+    Status,
+}
+
+impl SortKey for PaymentSortKey {
+    const KEYS: &'static [(&'static str, Self)] = &[
+        ("created_at", Self::Created),
+        ("amount", Self::Amount),
+        ("status", Self::Status),
+    ];
+    const DEFAULT_DESCENDING: bool = true;
+}
+
+/// The order of a list of payments: `created_at` (default newest first), `amount` or `status`.
+pub type PaymentSort = Sort<PaymentSortKey>;
+
 /// Payments of the business, newest first.
 pub async fn list(
     db: &impl ConnectionTrait,
     business: BusinessId,
     filter: &PaymentFilter,
+    sort: PaymentSort,
     limit: u64,
     offset: u64,
 ) -> Result<Paged<payment::Model>, DbErr> {
@@ -166,8 +191,13 @@ pub async fn list(
         query = query.filter(payment::Column::ReminderId.eq(reminder));
     }
     let total = query.clone().count(db).await?;
-    let items = query
-        .order_by_desc(payment::Column::Id)
+    let column = match sort.key {
+        PaymentSortKey::Created => None,
+        PaymentSortKey::Amount => Some(payment::Column::Amount),
+        PaymentSortKey::Status => Some(payment::Column::Status),
+    };
+    let items = sort
+        .apply(query, column, payment::Column::Id)
         .limit(limit)
         .offset(offset)
         .all(db)

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use super::Paged;
+use super::sort::{Sort, SortKey};
 use crate::db::Backend;
 use crate::domain::{BusinessId, ClientId, ReminderStatus};
 use crate::entities::Timestamp;
@@ -27,11 +28,35 @@ pub async fn find(
         .await
 }
 
+/// What a list of reminders is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReminderSortKey {
+    /// The order they were written in.
+    Created,
+    /// Their title.
+    Title,
+    /// Their status.
+    Status,
+}
+
+impl SortKey for ReminderSortKey {
+    const KEYS: &'static [(&'static str, Self)] = &[
+        ("created_at", Self::Created),
+        ("title", Self::Title),
+        ("status", Self::Status),
+    ];
+    const DEFAULT_DESCENDING: bool = true;
+}
+
+/// The order of a list of reminders: `created_at` (default newest first), `title` or `status`.
+pub type ReminderSort = Sort<ReminderSortKey>;
+
 /// Reminders of the business, newest first, optionally of one status.
 pub async fn list(
     db: &impl ConnectionTrait,
     business: BusinessId,
     status: Option<ReminderStatus>,
+    sort: ReminderSort,
     limit: u64,
     offset: u64,
 ) -> Result<Paged<reminder::Model>, DbErr> {
@@ -40,8 +65,13 @@ pub async fn list(
         query = query.filter(reminder::Column::Status.eq(status));
     }
     let total = query.clone().count(db).await?;
-    let items = query
-        .order_by_desc(reminder::Column::Id)
+    let column = match sort.key {
+        ReminderSortKey::Created => None,
+        ReminderSortKey::Title => Some(reminder::Column::Title),
+        ReminderSortKey::Status => Some(reminder::Column::Status),
+    };
+    let items = sort
+        .apply(query, column, reminder::Column::Id)
         .limit(limit)
         .offset(offset)
         .all(db)

@@ -3,9 +3,12 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
+use super::Paged;
+use super::sort::{Sort, SortKey};
 use crate::domain::{BusinessId, Channel, ReminderStatus};
 use crate::entities::{Timestamp, reminder, sender_identity};
 
@@ -19,6 +22,54 @@ pub async fn list(
         .order_by_asc(sender_identity::Column::Id)
         .all(db)
         .await
+}
+
+/// What a list of sender identities is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentitySortKey {
+    /// The order they were added in.
+    Added,
+    /// Their address or number.
+    Address,
+    /// Their channel.
+    Channel,
+}
+
+impl SortKey for IdentitySortKey {
+    const KEYS: &'static [(&'static str, Self)] = &[
+        ("created_at", Self::Added),
+        ("address", Self::Address),
+        ("channel", Self::Channel),
+    ];
+    const DEFAULT_DESCENDING: bool = false;
+}
+
+/// The order of a list of identities: `created_at` (the default), `address` or `channel`.
+pub type IdentitySort = Sort<IdentitySortKey>;
+
+/// A page of the business's identities in `sort`'s order.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    sort: IdentitySort,
+    limit: u64,
+    offset: u64,
+) -> Result<Paged<sender_identity::Model>, DbErr> {
+    let query =
+        sender_identity::Entity::find().filter(sender_identity::Column::BusinessId.eq(business.0));
+    let total = query.clone().count(db).await?;
+    let column = match sort.key {
+        IdentitySortKey::Added => None,
+        IdentitySortKey::Address => Some(sender_identity::Column::Address),
+        IdentitySortKey::Channel => Some(sender_identity::Column::Channel),
+    };
+    let items = sort
+        .apply(query, column, sender_identity::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    Ok(Paged { items, total })
 }
 
 /// One identity of the business.

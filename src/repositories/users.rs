@@ -2,10 +2,11 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QuerySelect,
 };
 
 use super::Paged;
+use super::sort::{Sort, SortKey};
 use crate::domain::{BusinessId, Role, UserId};
 use crate::entities::user;
 
@@ -52,17 +53,46 @@ pub async fn find_by_email(
         .await
 }
 
+/// What a list of users is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserSortKey {
+    /// The order they were added in.
+    Added,
+    /// Their sign-in address.
+    Email,
+    /// Their name.
+    FullName,
+}
+
+impl SortKey for UserSortKey {
+    const KEYS: &'static [(&'static str, Self)] = &[
+        ("created_at", Self::Added),
+        ("email", Self::Email),
+        ("full_name", Self::FullName),
+    ];
+    const DEFAULT_DESCENDING: bool = false;
+}
+
+/// The order of a list of users: `created_at` (the default), `email` or `full_name`.
+pub type UserSort = Sort<UserSortKey>;
+
 /// Staff of the business, oldest first.
 pub async fn list(
     db: &impl ConnectionTrait,
     business: BusinessId,
+    sort: UserSort,
     limit: u64,
     offset: u64,
 ) -> Result<Paged<user::Model>, DbErr> {
     let query = user::Entity::find().filter(user::Column::BusinessId.eq(business.0));
     let total = query.clone().count(db).await?;
-    let items = query
-        .order_by_asc(user::Column::Id)
+    let column = match sort.key {
+        UserSortKey::Added => None,
+        UserSortKey::Email => Some(user::Column::Email),
+        UserSortKey::FullName => Some(user::Column::FullName),
+    };
+    let items = sort
+        .apply(query, column, user::Column::Id)
         .limit(limit)
         .offset(offset)
         .all(db)

@@ -215,11 +215,13 @@ mod tests {
             subject: None,
             body: "b".into(),
             whatsapp_template: None,
-            schedule: crate::domain::schedule::ScheduleSpec::Recurring {
-                rrule: "FREQ=DAILY".into(),
-                start: "2027-01-01T09:00:00".into(),
-                timezone: Some("UTC".into()),
-            },
+            schedule: crate::domain::schedule::ScheduleSpec::Recurring(
+                crate::domain::schedule::RecurringSchedule {
+                    rrule: "FREQ=DAILY".into(),
+                    start: "2027-01-01T09:00:00".into(),
+                    timezone: Some("UTC".into()),
+                },
+            ),
             sender_identity_ids: None,
             attach_documents: false,
             timezone: "UTC".into(),

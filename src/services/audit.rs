@@ -7,8 +7,12 @@ use serde_json::Value;
 use super::{ServiceError, ServiceResult};
 use crate::domain::Actor;
 use crate::entities::{Timestamp, audit_entry};
+pub use crate::repositories::audit::{AuditSort, AuditSortKey};
 use crate::repositories::{Paged, audit};
 use crate::state::AppState;
+
+/// Every kind of [`Target`], as the audit log names them.
+pub const TARGET_KINDS: [&str; 4] = ["user", "client", "reminder", "business"];
 
 /// What was done to what.
 #[derive(Debug, Clone, Copy)]
@@ -82,6 +86,7 @@ pub async fn list(
     state: &AppState,
     actor: &Actor,
     action: Option<&str>,
+    sort: AuditSort,
     limit: u64,
     offset: u64,
 ) -> ServiceResult<Paged<audit_entry::Model>> {
@@ -90,5 +95,5 @@ pub async fn list(
             "Only owners and admins read the audit log.".into(),
         ));
     }
-    Ok(audit::list(&state.db, actor.business, action, limit, offset).await?)
+    Ok(audit::list(&state.db, actor.business, action, sort, limit, offset).await?)
 }

@@ -14,6 +14,8 @@ use super::{ServiceError, ServiceResult, double_option};
 use crate::documents::{StoreError, kind};
 use crate::domain::{Actor, BusinessId, ClientId, Validation};
 use crate::entities::{Timestamp, client, document, reminder};
+pub use crate::repositories::document_links::{LinkSort, LinkSortKey};
+pub use crate::repositories::documents::{DocumentSort, DocumentSortKey};
 use crate::repositories::{Paged, clients, document_links, documents};
 use crate::state::AppState;
 
@@ -127,10 +129,11 @@ pub async fn list(
     state: &AppState,
     actor: &Actor,
     client_id: Option<i64>,
+    sort: DocumentSort,
     limit: u64,
     offset: u64,
 ) -> ServiceResult<Paged<document::Model>> {
-    Ok(documents::list(&state.db, actor.business, client_id, limit, offset).await?)
+    Ok(documents::list(&state.db, actor.business, client_id, sort, limit, offset).await?)
 }
 
 /// One document.
@@ -423,23 +426,32 @@ pub struct LinkWithOpens {
     pub opens: Vec<crate::entities::document_open::Model>,
 }
 
-/// The links of a document (one per client it went to), with their opens.
+/// A page of the links of a document (one per client it went to), with their opens.
 pub async fn links(
     state: &AppState,
     actor: &Actor,
     document_id: i64,
-) -> ServiceResult<Vec<LinkWithOpens>> {
+    sort: LinkSort,
+    limit: u64,
+    offset: u64,
+) -> ServiceResult<Paged<LinkWithOpens>> {
     get(state, actor, document_id).await?;
-    let links = document_links::of_document(&state.db, actor.business, document_id).await?;
-    let ids: Vec<i64> = links.iter().map(|l| l.id).collect();
+    let links =
+        document_links::of_document(&state.db, actor.business, document_id, sort, limit, offset)
+            .await?;
+    let ids: Vec<i64> = links.items.iter().map(|l| l.id).collect();
     let mut opens = document_links::opens(&state.db, &ids).await?;
-    Ok(links
-        .into_iter()
-        .map(|link| LinkWithOpens {
-            opens: opens.remove(&link.id).unwrap_or_default(),
-            link,
-        })
-        .collect())
+    Ok(Paged {
+        items: links
+            .items
+            .into_iter()
+            .map(|link| LinkWithOpens {
+                opens: opens.remove(&link.id).unwrap_or_default(),
+                link,
+            })
+            .collect(),
+        total: links.total,
+    })
 }
 
 /// Withdraws one client's link to a document: it answers 410 from now on.

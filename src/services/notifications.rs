@@ -5,6 +5,7 @@ use super::{ServiceError, ServiceResult};
 use crate::domain::{Actor, ClientId, NotificationStatus};
 use crate::entities::{notification, notification_attempt};
 use crate::repositories::notifications::{self, NotificationFilter};
+pub use crate::repositories::notifications::{NotificationSort, NotificationSortKey};
 use crate::repositories::{Paged, clients};
 use crate::state::AppState;
 
@@ -13,10 +14,11 @@ pub async fn list(
     state: &AppState,
     actor: &Actor,
     filter: &NotificationFilter,
+    sort: NotificationSort,
     limit: u64,
     offset: u64,
 ) -> ServiceResult<Paged<notification::Model>> {
-    Ok(notifications::list(&state.db, actor.business, filter, limit, offset).await?)
+    Ok(notifications::list(&state.db, actor.business, filter, sort, limit, offset).await?)
 }
 
 /// One notification with its attempts.

@@ -29,6 +29,7 @@ pub struct ProviderTestRequest {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProviderTestResult {
     /// The provider tested: `smtp`, `twilio`, `whatsapp` or `stripe`.
+    #[schema(value_type = crate::domain::Provider)]
     pub provider: String,
     /// True when the provider accepted the message (or the key).
     pub ok: bool,

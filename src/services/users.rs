@@ -12,6 +12,7 @@ use super::auth::{hash_password, required_text, validate_new_user};
 use super::{ServiceError, ServiceResult, double_option, is_unique_violation, passwords};
 use crate::domain::{Actor, Role, UserId, Validation};
 use crate::entities::user;
+pub use crate::repositories::users::{UserSort, UserSortKey};
 use crate::repositories::{Paged, users};
 use crate::security::password;
 use crate::state::AppState;
@@ -74,10 +75,11 @@ fn require_may_touch(actor: &Actor, role: Role) -> ServiceResult<()> {
 pub async fn list(
     state: &AppState,
     actor: &Actor,
+    sort: UserSort,
     limit: u64,
     offset: u64,
 ) -> ServiceResult<Paged<user::Model>> {
-    Ok(users::list(&state.db, actor.business, limit, offset).await?)
+    Ok(users::list(&state.db, actor.business, sort, limit, offset).await?)
 }
 
 /// One user of the actor's business.

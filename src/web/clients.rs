@@ -284,36 +284,49 @@ pub(super) async fn show(
         client_id: Some(id),
         ..NotificationFilter::default()
     };
-    let messages = services::notifications::list(&state, &staff.actor, &filter, CLIENT_HISTORY, 0)
-        .await?
-        .items
-        .into_iter()
-        .map(|row| {
-            (
-                local(row.occurrence_at.into(), zone),
-                row.channel.to_string(),
-                row.status.to_string(),
-                row.error_code.unwrap_or_default(),
-                row.attempt_count,
-            )
-        })
-        .collect();
+    let messages = services::notifications::list(
+        &state,
+        &staff.actor,
+        &filter,
+        Default::default(),
+        CLIENT_HISTORY,
+        0,
+    )
+    .await?
+    .items
+    .into_iter()
+    .map(|row| {
+        (
+            local(row.occurrence_at.into(), zone),
+            row.channel.to_string(),
+            row.status.to_string(),
+            row.error_code.unwrap_or_default(),
+            row.attempt_count,
+        )
+    })
+    .collect();
     let payment_filter = PaymentFilter {
         client_id: Some(id),
         ..PaymentFilter::default()
     };
-    let payments =
-        services::payments::list(&state, &staff.actor, &payment_filter, CLIENT_HISTORY, 0)
-            .await?
-            .items
-            .into_iter()
-            .map(|item| {
-                let amount = Money::new(item.payment.amount, &item.payment.currency)
-                    .map(|money| money.to_string())
-                    .unwrap_or_default();
-                (amount, item.payment.status.to_string(), item.url)
-            })
-            .collect();
+    let payments = services::payments::list(
+        &state,
+        &staff.actor,
+        &payment_filter,
+        Default::default(),
+        CLIENT_HISTORY,
+        0,
+    )
+    .await?
+    .items
+    .into_iter()
+    .map(|item| {
+        let amount = Money::new(item.payment.amount, &item.payment.currency)
+            .map(|money| money.to_string())
+            .unwrap_or_default();
+        (amount, item.payment.status.to_string(), item.url)
+    })
+    .collect();
     render(&ClientPage {
         chrome,
         client,

@@ -18,9 +18,13 @@ use super::layout::{Chrome, error_for, local, render};
 use super::session::Staff;
 use crate::domain::FieldError;
 use crate::entities::document;
+use crate::repositories::document_links::LinkSort;
 use crate::services::documents::UpdateDocumentRequest;
 use crate::services::{self, ServiceError};
 use crate::state::AppState;
+
+/// The most links a document's page lists (one per client it went to), oldest first.
+const LINKS_SHOWN: u64 = 1_000;
 
 /// The page's query: `?notice=` names what the last action did.
 #[derive(Debug, Default, Deserialize)]
@@ -96,7 +100,16 @@ async fn page(
     errors: Vec<FieldError>,
     notice: Option<&'static str>,
 ) -> Result<Html<String>, WebError> {
-    let links = services::documents::links(state, &staff.actor, document.id).await?;
+    let links = services::documents::links(
+        state,
+        &staff.actor,
+        document.id,
+        LinkSort::default(),
+        LINKS_SHOWN,
+        0,
+    )
+    .await?
+    .items;
     let mut clients: Vec<i64> = links.iter().map(|item| item.link.client_id).collect();
     clients.extend(document.client_id);
     let names = services::clients::names(state, &staff.actor, &clients).await?;

@@ -150,9 +150,15 @@ async fn page(
     errors: Vec<FieldError>,
 ) -> Result<Html<String>, WebError> {
     let page = page.max(1);
-    let found =
-        services::documents::list(state, &staff.actor, None, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-            .await?;
+    let found = services::documents::list(
+        state,
+        &staff.actor,
+        None,
+        Default::default(),
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
     let owners: Vec<i64> = found.items.iter().filter_map(|row| row.client_id).collect();
     let names = services::clients::names(state, &staff.actor, &owners).await?;
     let zone = chrome.zone();

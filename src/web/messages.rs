@@ -86,6 +86,7 @@ pub(super) async fn list(
         &state,
         &staff.actor,
         &filter,
+        Default::default(),
         PAGE_SIZE,
         (page - 1) * PAGE_SIZE,
     )

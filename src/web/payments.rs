@@ -57,7 +57,15 @@ pub(super) async fn list(
         status,
         ..PaymentFilter::default()
     };
-    let found = services::payments::list(&state, &staff.actor, &filter, PAGE_SIZE, 0).await?;
+    let found = services::payments::list(
+        &state,
+        &staff.actor,
+        &filter,
+        Default::default(),
+        PAGE_SIZE,
+        0,
+    )
+    .await?;
     let zone = chrome.zone();
     let rows = found
         .items

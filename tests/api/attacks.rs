@@ -29,9 +29,7 @@ async fn burst(app: &TestApp, email: &str, passwords: &[&str]) -> Vec<StatusCode
 async fn guesses_in_a_burst(backend: Backend) {
     // The per-minute limiter is set out of the way: every 429 here is the lockout's.
     let overrides = settings(&[("RATE_LIMIT_AUTH_PER_MINUTE", "100000")]);
-    let Some(app) = TestApp::spawn_with(backend, overrides).await else {
-        return;
-    };
+    let app = TestApp::spawn_with(backend, overrides).await;
     app.register("Burst", "b@burst.example.com").await;
     let statuses = burst(&app, "b@burst.example.com", &["Wrong-Password-1"; 30]).await;
     let checked = statuses
@@ -297,9 +295,7 @@ async fn database_lookalike() -> u16 {
 }
 
 async fn internal_hosts(backend: Backend) {
-    let Some(app) = TestApp::spawn_with_providers(backend, HashMap::new()).await else {
-        return;
-    };
+    let app = TestApp::spawn_with_providers(backend, HashMap::new()).await;
     let owner = app.owner("Probe Ltd").await;
     for host in [
         "127.0.0.1",
@@ -326,9 +322,7 @@ async fn internal_hosts(backend: Backend) {
     // Allowed by the operator (self-hosting), a server that is not SMTP is described, never
     // echoed.
     let overrides = settings(&[("ALLOW_PRIVATE_PROVIDER_HOSTS", "true")]);
-    let Some(app) = TestApp::spawn_with_providers(backend, overrides).await else {
-        return;
-    };
+    let app = TestApp::spawn_with_providers(backend, overrides).await;
     let owner = app.owner("Self Hosted Ltd").await;
     let port = database_lookalike().await;
     let saved = app
@@ -557,9 +551,7 @@ async fn forged_first(backend: Backend) {
         ("TWILIO_FROM_NUMBER", "+15005550006"),
         ("TWILIO_API_BASE", twilio.base_url.as_str()),
     ]);
-    let Some(app) = TestApp::spawn_with_providers(backend, overrides).await else {
-        return;
-    };
+    let app = TestApp::spawn_with_providers(backend, overrides).await;
     let victim = app.owner("Platform Customer Ltd").await;
     let ann = app
         .client(&victim, json!({"name": "Ann", "phone": "+447911123456"}))

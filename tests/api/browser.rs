@@ -13,12 +13,8 @@ const PHONE: (u32, u32) = (375, 812);
 const DESKTOP: (u32, u32) = (1280, 900);
 
 async fn sign_up_add_a_client_and_sign_out(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else {
-        return;
-    };
-    let Some(browser) = Browser::start().await else {
-        return;
-    };
+    let app = TestApp::spawn(backend).await;
+    let browser = Browser::start().await;
     browser.client.goto(&app.address).await.expect("start page");
     browser.wait_for("form[action='/login']").await;
     browser.screenshot("sign-in-phone", PHONE.0, PHONE.1).await;
@@ -316,12 +312,8 @@ per_backend!(
 );
 
 async fn a_member_is_kept_out_of_settings_and_a_tokenless_form_is_refused(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else {
-        return;
-    };
-    let Some(browser) = Browser::start().await else {
-        return;
-    };
+    let app = TestApp::spawn(backend).await;
+    let browser = Browser::start().await;
     let owner = app.owner("Members Ltd").await;
     app.staff(&owner, "mo@members-ltd.example.com", "member")
         .await;

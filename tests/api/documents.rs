@@ -72,9 +72,7 @@ pub async fn uploaded(app: &TestApp, session: &Session, name: &str, bytes: &[u8]
 async fn uploads_are_checked_kept_and_served_safely(backend: Backend) {
     let overrides: HashMap<String, String> =
         HashMap::from([("DOCUMENT_MAX_BYTES".to_owned(), LIMIT.to_string())]);
-    let Some(app) = TestApp::spawn_with(backend, overrides).await else {
-        return;
-    };
+    let app = TestApp::spawn_with(backend, overrides).await;
     let owner = app.owner("Papers Ltd").await;
     let ann = app
         .client(&owner, json!({"name": "Ann", "email": "ann@client.test"}))
@@ -300,9 +298,7 @@ async fn open(app: &TestApp, path: &str) -> reqwest::Response {
 }
 
 async fn links_in_delivered_email_open_the_exact_bytes(backend: Backend) {
-    let Some(smtp) = SmtpServer::start(None) else {
-        return;
-    };
+    let smtp = SmtpServer::start(None);
     let overrides: HashMap<String, String> = [
         ("SMTP_HOST", "127.0.0.1".to_owned()),
         ("SMTP_PORT", smtp.port.to_string()),
@@ -312,9 +308,7 @@ async fn links_in_delivered_email_open_the_exact_bytes(backend: Backend) {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    let Some(app) = TestApp::spawn_with_providers(backend, overrides).await else {
-        return;
-    };
+    let app = TestApp::spawn_with_providers(backend, overrides).await;
     let owner = app.owner("Invoices Ltd").await;
     let ann = app
         .client(&owner, json!({"name": "Ann", "email": "ann@client.test"}))
@@ -474,7 +468,8 @@ async fn links_in_delivered_email_open_the_exact_bytes(backend: Backend) {
             &format!("/documents/{}/links", ann_invoice["id"]),
             &owner.token,
         )
-        .await;
+        .await["items"]
+        .clone();
     assert_eq!(opened[0]["client_id"], ann["id"]);
     assert_eq!(opened[0]["opens"][0]["notification_id"], sent[0]["id"]);
     let summary = app.get_json("/dashboard/summary", &owner.token).await;
@@ -558,13 +553,9 @@ per_backend!(
 );
 
 async fn documents_in_object_storage(backend: Backend) {
-    let Some(s3) = S3Server::start() else {
-        return;
-    };
+    let s3 = S3Server::start();
     let overrides = HashMap::from([("STORAGE_URL".to_owned(), s3.storage_url("docs"))]);
-    let Some(app) = TestApp::spawn_with(backend, overrides).await else {
-        return;
-    };
+    let app = TestApp::spawn_with(backend, overrides).await;
     let owner = app.owner("Buckets Ltd").await;
     let ann = app
         .client(&owner, json!({"name": "Ann", "email": "ann@client.test"}))
@@ -666,9 +657,7 @@ per_backend!(documents_in_object_storage, documents_in_object_storage);
 /// A message sent by hand at any microsecond: the open of its link is still attributed to it
 /// (links carry whole seconds).
 async fn opens_of_manual_sends_are_attributed(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else {
-        return;
-    };
+    let app = TestApp::spawn(backend).await;
     let owner = app.owner("By Hand Ltd").await;
     let ann = app
         .client(&owner, json!({"name": "Ann", "email": "ann@client.test"}))

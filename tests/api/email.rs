@@ -12,15 +12,11 @@ use crate::support::{Backend, TestApp, per_backend};
 
 const PLATFORM_LOGIN: (&str, &str) = ("platform-mailer", "platform-smtp-password-8d1f");
 
-async fn app_with_smtp(backend: Backend, smtp: &SmtpServer) -> Option<TestApp> {
+async fn app_with_smtp(backend: Backend, smtp: &SmtpServer) -> TestApp {
     app_with_smtp_and(backend, smtp, &[]).await
 }
 
-async fn app_with_smtp_and(
-    backend: Backend,
-    smtp: &SmtpServer,
-    extra: &[(&str, &str)],
-) -> Option<TestApp> {
+async fn app_with_smtp_and(backend: Backend, smtp: &SmtpServer, extra: &[(&str, &str)]) -> TestApp {
     let mut overrides: HashMap<String, String> = [
         ("SMTP_HOST", "127.0.0.1".to_owned()),
         ("SMTP_PORT", smtp.port.to_string()),
@@ -41,12 +37,8 @@ async fn app_with_smtp_and(
 }
 
 async fn email_is_rendered_with_unsubscribe_headers(backend: Backend) {
-    let Some(smtp) = SmtpServer::start(Some(PLATFORM_LOGIN)) else {
-        return;
-    };
-    let Some(app) = app_with_smtp(backend, &smtp).await else {
-        return;
-    };
+    let smtp = SmtpServer::start(Some(PLATFORM_LOGIN));
+    let app = app_with_smtp(backend, &smtp).await;
     let owner = app.owner("Books & Co").await;
     app.patch(
         "/business",
@@ -149,12 +141,8 @@ per_backend!(
 );
 
 async fn smtp_replies_are_classified(backend: Backend) {
-    let Some(smtp) = SmtpServer::start(Some(PLATFORM_LOGIN)) else {
-        return;
-    };
-    let Some(app) = app_with_smtp(backend, &smtp).await else {
-        return;
-    };
+    let smtp = SmtpServer::start(Some(PLATFORM_LOGIN));
+    let app = app_with_smtp(backend, &smtp).await;
     let owner = app.owner("Replies Ltd").await;
     let deferred = app
         .client(
@@ -215,17 +203,11 @@ per_backend!(
 );
 
 async fn business_smtp_account_is_used(backend: Backend) {
-    let (Some(platform), Some(own)) = (
-        SmtpServer::start(Some(PLATFORM_LOGIN)),
-        SmtpServer::start(Some(("firm-user", "firm-secret-5c2a"))),
-    ) else {
-        return;
-    };
+    let platform = SmtpServer::start(Some(PLATFORM_LOGIN));
+    let own = SmtpServer::start(Some(("firm-user", "firm-secret-5c2a")));
     // The firm's server is on this machine, which only an operator's setting allows.
     let allow = [("ALLOW_PRIVATE_PROVIDER_HOSTS", "true")];
-    let Some(app) = app_with_smtp_and(backend, &platform, &allow).await else {
-        return;
-    };
+    let app = app_with_smtp_and(backend, &platform, &allow).await;
     let owner = app.owner("Own Mail Ltd").await;
     let response = app
         .patch(

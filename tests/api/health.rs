@@ -1,7 +1,7 @@
 //! `/health`, `/ready`, `/openapi.json` and `/docs`.
 
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::{TestApp, db_test};
 
@@ -137,3 +137,62 @@ async fn openapi_enums_are_the_names_on_the_wire(app: TestApp) {
     }
 }
 db_test!(openapi_enums_are_the_names_on_the_wire);
+
+/// What generators need of the document: list items and schedule variants as named schemas
+/// (a discriminator picks the variant), every property and parameter described, the dashboard
+/// under its own tag, and the CSV import as a binary body generators keep.
+async fn openapi_names_and_describes_what_generators_use(app: TestApp) {
+    let spec: Value = app
+        .send(Method::GET, "/openapi.json", None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    for (name, schema) in schemas {
+        if let Some(item) = name.strip_prefix("ListResponse_") {
+            assert_eq!(
+                schema["properties"]["items"]["items"]["$ref"],
+                format!("#/components/schemas/{item}"),
+                "{name}'s items are not the named {item}"
+            );
+        }
+        for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+            assert!(
+                property["description"].is_string(),
+                "{name}.{field} has no description"
+            );
+        }
+    }
+    let schedule = &schemas["ScheduleSpec"];
+    assert_eq!(schedule["discriminator"]["propertyName"], "type");
+    for (tag, variant) in [
+        ("once", "OnceSchedule"),
+        ("recurring", "RecurringSchedule"),
+        ("before_due", "BeforeDueSchedule"),
+    ] {
+        let reference = format!("#/components/schemas/{variant}");
+        assert_eq!(schedule["discriminator"]["mapping"][tag], reference);
+        assert_eq!(schemas[variant]["properties"]["type"]["enum"], json!([tag]));
+    }
+    for (path, operations) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                assert!(
+                    parameter["description"].is_string(),
+                    "{method} {path} ?{} has no description",
+                    parameter["name"]
+                );
+            }
+        }
+    }
+    assert_eq!(
+        spec["paths"]["/api/v1/dashboard/summary"]["get"]["tags"],
+        json!(["dashboard"])
+    );
+    let csv = &spec["paths"]["/api/v1/clients/import"]["post"]["requestBody"]["content"]["text/csv"]
+        ["schema"]["$ref"];
+    assert_eq!(csv, "#/components/schemas/CsvBody");
+    assert_eq!(schemas["CsvBody"]["format"], "binary");
+}
+db_test!(openapi_names_and_describes_what_generators_use);

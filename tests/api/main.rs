@@ -27,6 +27,7 @@ mod health;
 mod import;
 mod inbox;
 mod layers;
+mod lists;
 mod metrics;
 mod migrations;
 mod occurrences;

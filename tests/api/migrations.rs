@@ -9,38 +9,32 @@ use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use sea_orm_migration::MigratorTrait;
 
-use crate::support::{Backend, create_database, per_backend};
+use crate::support::{Backend, create_database, per_backend, server_url};
 
-/// The URL of a new empty database of the backend (and the folder of a SQLite one); `None`
-/// when the backend is not configured.
-async fn empty_url(backend: Backend) -> Option<(String, tempfile::TempDir)> {
+/// The URL of a new empty database of the backend (and the folder of a SQLite one).
+async fn empty_url(backend: Backend) -> (String, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     let url = match backend {
         Backend::Sqlite => format!("sqlite://{}/test.db", dir.path().display()),
-        Backend::MySql => create_database(&std::env::var("TEST_MYSQL_URL").ok()?, &name).await,
-        Backend::Postgres => {
-            create_database(&std::env::var("TEST_POSTGRES_URL").ok()?, &name).await
-        }
+        Backend::MySql | Backend::Postgres => create_database(&server_url(backend), &name).await,
     };
-    Some((url, dir))
+    (url, dir)
 }
 
-/// A new empty database of the backend; `None` when the backend is not configured.
-async fn empty_database(backend: Backend) -> Option<(DatabaseConnection, tempfile::TempDir)> {
-    let (url, dir) = empty_url(backend).await?;
+/// A new empty database of the backend.
+async fn empty_database(backend: Backend) -> (DatabaseConnection, tempfile::TempDir) {
+    let (url, dir) = empty_url(backend).await;
     let db = reminder_backend::db::connect(&url, 2)
         .await
         .expect("database connects");
-    Some((db, dir))
+    (db, dir)
 }
 
 /// Processes started together on a fresh database (an API node and two workers rolled out at
 /// once) each migrate it: one applies the migrations, the others wait and find nothing to do.
 async fn processes_starting_together_migrate_once(backend: Backend) {
-    let Some((url, _dir)) = empty_url(backend).await else {
-        return;
-    };
+    let (url, _dir) = empty_url(backend).await;
     let mut processes = Vec::new();
     for _ in 0..4 {
         let db = reminder_backend::db::connect(&url, 2)
@@ -88,9 +82,7 @@ async fn insert(db: &DatabaseConnection, table: &str, columns: &[(&str, sea_orm:
 }
 
 async fn channel_lists_become_json_arrays(backend: Backend) {
-    let Some((db, _dir)) = empty_database(backend).await else {
-        return;
-    };
+    let (db, _dir) = empty_database(backend).await;
     Migrator::up(&db, Some(14))
         .await
         .expect("migrations up to 14");

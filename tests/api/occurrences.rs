@@ -4,7 +4,7 @@
 //! They cross DST changes and start in spring-forward gaps and fall-back overlaps.
 
 use chrono::{DateTime, Utc};
-use reminder_backend::domain::schedule::{Schedule, ScheduleSpec};
+use reminder_backend::domain::schedule::{RecurringSchedule, Schedule, ScheduleSpec};
 use serde::Deserialize;
 
 const FIXTURE: &str = include_str!("../fixtures/rrule_cases.json");
@@ -68,11 +68,11 @@ fn occurrences_agree_with_dateutil() {
     let mut mismatches = Vec::new();
     let mut refused = Vec::new();
     for case in &cases {
-        let spec = ScheduleSpec::Recurring {
+        let spec = ScheduleSpec::Recurring(RecurringSchedule {
             rrule: case.rrule.clone(),
             start: case.start.clone(),
             timezone: Some(case.timezone.clone()),
-        };
+        });
         let schedule = match Schedule::parse(&spec, chrono_tz::UTC) {
             Ok(schedule) => schedule,
             Err(_) if refused_by_the_rrule_crate(&case.rrule) => {

@@ -155,8 +155,12 @@ async fn another_business_reminders_are_not_found_on_any_route(app: TestApp) {
         ("POST", format!("/reminders/{id}/resume")),
     ] {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let body = (method == reqwest::Method::PATCH || path.ends_with("/clients"))
-            .then(|| json!({"title": "Stolen", "client_ids": [client["id"]]}));
+        let body = if method == reqwest::Method::PATCH {
+            Some(json!({"title": "Stolen"}))
+        } else {
+            path.ends_with("/clients")
+                .then(|| json!({"client_ids": [client["id"]]}))
+        };
         let response = app
             .send(method.clone(), &path, Some(&alpha.token), body)
             .await;

@@ -96,24 +96,21 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
-pub(crate) async fn fresh_database(
-    backend: Backend,
-) -> Option<(String, Option<tempfile::TempDir>)> {
+pub(crate) async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempDir>) {
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     let server = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
             let url = format!("sqlite://{}/scale.db", dir.path().display());
-            return Some((url, Some(dir)));
+            return (url, Some(dir));
         }
-        Backend::MySql => std::env::var("TEST_MYSQL_URL").ok()?,
-        Backend::Postgres => std::env::var("TEST_POSTGRES_URL").ok()?,
+        Backend::MySql | Backend::Postgres => crate::support::server_url(backend),
     };
     let db = sea_orm::Database::connect(server.as_str()).await.unwrap();
     sea_orm::ConnectionTrait::execute_unprepared(&db, &format!("CREATE DATABASE {name}"))
         .await
         .unwrap();
-    Some((format!("{}/{name}", server.trim_end_matches('/')), None))
+    (format!("{}/{name}", server.trim_end_matches('/')), None)
 }
 
 /// Waits until the node at `base` answers `/ready` with 200.
@@ -331,9 +328,7 @@ pub(crate) fn tally(sends: impl IntoIterator<Item = i64>) -> HashMap<i64, usize>
 }
 
 async fn two_workers_send_each_notification_once(backend: Backend) {
-    let Some((url, _dir)) = fresh_database(backend).await else {
-        return;
-    };
+    let (url, _dir) = fresh_database(backend).await;
     let (_api_node, api, reminder) = api_node_with_reminder(&url, 10_000).await;
 
     let settings = [
@@ -372,8 +367,8 @@ async fn interrupted_run(
     backend: Backend,
     total: usize,
     lease_seconds: &'static str,
-) -> Option<Interrupted> {
-    let (url, dir) = fresh_database(backend).await?;
+) -> Interrupted {
+    let (url, dir) = fresh_database(backend).await;
     let (api_node, api, reminder) = api_node_with_reminder(&url, total).await;
     let settings = [
         ("DISPATCH_BATCH_SIZE", "200"),
@@ -382,14 +377,14 @@ async fn interrupted_run(
     ];
     let worker = Process::start(&url, free_port(), &["worker"], &settings);
     api.send_and_wait_for(reminder, 300).await;
-    Some(Interrupted {
+    Interrupted {
         url,
         _dir: dir,
         _api_node: api_node,
         api,
         worker: Some(worker),
         settings,
-    })
+    }
 }
 
 impl Interrupted {
@@ -406,9 +401,7 @@ const CONCURRENCY: &str = "8";
 
 async fn killed_worker_loses_nothing(backend: Backend) {
     let total = 3_000;
-    let Some(mut run) = interrupted_run(backend, total, "2").await else {
-        return;
-    };
+    let mut run = interrupted_run(backend, total, "2").await;
     let before_kill = run.worker.take().unwrap().kill();
     let claimed = run.api.count("sending").await;
     assert!(
@@ -455,9 +448,7 @@ async fn killed_worker_loses_nothing(backend: Backend) {
 /// reminder sent, one worker killed mid-dispatch. Prints what happened.
 async fn one_of_two_workers_killed_repeats_at_most_its_sends_in_flight(backend: Backend) {
     let total = 5_000;
-    let Some((url, _dir)) = fresh_database(backend).await else {
-        return;
-    };
+    let (url, _dir) = fresh_database(backend).await;
     let (_api_node, api, reminder) = api_node_with_reminder(&url, total).await;
     let doomed = Process::start(&url, free_port(), &["worker"], &[]);
     let survivor = Process::start(&url, free_port(), &["worker"], &[]);
@@ -497,9 +488,7 @@ async fn one_of_two_workers_killed_repeats_at_most_its_sends_in_flight(backend: 
 /// while it works on the request, and the client sends the same request to another node.
 async fn an_api_node_killed_during_a_manual_send(backend: Backend) {
     let total = 5_000;
-    let Some((url, _dir)) = fresh_database(backend).await else {
-        return;
-    };
+    let (url, _dir) = fresh_database(backend).await;
     let (first_node, api, reminder) = api_node_with_reminder(&url, total).await;
 
     let interrupted = {
@@ -543,9 +532,7 @@ async fn an_api_node_killed_during_a_manual_send(backend: Backend) {
 /// An API node and two workers started at the same moment on a fresh database, as an
 /// orchestrator rolls out replicas: one migrates, the others wait for it, and all three serve.
 async fn three_processes_started_at_once(backend: Backend) {
-    let Some((url, _dir)) = fresh_database(backend).await else {
-        return;
-    };
+    let (url, _dir) = fresh_database(backend).await;
     let ports = [free_port(), free_port(), free_port()];
     let workers = [
         Process::start(&url, ports[1], &["worker"], &[]),
@@ -571,9 +558,7 @@ async fn three_processes_started_at_once(backend: Backend) {
 async fn terminated_worker_drains(backend: Backend) {
     let total = 3_000;
     // A ten-minute lease: anything left `sending` after SIGTERM would be stuck that long.
-    let Some(mut run) = interrupted_run(backend, total, "600").await else {
-        return;
-    };
+    let mut run = interrupted_run(backend, total, "600").await;
     let before = run.worker.take().unwrap().terminate();
     assert_eq!(
         run.api.count("sending").await,

@@ -14,7 +14,7 @@ use crate::support::{Backend, Session, TestApp, per_backend};
 const FROM: &str = "+15005550006";
 const PUBLIC: &str = "http://reminders.test";
 
-async fn app_with_twilio(backend: Backend, twilio: &TwilioFake, rate: &str) -> Option<TestApp> {
+async fn app_with_twilio(backend: Backend, twilio: &TwilioFake, rate: &str) -> TestApp {
     let overrides: HashMap<String, String> = [
         ("TWILIO_ACCOUNT_SID", twilio.account_sid.clone()),
         ("TWILIO_AUTH_TOKEN", twilio.auth_token.clone()),
@@ -41,9 +41,7 @@ async fn one(app: &TestApp, owner: &Session, reminder: &Value) -> Value {
 
 async fn sms_and_status_callbacks(backend: Backend) {
     let twilio = TwilioFake::start().await;
-    let Some(app) = app_with_twilio(backend, &twilio, "10").await else {
-        return;
-    };
+    let app = app_with_twilio(backend, &twilio, "10").await;
     let owner = app.owner("Texts Ltd").await;
     let ann = app
         .client(&owner, json!({"name": "Ann", "phone": "+44 7911 123456"}))
@@ -155,9 +153,7 @@ per_backend!(
 
 async fn twilio_errors(backend: Backend) {
     let twilio = TwilioFake::start().await;
-    let Some(app) = app_with_twilio(backend, &twilio, "10").await else {
-        return;
-    };
+    let app = app_with_twilio(backend, &twilio, "10").await;
     let owner = app.owner("Errors Ltd").await;
     let ann = app
         .client(&owner, json!({"name": "Ann", "phone": "+447911123456"}))
@@ -227,9 +223,7 @@ per_backend!(
 async fn stop_and_start(backend: Backend) {
     let twilio = TwilioFake::start().await;
     let own_account = twilio.another_account();
-    let Some(app) = app_with_twilio(backend, &twilio, "10").await else {
-        return;
-    };
+    let app = app_with_twilio(backend, &twilio, "10").await;
     let owner = app.owner("Stops Ltd").await;
     let ann = app
         .client(&owner, json!({"name": "Ann", "phone": "+447911123456"}))
@@ -340,9 +334,7 @@ per_backend!(
 async fn paced(backend: Backend) {
     let twilio = TwilioFake::start().await;
     // One message every 10 s: beyond the first, a batch goes back to the queue, staggered.
-    let Some(app) = app_with_twilio(backend, &twilio, "0.1").await else {
-        return;
-    };
+    let app = app_with_twilio(backend, &twilio, "0.1").await;
     let owner = app.owner("Busy Ltd").await;
     let mut ids = Vec::new();
     for n in 0..3 {

@@ -23,9 +23,7 @@ async fn capped(backend: Backend) {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    let Some(app) = TestApp::spawn_with_providers(backend, overrides).await else {
-        return;
-    };
+    let app = TestApp::spawn_with_providers(backend, overrides).await;
     let owner = app.owner("Capped Ltd").await;
     let refused = problem(
         app.patch(

@@ -33,38 +33,51 @@ use offset::{Offset, parse_offset};
 )]
 pub enum ScheduleSpec {
     /// Once, at a local date-time.
-    Once {
-        /// The local date-time, e.g. `2027-01-15T09:00:00`; in the future when written.
-        at: String,
-        /// IANA zone of the local times, e.g. `Europe/London`; default the business's.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        timezone: Option<String>,
-    },
+    Once(OnceSchedule),
     /// Repeating by an RFC 5545 RRULE from a local start.
-    Recurring {
-        /// RFC 5545 RRULE parts without DTSTART, e.g. `FREQ=MONTHLY;BYMONTHDAY=15`; FREQ is
-        /// DAILY, WEEKLY, MONTHLY or YEARLY. Words such as `monthly` or `every 2 weeks` are
-        /// read as rules too.
-        rrule: String,
-        /// Local date-time of the first occurrence (the rule's DTSTART), e.g.
-        /// `2027-01-15T09:00:00`.
-        start: String,
-        /// IANA zone of the local times, e.g. `Europe/London`; default the business's.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        timezone: Option<String>,
-    },
+    Recurring(RecurringSchedule),
     /// Before a due time, by ISO 8601 durations such as `P7D`, `P1D`, `PT0S`.
-    BeforeDue {
-        /// The local due date-time, e.g. `2027-01-31T17:00:00` (`{{ due_date }}` in
-        /// templates).
-        due: String,
-        /// 1 to 20 ISO 8601 durations, each how long before `due` a reminder goes, e.g.
-        /// `["P7D", "P1D", "PT0S"]` (`PT0S`: at the due time); up to ten years, no repeats.
-        offsets: Vec<String>,
-        /// IANA zone of the local times, e.g. `Europe/London`; default the business's.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        timezone: Option<String>,
-    },
+    BeforeDue(BeforeDueSchedule),
+}
+
+/// Once, at a local date-time (`"type": "once"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OnceSchedule {
+    /// The local date-time, `YYYY-MM-DDTHH:MM[:SS]` without offset (ISO 8601 local time),
+    /// e.g. `2027-01-15T09:00:00`; in the future when written.
+    pub at: String,
+    /// IANA zone of the local times, e.g. `Europe/London`; default the business's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+}
+
+/// Repeating by an RFC 5545 RRULE from a local start (`"type": "recurring"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RecurringSchedule {
+    /// RFC 5545 RRULE parts without DTSTART, e.g. `FREQ=MONTHLY;BYMONTHDAY=15`; FREQ is
+    /// DAILY, WEEKLY, MONTHLY or YEARLY. Words such as `monthly` or `every 2 weeks` are
+    /// read as rules too.
+    pub rrule: String,
+    /// Local date-time of the first occurrence (the rule's DTSTART), `YYYY-MM-DDTHH:MM[:SS]`
+    /// without offset, e.g. `2027-01-15T09:00:00`.
+    pub start: String,
+    /// IANA zone of the local times, e.g. `Europe/London`; default the business's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+}
+
+/// Before a due time, by ISO 8601 durations (`"type": "before_due"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BeforeDueSchedule {
+    /// The local due date-time, `YYYY-MM-DDTHH:MM[:SS]` without offset, e.g.
+    /// `2027-01-31T17:00:00` (`{{ due_date }}` in templates).
+    pub due: String,
+    /// 1 to 20 ISO 8601 durations, each how long before `due` a reminder goes, e.g.
+    /// `["P7D", "P1D", "PT0S"]` (`PT0S`: at the due time); up to ten years, no repeats.
+    pub offsets: Vec<String>,
+    /// IANA zone of the local times, e.g. `Europe/London`; default the business's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 /// A validated schedule.
@@ -107,7 +120,10 @@ fn parse_local(field: &str, value: &str) -> Result<NaiveDateTime, FieldError> {
     .ok_or_else(|| {
         FieldError::new(
             field,
-            format!("{value:?} is not a local date-time without offset, e.g. 2027-01-15T09:00:00"),
+            format!(
+                "{value:?} is not an ISO 8601 local date-time without offset \
+                 (YYYY-MM-DDTHH:MM[:SS]), e.g. 2027-01-15T09:00:00"
+            ),
         )
     })?;
     super::date_range::check(parsed).map_err(|message| FieldError::new(field, message))
@@ -257,6 +273,17 @@ fn fake_utc(local: NaiveDateTime) -> DateTime<rrule::Tz> {
     rrule::Tz::UTC.from_utc_datetime(&local)
 }
 
+/// Both values, or the errors of either or both.
+fn both<A, B>(
+    first: Result<A, FieldError>,
+    second: Result<B, FieldError>,
+) -> Result<(A, B), Vec<FieldError>> {
+    match (first, second) {
+        (Ok(first), Ok(second)) => Ok((first, second)),
+        (first, second) => Err(first.err().into_iter().chain(second.err()).collect()),
+    }
+}
+
 impl Schedule {
     /// Validates a written schedule; `default_zone` applies when it names none.
     pub fn parse(spec: &ScheduleSpec, default_zone: Tz) -> Result<Self, Vec<FieldError>> {
@@ -270,21 +297,19 @@ impl Schedule {
         };
         let single = |error: FieldError| vec![error];
         match spec {
-            ScheduleSpec::Once { at, timezone } => {
-                let zone = zone_of(timezone).map_err(single)?;
-                let at = parse_local("schedule.at", at).map_err(single)?;
+            ScheduleSpec::Once(OnceSchedule { at, timezone }) => {
+                let (zone, at) = both(zone_of(timezone), parse_local("schedule.at", at))?;
                 Ok(Self {
                     zone,
                     kind: Kind::Once(at),
                 })
             }
-            ScheduleSpec::Recurring {
+            ScheduleSpec::Recurring(RecurringSchedule {
                 rrule,
                 start,
                 timezone,
-            } => {
-                let zone = zone_of(timezone).map_err(single)?;
-                let start = parse_local("schedule.start", start).map_err(single)?;
+            }) => {
+                let (zone, start) = both(zone_of(timezone), parse_local("schedule.start", start))?;
                 let (rule, expandable) =
                     normalise_rule("schedule.rrule", zone, rrule, start).map_err(single)?;
                 Ok(Self {
@@ -296,23 +321,23 @@ impl Schedule {
                     },
                 })
             }
-            ScheduleSpec::BeforeDue {
+            ScheduleSpec::BeforeDue(BeforeDueSchedule {
                 due,
                 offsets,
                 timezone,
-            } => {
-                let zone = zone_of(timezone).map_err(single)?;
-                let due = parse_local("schedule.due", due).map_err(single)?;
+            }) => {
+                let when = both(zone_of(timezone), parse_local("schedule.due", due));
+                let mut errors = when.as_ref().err().cloned().unwrap_or_default();
                 if offsets.is_empty() || offsets.len() > MAX_OFFSETS {
-                    return Err(single(FieldError::new(
+                    errors.push(FieldError::new(
                         "schedule.offsets",
                         format!(
                             "give 1 to {MAX_OFFSETS} durations, e.g. [\"P7D\", \"P1D\", \"PT0S\"]"
                         ),
-                    )));
+                    ));
+                    return Err(errors);
                 }
                 let mut parsed = Vec::with_capacity(offsets.len());
-                let mut errors = Vec::new();
                 for (index, text) in offsets.iter().enumerate() {
                     match parse_offset(&format!("schedule.offsets[{index}]"), text) {
                         Ok(offset) if parsed.contains(&offset) => errors.push(FieldError::new(
@@ -323,9 +348,10 @@ impl Schedule {
                         Err(error) => errors.push(error),
                     }
                 }
-                if !errors.is_empty() {
-                    return Err(errors);
-                }
+                let (zone, due) = match when {
+                    Ok(when) if errors.is_empty() => when,
+                    _ => return Err(errors),
+                };
                 Ok(Self {
                     zone,
                     kind: Kind::BeforeDue {
@@ -347,20 +373,20 @@ impl Schedule {
         let format = |local: &NaiveDateTime| local.format("%Y-%m-%dT%H:%M:%S").to_string();
         let timezone = Some(self.zone.name().to_owned());
         match &self.kind {
-            Kind::Once(at) => ScheduleSpec::Once {
+            Kind::Once(at) => ScheduleSpec::Once(OnceSchedule {
                 at: format(at),
                 timezone,
-            },
-            Kind::Recurring { rule, start, .. } => ScheduleSpec::Recurring {
+            }),
+            Kind::Recurring { rule, start, .. } => ScheduleSpec::Recurring(RecurringSchedule {
                 rrule: rule.clone(),
                 start: format(start),
                 timezone,
-            },
-            Kind::BeforeDue { due, offsets } => ScheduleSpec::BeforeDue {
+            }),
+            Kind::BeforeDue { due, offsets } => ScheduleSpec::BeforeDue(BeforeDueSchedule {
                 due: format(due),
                 offsets: offsets.iter().map(Offset::normalised).collect(),
                 timezone,
-            },
+            }),
         }
     }
 
@@ -489,11 +515,11 @@ mod tests {
 
     fn recurring(rule: &str, start: &str, zone: &str) -> Schedule {
         Schedule::parse(
-            &ScheduleSpec::Recurring {
+            &ScheduleSpec::Recurring(RecurringSchedule {
                 rrule: rule.into(),
                 start: start.into(),
                 timezone: Some(zone.into()),
-            },
+            }),
             chrono_tz::UTC,
         )
         .unwrap()
@@ -575,11 +601,11 @@ mod tests {
             vec!["P1D9223372036854775807D"],
             vec!["PT99999999999999S"],
         ] {
-            let spec = ScheduleSpec::BeforeDue {
+            let spec = ScheduleSpec::BeforeDue(BeforeDueSchedule {
                 due: "2027-06-30T17:00:00".into(),
                 offsets: offsets.iter().map(|o| (*o).to_owned()).collect(),
                 timezone: None,
-            };
+            });
             assert!(
                 Schedule::parse(&spec, chrono_tz::UTC).is_err(),
                 "{offsets:?}"
@@ -590,17 +616,17 @@ mod tests {
             "10000-01-01T00:00:00",
             "1969-12-31T23:59:59",
         ] {
-            let spec = ScheduleSpec::Once {
+            let spec = ScheduleSpec::Once(OnceSchedule {
                 at: at.into(),
                 timezone: None,
-            };
+            });
             assert!(Schedule::parse(&spec, chrono_tz::UTC).is_err(), "{at}");
         }
-        let spec = ScheduleSpec::BeforeDue {
+        let spec = ScheduleSpec::BeforeDue(BeforeDueSchedule {
             due: "-262143-01-01T00:00:00".into(),
             offsets: vec!["P1D".into()],
             timezone: None,
-        };
+        });
         assert!(Schedule::parse(&spec, chrono_tz::UTC).is_err());
     }
 
@@ -614,11 +640,11 @@ mod tests {
             "FREQ=DAILY;INTERVAL=x",
             "FREQ=FORTNIGHTLY",
         ] {
-            let spec = ScheduleSpec::Recurring {
+            let spec = ScheduleSpec::Recurring(RecurringSchedule {
                 rrule: rule.into(),
                 start: "2027-01-01T09:00:00".into(),
                 timezone: None,
-            };
+            });
             assert!(
                 Schedule::parse(&spec, chrono_tz::UTC).is_err(),
                 "{rule} was accepted"
@@ -628,11 +654,11 @@ mod tests {
 
     #[test]
     fn before_due_counts_calendar_days_on_the_wall_clock() {
-        let spec = ScheduleSpec::BeforeDue {
+        let spec = ScheduleSpec::BeforeDue(BeforeDueSchedule {
             due: "2027-03-29T09:00:00".into(),
             offsets: vec!["P7D".into(), "P1D".into(), "PT0S".into(), "PT2H".into()],
             timezone: Some("Europe/London".into()),
-        };
+        });
         let s = Schedule::parse(&spec, chrono_tz::UTC).unwrap();
         assert_eq!(
             s.occurrences(utc("2027-01-01T00:00:00Z"), None, 10),
@@ -643,11 +669,11 @@ mod tests {
                 utc("2027-03-29T08:00:00Z"),
             ]
         );
-        let bad = ScheduleSpec::BeforeDue {
+        let bad = ScheduleSpec::BeforeDue(BeforeDueSchedule {
             due: "2027-03-29T09:00:00".into(),
             offsets: vec!["7 days".into(), "P1D".into(), "P1D".into()],
             timezone: None,
-        };
+        });
         assert_eq!(Schedule::parse(&bad, chrono_tz::UTC).unwrap_err().len(), 2);
     }
 }

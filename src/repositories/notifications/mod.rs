@@ -44,6 +44,7 @@ use sea_orm::{
 };
 
 use super::Paged;
+use super::sort::{Sort, SortKey};
 use crate::domain::{BusinessId, Channel, NotificationStatus};
 use crate::entities::Timestamp;
 use crate::entities::{notification, notification_attempt};
@@ -113,11 +114,35 @@ pub async fn find_many(
     Ok(rows)
 }
 
-/// The history, newest occurrence first.
+/// What a list of notifications is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationSortKey {
+    /// The occurrence they were made for.
+    OccurrenceAt,
+    /// The order they were made in.
+    Created,
+    /// Their status.
+    Status,
+}
+
+impl SortKey for NotificationSortKey {
+    const KEYS: &'static [(&'static str, Self)] = &[
+        ("occurrence_at", Self::OccurrenceAt),
+        ("created_at", Self::Created),
+        ("status", Self::Status),
+    ];
+    const DEFAULT_DESCENDING: bool = true;
+}
+
+/// The order of the history: `occurrence_at` (default newest first), `created_at` or `status`.
+pub type NotificationSort = Sort<NotificationSortKey>;
+
+/// The history, in `sort`'s order.
 pub async fn list(
     db: &impl ConnectionTrait,
     business: BusinessId,
     filter: &NotificationFilter,
+    sort: NotificationSort,
     limit: u64,
     offset: u64,
 ) -> Result<Paged<notification::Model>, DbErr> {
@@ -147,9 +172,13 @@ pub async fn list(
         None => {}
     }
     let total = query.clone().count(db).await?;
-    let items = query
-        .order_by_desc(notification::Column::OccurrenceAt)
-        .order_by_desc(notification::Column::Id)
+    let column = match sort.key {
+        NotificationSortKey::OccurrenceAt => Some(notification::Column::OccurrenceAt),
+        NotificationSortKey::Created => None,
+        NotificationSortKey::Status => Some(notification::Column::Status),
+    };
+    let items = sort
+        .apply(query, column, notification::Column::Id)
         .limit(limit)
         .offset(offset)
         .all(db)

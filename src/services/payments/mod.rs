@@ -16,6 +16,7 @@ use crate::domain::{Actor, BusinessId, Provider};
 use crate::entities::{payment, payment_click};
 use crate::payments::links;
 use crate::repositories::payments::{self as repo, PaymentFilter};
+pub use crate::repositories::payments::{PaymentSort, PaymentSortKey};
 use crate::repositories::{Paged, provider_credentials};
 use crate::state::AppState;
 
@@ -82,10 +83,11 @@ pub async fn list(
     state: &AppState,
     actor: &Actor,
     filter: &PaymentFilter,
+    sort: PaymentSort,
     limit: u64,
     offset: u64,
 ) -> ServiceResult<Paged<PaymentWithLink>> {
-    let page = repo::list(&state.db, actor.business, filter, limit, offset).await?;
+    let page = repo::list(&state.db, actor.business, filter, sort, limit, offset).await?;
     Ok(Paged {
         items: page
             .items

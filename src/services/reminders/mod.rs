@@ -20,6 +20,7 @@ use super::{ServiceError, ServiceResult};
 use crate::domain::schedule::Schedule;
 use crate::domain::{Actor, ReminderStatus};
 use crate::entities::{business, reminder};
+pub use crate::repositories::reminders::{ReminderSort, ReminderSortKey};
 use crate::repositories::{Paged, businesses, document_links, reminders};
 use crate::state::AppState;
 
@@ -50,7 +51,15 @@ pub async fn summaries(
     limit: u64,
     offset: u64,
 ) -> ServiceResult<Paged<ReminderSummary>> {
-    let page = reminders::list(&state.db, actor.business, status, limit, offset).await?;
+    let page = reminders::list(
+        &state.db,
+        actor.business,
+        status,
+        ReminderSort::default(),
+        limit,
+        offset,
+    )
+    .await?;
     let ids: Vec<i64> = page.items.iter().map(|r| r.id).collect();
     let counts = reminders::client_counts(&state.db, &ids).await?;
     Ok(Paged {
@@ -110,10 +119,11 @@ pub async fn list(
     state: &AppState,
     actor: &Actor,
     status: Option<ReminderStatus>,
+    sort: ReminderSort,
     limit: u64,
     offset: u64,
 ) -> ServiceResult<Paged<ReminderWithClients>> {
-    let page = reminders::list(&state.db, actor.business, status, limit, offset).await?;
+    let page = reminders::list(&state.db, actor.business, status, sort, limit, offset).await?;
     let ids: Vec<i64> = page.items.iter().map(|r| r.id).collect();
     let mut assigned = reminders::client_ids_of_many(&state.db, &ids).await?;
     let mut carried = document_links::shared_of_many(&state.db, &ids).await?;

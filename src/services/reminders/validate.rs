@@ -111,7 +111,15 @@ pub(super) fn apply(
                 row.payment_description =
                     Set(payment.description.clone().filter(|d| !d.trim().is_empty()));
             }
-            Err((field, message)) => validation.push(&format!("payment.{field}"), message),
+            Err((field, message)) => {
+                validation.push(&format!("payment.{field}"), message);
+                // A bad amount is found first; the currency is reported with it.
+                if field == "amount"
+                    && let Err(message) = Money::currency_code(&payment.currency)
+                {
+                    validation.push("payment.currency", message);
+                }
+            }
         },
         Some(None) => {
             row.payment_amount = Set(None);
@@ -156,9 +164,9 @@ pub(super) fn apply(
 pub(super) fn first_run(schedule: &Schedule, now: DateTime<Utc>) -> ServiceResult<DateTime<Utc>> {
     schedule.next_after(now).ok_or_else(|| {
         let field = match schedule.to_spec() {
-            ScheduleSpec::Once { .. } => "schedule.at",
-            ScheduleSpec::Recurring { .. } => "schedule.start",
-            ScheduleSpec::BeforeDue { .. } => "schedule.due",
+            ScheduleSpec::Once(_) => "schedule.at",
+            ScheduleSpec::Recurring(_) => "schedule.start",
+            ScheduleSpec::BeforeDue(_) => "schedule.due",
         };
         ServiceError::invalid(
             field,

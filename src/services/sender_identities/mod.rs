@@ -21,13 +21,15 @@ use crate::domain::{
     Actor, BusinessId, Channel, Email, PhoneE164, Provider, SendersByChannel, Validation,
 };
 use crate::entities::sender_identity;
-use crate::repositories::{provider_credentials, sender_identities};
+pub use crate::repositories::sender_identities::{IdentitySort, IdentitySortKey};
+use crate::repositories::{Paged, provider_credentials, sender_identities};
 use crate::state::AppState;
 
 /// `POST /sender-identities`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct CreateSenderIdentityRequest {
     /// The channel it sends on: `email`, `sms` or `whatsapp`.
+    #[schema(value_type = crate::domain::Channel)]
     pub channel: String,
     /// An e-mail address for `email`; a phone number for `sms` and `whatsapp` (E.164, or
     /// national in the business's `default_country`).
@@ -70,6 +72,17 @@ fn display_name(value: &str) -> Result<String, String> {
 /// The business's identities.
 pub async fn list(state: &AppState, actor: &Actor) -> ServiceResult<Vec<sender_identity::Model>> {
     Ok(sender_identities::list(&state.db, actor.business).await?)
+}
+
+/// A page of the actor's business's identities.
+pub async fn page(
+    state: &AppState,
+    actor: &Actor,
+    sort: IdentitySort,
+    limit: u64,
+    offset: u64,
+) -> ServiceResult<Paged<sender_identity::Model>> {
+    Ok(sender_identities::page(&state.db, actor.business, sort, limit, offset).await?)
 }
 
 /// One identity.

@@ -1,7 +1,7 @@
 //! The reminder form as typed: read from a post, filled from a saved reminder, and turned into
 //! the API's create and change requests (so every rule is the API's).
 
-use crate::domain::schedule::ScheduleSpec;
+use crate::domain::schedule::{BeforeDueSchedule, OnceSchedule, RecurringSchedule, ScheduleSpec};
 use crate::domain::{Channel, FieldError, Money};
 use crate::entities::reminder;
 use crate::services::reminders::{CreateReminderRequest, PaymentSpec, UpdateReminderRequest};
@@ -116,16 +116,16 @@ impl Draft {
             ..Self::blank()
         };
         match &row.schedule {
-            ScheduleSpec::Once { at, .. } => {
+            ScheduleSpec::Once(OnceSchedule { at, .. }) => {
                 draft.schedule = "once".into();
                 draft.at = at.clone();
             }
-            ScheduleSpec::Recurring { rrule, start, .. } => {
+            ScheduleSpec::Recurring(RecurringSchedule { rrule, start, .. }) => {
                 draft.schedule = "recurring".into();
                 draft.rrule = rrule.clone();
                 draft.start = start.clone();
             }
-            ScheduleSpec::BeforeDue { due, offsets, .. } => {
+            ScheduleSpec::BeforeDue(BeforeDueSchedule { due, offsets, .. }) => {
                 draft.schedule = "before_due".into();
                 draft.due = due.clone();
                 draft.offsets = offsets.join(", ");
@@ -169,11 +169,11 @@ impl Draft {
     /// The schedule as the API takes it.
     pub fn spec(&self) -> ScheduleSpec {
         match self.schedule.as_str() {
-            "once" => ScheduleSpec::Once {
+            "once" => ScheduleSpec::Once(OnceSchedule {
                 at: self.at.clone(),
                 timezone: self.zone(),
-            },
-            "before_due" => ScheduleSpec::BeforeDue {
+            }),
+            "before_due" => ScheduleSpec::BeforeDue(BeforeDueSchedule {
                 due: self.due.clone(),
                 offsets: self
                     .offsets
@@ -183,12 +183,12 @@ impl Draft {
                     .map(str::to_owned)
                     .collect(),
                 timezone: self.zone(),
-            },
-            _ => ScheduleSpec::Recurring {
+            }),
+            _ => ScheduleSpec::Recurring(RecurringSchedule {
                 rrule: self.rule(),
                 start: self.start.clone(),
                 timezone: self.zone(),
-            },
+            }),
         }
     }
 

@@ -150,12 +150,13 @@ async fn page(
             (*channel, of_channel)
         })
         .collect();
-    let documents = services::documents::list(state, actor, None, DOCUMENTS_SHOWN, 0)
-        .await?
-        .items
-        .into_iter()
-        .filter(|d| d.client_id.is_none())
-        .collect();
+    let documents =
+        services::documents::list(state, actor, None, Default::default(), DOCUMENTS_SHOWN, 0)
+            .await?
+            .items
+            .into_iter()
+            .filter(|d| d.client_id.is_none())
+            .collect();
     render(&ReminderFormPage {
         chrome,
         draft,

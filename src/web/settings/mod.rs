@@ -86,7 +86,7 @@ async fn page(
         return Err(WebError::Forbidden);
     }
     let (chrome, business) = Chrome::with_business(state, staff, "settings").await?;
-    let people = services::users::list(state, &staff.actor, 200, 0)
+    let people = services::users::list(state, &staff.actor, Default::default(), 200, 0)
         .await?
         .items;
     let usage = services::usage::usage(state, &staff.actor, None, None)
@@ -119,23 +119,30 @@ async fn page(
         .iter()
         .map(|person| (person.id, person.full_name.clone()))
         .collect();
-    let audit = services::audit::list(state, &staff.actor, None, AUDIT_SHOWN, 0)
-        .await?
-        .items
-        .into_iter()
-        .map(|entry| {
-            let who = entry
-                .actor_user_id
-                .and_then(|id| names.get(&id).cloned())
-                .unwrap_or_else(|| "–".to_owned());
-            let target = match entry.target_id {
-                Some(id) => format!("{} {id}", entry.target_type),
-                None => entry.target_type,
-            };
-            let at = local(entry.created_at.into(), zone);
-            (at, who, entry.action, target)
-        })
-        .collect();
+    let audit = services::audit::list(
+        state,
+        &staff.actor,
+        None,
+        Default::default(),
+        AUDIT_SHOWN,
+        0,
+    )
+    .await?
+    .items
+    .into_iter()
+    .map(|entry| {
+        let who = entry
+            .actor_user_id
+            .and_then(|id| names.get(&id).cloned())
+            .unwrap_or_else(|| "–".to_owned());
+        let target = match entry.target_id {
+            Some(id) => format!("{} {id}", entry.target_type),
+            None => entry.target_type,
+        };
+        let at = local(entry.created_at.into(), zone);
+        (at, who, entry.action, target)
+    })
+    .collect();
     render(&SettingsPage {
         chrome,
         business,

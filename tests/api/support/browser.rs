@@ -1,7 +1,7 @@
 //! A real headless Chromium for the console's journeys: Debian's `chromium` driven through its
 //! `chromedriver` over WebDriver (fantoccini), one driver per test on a free port. Nothing is
-//! downloaded; without the two programs (`CHROMEDRIVER`, default `/usr/bin/chromedriver`) the
-//! browser tests are skipped, as the database tests are without their servers.
+//! downloaded; without the two programs (`CHROMEDRIVER`, default `/usr/bin/chromedriver`) a
+//! browser test fails, and `scripts/test.sh` leaves them out and reports them as skipped.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,17 +16,17 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Starts chromedriver and a headless Chromium at desktop size; `None` when they are not
-    /// installed.
-    pub async fn start() -> Option<Self> {
+    /// Starts chromedriver and a headless Chromium at desktop size; fails when they are not
+    /// installed (`scripts/test.sh` then leaves the browser journeys out, as skipped).
+    pub async fn start() -> Self {
         let driver_path =
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        if !std::path::Path::new(&driver_path).exists() || !std::path::Path::new(&chromium).exists()
-        {
-            eprintln!("skipped: {driver_path} or {chromium} is not installed");
-            return None;
-        }
+        assert!(
+            std::path::Path::new(&driver_path).exists() && std::path::Path::new(&chromium).exists(),
+            "{driver_path} or {chromium} is not installed; run scripts/test.sh, which leaves the \
+             browser journeys out and reports them as skipped"
+        );
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("free port")
@@ -63,7 +63,7 @@ impl Browser {
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         };
-        Some(Self { client, driver })
+        Self { client, driver }
     }
 
     /// Types into the field with this id, after clearing it.

@@ -1,7 +1,8 @@
 //! The test harness: a real server on a random port over a fresh database of each backend.
 //!
-//! SQLite always runs; MySQL/MariaDB and PostgreSQL run when `TEST_MYSQL_URL` /
-//! `TEST_POSTGRES_URL` name a server (`.ci/run` sets both), each test in its own new database.
+//! Every case runs on SQLite, MySQL/MariaDB and PostgreSQL, each in its own new database on the
+//! servers `TEST_MYSQL_URL` / `TEST_POSTGRES_URL` name (`.ci/run` sets both); without them
+//! `scripts/test.sh` leaves those cases out and reports them as skipped.
 //!
 //! Test apps run with `DISABLE_SCHEDULER=true`: a test moves the clock and drives the scheduler
 //! itself ([`TestApp::dispatch_until_idle`]), so when it ends the outbox is in a known state.
@@ -95,16 +96,13 @@ macro_rules! db_test {
 }
 pub(crate) use db_test;
 
-/// Runs a [`db_test!`] body on an app of `backend` with these settings; nothing when the backend
-/// is not configured.
+/// Runs a [`db_test!`] body on an app of `backend` with these settings.
 pub async fn run_test<F, Fut>(backend: Backend, overrides: &[(&str, &str)], body: F)
 where
     F: FnOnce(TestApp) -> Fut,
     Fut: Future<Output = ()>,
 {
-    if let Some(app) = TestApp::spawn_with(backend, settings(overrides)).await {
-        body(app).await;
-    }
+    body(TestApp::spawn_with(backend, settings(overrides)).await).await;
 }
 
 /// Settings for [`TestApp::spawn_with`]: `settings(&[("MAX_ATTEMPTS", "3")])`.
@@ -272,14 +270,31 @@ pub(crate) async fn create_database(server_url: &str, name: &str) -> String {
     format!("{server_url}/{name}")
 }
 
+/// The server a MySQL/MariaDB or PostgreSQL case makes its database on (`TEST_MYSQL_URL`,
+/// `TEST_POSTGRES_URL`). A case whose server is not named fails rather than pass unrun:
+/// `scripts/test.sh` leaves such cases out and reports them as skipped.
+pub fn server_url(backend: Backend) -> String {
+    let variable = match backend {
+        Backend::MySql => "TEST_MYSQL_URL",
+        Backend::Postgres => "TEST_POSTGRES_URL",
+        Backend::Sqlite => unreachable!("SQLite needs no server"),
+    };
+    std::env::var(variable).unwrap_or_else(|_| {
+        panic!(
+            "{variable} is not set, so this {backend:?} case cannot run; run scripts/test.sh, \
+             which leaves such cases out and reports them as skipped"
+        )
+    })
+}
+
 impl TestApp {
-    /// Starts a server over a fresh database; `None` when the backend is not configured.
-    pub async fn spawn(backend: Backend) -> Option<Self> {
+    /// Starts a server over a fresh database.
+    pub async fn spawn(backend: Backend) -> Self {
         Self::spawn_with(backend, HashMap::new()).await
     }
 
     /// Like [`spawn`](Self::spawn) with extra settings.
-    pub async fn spawn_with(backend: Backend, overrides: HashMap<String, String>) -> Option<Self> {
+    pub async fn spawn_with(backend: Backend, overrides: HashMap<String, String>) -> Self {
         Self::spawn_inner(backend, overrides, false).await
     }
 
@@ -287,7 +302,7 @@ impl TestApp {
         backend: Backend,
         overrides: HashMap<String, String>,
         real_channels: bool,
-    ) -> Option<Self> {
+    ) -> Self {
         install_crypto();
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
         let (database_url, dir) = match backend {
@@ -296,18 +311,8 @@ impl TestApp {
                 let url = format!("sqlite://{}/test.db", dir.path().display());
                 (url, Some(std::sync::Arc::new(dir)))
             }
-            Backend::MySql => {
-                let Ok(server) = std::env::var("TEST_MYSQL_URL") else {
-                    eprintln!("skipped: TEST_MYSQL_URL is not set");
-                    return None;
-                };
-                (create_database(&server, &name).await, None)
-            }
-            Backend::Postgres => {
-                let Ok(server) = std::env::var("TEST_POSTGRES_URL") else {
-                    eprintln!("skipped: TEST_POSTGRES_URL is not set");
-                    return None;
-                };
+            Backend::MySql | Backend::Postgres => {
+                let server = server_url(backend);
                 (create_database(&server, &name).await, None)
             }
         };
@@ -316,18 +321,16 @@ impl TestApp {
                 .duration_trunc(chrono::Duration::seconds(1))
                 .unwrap(),
         ));
-        Some(
-            Self::start(
-                database_url,
-                overrides,
-                dir,
-                clock,
-                Arc::default(),
-                real_channels,
-                Arc::default(),
-            )
-            .await,
+        Self::start(
+            database_url,
+            overrides,
+            dir,
+            clock,
+            Arc::default(),
+            real_channels,
+            Arc::default(),
         )
+        .await
     }
 
     /// Like [`spawn_with`](Self::spawn_with) but sending through the real transports (SMTP,
@@ -335,7 +338,7 @@ impl TestApp {
     pub async fn spawn_with_providers(
         backend: Backend,
         overrides: HashMap<String, String>,
-    ) -> Option<Self> {
+    ) -> Self {
         Self::spawn_inner(backend, overrides, true).await
     }
 
@@ -810,4 +813,13 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The message of a 422's error on `field`.
+pub fn error_message<'a>(problem: &'a Value, field: &str) -> &'a str {
+    problem["errors"]
+        .as_array()
+        .and_then(|errors| errors.iter().find(|e| e["field"] == field))
+        .and_then(|error| error["message"].as_str())
+        .unwrap_or_else(|| panic!("no error on {field}: {problem}"))
 }

@@ -1,5 +1,5 @@
 //! Test servers written in Python (aiosmtpd's SMTP server, moto's S3), run as child processes
-//! from the interpreter in `SMTP_TEST_PYTHON` (`.ci/run` makes a virtualenv with both).
+//! from the interpreter in `SMTP_TEST_PYTHON` (`scripts/test.sh` makes a virtualenv with both).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -9,23 +9,19 @@ fn python() -> String {
     std::env::var("SMTP_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
 }
 
-/// Whether `module` can be imported. Outside CI a missing module skips the test; in CI, where
-/// `.ci/run` installs it, its absence fails the test.
-pub fn has_module(module: &str) -> bool {
+/// Fails unless `module` can be imported (`scripts/test.sh` installs the modules the tests
+/// use into the virtualenv it names in `SMTP_TEST_PYTHON`).
+pub fn require_module(module: &str) {
     let available = Command::new(python())
         .args(["-c", &format!("import {module}")])
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|status| status.success());
-    if !available {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{module} is not installed for {} (set SMTP_TEST_PYTHON)",
-            python()
-        );
-        eprintln!("skipped: the Python module {module} is not installed");
-    }
-    available
+    assert!(
+        available,
+        "{module} is not installed for {} (run scripts/test.sh, or set SMTP_TEST_PYTHON)",
+        python()
+    );
 }
 
 /// Starts `tests/support/{script}` with `args`, and waits for the `PORT <n>` line it prints

@@ -11,19 +11,17 @@ pub struct S3Server {
 }
 
 impl S3Server {
-    /// Starts a server with an empty bucket; `None` when moto is missing outside CI, where
-    /// `.ci/run` installs it and its absence fails the test.
-    pub fn start() -> Option<Self> {
-        if !super::python::has_module("moto.server") {
-            return None;
-        }
+    /// Starts a server with an empty bucket; fails when moto is missing (`scripts/test.sh`
+    /// installs it).
+    pub fn start() -> Self {
+        super::python::require_module("moto.server");
         let bucket = format!("documents-{}", uuid::Uuid::new_v4().simple());
         let (port, child) = super::python::start("s3_server.py", &[bucket.as_ref()]);
-        Some(Self {
+        Self {
             port,
             bucket,
             child,
-        })
+        }
     }
 
     /// `STORAGE_URL` for this bucket under `prefix`, with the server's address and test

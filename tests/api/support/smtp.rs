@@ -14,12 +14,10 @@ pub struct SmtpServer {
 }
 
 impl SmtpServer {
-    /// Starts a server (requiring this login when given); `None` when aiosmtpd is missing
-    /// outside CI, where `.ci/run` installs it and its absence fails the test.
-    pub fn start(login: Option<(&str, &str)>) -> Option<Self> {
-        if !super::python::has_module("aiosmtpd") {
-            return None;
-        }
+    /// Starts a server (requiring this login when given); fails when aiosmtpd is missing
+    /// (`scripts/test.sh` installs it).
+    pub fn start(login: Option<(&str, &str)>) -> Self {
+        super::python::require_module("aiosmtpd");
         let dir = tempfile::tempdir().expect("mail dir");
         let mut args = vec![dir.path().as_os_str()];
         if let Some((user, password)) = login {
@@ -27,7 +25,7 @@ impl SmtpServer {
             args.push(password.as_ref());
         }
         let (port, child) = super::python::start("smtp_server.py", &args);
-        Some(Self { port, dir, child })
+        Self { port, dir, child }
     }
 
     /// Every message accepted so far, in order.
