@@ -103,7 +103,7 @@ const TWILIO: &[Spec] = &[
         "from_number",
         "Sending number",
         Kind::Text,
-        "In international form, e.g. +447700900123; or a Messaging Service below.",
+        "In international form, e.g. +447400123456; or a Messaging Service below.",
     ),
     spec(
         "messaging_service_sid",
