@@ -81,11 +81,17 @@ async fn main() -> anyhow::Result<()> {
     let mut settings = match Settings::from_environment() {
         Ok(settings) => settings,
         Err(error) => {
-            eprintln!("reminder-backend: refusing to start: {error}");
+            // Every refusal at once, in one message: a fix-and-retry loop per setting is what
+            // `check-config` exists to avoid.
+            eprintln!(
+                "reminder-backend: refusing to start: {error}\n\
+                 `reminder-backend check-config` lists every setting a production start refuses, without starting"
+            );
             std::process::exit(2);
         }
     };
     telemetry::init(settings.log_format);
+    settings.log_warnings();
     settings.load_generated_keys()?;
     match cli.command.unwrap_or(Command::Serve {
         no_scheduler: false,

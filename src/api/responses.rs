@@ -88,8 +88,9 @@ pub struct BusinessResponse {
     pub timezone: String,
     /// The channels a new reminder sends on when it names none, in order.
     pub default_channels: Vec<Channel>,
-    /// The firm's e-mail address: e-mails come from it when the SMTP account names no sender,
-    /// and replies go to it; `null` when unset.
+    /// The firm's e-mail address, `desk@firm.example` or with a name, `Firm Name
+    /// <desk@firm.example>`: e-mails come from it when the SMTP account names no sender, and
+    /// replies go to it; `null` when unset.
     pub email_from: Option<String>,
     /// ISO 3166 alpha-2 code (e.g. `GB`) for reading phone numbers written without a country
     /// code; `null` when unset (such numbers are then refused).

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
+use crate::domain::Mailbox;
+
 /// How an SMTP connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmtpTls {
@@ -47,8 +49,9 @@ pub struct SmtpAccount {
     pub tls: SmtpTls,
     pub username: Option<String>,
     pub password: Option<SecretString>,
-    /// The `From` address; the business's own address goes in `Reply-To`.
-    pub from_email: Option<String>,
+    /// The `From` mailbox; its display name, when it has one, is shown instead of the
+    /// business's name. The business's own address goes in `Reply-To`.
+    pub from_email: Option<Mailbox>,
     /// Messages per second the server takes from us.
     pub rate_per_second: f64,
     /// Named by a business (not the operator): connect only to public addresses.

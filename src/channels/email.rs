@@ -71,36 +71,34 @@ fn compose(
     message: &OutgoingMessage,
     account: &SmtpAccount,
 ) -> Result<(Message, String), ChannelError> {
-    let (from_address, from_name) = match &message.sender {
-        Some(sender) => (
-            sender.address.as_str(),
+    // A verified identity's own name, else the configured mailbox's, else the business's.
+    let from = match &message.sender {
+        Some(sender) => Mailbox::new(
+            Some(
+                sender
+                    .display_name
+                    .clone()
+                    .unwrap_or_else(|| message.sender_name.clone()),
+            ),
             sender
-                .display_name
-                .clone()
-                .unwrap_or_else(|| message.sender_name.clone()),
+                .address
+                .parse()
+                .map_err(|_| permanent("no_sender", "the sender address is not valid"))?,
         ),
-        None => (
-            account
-                .from_email
-                .as_deref()
-                .ok_or_else(|| permanent("no_sender", "no sender address is configured"))?,
-            message.sender_name.clone(),
-        ),
+        None => account
+            .from_email
+            .as_ref()
+            .ok_or_else(|| permanent("no_sender", "no sender address is configured"))?
+            .to_lettre(&message.sender_name),
     };
-    let from = Mailbox::new(
-        Some(from_name),
-        from_address
-            .parse()
-            .map_err(|_| permanent("no_sender", "the sender address is not valid"))?,
-    );
+    let from_address = from.email.clone();
     let to: Mailbox = message.recipient.parse().map_err(|_| {
         permanent(
             "invalid_address",
             "the client's e-mail address is not valid",
         )
     })?;
-    let domain = from_address.rsplit('@').next().unwrap_or("localhost");
-    let message_id = format!("{}@{domain}", uuid::Uuid::new_v4());
+    let message_id = format!("{}@{}", uuid::Uuid::new_v4(), from_address.domain());
     let subject = message.subject.clone().unwrap_or_default();
     let mut builder = Message::builder()
         .from(from)
@@ -110,8 +108,11 @@ fn compose(
     if let Some(reply_to) = message
         .reply_to
         .as_deref()
-        .filter(|reply_to| *reply_to != from_address)
         .and_then(|reply_to| reply_to.parse::<Mailbox>().ok())
+        .filter(|reply_to| {
+            let (reply_to, from): (&str, &str) = (reply_to.email.as_ref(), from_address.as_ref());
+            !reply_to.eq_ignore_ascii_case(from)
+        })
     {
         builder = builder.reply_to(reply_to);
     }

@@ -116,6 +116,10 @@ pub struct Settings {
     pub rate_limit_webhooks_per_minute: u32,
     /// The platform's provider accounts and API hosts.
     pub providers: ProviderSettings,
+    /// Outside production: settings a production start would refuse, ignored or kept as given
+    /// (a malformed `EMAIL_FROM`, a Twilio SID of the wrong shape), each with why; logged by
+    /// [`Settings::log_warnings`]. Empty in production, where they are refusals.
+    pub warnings: Vec<SettingsError>,
 }
 
 impl fmt::Debug for Settings {
@@ -170,8 +174,19 @@ impl Settings {
     /// variable is in the error, not only the first.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, InvalidSettings> {
         let mut reader = Reader::new(&lookup);
-        let settings = Self::read(&mut reader);
+        let mut settings = Self::read(&mut reader);
+        settings.warnings = reader.warnings().to_vec();
         reader.finish(settings)
+    }
+
+    /// Logs each of [`Settings::warnings`]; call once logging is set up.
+    pub fn log_warnings(&self) {
+        for warning in &self.warnings {
+            tracing::warn!(
+                setting = warning.variable,
+                "{warning} (a production start refuses this; `reminder-backend check-config` lists all such settings)"
+            );
+        }
     }
 
     /// Everything a production start would refuse in these variables (`ENV` taken as
@@ -202,7 +217,7 @@ impl Settings {
         let documents = documents::read(r);
         let log_format = logs::read(r, production);
         let scheduler = SchedulerSettings::read(r);
-        let providers = ProviderSettings::read(r);
+        let providers = ProviderSettings::read(r, production);
         Self {
             environment,
             database_url: SecretString::from(database.url),
@@ -234,6 +249,7 @@ impl Settings {
             rate_limit_auth_per_minute: server.rate_limit_auth_per_minute,
             rate_limit_webhooks_per_minute: server.rate_limit_webhooks_per_minute,
             providers,
+            warnings: Vec::new(),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The one way settings are read: a [`Reader`] over a key lookup that remembers every
 //! variable it was asked about (so the list of known variables comes from the code that reads
 //! them) and keeps every refusal instead of stopping at the first (so a start, or
-//! `check-config`, reports all of them at once).
+//! `check-config`, reports all of them at once). Checks that only production enforces are
+//! kept as warnings elsewhere.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -71,6 +72,7 @@ pub(super) struct Reader<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
     names: BTreeSet<&'static str>,
     errors: Vec<SettingsError>,
+    warnings: Vec<SettingsError>,
 }
 
 impl<'a> Reader<'a> {
@@ -79,6 +81,7 @@ impl<'a> Reader<'a> {
             lookup,
             names: BTreeSet::new(),
             errors: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -189,12 +192,13 @@ impl<'a> Reader<'a> {
         used: bool,
         read: impl FnOnce(&mut Self) -> Option<T>,
     ) -> Option<T> {
-        let before = self.errors.len();
+        let before = (self.errors.len(), self.warnings.len());
         let value = read(self);
         if used {
             value
         } else {
-            self.errors.truncate(before);
+            self.errors.truncate(before.0);
+            self.warnings.truncate(before.1);
             None
         }
     }
@@ -208,6 +212,35 @@ impl<'a> Reader<'a> {
     /// Keeps the error of `result` against `name`.
     pub(super) fn check<T>(&mut self, name: &'static str, result: Result<T, String>) -> Option<T> {
         result.map_err(|message| self.refuse(name, message)).ok()
+    }
+
+    /// Keeps the error of `result` against `name` as a refusal when `strict` (a production
+    /// start), else as a warning; either way the setting then reads as unset.
+    pub(super) fn check_strict<T>(
+        &mut self,
+        name: &'static str,
+        strict: bool,
+        result: Result<T, String>,
+    ) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(message) if strict => {
+                self.refuse(name, message);
+                None
+            }
+            Err(message) => {
+                self.warnings.push(SettingsError {
+                    variable: name,
+                    message,
+                });
+                None
+            }
+        }
+    }
+
+    /// What was kept as warnings (outside production), in the order read.
+    pub(super) fn warnings(&self) -> &[SettingsError] {
+        &self.warnings
     }
 
     /// Refuses `name` with `message` unless `ok`.
@@ -306,6 +339,26 @@ mod tests {
         let mut reader = Reader::new(&values);
         reader.only_if(true, |r| r.optional::<u16>("SMTP_PORT"));
         assert_eq!(reader.finish(()).unwrap_err().variables(), ["SMTP_PORT"]);
+    }
+
+    #[test]
+    fn strict_checks_refuse_when_strict_and_warn_otherwise() {
+        let wrong = || Err::<(), _>("is wrong".to_owned());
+        let values = lookup(&[]);
+        let mut lenient = Reader::new(&values);
+        assert_eq!(lenient.check_strict("EMAIL_FROM", false, wrong()), None);
+        assert_eq!(lenient.check_strict("OTHER", false, Ok(1)), Some(1));
+        assert_eq!(lenient.warnings()[0].to_string(), "EMAIL_FROM: is wrong");
+        assert!(lenient.finish(()).is_ok());
+
+        let mut strict = Reader::new(&values);
+        strict.check_strict("EMAIL_FROM", true, wrong());
+        assert!(strict.warnings().is_empty());
+        assert_eq!(strict.finish(()).unwrap_err().variables(), ["EMAIL_FROM"]);
+
+        let mut unused = Reader::new(&values);
+        unused.only_if(false, |r| r.check_strict("OTHER", false, wrong()));
+        assert!(unused.warnings().is_empty());
     }
 
     #[test]

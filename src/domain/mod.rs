@@ -6,6 +6,7 @@ pub mod date_range;
 mod email;
 mod money;
 mod phone;
+pub mod provider_ids;
 pub mod quiet_hours;
 mod role;
 pub mod schedule;
@@ -17,7 +18,7 @@ mod timezone;
 mod validation;
 
 pub use channel::{Channel, ChannelSet};
-pub use email::Email;
+pub use email::{Email, Mailbox};
 pub use money::Money;
 pub use phone::{CountryCode, PhoneE164};
 pub use role::Role;

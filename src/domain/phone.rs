@@ -1,4 +1,10 @@
 //! Phone numbers, parsed with libphonenumber's metadata and kept in E.164.
+//!
+//! A number is accepted when libphonenumber calls it valid (`isValidNumber`): in a range its
+//! country has in use. Ranges a regulator keeps for fiction are whatever the metadata says,
+//! with no list of our own: Ofcom's London drama numbers (`+44 20 7946 0xxx`) are valid there,
+//! its mobile drama range (`+44 7700 900xxx`) is not (libphonenumber calls it possible, not
+//! valid), so the first is accepted and the second refused.
 
 use std::fmt;
 
@@ -25,26 +31,40 @@ impl CountryCode {
     }
 }
 
+/// How numbers are shown in refusals: a valid number of a fictional range.
+const EXAMPLE: &str = "+442079460958";
+
 /// A valid phone number in E.164 form (`+442079460958`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PhoneE164(String);
 
 impl PhoneE164 {
-    /// Parses a number in any common notation; `region` reads national numbers.
+    /// Parses a number in any common notation; `region` reads national numbers (`020 7946
+    /// 0958` in `GB`). A refusal says how to write the number so it can be read.
     pub fn parse(input: &str, region: Option<CountryCode>) -> Result<Self, String> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return Err("must not be empty".into());
         }
+        let international = trimmed.starts_with('+');
         let number = phonenumber::parse(region.map(|r| r.0), trimmed).map_err(|_| {
-            if region.is_none() && !trimmed.starts_with('+') {
-                "is not a phone number: write it in international form, e.g. +44 20 7946 0958, or set the business's default_country".to_owned()
+            if region.is_none() && !international {
+                format!("cannot be read as a phone number: write it in international (E.164) form, e.g. {EXAMPLE}, or set the business's default_country to read national numbers")
             } else {
-                "is not a phone number".to_owned()
+                format!("cannot be read as a phone number: write it in international (E.164) form, e.g. {EXAMPLE}")
             }
         })?;
         if !phonenumber::is_valid(&number) {
-            return Err("is not a valid phone number for its country".into());
+            return Err(match region {
+                Some(region) if !international => format!(
+                    "is not a valid phone number in {} (the business's default_country): write a number of another country in international (E.164) form, e.g. {EXAMPLE}",
+                    region.as_str()
+                ),
+                _ => format!(
+                    "is not a valid phone number: no range in use for +{} contains it, by libphonenumber's metadata",
+                    number.code().value()
+                ),
+            });
         }
         Ok(Self(number.format().mode(Mode::E164).to_string()))
     }
@@ -96,5 +116,51 @@ mod tests {
         for bad in ["hello", "+44 12", "+999 1234567", "12"] {
             assert!(PhoneE164::parse(bad, None).is_err(), "{bad:?} was accepted");
         }
+    }
+
+    #[test]
+    fn unreadable_numbers_say_to_use_e164_or_set_a_country() {
+        let without_country = PhoneE164::parse("07400 123456", None).unwrap_err();
+        assert!(
+            without_country.contains("E.164") && without_country.contains("default_country"),
+            "{without_country}"
+        );
+        let gb = CountryCode::parse("GB").ok();
+        let with_country = PhoneE164::parse("hello", gb).unwrap_err();
+        assert!(with_country.contains("E.164"), "{with_country}");
+        let us = CountryCode::parse("US").ok();
+        let elsewhere = PhoneE164::parse("020 7946 0958", us).unwrap_err();
+        assert!(
+            elsewhere.contains("in US") && elsewhere.contains("E.164"),
+            "{elsewhere}"
+        );
+    }
+
+    #[test]
+    fn fictional_ranges_are_what_libphonenumber_says() {
+        let gb = CountryCode::parse("GB").ok();
+        // Ofcom's mobile drama range: possible, but not valid to libphonenumber.
+        for written in ["+44 7700 900123", "+447700900123"] {
+            let refused = PhoneE164::parse(written, None).unwrap_err();
+            assert!(
+                refused.contains("no range in use for +44"),
+                "{written}: {refused}"
+            );
+        }
+        let national = PhoneE164::parse("07700 900123", gb).unwrap_err();
+        assert!(
+            national.contains("not a valid phone number in GB"),
+            "{national}"
+        );
+        // Ofcom's London drama range is valid to it.
+        assert_eq!(
+            PhoneE164::parse("020 7946 0123", gb).unwrap().as_str(),
+            "+442079460123"
+        );
+        // A mobile number in a range in use, written nationally.
+        assert_eq!(
+            PhoneE164::parse("07400 123456", gb).unwrap().as_str(),
+            "+447400123456"
+        );
     }
 }

@@ -16,7 +16,7 @@ use crate::channels::accounts::{
     Account, Route, SmtpAccount, SmtpTls, TwilioAccount, WhatsappAccount,
 };
 use crate::config::{Environment, Settings};
-use crate::domain::{BusinessId, Channel, Provider};
+use crate::domain::{BusinessId, Channel, Mailbox, Provider};
 use crate::entities::{business, provider_credential};
 use crate::repositories::{businesses, provider_credentials, sender_identities};
 use crate::security::crypto::SecretBox;
@@ -97,7 +97,8 @@ fn from_stored(
                 tls,
                 username: text(settings, "username"),
                 password: secret("password"),
-                from_email: text(settings, "from_email"),
+                from_email: text(settings, "from_email")
+                    .and_then(|from| Mailbox::parse(&from).ok()),
                 rate_per_second: rate(settings, rates.smtp_rate_per_second),
                 public_only: !platform.allow_private_provider_hosts,
             }))
@@ -118,6 +119,15 @@ fn from_stored(
         // Stripe carries payments, not messages.
         Provider::Stripe => None,
     }
+}
+
+/// The business's own sender (`email_from`, stored in mailbox form), the `From` of an SMTP
+/// account that names none.
+pub fn business_mailbox(business: &business::Model) -> Option<Mailbox> {
+    business
+        .email_from
+        .as_deref()
+        .and_then(|from| Mailbox::parse(from).ok())
 }
 
 /// The secrets of a stored provider row, opened.
@@ -183,7 +193,7 @@ fn route_for(
     match account {
         Some(Account::Smtp(mut smtp)) => {
             if smtp.from_email.is_none() {
-                smtp.from_email = business.email_from.clone();
+                smtp.from_email = business_mailbox(business);
             }
             if smtp.from_email.is_none() {
                 return Route::Unavailable {

@@ -12,7 +12,7 @@ use super::usage::UsageCaps;
 use super::{ServiceError, ServiceResult, double_option};
 use crate::domain::quiet_hours::{QuietHours, QuietHoursSpec};
 use crate::domain::{
-    Actor, ChannelSet, CountryCode, Email, TimeZone, Validation, WhatsappTemplate,
+    Actor, ChannelSet, CountryCode, Mailbox, TimeZone, Validation, WhatsappTemplate,
 };
 use crate::entities::business;
 use crate::repositories::businesses;
@@ -29,8 +29,10 @@ pub struct UpdateBusinessRequest {
     /// Channels a new reminder sends on when it names none: `email`, `sms`, `whatsapp`, in
     /// order, at least one, no repeats.
     pub default_channels: Option<Vec<String>>,
-    /// The firm's e-mail address: the sender when the SMTP account names none, and the
-    /// Reply-To of its e-mails; `null` clears it.
+    /// The firm's e-mail address, bare (`desk@firm.example`) or as an RFC 5322 mailbox with
+    /// the name to show (`Firm Name <desk@firm.example>`): the sender when the SMTP account
+    /// names none (without a name, the firm's name is shown), and the Reply-To of its e-mails;
+    /// `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub email_from: Option<Option<String>>,
@@ -105,8 +107,8 @@ pub async fn update(
     }
     match &request.email_from {
         Some(Some(address)) => {
-            if let Some(email) = validation.check("email_from", Email::parse(address)) {
-                row.email_from = Set(Some(email.as_str().to_owned()));
+            if let Some(mailbox) = validation.check("email_from", Mailbox::parse(address)) {
+                row.email_from = Set(Some(mailbox.to_string()));
             }
         }
         Some(None) => row.email_from = Set(None),

@@ -156,7 +156,10 @@ fn context(
         },
         business: BusinessView {
             name: business.name.clone(),
-            email_from: business.email_from.clone().unwrap_or_default(),
+            // The address only, whether or not the setting carries a name.
+            email_from: super::accounts::business_mailbox(business)
+                .map(|mailbox| mailbox.address().to_string())
+                .unwrap_or_default(),
             timezone: business.timezone.clone(),
         },
         reminder: ReminderView {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::accounts::{open_secrets, open_stored};
+use super::accounts::{business_mailbox, open_secrets, open_stored};
 use super::audit::{self, Target};
 use super::{ServiceError, ServiceResult};
 use crate::channels::accounts::Route;
@@ -167,7 +167,7 @@ async fn send_test(
     if let crate::channels::accounts::Account::Smtp(smtp) = &mut account
         && smtp.from_email.is_none()
     {
-        smtp.from_email = business.email_from.clone();
+        smtp.from_email = business_mailbox(&business);
     }
     let mut message = OutgoingMessage::notice(
         business.id,

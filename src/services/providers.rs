@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::double_option;
-use crate::domain::{BusinessId, Email, PhoneE164, Provider, ProviderSettings, Validation};
+use crate::domain::{
+    BusinessId, Mailbox, PhoneE164, Provider, ProviderSettings, Validation, provider_ids,
+};
 use crate::entities::provider_credential;
 use crate::repositories::provider_credentials;
 use crate::security::crypto::SecretBox;
@@ -43,8 +45,9 @@ pub struct SmtpProvider {
     /// `none`, `starttls` (the default: upgrade after connecting) or `tls` (TLS from the
     /// first byte).
     pub tls: Option<String>,
-    /// The sender address of e-mails through this account; default the business's
-    /// `email_from`.
+    /// The sender of e-mails through this account, a bare address (`desk@firm.example`) or an
+    /// RFC 5322 mailbox with the name to show (`Firm Name <desk@firm.example>`); default the
+    /// business's `email_from`. Without a name, the business's name is shown.
     pub from_email: Option<String>,
     /// The password to log in with. Write-only: never shown again.
     pub password: Option<String>,
@@ -161,17 +164,13 @@ fn check(
             validation.push(&field(name), "is required");
         }
     };
-    let prefixed = |value: Option<&str>, prefix: &str, name: &str, validation: &mut Validation| {
-        if let Some(value) = value
-            && (!value.starts_with(prefix)
-                || !value[prefix.len()..]
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_'))
-        {
-            validation.push(
-                &field(name),
-                format!("must start with {prefix} followed by letters and digits"),
-            );
+    // A field of the provider's documented shape, when given.
+    let shaped = |value: Option<&str>,
+                  name: &str,
+                  rule: fn(&str) -> Result<(), String>,
+                  validation: &mut Validation| {
+        if let Some(Err(message)) = value.map(rule) {
+            validation.push(&field(name), message);
         }
     };
     if let Some(rate) = settings.get("rate_per_second").and_then(Value::as_f64)
@@ -188,23 +187,23 @@ fn check(
                 validation.push(&field("tls"), "use none, starttls or tls");
             }
             if let Some(from) = text(settings, "from_email")
-                && let Err(message) = Email::parse(from)
+                && let Err(message) = Mailbox::parse(from)
             {
                 validation.push(&field("from_email"), message);
             }
         }
         Provider::Twilio => {
             require(settings, "account_sid", validation);
-            prefixed(
+            shaped(
                 text(settings, "account_sid"),
-                "AC",
                 "account_sid",
+                provider_ids::twilio_account_sid,
                 validation,
             );
-            prefixed(
+            shaped(
                 text(settings, "messaging_service_sid"),
-                "MG",
                 "messaging_service_sid",
+                provider_ids::twilio_messaging_service_sid,
                 validation,
             );
             match text(settings, "from_number") {
@@ -225,36 +224,32 @@ fn check(
         }
         Provider::Whatsapp => {
             require(settings, "phone_number_id", validation);
-            if text(settings, "phone_number_id")
-                .is_some_and(|id| !id.chars().all(|c| c.is_ascii_digit()))
-            {
-                validation.push(
-                    &field("phone_number_id"),
-                    "must be the numeric id Meta gives the number",
-                );
-            }
+            shaped(
+                text(settings, "phone_number_id"),
+                "phone_number_id",
+                provider_ids::whatsapp_phone_number_id,
+                validation,
+            );
             require(secrets, "access_token", validation);
         }
         Provider::Stripe => {
             require(secrets, "secret_key", validation);
-            if let Some(key) = text(secrets, "secret_key")
-                && !(key.starts_with("sk_") || key.starts_with("rk_"))
-            {
-                validation.push(
-                    &field("secret_key"),
-                    "must be a Stripe secret (sk_…) or restricted (rk_…) key",
-                );
-            }
-            prefixed(
-                text(secrets, "webhook_secret"),
-                "whsec_",
-                "webhook_secret",
+            shaped(
+                text(secrets, "secret_key"),
+                "secret_key",
+                provider_ids::stripe_secret_key,
                 validation,
             );
-            prefixed(
+            shaped(
+                text(secrets, "webhook_secret"),
+                "webhook_secret",
+                provider_ids::stripe_webhook_secret,
+                validation,
+            );
+            shaped(
                 text(settings, "publishable_key"),
-                "pk_",
                 "publishable_key",
+                provider_ids::stripe_publishable_key,
                 validation,
             );
         }

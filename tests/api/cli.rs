@@ -65,6 +65,63 @@ fn production_refuses_to_start_without_strong_secrets() {
 }
 
 #[test]
+fn a_production_start_lists_every_refused_setting_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = binary()
+        .current_dir(dir.path())
+        .env("ENV", "production")
+        .env("DATABASE_URL", "sqlite://./never.db")
+        .env("SECRET_KEY", "a-long-enough-secret-key-for-production-use")
+        .env("ENCRYPTION_KEY", KEY)
+        .env("PUBLIC_BASE_URL", "https://reminders.example.com")
+        .env("SMTP_HOST", "smtp.example.com")
+        .env("EMAIL_FROM", "Reminders reminders@firm.example")
+        .env("STRIPE_SECRET_KEY", "pk_live_do-not-echo-me")
+        .env("TWILIO_API_BASE", "api.twilio.com")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("refusing to start: 3 settings refused:"),
+        "{stderr}"
+    );
+    for variable in ["EMAIL_FROM", "STRIPE_SECRET_KEY", "TWILIO_API_BASE"] {
+        assert!(
+            stderr.contains(&format!("\n  {variable}: ")),
+            "{variable} not listed in {stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("`reminder-backend check-config`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("do-not-echo-me"), "{stderr}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn outside_production_a_malformed_email_from_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = migrate_in(
+        dir.path(),
+        &[
+            ("DATABASE_URL", "sqlite://./fresh.db"),
+            ("LOG_FORMAT", "json"),
+            ("SMTP_HOST", "smtp.example.com"),
+            ("EMAIL_FROM", "Reminders reminders@firm.example"),
+        ],
+    );
+    let logged = String::from_utf8_lossy(&output.stdout);
+    let warning = logged
+        .lines()
+        .find(|line| line.contains("\"setting\":\"EMAIL_FROM\""))
+        .unwrap_or_else(|| panic!("no warning about EMAIL_FROM in {logged}"));
+    assert!(warning.contains("\"level\":\"WARN\""), "{warning}");
+    assert!(warning.contains("check-config"), "{warning}");
+}
+
+#[test]
 fn migrate_creates_the_sqlite_database_and_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     for _ in 0..2 {

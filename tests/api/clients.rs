@@ -119,6 +119,61 @@ async fn national_numbers_use_the_business_country(app: TestApp) {
 }
 db_test!(national_numbers_use_the_business_country);
 
+async fn phone_numbers_are_read_as_libphonenumber_reads_them(app: TestApp) {
+    let owner = app.owner("Phones").await;
+    let refusal = |body: Value| body["errors"][0]["message"].as_str().unwrap().to_owned();
+    let post = |phone: &'static str| {
+        app.post(
+            "/clients",
+            &owner.token,
+            json!({"name": "A", "phone": phone}),
+        )
+    };
+
+    // Without a default_country a national number cannot be read: say how to write it.
+    let body = problem(post("07400 123456").await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(error_fields(&body), ["phone"]);
+    let message = refusal(body);
+    assert!(
+        message.contains("E.164") && message.contains("default_country"),
+        "{message}"
+    );
+    // Ofcom's mobile drama range is possible but not valid to libphonenumber.
+    let body = problem(
+        post("+44 7700 900123").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let message = refusal(body);
+    assert!(message.contains("no range in use for +44"), "{message}");
+
+    app.patch("/business", &owner.token, json!({"default_country": "GB"}))
+        .await;
+    let client = app
+        .client(&owner, json!({"name": "Mobile", "phone": "07400 123456"}))
+        .await;
+    assert_eq!(client["phone"], "+447400123456");
+    let changed = app
+        .patch(
+            &format!("/clients/{}", client["id"]),
+            &owner.token,
+            json!({"phone": "020 7946 0123"}),
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let client = app
+        .get_json(&format!("/clients/{}", client["id"]), &owner.token)
+        .await;
+    assert_eq!(client["phone"], "+442079460123");
+    let body = problem(post("07700 900123").await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let message = refusal(body);
+    assert!(
+        message.contains("not a valid phone number in GB") && message.contains("E.164"),
+        "{message}"
+    );
+}
+db_test!(phone_numbers_are_read_as_libphonenumber_reads_them);
+
 async fn duplicate_emails_within_a_business_conflict_but_not_across(app: TestApp) {
     let alpha = app.owner("Dup Alpha").await;
     let beta = app.owner("Dup Beta").await;

@@ -256,3 +256,86 @@ per_backend!(
     a_business_smtp_account_is_used_and_the_platform_is_the_fallback,
     business_smtp_account_is_used
 );
+
+async fn display_names_of_senders_are_kept(backend: Backend) {
+    let Some(smtp) = SmtpServer::start(Some(PLATFORM_LOGIN)) else {
+        return;
+    };
+    let settings = [
+        ("EMAIL_FROM", "Reminders <reminders@platform.test>"),
+        // The firm's own account below is this same server, on this machine.
+        ("ALLOW_PRIVATE_PROVIDER_HOSTS", "true"),
+    ];
+    let Some(app) = app_with_smtp_and(backend, &smtp, &settings).await else {
+        return;
+    };
+    // The platform's sender, with the firm's own mailbox as Reply-To.
+    let platform = app.owner("Books & Co").await;
+    let response = app
+        .patch(
+            "/business",
+            &platform.token,
+            json!({"email_from": "  Books Desk <Office@Books.test> "}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let business = app.get_json("/business", &platform.token).await;
+    assert_eq!(business["email_from"], "Books Desk <office@books.test>");
+    // A firm's own account whose sender has a name that needs quoting and encoding.
+    let own = app.owner("Own Mail Ltd").await;
+    let response = app
+        .patch(
+            "/business",
+            &own.token,
+            json!({"providers": {"smtp": {"host": "127.0.0.1", "port": smtp.port, "tls": "none",
+                    "username": PLATFORM_LOGIN.0, "password": PLATFORM_LOGIN.1,
+                    "from_email": "\"Bäckerei Müller, Desk\" <desk@ownmail.test>"}}}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let ann = app
+        .client(
+            &platform,
+            json!({"name": "Ann", "email": "ann@client.test"}),
+        )
+        .await;
+    let bob = app
+        .client(&own, json!({"name": "Bob", "email": "bob@client.test"}))
+        .await;
+    app.once_for(&platform, &ann, "email", 1).await;
+    app.once_for(&own, &bob, "email", 1).await;
+    app.arrive(1);
+    app.dispatch_until_idle().await;
+
+    for session in [&platform, &own] {
+        let sent = app.notifications(session, "channel=email").await;
+        assert_eq!(sent[0]["status"], "sent", "{sent:?}");
+    }
+    let messages = smtp.messages();
+    let to = |address: &str| {
+        messages
+            .iter()
+            .find(|m| m["rcpt_tos"] == json!([address]))
+            .unwrap()
+    };
+    let to_ann = to("ann@client.test");
+    assert_eq!(to_ann["mail_from"], "reminders@platform.test");
+    assert_eq!(
+        header(to_ann, "From").unwrap(),
+        "Reminders <reminders@platform.test>"
+    );
+    assert_eq!(
+        header(to_ann, "Reply-To").unwrap(),
+        "Books Desk <office@books.test>"
+    );
+    let to_bob = to("bob@client.test");
+    assert_eq!(to_bob["mail_from"], "desk@ownmail.test");
+    assert_eq!(
+        header(to_bob, "From").unwrap(),
+        "\"Bäckerei Müller, Desk\" <desk@ownmail.test>"
+    );
+}
+per_backend!(
+    email_from_with_a_display_name_is_the_sender_as_written,
+    display_names_of_senders_are_kept
+);

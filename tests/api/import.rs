@@ -84,6 +84,79 @@ async fn good_bad_and_repeated_rows_are_reported(app: TestApp) {
 }
 db_test!(good_bad_and_repeated_rows_are_reported);
 
+async fn national_numbers_are_read_in_the_business_country(app: TestApp) {
+    let owner = app.owner("National Import").await;
+    let csv = || {
+        "name,email,phone\n\
+         Ann,ann@example.com,020 7946 0958\n\
+         Bob,bob@example.com,07400 123456\n\
+         Cid,cid@example.com,07700 900123\n\
+         Dee,dee@example.com,+1 415 555 2671\n"
+            .to_owned()
+    };
+    let phone_errors = |report: &Value| -> Vec<(u64, String)> {
+        report["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                assert_eq!(e["field"], "phone");
+                (
+                    e["row"].as_u64().unwrap(),
+                    e["message"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+
+    // Without a default_country, national numbers are refused with how to write them.
+    let report: Value = import(&app, &owner, csv()).await.json().await.unwrap();
+    let errors = phone_errors(&report);
+    assert_eq!(
+        errors.iter().map(|(row, _)| *row).collect::<Vec<_>>(),
+        [2, 3, 4]
+    );
+    for (_, message) in &errors {
+        assert!(
+            message.contains("E.164") && message.contains("default_country"),
+            "{message}"
+        );
+    }
+
+    app.patch("/business", &owner.token, json!({"default_country": "gb"}))
+        .await;
+    let report: Value = import(&app, &owner, csv()).await.json().await.unwrap();
+    let errors = phone_errors(&report);
+    assert_eq!(errors.len(), 1, "{report}");
+    assert_eq!(errors[0].0, 4);
+    assert!(
+        errors[0].1.contains("not a valid phone number in GB"),
+        "{}",
+        errors[0].1
+    );
+    let phones: Vec<(String, String)> = all_clients(&app, &owner)
+        .await
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["phone"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let phone_of = |name: &str| {
+        phones
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, phone)| phone.as_str())
+    };
+    assert_eq!(phone_of("Ann"), Some("+442079460958"));
+    assert_eq!(phone_of("Bob"), Some("+447400123456"));
+    assert_eq!(phone_of("Cid"), None, "a refused row is not imported");
+    assert_eq!(phone_of("Dee"), Some("+14155552671"));
+}
+db_test!(national_numbers_are_read_in_the_business_country);
+
 async fn importing_again_updates_by_email_instead_of_duplicating(app: TestApp) {
     let owner = app.owner("Reimport").await;
     let existing = app

@@ -19,7 +19,7 @@ use crate::web::layout::error_for;
 enum Kind {
     /// Text kept as typed; empty clears it.
     Text,
-    /// An e-mail address; empty clears it.
+    /// An e-mail address, bare or with a name (`Firm <desk@firm.example>`); empty clears it.
     Email,
     /// A TCP port; empty keeps what is stored.
     Port,
@@ -91,7 +91,7 @@ const SMTP: &[Spec] = &[
         "from_email",
         "Sender address",
         Kind::Email,
-        "Empty: the business's sender e-mail.",
+        "E.g. desk@firm.example, or Firm Name <desk@firm.example> to show a name. Empty: the business's sender e-mail.",
     ),
     RATE,
 ];
@@ -103,7 +103,7 @@ const TWILIO: &[Spec] = &[
         "from_number",
         "Sending number",
         Kind::Text,
-        "In international form, e.g. +447700900123; or a Messaging Service below.",
+        "In international form, e.g. +447400123456; or a Messaging Service below.",
     ),
     spec(
         "messaging_service_sid",
@@ -226,7 +226,8 @@ pub(super) fn shown(
             .collect::<Vec<_>>()
             .join(" ");
             let (input, mode) = match spec.kind {
-                Kind::Email => ("email", ""),
+                // Text, not `email`: a sender may carry a name (`Firm <desk@firm.example>`).
+                Kind::Email => ("text", "email"),
                 Kind::Port => ("text", "numeric"),
                 Kind::Rate => ("text", "decimal"),
                 Kind::Secret => ("password", ""),

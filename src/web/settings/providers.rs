@@ -49,7 +49,7 @@ fn recipient(provider: Provider) -> Option<(&'static str, &'static str)> {
     match provider {
         Provider::Smtp => Some(("Send it to this e-mail address", "email")),
         Provider::Twilio | Provider::Whatsapp => Some((
-            "Send it to this number (international form, e.g. +447700900123)",
+            "Send it to this number (international form, e.g. +447400123456)",
             "tel",
         )),
         Provider::Stripe => None,

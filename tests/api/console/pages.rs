@@ -601,6 +601,7 @@ async fn owners_change_the_business_and_its_staff_from_settings(app: TestApp) {
                 ("csrf", &csrf),
                 ("name", "Settled & Sons"),
                 ("timezone", "Europe/Paris"),
+                ("email_from", "Settled Desk <Desk@Settled.example.com>"),
                 ("default_channel", "email"),
                 ("default_channel", "sms"),
                 ("quiet_start", "21:00"),
@@ -614,6 +615,19 @@ async fn owners_change_the_business_and_its_staff_from_settings(app: TestApp) {
         (StatusCode::SEE_OTHER, "/settings?saved=business")
     );
     let business = app.get_json("/business", &access).await;
+    assert_eq!(
+        business["email_from"],
+        "Settled Desk <desk@settled.example.com>"
+    );
+    // Shown back in a text field, which a browser does not refuse for its name.
+    let (_, html) = olive.get(&app, &location).await;
+    assert!(
+        html.contains(
+            "name=\"email_from\" type=\"text\" inputmode=\"email\" autocomplete=\"off\" \
+             value=\"Settled Desk &#60;desk@settled.example.com&#62;\""
+        ),
+        "{html}"
+    );
     assert_eq!(business["name"], "Settled & Sons");
     assert_eq!(business["timezone"], "Europe/Paris");
     assert_eq!(business["default_channels"], json!(["email", "sms"]));
