@@ -43,6 +43,7 @@ mod scale;
 mod secrets;
 mod sender_identities;
 mod sms;
+mod templates;
 mod usage;
 mod users;
 mod whatsapp;
