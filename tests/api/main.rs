@@ -33,6 +33,7 @@ mod occurrences;
 mod original_import;
 mod outage;
 mod payments;
+mod previews;
 mod privacy;
 mod provider_tests;
 mod providers;
