@@ -202,6 +202,13 @@ pub struct NotificationCounts {
     pub by_status: BTreeMap<String, i64>,
     /// Per channel (`email`, `sms`, `whatsapp`); channels with none are left out.
     pub by_channel: BTreeMap<String, i64>,
+    /// Handed to a provider: `sent`, `delivered` and `read` ones, on every channel.
+    pub sent: i64,
+    /// Of the sent ones, those their provider reported `delivered` or `read`. Only SMS and
+    /// WhatsApp report delivery; an e-mail sent over SMTP stays `sent`.
+    pub delivered: i64,
+    /// Failed for good (`failed`), on every channel.
+    pub failed: i64,
 }
 
 /// Payments created in the window; amounts in minor units per lowercase currency code.
@@ -231,8 +238,11 @@ pub struct UpcomingReminder {
 pub struct SummaryResponse {
     /// Notifications by occurrence in the window.
     pub notifications: NotificationCounts,
-    /// The share (0 to 1) of sent, delivered, read and failed notifications that were
-    /// delivered or read; `null` when there are none.
+    /// The share (0 to 1) of notifications delivered or read, out of those sent (delivered and
+    /// read included) or failed, counting only channels that report delivery (SMS and
+    /// WhatsApp). `null` when there is none — when only e-mails went, say: SMTP never reports
+    /// delivery, so an e-mail's is unknown, not failed. A message still awaiting its report
+    /// counts as not delivered yet.
     pub delivery_rate: Option<f64>,
     /// Payments created in the window.
     pub payments: PaymentFigures,
@@ -264,6 +274,9 @@ async fn summary(
             total: s.total,
             by_status: s.by_status,
             by_channel: s.by_channel,
+            sent: s.sent,
+            delivered: s.delivered,
+            failed: s.failed,
         },
         delivery_rate: s.delivery_rate,
         payments: PaymentFigures {

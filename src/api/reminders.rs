@@ -1,4 +1,7 @@
-//! `/reminders`: CRUD, clients, occurrences, pause/resume and sending on demand.
+//! `/reminders`: CRUD, clients, occurrences, previews (in `preview`), pause/resume and sending
+//! on demand.
+
+mod preview;
 
 use std::sync::Arc;
 
@@ -29,6 +32,9 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(assign_clients))
         .routes(routes!(unassign_client))
         .routes(routes!(list_occurrences))
+        // A fixed segment outranks `{id}`: `/reminders/preview` never reads as a reminder's id.
+        .routes(routes!(preview::preview_draft))
+        .routes(routes!(preview::preview_saved))
         .routes(routes!(send_reminder))
         .routes(routes!(pause_reminder))
         .routes(routes!(resume_reminder))

@@ -49,6 +49,13 @@ impl Channel {
         }
     }
 
+    /// Whether its provider reports delivery: Twilio's status callbacks (SMS) and WhatsApp's
+    /// status events move a sent message on to `delivered`, `read` or `failed`. SMTP only
+    /// hands an e-mail on, so a sent e-mail stays `sent` whether it arrived or not.
+    pub fn reports_delivery(self) -> bool {
+        matches!(self, Self::Sms | Self::Whatsapp)
+    }
+
     /// Parses a name.
     pub fn parse(value: &str) -> Result<Self, String> {
         Self::ALL

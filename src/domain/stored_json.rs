@@ -22,7 +22,8 @@ pub struct WhatsappTemplate {
     pub name: String,
     /// Its language code as approved, e.g. `en_GB` (up to 20 characters).
     pub language: String,
-    /// Body parameters `{{1}}`, `{{2}}`, … in order, e.g. `["{{ client.name }}", "{{ due_date }}"]`.
+    /// Body parameters `{{1}}`, `{{2}}`, … in order, each a template with the variables of a
+    /// reminder's `body` and checked as it is, e.g. `["{{ client.name }}", "{{ due_date }}"]`.
     #[serde(default)]
     pub parameters: Vec<String>,
 }

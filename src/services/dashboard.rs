@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 
 use super::{ServiceError, ServiceResult};
 use crate::domain::{Actor, Channel, NotificationStatus, PaymentStatus};
-use crate::repositories::{document_links, message_hours, payments, reminders};
+use crate::repositories::{document_links, message_hours, notifications, payments, reminders};
 use crate::state::AppState;
 
 /// Reminders listed as upcoming.
@@ -16,11 +16,26 @@ const UPCOMING: u64 = 10;
 /// The summary's figures.
 #[derive(Debug, Default)]
 pub struct Summary {
+    /// Messages counted.
     pub total: i64,
+    /// Messages per status name.
     pub by_status: BTreeMap<String, i64>,
+    /// Messages per channel name.
     pub by_channel: BTreeMap<String, i64>,
-    /// Delivered (or read) out of those that reached a provider's verdict or were sent.
+    /// Messages handed to a provider (`sent`, `delivered`, `read`), on every channel.
+    pub sent: i64,
+    /// Of those, the ones their provider reported `delivered` or `read` (only channels that
+    /// report delivery: [`Channel::reports_delivery`]).
+    pub delivered: i64,
+    /// Messages that failed for good, on every channel.
+    pub failed: i64,
+    /// Delivered (or read) out of the messages sent or failed on channels that report delivery
+    /// (SMS, WhatsApp); `None` when there is none, as when only e-mails went: an e-mail's
+    /// delivery is unknown, not failed. Messages still awaiting their report count as not
+    /// delivered yet.
     pub delivery_rate: Option<f64>,
+    /// The messages `delivery_rate` is over: delivered ones and all of them.
+    rated: Rated,
     pub payments_by_status: BTreeMap<String, i64>,
     /// Minor units per currency.
     pub paid: BTreeMap<String, i64>,
@@ -31,6 +46,42 @@ pub struct Summary {
     pub upcoming: Vec<(i64, String, DateTime<Utc>)>,
 }
 
+/// Messages on channels that report delivery, sent or failed: how many in all, and delivered.
+#[derive(Debug, Default)]
+struct Rated {
+    delivered: i64,
+    of: i64,
+}
+
+impl Summary {
+    /// Counts `messages` messages of one status on one channel.
+    fn add(&mut self, status: NotificationStatus, channel: Channel, messages: i64) {
+        self.total += messages;
+        *self.by_status.entry(status.to_string()).or_default() += messages;
+        *self.by_channel.entry(channel.to_string()).or_default() += messages;
+        let delivered = matches!(
+            status,
+            NotificationStatus::Delivered | NotificationStatus::Read
+        );
+        let handed_on = delivered || status == NotificationStatus::Sent;
+        if handed_on {
+            self.sent += messages;
+        }
+        if delivered {
+            self.delivered += messages;
+        }
+        if status == NotificationStatus::Failed {
+            self.failed += messages;
+        }
+        if channel.reports_delivery() && (handed_on || status == NotificationStatus::Failed) {
+            self.rated.of += messages;
+            if delivered {
+                self.rated.delivered += messages;
+            }
+        }
+    }
+}
+
 /// The business's summary for notifications and payments in `[from, to)`, counted now.
 pub async fn summary(
     state: &AppState,
@@ -39,15 +90,17 @@ pub async fn summary(
     to: Option<DateTime<Utc>>,
 ) -> ServiceResult<Summary> {
     let (counts, extras) = tokio::try_join!(
-        super::notifications::counts(state, actor, from, to),
+        async {
+            notifications::counts(&state.db, actor.business, from, to)
+                .await
+                .map_err(ServiceError::from)
+        },
         extras(state, actor, from, to),
     )?;
-    let mut summary = Summary {
-        total: counts.total,
-        by_status: counts.by_status,
-        by_channel: counts.by_channel,
-        ..Summary::default()
-    };
+    let mut summary = Summary::default();
+    for (status, channel, messages) in counts {
+        summary.add(status, channel, messages);
+    }
     complete(&mut summary, extras);
     Ok(summary)
 }
@@ -82,16 +135,8 @@ async fn extras(
 
 /// Completes a summary whose message counts are in: the delivery rate they give, and `extras`.
 fn complete(summary: &mut Summary, extras: Extras) {
-    let count = |status: NotificationStatus| {
-        summary
-            .by_status
-            .get(status.as_str())
-            .copied()
-            .unwrap_or_default()
-    };
-    let delivered = count(NotificationStatus::Delivered) + count(NotificationStatus::Read);
-    let attempted = delivered + count(NotificationStatus::Sent) + count(NotificationStatus::Failed);
-    summary.delivery_rate = (attempted > 0).then(|| delivered as f64 / attempted as f64);
+    let Rated { delivered, of } = summary.rated;
+    summary.delivery_rate = (of > 0).then(|| delivered as f64 / of as f64);
     for (status, currency, payments, amount) in extras.amounts {
         *summary
             .payments_by_status
@@ -186,15 +231,7 @@ pub async fn recent(
         let Some(index) = daily.days.iter().position(|d| *d == day) else {
             continue;
         };
-        summary.total += hour.messages;
-        *summary
-            .by_status
-            .entry(hour.status.to_string())
-            .or_default() += hour.messages;
-        *summary
-            .by_channel
-            .entry(hour.channel.to_string())
-            .or_default() += hour.messages;
+        summary.add(hour.status, hour.channel, hour.messages);
         match hour.status {
             NotificationStatus::Failed => daily.failed[index] += hour.messages,
             NotificationStatus::Sent | NotificationStatus::Delivered | NotificationStatus::Read => {

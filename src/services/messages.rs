@@ -50,7 +50,9 @@ pub struct MessageContext {
 /// A document a template can list.
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentView {
+    /// The document's file name, e.g. `invoice.pdf`.
     pub name: String,
+    /// The link that opens it without signing in.
     pub link: String,
 }
 
@@ -457,9 +459,21 @@ pub struct PreviewMessage {
     pub rendered: Result<Rendered, String>,
 }
 
+/// The links a previewed message carries, as it shows them.
+#[derive(Debug, Clone)]
+pub struct PreviewLinks {
+    /// The payment link, when the reminder asks for a payment: an example, since the real one
+    /// is made for each message when it is written.
+    pub payment: Option<String>,
+    /// The documents it carries, each with an example link for the same reason.
+    pub documents: Vec<DocumentView>,
+    /// The client's one-click unsubscribe link for e-mail.
+    pub unsubscribe: String,
+}
+
 /// The messages `reminder` would send `client` for an occurrence due at `due`, carrying the
-/// documents named in `documents`. A payment or document link is made for each message when
-/// it is written, so the preview shows an example link in its place.
+/// documents named in `documents`, and the links they carry. A payment or document link is made
+/// for each message when it is written, so the preview shows an example link in its place.
 pub fn preview(
     business: &business::Model,
     reminder: &reminder::Model,
@@ -467,7 +481,7 @@ pub fn preview(
     due: DateTime<Utc>,
     documents: &[String],
     links: &Links,
-) -> Vec<PreviewMessage> {
+) -> (Vec<PreviewMessage>, PreviewLinks) {
     let mut context = context(business, reminder, client, due, links);
     if reminder.payment_amount.is_some() {
         context.payment_link = links.example("pay");
@@ -485,12 +499,18 @@ pub fn preview(
         .whatsapp_template
         .as_ref()
         .or(business.whatsapp_template.as_ref());
-    channels_for(&reminder.channels, client)
+    let messages = channels_for(&reminder.channels, client)
         .into_iter()
         .map(|(channel, not_preferred)| PreviewMessage {
             channel,
             skip_reason: not_preferred.or_else(|| skip_reason(client, channel)),
             rendered: render(reminder, whatsapp_template, channel, &context),
         })
-        .collect()
+        .collect();
+    let carried = PreviewLinks {
+        payment: Some(context.payment_link).filter(|link| !link.is_empty()),
+        documents: context.documents,
+        unsubscribe: context.unsubscribe_link,
+    };
+    (messages, carried)
 }

@@ -25,7 +25,11 @@ struct DashboardPage {
     chrome: Chrome,
     total: i64,
     by_status: Vec<(String, i64)>,
+    /// Over SMS and WhatsApp only; `None` (shown as unknown) without any.
     delivery_rate: Option<String>,
+    sent: i64,
+    delivered: i64,
+    failed: i64,
     paid: Vec<String>,
     outstanding: Vec<String>,
     documents_opened: i64,
@@ -72,6 +76,9 @@ pub(super) async fn page(
         delivery_rate: summary
             .delivery_rate
             .map(|rate| format!("{:.1} %", rate * 100.0)),
+        sent: summary.sent,
+        delivered: summary.delivered,
+        failed: summary.failed,
         paid: amounts(&summary.paid),
         outstanding: amounts(&summary.outstanding),
         documents_opened: summary.documents_opened,

@@ -35,6 +35,8 @@ async fn openapi_describes_the_api_with_the_password_flow(app: TestApp) {
         "/api/v1/reminders/{id}/clients",
         "/api/v1/reminders/{id}/clients/{client_id}",
         "/api/v1/reminders/{id}/occurrences",
+        "/api/v1/reminders/preview",
+        "/api/v1/reminders/{id}/preview",
         "/api/v1/reminders/{id}/send",
         "/api/v1/reminders/{id}/pause",
         "/api/v1/reminders/{id}/resume",

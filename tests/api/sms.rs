@@ -145,6 +145,24 @@ async fn sms_and_status_callbacks(backend: Backend) {
             .unwrap()
             .contains("unreachable")
     );
+
+    // The dashboard's rate is over what SMS reported: one delivered, one not.
+    let summary = app.get_json("/dashboard/summary", &owner.token).await;
+    assert_eq!(summary["notifications"]["sent"], 1);
+    assert_eq!(summary["notifications"]["delivered"], 1);
+    assert_eq!(summary["notifications"]["failed"], 1);
+    assert_eq!(summary["delivery_rate"], 0.5);
+    // An e-mail sent counts as sent, and leaves the rate alone: its delivery is unknown.
+    let mail = app
+        .client(&owner, json!({"name": "Bea", "email": "bea@example.com"}))
+        .await;
+    app.once_for(&owner, &mail, "email", 3).await;
+    app.arrive(3);
+    app.dispatch_until_idle().await;
+    let summary = app.get_json("/dashboard/summary", &owner.token).await;
+    assert_eq!(summary["notifications"]["sent"], 2);
+    assert_eq!(summary["notifications"]["delivered"], 1);
+    assert_eq!(summary["delivery_rate"], 0.5);
 }
 per_backend!(
     sms_goes_through_twilio_and_signed_callbacks_update_it,

@@ -17,15 +17,17 @@ use crate::entities::{business, reminder};
 use crate::repositories::{document_links, notifications, payments, reminders};
 use crate::state::AppState;
 
-/// A reminder about to be written: its row, checked with every rule, its schedule and the
-/// documents it carries to every client.
+/// A reminder about to be written: its row, checked with every rule (its first run in
+/// `next_run_at`), its schedule, the documents it carries to every client and its clients.
 pub(super) struct CheckedDraft {
     pub row: reminder::ActiveModel,
     pub schedule: Schedule,
     pub document_ids: Vec<i64>,
+    pub client_ids: Vec<i64>,
 }
 
-/// Checks a new reminder as `create` writes it: every field error at once, then its schedule.
+/// Checks a new reminder as `create` writes it: every field error at once, then its schedule's
+/// first run, then its clients.
 pub(super) async fn check_new(
     state: &AppState,
     actor: &Actor,
@@ -49,18 +51,17 @@ pub(super) async fn check_new(
         updated_at: Set(now.into()),
         ..Default::default()
     };
-    let request = request.clone();
     let patch = UpdateReminderRequest {
-        title: Some(request.title),
-        kind: request.kind,
-        channels: request.channels,
-        subject: request.subject.map(Some),
-        body: Some(request.body),
-        whatsapp_template: request.whatsapp_template.map(Some),
-        schedule: Some(request.schedule),
-        payment: request.payment.map(Some),
-        sender_identity_ids: request.sender_identity_ids,
-        document_ids: request.document_ids,
+        title: Some(request.title.clone()),
+        kind: request.kind.clone(),
+        channels: request.channels.clone(),
+        subject: request.subject.clone().map(Some),
+        body: Some(request.body.clone()),
+        whatsapp_template: request.whatsapp_template.clone().map(Some),
+        schedule: Some(request.schedule.clone()),
+        payment: request.payment.clone().map(Some),
+        sender_identity_ids: request.sender_identity_ids.clone(),
+        document_ids: request.document_ids.clone(),
         attach_documents: request.attach_documents,
     };
     let mut validation = Validation::new();
@@ -77,10 +78,13 @@ pub(super) async fn check_new(
     };
     validation.finish().map_err(ServiceError::Validation)?;
     let schedule = schedule.ok_or_else(|| ServiceError::invalid("schedule", "is required"))?;
+    row.next_run_at = Set(Some(first_run(&schedule, now)?.into()));
+    let client_ids = check_clients(state, actor, &request.client_ids).await?;
     Ok(CheckedDraft {
         row,
         schedule,
         document_ids,
+        client_ids,
     })
 }
 
@@ -94,12 +98,11 @@ pub async fn create(
     let business = business_of(state, actor).await?;
     let now = state.clock.now();
     let CheckedDraft {
-        mut row,
-        schedule,
+        row,
         document_ids,
+        client_ids,
+        ..
     } = check_new(state, actor, &business, &request).await?;
-    row.next_run_at = Set(Some(first_run(&schedule, now)?.into()));
-    let client_ids = check_clients(state, actor, &request.client_ids).await?;
 
     let txn = crate::db::begin_write(&state.db).await?;
     let saved = reminders::insert(&txn, row).await?;

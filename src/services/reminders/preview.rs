@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::{Set, TryIntoModel};
 
-use super::super::messages::{self, PreviewMessage};
+use super::super::messages::{self, PreviewLinks, PreviewMessage};
 use super::super::unsubscribe::Links;
 use super::super::{ServiceError, ServiceResult};
 use super::lifecycle::{CheckedDraft, check_new};
@@ -30,12 +30,16 @@ pub struct Preview {
     pub zone: Tz,
     /// The next occurrences from now (at most [`PREVIEW_DATES`]).
     pub dates: Vec<DateTime<Utc>>,
-    /// The message on each of the reminder's channels, for the first of those dates.
+    /// The message on each of the reminder's channels, for the first of those dates (or the
+    /// due date of a before-due schedule).
     pub messages: Vec<PreviewMessage>,
+    /// The links the messages carry.
+    pub links: PreviewLinks,
 }
 
 /// Previews a reminder not yet written, for one of the business's clients; a draft that
-/// `create` would refuse is refused with the same errors.
+/// `create` would refuse is refused with the same errors, and a client not of the business is
+/// not found.
 pub async fn draft(
     state: &AppState,
     actor: &Actor,
@@ -47,9 +51,9 @@ pub async fn draft(
         mut row,
         schedule,
         document_ids,
+        ..
     } = check_new(state, actor, &business, request).await?;
     row.id = Set(0);
-    row.next_run_at = Set(None);
     if row.sender_identity_ids.is_not_set() {
         row.sender_identity_ids = Set(None);
     }
@@ -68,7 +72,8 @@ pub async fn draft(
     .await
 }
 
-/// Previews a saved reminder for one of the business's clients (assigned to it or not).
+/// Previews a saved reminder for one of the business's clients (assigned to it or not); a
+/// reminder or client not of the business is not found.
 pub async fn saved(
     state: &AppState,
     actor: &Actor,
@@ -108,7 +113,7 @@ async fn render(
 ) -> ServiceResult<Preview> {
     let client = clients::find(&state.db, actor.business, client_id)
         .await?
-        .ok_or_else(|| ServiceError::invalid("client_id", "no such client"))?;
+        .ok_or(ServiceError::NotFound)?;
     let carried = document_links::documents(&state.db, document_ids).await?;
     let names: Vec<String> = document_ids
         .iter()
@@ -127,11 +132,13 @@ async fn render(
         .as_deref()
         .and_then(|name| name.parse().ok())
         .unwrap_or_else(|| schedule.zone());
-    let messages = messages::preview(business, reminder, &client, due, &names, &Links::of(state));
+    let (messages, links) =
+        messages::preview(business, reminder, &client, due, &names, &Links::of(state));
     Ok(Preview {
         client,
         zone,
         dates,
         messages,
+        links,
     })
 }

@@ -36,12 +36,25 @@ pub struct CreateReminderRequest {
     #[serde(default)]
     #[schema(value_type = Option<Vec<crate::domain::Channel>>)]
     pub channels: Option<Vec<String>>,
-    /// E-mail subject, a template like `body`; absent or blank uses the title.
+    /// E-mail subject, a template like `body` and checked as it is; absent or blank uses the
+    /// title.
+    /// Variables: `amount`, `business.email_from`, `business.name`, `business.timezone`,
+    /// `client.email`, `client.external_ref`, `client.name`, `client.phone`, `document_link`,
+    /// `documents`, `documents[].link`, `documents[].name`, `due_date`, `due_date_iso`,
+    /// `payment_link`, `reminder.kind`, `reminder.title`, `unsubscribe_link`.
     #[serde(default)]
     pub subject: Option<String>,
-    /// Message template (minijinja), not empty: `client.*`, `business.*`, `reminder.*`,
-    /// `due_date`, `amount`, `payment_link`, `document_link`, `documents` (each with `name`
-    /// and `link`). It must render with a sample client.
+    /// Message template (minijinja), not empty, e.g. `Hi {{ client.name }}, {{ amount }} is due
+    /// on {{ due_date }}: {{ payment_link }}`.
+    /// Variables: `amount`, `business.email_from`, `business.name`, `business.timezone`,
+    /// `client.email`, `client.external_ref`, `client.name`, `client.phone`, `document_link`,
+    /// `documents`, `documents[].link`, `documents[].name`, `due_date`, `due_date_iso`,
+    /// `payment_link`, `reminder.kind`, `reminder.title`, `unsubscribe_link`.
+    /// `documents` is a list, e.g. `{% for d in documents %}{{ d.name }}: {{ d.link }}{% endfor %}`;
+    /// `amount`, `payment_link` and the document variables are empty when the reminder has none.
+    /// Checked when saved: an unknown variable or attribute (`client.first_name`), filter, test or
+    /// function is a 422 naming it with its line and column, even under a guard such as
+    /// `{% if … %}` or `| default(…)`.
     pub body: String,
     /// An approved WhatsApp template its WhatsApp messages send instead of the body as free
     /// text (Meta requires one outside the 24-hour reply window); default the business's.
@@ -82,11 +95,21 @@ pub struct UpdateReminderRequest {
     /// The channels to send on, in order (no repeats); at least one.
     #[schema(value_type = Option<Vec<crate::domain::Channel>>)]
     pub channels: Option<Vec<String>>,
-    /// The e-mail subject as a template; `null` or empty uses the title.
+    /// The e-mail subject as a template, checked as `body` is; `null` or empty uses the title.
+    /// Variables: `amount`, `business.email_from`, `business.name`, `business.timezone`,
+    /// `client.email`, `client.external_ref`, `client.name`, `client.phone`, `document_link`,
+    /// `documents`, `documents[].link`, `documents[].name`, `due_date`, `due_date_iso`,
+    /// `payment_link`, `reminder.kind`, `reminder.title`, `unsubscribe_link`.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub subject: Option<Option<String>>,
-    /// The message as a template (minijinja); must render with the sample client.
+    /// The message as a template (minijinja), not empty.
+    /// Variables: `amount`, `business.email_from`, `business.name`, `business.timezone`,
+    /// `client.email`, `client.external_ref`, `client.name`, `client.phone`, `document_link`,
+    /// `documents`, `documents[].link`, `documents[].name`, `due_date`, `due_date_iso`,
+    /// `payment_link`, `reminder.kind`, `reminder.title`, `unsubscribe_link`.
+    /// Checked as on create: an unknown variable, filter, test or function is a 422 naming it with
+    /// its line and column.
     pub body: Option<String>,
     /// An approved WhatsApp template to send instead of the body; `null` goes back to the
     /// business's.
@@ -129,4 +152,74 @@ pub struct ClientDocument {
     /// A document of theirs, or one for everyone, that this reminder carries to them alone;
     /// `null` for none.
     pub document_id: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+    use utoipa::PartialSchema;
+
+    use super::*;
+    use crate::services::messages::MessageContext;
+
+    /// The variables of a context as the schema lists them: dotted paths to each value, a
+    /// list's item fields as `list[].field`.
+    fn variables(value: &Value, prefix: &str, found: &mut Vec<String>) {
+        match value {
+            Value::Object(fields) => {
+                for (key, inner) in fields {
+                    let path = if prefix.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
+                    variables(inner, &path, found);
+                }
+            }
+            Value::Array(items) => {
+                found.push(prefix.to_owned());
+                if let Some(Value::Object(fields)) = items.first() {
+                    for key in fields.keys() {
+                        found.push(format!("{prefix}[].{key}"));
+                    }
+                }
+            }
+            _ => found.push(prefix.to_owned()),
+        }
+    }
+
+    #[test]
+    fn the_template_fields_list_every_variable_a_message_has() {
+        let sample = serde_json::to_value(MessageContext::sample()).unwrap();
+        let mut found = Vec::new();
+        variables(&sample, "", &mut found);
+        found.sort();
+        let listing = format!(
+            "Variables: {}.",
+            found
+                .iter()
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let create = serde_json::to_value(CreateReminderRequest::schema()).unwrap();
+        let update = serde_json::to_value(UpdateReminderRequest::schema()).unwrap();
+        for (schema, field) in [
+            (&create, "subject"),
+            (&create, "body"),
+            (&update, "subject"),
+            (&update, "body"),
+        ] {
+            let description = schema["properties"][field]["description"]
+                .as_str()
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(
+                description.contains(&listing),
+                "{field}: {description:?} lacks {listing:?}"
+            );
+        }
+    }
 }

@@ -385,6 +385,11 @@ async fn previewed(
             }),
             errors: Vec::new(),
         }),
+        // The client was deleted since the form was shown (or never was the business's).
+        Err(ServiceError::NotFound) => Ok(Outcome {
+            errors: vec![FieldError::new("client_id", "no such client")],
+            ..Outcome::default()
+        }),
         Err(error) => Ok(Outcome {
             errors: refusal(error)?,
             ..Outcome::default()

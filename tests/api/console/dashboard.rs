@@ -106,6 +106,21 @@ async fn the_dashboard_counts_follow_the_messages(app: TestApp) {
     send_to(&app, &access, "tally", &["Ann", "Ben"]).await;
     let (total, by_status) = figures(&mut olive, &app).await;
     assert_eq!(total, 2);
+    // E-mail does not report delivery: the rate is unknown, not 0 %, beside the counts.
+    let (_, html) = olive.get(&app, "/dashboard").await;
+    let delivery = html
+        .split("<h2>Delivery rate</h2>")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .expect("the delivery tile");
+    assert!(
+        delivery.contains("<p class=\"figure\">Unknown</p>"),
+        "{delivery}"
+    );
+    assert!(!delivery.contains('%'), "{delivery}");
+    for count in ["Sent: 1", "Delivered: 0", "Failed: 1"] {
+        assert!(delivery.contains(count), "{count} not in {delivery}");
+    }
     assert_eq!(by_status.get("sent"), Some(&1), "{by_status:?}");
     assert_eq!(by_status.get("failed"), Some(&1), "{by_status:?}");
     assert_eq!(by_status, live_counts(&app, &access).await);

@@ -98,6 +98,21 @@ async fn the_message_is_previewed_for_a_chosen_client_before_saving(app: TestApp
         .await;
     assert!(html.contains("id=\"body-error\""), "{html}");
     assert!(!html.contains("id=\"message-preview\""));
+
+    // A typo'd variable is named beside the body, where saving would name it, and not saved.
+    let mut typo = monthly(&csrf, "save", "VAT return", &[&ann]);
+    for (name, value) in &mut typo {
+        if *name == "body" {
+            *value = "Hi {{ client.first_name }}".to_owned();
+        }
+    }
+    let (status, _, html) = olive
+        .post(&app, "/reminders/new", &pairs(&typo), Some(&app.address))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let named = escaped("unknown variable client.first_name on line 1 (column 7)");
+    assert!(html.contains(&named), "{named} not in {html}");
+    assert_eq!(app.get_json("/reminders", &access).await["total"], 0);
 }
 db_test!(the_message_is_previewed_for_a_chosen_client_before_saving);
 
