@@ -2,8 +2,8 @@
 
 Usage: PYTHONPATH=<folder holding reminder_client> python api_workflow.py BASE_URL
 
-Signs up, signs in, adds a client and imports another from CSV, writes a monthly reminder
-for both, checks the typed answers (the schedule comes back as its own model), sends the
+Signs up, signs in, adds a client and imports another from CSV, previews a monthly reminder
+as a draft, writes it for both and previews it saved, checks the typed answers (the schedule comes back as its own model), sends the
 reminder now and waits until each message is recorded as sent, then reads the dashboard.
 Every call goes through the generated models and functions; an answer the client cannot
 parse, or one that is not what the workflow expects, fails the run.
@@ -19,7 +19,13 @@ from reminder_client.api.auth import issue_token, register
 from reminder_client.api.clients import create_client, import_clients, list_clients
 from reminder_client.api.dashboard import summary
 from reminder_client.api.notifications import list_notifications
-from reminder_client.api.reminders import create_reminder, get_reminder, send_reminder
+from reminder_client.api.reminders import (
+    create_reminder,
+    get_reminder,
+    preview_draft,
+    preview_saved,
+    send_reminder,
+)
 from reminder_client.models import (
     Channel,
     CreateClientRequest,
@@ -28,11 +34,13 @@ from reminder_client.models import (
     ListResponseClientResponse,
     ListResponseNotificationResponse,
     NotificationStatus,
+    PreviewReminderRequest,
     Problem,
     RecurringSchedule,
     RecurringScheduleType,
     RegisterRequest,
     RegisterResponse,
+    ReminderPreviewResponse,
     ReminderResponse,
     SendResponse,
     SummaryResponse,
@@ -101,25 +109,49 @@ def main(base_url: str) -> None:
     assert refused.status_code == 422, refused
     assert [e.field for e in refused.parsed.errors] == ["emial"], refused.parsed
 
+    monthly = RecurringSchedule(
+        type_=RecurringScheduleType.RECURRING,
+        rrule="FREQ=MONTHLY;BYMONTHDAY=15",
+        start="2031-01-15T09:00:00",
+        timezone="Europe/London",
+    )
+    subject = "VAT return due for {{ client.name }}"
+    body = "Hello {{ client.name }}, your VAT return is due on the 15th."
+    draft = expect(
+        preview_draft.sync(
+            client=api,
+            body=PreviewReminderRequest(
+                client_id=added.id,
+                title="VAT return",
+                subject=subject,
+                body=body,
+                channels=[Channel.EMAIL],
+                schedule=monthly,
+            ),
+        ),
+        ReminderPreviewResponse,
+    )
+    assert draft.messages[0].body.startswith("Hello Ann Archer,"), draft.messages
+    assert draft.occurrences[0].isoformat().startswith("2031-01-15T09:00:00"), draft
     reminder = expect(
         create_reminder.sync(
             client=api,
             body=CreateReminderRequest(
                 title="VAT return",
-                subject="VAT return due for {{ client.name }}",
-                body="Hello {{ client.name }}, your VAT return is due on the 15th.",
+                subject=subject,
+                body=body,
                 channels=[Channel.EMAIL],
-                schedule=RecurringSchedule(
-                    type_=RecurringScheduleType.RECURRING,
-                    rrule="FREQ=MONTHLY;BYMONTHDAY=15",
-                    start="2031-01-15T09:00:00",
-                    timezone="Europe/London",
-                ),
+                schedule=monthly,
                 client_ids=ids,
             ),
         ),
         ReminderResponse,
     )
+    saved = expect(
+        preview_saved.sync(reminder.id, client=api, client_id=added.id),
+        ReminderPreviewResponse,
+    )
+    assert saved.messages[0].subject == "VAT return due for Ann Archer", saved.messages
     again = expect(get_reminder.sync(reminder.id, client=api), ReminderResponse)
     assert isinstance(again.schedule, RecurringSchedule), again.schedule
     assert again.schedule.rrule == "FREQ=MONTHLY;BYMONTHDAY=15", again.schedule
