@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, TestApp, create_database, per_backend};
 
+mod sealed;
+
 /// The original's `SECRET_KEY` in this fixture; the phone numbers below were sealed by Python's
 /// `cryptography` Fernet under the key the original derives from it.
 const ORIGINAL_SECRET: &str = "original-secret-key-for-the-import-test-0123456789";
@@ -210,6 +212,7 @@ fn options(dry_run: bool) -> Options {
         opener: Opener::new(Some(&SecretString::from(ORIGINAL_SECRET)), None).unwrap(),
         misfire_grace: Duration::hours(1),
         dry_run,
+        skip_sealed: false,
     }
 }
 
@@ -217,6 +220,7 @@ fn options(dry_run: bool) -> Options {
 fn expected_report(dry_run: bool) -> Value {
     json!({
         "dry_run": dry_run,
+        "sealed_values": "opened",
         "businesses_created": 2,
         "users": {"read": 3, "imported": 2, "skipped": {"no_valid_email": 1},
                   "changed": {"disabled_in_the_original": 1}},
