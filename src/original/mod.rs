@@ -118,6 +118,10 @@ pub struct Report {
     pub sealed_values: SealedValues,
     /// Businesses (and owners) created, one per imported user.
     pub businesses_created: usize,
+    /// Owners imported disabled because anyone could sign in as them, by e-mail:
+    /// `default_admin_disabled` (the original's built-in admin) or
+    /// `well_known_password_disabled` (a password such as `admin` or `changeme`).
+    pub disabled_accounts: BTreeMap<String, &'static str>,
     pub users: TableReport,
     pub clients: TableReport,
     pub sender_identities: TableReport,
@@ -226,6 +230,7 @@ pub async fn import(
         dry_run: options.dry_run,
         sealed_values,
         businesses_created: 0,
+        disabled_accounts: BTreeMap::new(),
         users: TableReport::of(rows_in("users"), source.users.len()),
         clients: TableReport::of(rows_in("clients"), source.clients.len()),
         sender_identities: TableReport::of(
@@ -240,8 +245,10 @@ pub async fn import(
         notifications: TableReport::of(rows_in("notifications"), source.notifications.len()),
     };
 
+    let guessable = accounts::with_well_known_passwords(&source).await?;
     let txn = crate::db::begin_write(target).await?;
-    let owners = accounts::import_accounts(&txn, &source, options, &mut report, now).await?;
+    let owners =
+        accounts::import_accounts(&txn, &source, options, &guessable, &mut report, now).await?;
     let imported_clients =
         clients::import_clients(&txn, &source, options, &owners, &mut report, now).await?;
     let identities =

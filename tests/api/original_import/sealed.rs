@@ -15,7 +15,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{BCRYPT, OLD_PASSWORD, ORIGINAL_SECRET, at, schema};
+use super::{BCRYPT, OLD_PASSWORD, ORIGINAL_SECRET, at};
 use crate::support::{Backend, TestApp};
 
 /// Seals `plain` as the original did under `ORIGINAL_SECRET`, written out from its scheme.
@@ -33,10 +33,6 @@ fn seal_as_the_original(plain: &str) -> String {
 
 /// An original database on SQLite whose phone numbers are sealed in every form it wrote.
 async fn original_with_sealed_phones(dir: &tempfile::TempDir) -> DatabaseConnection {
-    let path = dir.path().join("app.db");
-    let writer = sea_orm::Database::connect(format!("sqlite://{}?mode=rwc", path.display()))
-        .await
-        .unwrap();
     let now = at(chrono::Utc::now());
     let v1 = seal_as_the_original;
     let bare = |plain: &str| v1(plain).trim_start_matches("v1:").to_owned();
@@ -66,12 +62,7 @@ async fn original_with_sealed_phones(dir: &tempfile::TempDir) -> DatabaseConnect
             v1("+39 333 000 0001")
         ),
     ];
-    for statement in schema(false).iter().chain(&rows) {
-        writer.execute_unprepared(statement).await.unwrap();
-    }
-    writer.close().await.unwrap();
-    let url = original::source_url(&format!("sqlite:///{}", path.display())).unwrap();
-    reminder_backend::db::connect_existing(&url).await.unwrap()
+    super::original_sqlite_with(dir, &rows).await
 }
 
 fn options(secret: Option<&str>, skip_sealed: bool) -> Options {
