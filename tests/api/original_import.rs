@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use crate::support::{Backend, TestApp, create_database, per_backend};
 
 mod accounts;
+mod history;
 mod sealed;
 
 /// The original's `SECRET_KEY` in this fixture; the phone numbers below were sealed by Python's
