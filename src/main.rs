@@ -69,6 +69,10 @@ struct ImportArgs {
     /// Import, report, then roll everything back.
     #[arg(long)]
     dry_run: bool,
+    /// Import without the values the original sealed (phone numbers) instead of refusing when
+    /// its key is missing or wrong; the report counts each one left out.
+    #[arg(long)]
+    skip_sealed: bool,
 }
 
 #[tokio::main]
@@ -197,6 +201,7 @@ async fn import_original(settings: Settings, args: ImportArgs) -> anyhow::Result
         opener: Opener::new(secret.as_ref(), salt.as_deref())?,
         misfire_grace: chrono::Duration::seconds(settings.scheduler.misfire_grace_seconds),
         dry_run: args.dry_run,
+        skip_sealed: args.skip_sealed,
     };
     let source_url = original::source_url(&args.source)?;
     let source = db::connect_existing(&source_url)

@@ -19,7 +19,8 @@ pub struct Model {
     pub provider_message_id: Option<String>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
-    /// The notification's channel (usage is counted per send).
+    /// The notification's channel (usage is counted per send); `None` on the attempts the
+    /// original service made, imported as history, which usage leaves out.
     pub channel: Option<Channel>,
     /// SMS parts billed for this send, as the provider reported them.
     pub segments: Option<i32>,

@@ -33,10 +33,14 @@ pub(super) async fn import_clients(
     let mut imported = HashMap::new();
     let mut emails_taken: HashSet<(i64, String)> = HashSet::new();
     let phone = |stored: Option<&str>, table: &mut TableReport| -> Option<String> {
-        let opened = match options.opener.open(stored?) {
+        let opened = match options.open(stored?) {
             Opened::Plain(text) | Opened::Unsealed(text) => text,
             Opened::Unreadable => {
                 table.change("sealed_phone_unreadable");
+                return None;
+            }
+            Opened::Skipped => {
+                table.change("sealed_phone_skipped");
                 return None;
             }
         };

@@ -28,7 +28,7 @@ use chrono_tz::Tz;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
-pub use sealed::{Opened, Opener};
+pub use sealed::{KeyError, Opened, Opener};
 
 use crate::domain::CountryCode;
 
@@ -40,10 +40,36 @@ pub struct Options {
     pub country: Option<CountryCode>,
     /// Opens its sealed phone numbers.
     pub opener: Opener,
+    /// Leave sealed values unopened (`--skip-sealed`) instead of refusing to import when the
+    /// key is missing or wrong.
+    pub skip_sealed: bool,
     /// How late an occurrence may be and still be sent (due just before the switch-over).
     pub misfire_grace: Duration,
     /// Do everything, then roll back: the report says what an import would do.
     pub dry_run: bool,
+}
+
+impl Options {
+    /// A stored value as the import takes it: plain, opened, or (with `skip_sealed`) skipped.
+    fn open(&self, stored: &str) -> Opened {
+        if self.skip_sealed && sealed::is_sealed(stored) {
+            return Opened::Skipped;
+        }
+        self.opener.open(stored)
+    }
+}
+
+/// What became of the values the original sealed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SealedValues {
+    /// The original database holds none.
+    #[default]
+    NoneFound,
+    /// The key opened the first one; each other is opened or counted unreadable in its table.
+    Opened,
+    /// Left unopened as asked (`--skip-sealed`); each is counted in its table.
+    Skipped,
 }
 
 /// What happened to the rows of one table: `read = imported + Σ skipped`.
@@ -88,8 +114,14 @@ impl TableReport {
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
     pub dry_run: bool,
+    /// Whether the sealed values (phone numbers) were opened or skipped.
+    pub sealed_values: SealedValues,
     /// Businesses (and owners) created, one per imported user.
     pub businesses_created: usize,
+    /// Owners imported disabled because anyone could sign in as them, by e-mail:
+    /// `default_admin_disabled` (the original's built-in admin) or
+    /// `well_known_password_disabled` (a password such as `admin` or `changeme`).
+    pub disabled_accounts: BTreeMap<String, &'static str>,
     pub users: TableReport,
     pub clients: TableReport,
     pub sender_identities: TableReport,
@@ -148,7 +180,34 @@ const IMPORTED_TABLES: &[&str] = &[
     "notification_attempts",
 ];
 
+/// The first value the original sealed, and which row and column hold it.
+fn first_sealed(source: &source::Source) -> Option<(&str, String)> {
+    let clients = source.clients.iter().flat_map(|client| {
+        [
+            (&client.phone, "phone_number"),
+            (&client.whatsapp_phone, "whatsapp_phone_number"),
+        ]
+        .into_iter()
+        .map(move |(value, column)| (value, format!("client {}'s {column}", client.id)))
+    });
+    let identities = source.sender_identities.iter().flat_map(|identity| {
+        [
+            (&identity.phone_number, "phone_number"),
+            (&identity.value, "value"),
+        ]
+        .into_iter()
+        .map(move |(value, column)| (value, format!("sender identity {}'s {column}", identity.id)))
+    });
+    clients
+        .chain(identities)
+        .find_map(|(value, what)| Some((value.as_deref().filter(|v| sealed::is_sealed(v))?, what)))
+}
+
 /// Reads the original database and writes ours; rolls back on any error (or on a dry run).
+///
+/// # Errors
+/// Besides database errors, a [`KeyError`] before anything is written when the original holds
+/// sealed values that the key given cannot open (unless `skip_sealed`).
 pub async fn import(
     source_db: &DatabaseConnection,
     target: &DatabaseConnection,
@@ -156,10 +215,22 @@ pub async fn import(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Report> {
     let source = source::read(source_db).await?;
+    let sealed_values = match first_sealed(&source) {
+        None => SealedValues::NoneFound,
+        Some(_) if options.skip_sealed => SealedValues::Skipped,
+        Some((value, what)) => {
+            // A known-plaintext check: a wrong key would otherwise read as every sealed value
+            // being unreadable, indistinguishable from damaged rows.
+            options.opener.check(value, &what)?;
+            SealedValues::Opened
+        }
+    };
     let rows_in = |table: &str| source.rows_in.get(table).copied().unwrap_or_default();
     let mut report = Report {
         dry_run: options.dry_run,
+        sealed_values,
         businesses_created: 0,
+        disabled_accounts: BTreeMap::new(),
         users: TableReport::of(rows_in("users"), source.users.len()),
         clients: TableReport::of(rows_in("clients"), source.clients.len()),
         sender_identities: TableReport::of(
@@ -174,8 +245,10 @@ pub async fn import(
         notifications: TableReport::of(rows_in("notifications"), source.notifications.len()),
     };
 
+    let guessable = accounts::with_well_known_passwords(&source).await?;
     let txn = crate::db::begin_write(target).await?;
-    let owners = accounts::import_accounts(&txn, &source, options, &mut report, now).await?;
+    let owners =
+        accounts::import_accounts(&txn, &source, options, &guessable, &mut report, now).await?;
     let imported_clients =
         clients::import_clients(&txn, &source, options, &owners, &mut report, now).await?;
     let identities =

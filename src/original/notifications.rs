@@ -1,9 +1,12 @@
 //! The original's notification history, kept as history: what it sent stays sent, what it had
-//! not sent yet is cancelled (its reminder carries on here, so nothing goes twice).
+//! not sent yet is cancelled (its reminder carries on here, so nothing goes twice). What it sent
+//! or failed to send also gets the attempt it made, at its time and with its error, so that a
+//! resend here adds to that history instead of replacing it.
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
+use anyhow::Context;
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::Set;
 
 use super::Report;
@@ -11,9 +14,15 @@ use super::clients::ImportedClient;
 use super::reminders::ImportedReminder;
 use super::shared::channel_of;
 use super::source::Source;
-use crate::domain::{Channel, NotificationStatus, Trigger};
-use crate::entities::{Timestamp, notification};
+use crate::domain::{AttemptOutcome, Channel, NotificationStatus, Trigger};
+use crate::entities::{Timestamp, notification, notification_attempt};
 use crate::repositories::notifications;
+
+/// The provider named on the attempts the original made.
+const ORIGINAL_PROVIDER: &str = "original";
+
+/// What identifies an imported notification: reminder, client, channel and occurrence.
+type Key = (i64, i64, Channel, Timestamp);
 
 /// Our status for an original one, and why it did not go when it did not.
 fn status_of(original: Option<&str>) -> (NotificationStatus, Option<&'static str>) {
@@ -45,6 +54,7 @@ pub(super) async fn import_notifications(
 ) -> anyhow::Result<()> {
     let table = &mut report.notifications;
     let mut rows = Vec::new();
+    let mut attempts: Vec<(Key, notification_attempt::ActiveModel)> = Vec::new();
     let mut seen = HashSet::new();
     for original in &source.notifications {
         let Some(reminder) = original.reminder_id.and_then(|id| reminders_by_id.get(&id)) else {
@@ -60,9 +70,17 @@ pub(super) async fn import_notifications(
             continue;
         }
         let channel = channel_of(original.notification_type.as_deref()).unwrap_or(reminder.channel);
-        let at = original.sent_at.or(original.created_at).unwrap_or(now);
+        // Microseconds, as our columns keep them: the key must match the row read back.
+        let at = Timestamp(
+            original
+                .sent_at
+                .or(original.created_at)
+                .unwrap_or(now)
+                .trunc_subsecs(6),
+        );
+        let key = (reminder.id, client.id, channel, at);
         // One notification per reminder, client, channel and instant, as here.
-        if !seen.insert((reminder.id, client.id, channel, at)) {
+        if !seen.insert(key) {
             table.skip("duplicate");
             continue;
         }
@@ -71,12 +89,39 @@ pub(super) async fn import_notifications(
             table.change("pending_not_resent");
         }
         let sent = status.was_sent();
+        let outcome = if sent {
+            Some(AttemptOutcome::Sent)
+        } else if status == NotificationStatus::Failed {
+            Some(AttemptOutcome::PermanentError)
+        } else {
+            // Pending or cancelled: the original never tried it.
+            None
+        };
+        if let Some(outcome) = outcome {
+            attempts.push((
+                key,
+                notification_attempt::ActiveModel {
+                    business_id: Set(reminder.business),
+                    attempted_at: Set(at),
+                    outcome: Set(outcome),
+                    provider: Set(Some(ORIGINAL_PROVIDER.to_owned())),
+                    provider_message_id: Set(None),
+                    error_code: Set(code.map(str::to_owned)),
+                    error_message: Set(original.error_message.clone()),
+                    // Usage counts sends by channel: the original's own sends, billed there,
+                    // are left out of it.
+                    channel: Set(None),
+                    segments: Set(None),
+                    ..Default::default()
+                },
+            ));
+        }
         rows.push(notification::ActiveModel {
             business_id: Set(reminder.business),
             reminder_id: Set(reminder.id),
             client_id: Set(client.id),
             channel: Set(channel),
-            occurrence_at: Set(Timestamp(at)),
+            occurrence_at: Set(at),
             trigger: Set(Trigger::Imported),
             status: Set(status),
             recipient: Set(match channel {
@@ -88,21 +133,52 @@ pub(super) async fn import_notifications(
             provider: Set(None),
             provider_message_id: Set(None),
             attempt_count: Set(i32::from(sent || status == NotificationStatus::Failed)),
-            next_attempt_at: Set(Timestamp(at)),
+            next_attempt_at: Set(at),
             lease_until: Set(None),
             claim_token: Set(None),
             error_code: Set(code.map(str::to_owned)),
             error_message: Set(original.error_message.clone()),
-            sent_at: Set(sent.then_some(Timestamp(at))),
+            sent_at: Set(sent.then_some(at)),
             delivered_at: Set(None),
             read_at: Set(None),
             whatsapp_template: Set(None),
-            created_at: Set(Timestamp(original.created_at.unwrap_or(at))),
+            created_at: Set(original.created_at.map_or(at, Timestamp)),
             updated_at: Set(Timestamp(now)),
             ..Default::default()
         });
         table.imported += 1;
     }
     notifications::insert_new(txn, rows).await?;
+    attach_attempts(txn, reminders_by_id, attempts).await
+}
+
+/// Writes each attempt under the notification it belongs to, found again by its key.
+async fn attach_attempts(
+    txn: &impl sea_orm::ConnectionTrait,
+    reminders_by_id: &HashMap<i64, ImportedReminder>,
+    attempts: Vec<(Key, notification_attempt::ActiveModel)>,
+) -> anyhow::Result<()> {
+    let businesses: Vec<i64> = reminders_by_id
+        .values()
+        .map(|reminder| reminder.business)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let ids: HashMap<Key, i64> = notifications::find_imported_by_businesses(txn, &businesses)
+        .await?
+        .into_iter()
+        .map(|(id, reminder, client, channel, at)| ((reminder, client, channel, at), id))
+        .collect();
+    let rows = attempts
+        .into_iter()
+        .map(|(key, mut attempt)| {
+            let id = ids
+                .get(&key)
+                .context("an imported notification was not found again")?;
+            attempt.notification_id = Set(*id);
+            Ok(attempt)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    notifications::insert_attempts(txn, rows).await?;
     Ok(())
 }

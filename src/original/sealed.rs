@@ -1,7 +1,8 @@
 //! Values the original service sealed with Fernet (client phone numbers). Its key was derived
 //! from its `SECRET_KEY` by PBKDF2-HMAC-SHA256 (100,000 rounds, 32 bytes, URL-safe base64), with
 //! the salt from `ENCRYPTION_SALT` (base64) or else the first 16 bytes of
-//! SHA-256(`"{SECRET_KEY}_salt_value"`).
+//! SHA-256(`"{SECRET_KEY}_salt_value"`). It stored a sealed value as `v1:` followed by the Fernet
+//! token; older rows hold the bare token.
 
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
@@ -9,6 +10,38 @@ use sha2::{Digest, Sha256};
 
 /// Rounds of PBKDF2 the original used.
 const ROUNDS: u32 = 100_000;
+
+/// The prefix the original wrote before each Fernet token (its sealing scheme's version).
+const VERSION_PREFIX: &str = "v1:";
+
+/// How every Fernet token starts: version byte 0x80 and a timestamp, in URL-safe base64.
+const TOKEN_START: &str = "gAAAAA";
+
+/// Why the original's sealed values cannot be opened at all.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The database holds sealed values and no key was given.
+    #[error(
+        "the original database holds sealed values ({0}) but no key was given to open them: set \
+         ORIGINAL_SECRET_KEY to the original's SECRET_KEY (and ORIGINAL_ENCRYPTION_SALT to its \
+         ENCRYPTION_SALT, if it set one), or pass --skip-sealed to import without them; nothing \
+         was imported"
+    )]
+    Missing(String),
+    /// The first sealed value does not open: the key (or salt) is not the one that sealed it.
+    #[error(
+        "the original's SECRET_KEY given is wrong: {0} does not open with it (or with the \
+         ENCRYPTION_SALT given); set ORIGINAL_SECRET_KEY (and ORIGINAL_ENCRYPTION_SALT) to the \
+         original's, or pass --skip-sealed to import without the sealed values; nothing was \
+         imported"
+    )]
+    Wrong(String),
+}
+
+/// Whether a stored value is one the original sealed (`v1:` + token, or a bare token).
+pub fn is_sealed(stored: &str) -> bool {
+    stored.starts_with(VERSION_PREFIX) || stored.starts_with(TOKEN_START)
+}
 
 /// Opens the original's sealed values.
 pub struct Opener {
@@ -24,6 +57,8 @@ pub enum Opened {
     Unsealed(String),
     /// Sealed, and no key given or not the key that sealed it.
     Unreadable,
+    /// Sealed, and left unopened as asked (`--skip-sealed`).
+    Skipped,
 }
 
 impl Opener {
@@ -52,17 +87,33 @@ impl Opener {
         })
     }
 
-    /// Opens a stored value: Fernet tokens (which start `gAAAAA`: version byte 0x80 and a
-    /// timestamp) are opened, anything else is taken as plain.
+    /// Opens a stored value: sealed ones (see [`is_sealed`]) are opened, anything else is
+    /// taken as plain.
     pub fn open(&self, stored: &str) -> Opened {
-        if !stored.starts_with("gAAAAA") {
+        if !is_sealed(stored) {
             return Opened::Plain(stored.to_owned());
         }
+        let token = stored.strip_prefix(VERSION_PREFIX).unwrap_or(stored);
         self.fernet
             .as_ref()
-            .and_then(|fernet| fernet.decrypt(stored).ok())
+            .and_then(|fernet| fernet.decrypt(token).ok())
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .map_or(Opened::Unreadable, Opened::Unsealed)
+    }
+
+    /// Checks the key on a sealed value (`what` names it for the error): Fernet authenticates
+    /// each token, so one that does not open under this key was sealed under another.
+    ///
+    /// # Errors
+    /// [`KeyError::Missing`] without a key, [`KeyError::Wrong`] when the value does not open.
+    pub fn check(&self, sealed: &str, what: &str) -> Result<(), KeyError> {
+        if self.fernet.is_none() {
+            return Err(KeyError::Missing(what.to_owned()));
+        }
+        match self.open(sealed) {
+            Opened::Unreadable => Err(KeyError::Wrong(what.to_owned())),
+            Opened::Plain(_) | Opened::Unsealed(_) | Opened::Skipped => Ok(()),
+        }
     }
 }
 
@@ -83,17 +134,31 @@ mod tests {
             Opened::Unsealed("+393331234567".into())
         );
         assert_eq!(
+            opener.open(&format!("v1:{SEALED}")),
+            Opened::Unsealed("+393331234567".into())
+        );
+        assert_eq!(
             opener.open("+39 333 1234567"),
             Opened::Plain("+39 333 1234567".into())
         );
+        assert!(opener.check(SEALED, "client 1's phone").is_ok());
     }
 
     #[test]
     fn a_wrong_or_missing_key_reads_as_unreadable() {
         let wrong = Opener::new(Some(&SecretString::from("another-key")), None).unwrap();
         assert_eq!(wrong.open(SEALED), Opened::Unreadable);
+        assert_eq!(wrong.open(&format!("v1:{SEALED}")), Opened::Unreadable);
+        assert!(matches!(
+            wrong.check(SEALED, "client 1's phone"),
+            Err(KeyError::Wrong(_))
+        ));
         let none = Opener::new(None, None).unwrap();
         assert_eq!(none.open(SEALED), Opened::Unreadable);
+        assert!(matches!(
+            none.check(SEALED, "client 1's phone"),
+            Err(KeyError::Missing(_))
+        ));
         // A salt given explicitly changes the key.
         let salted = Opener::new(Some(&SecretString::from(SECRET)), Some("c2FsdA==")).unwrap();
         assert_eq!(salted.open(SEALED), Opened::Unreadable);

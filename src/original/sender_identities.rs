@@ -38,7 +38,8 @@ pub(super) async fn import_identities(
         let Some(business) = owner_of(original.user_id, owners, table) else {
             continue;
         };
-        let mut unreadable = false;
+        // Set when the row was already counted as skipped for its sealed phone.
+        let mut skip_counted = false;
         let kind = original
             .identity_type
             .as_deref()
@@ -54,14 +55,19 @@ pub(super) async fn import_identities(
                 .phone_number
                 .as_deref()
                 .or(original.value.as_deref())
-                .map(|stored| options.opener.open(stored))
+                .map(|stored| options.open(stored))
                 .and_then(|opened| match opened {
                     Opened::Plain(text) | Opened::Unsealed(text) => {
                         PhoneE164::parse(&text, options.country).ok()
                     }
                     Opened::Unreadable => {
                         table.skip("sealed_phone_unreadable");
-                        unreadable = true;
+                        skip_counted = true;
+                        None
+                    }
+                    Opened::Skipped => {
+                        table.skip("sealed_phone_skipped");
+                        skip_counted = true;
                         None
                     }
                 })
@@ -75,7 +81,7 @@ pub(super) async fn import_identities(
             _ => None,
         };
         let Some((channel, address)) = address else {
-            if !unreadable {
+            if !skip_counted {
                 table.skip("invalid_address");
             }
             continue;

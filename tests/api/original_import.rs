@@ -13,6 +13,10 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, TestApp, create_database, per_backend};
 
+mod accounts;
+mod history;
+mod sealed;
+
 /// The original's `SECRET_KEY` in this fixture; the phone numbers below were sealed by Python's
 /// `cryptography` Fernet under the key the original derives from it.
 const ORIGINAL_SECRET: &str = "original-secret-key-for-the-import-test-0123456789";
@@ -203,6 +207,24 @@ async fn original_on_sqlite(dir: &tempfile::TempDir, now: DateTime<Utc>) -> Data
     reminder_backend::db::connect_existing(&url).await.unwrap()
 }
 
+/// An original database on SQLite holding `rows` (the original's tables, otherwise empty),
+/// opened as the import opens it.
+async fn original_sqlite_with(dir: &tempfile::TempDir, rows: &[String]) -> DatabaseConnection {
+    let path = dir.path().join("app.db");
+    let writer = sea_orm::Database::connect(format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
+    for statement in schema(false).iter().chain(rows) {
+        writer
+            .execute_unprepared(statement)
+            .await
+            .unwrap_or_else(|error| panic!("{error}: {statement}"));
+    }
+    writer.close().await.unwrap();
+    let url = original::source_url(&format!("sqlite:///{}", path.display())).unwrap();
+    reminder_backend::db::connect_existing(&url).await.unwrap()
+}
+
 fn options(dry_run: bool) -> Options {
     Options {
         timezone: chrono_tz::Europe::Rome,
@@ -210,6 +232,7 @@ fn options(dry_run: bool) -> Options {
         opener: Opener::new(Some(&SecretString::from(ORIGINAL_SECRET)), None).unwrap(),
         misfire_grace: Duration::hours(1),
         dry_run,
+        skip_sealed: false,
     }
 }
 
@@ -217,7 +240,9 @@ fn options(dry_run: bool) -> Options {
 fn expected_report(dry_run: bool) -> Value {
     json!({
         "dry_run": dry_run,
+        "sealed_values": "opened",
         "businesses_created": 2,
+        "disabled_accounts": {},
         "users": {"read": 3, "imported": 2, "skipped": {"no_valid_email": 1},
                   "changed": {"disabled_in_the_original": 1}},
         "clients": {"read": 7, "imported": 5, "skipped": {"owner_not_imported": 2},

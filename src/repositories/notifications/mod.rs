@@ -45,7 +45,7 @@ use sea_orm::{
 
 use super::Paged;
 use super::sort::{Sort, SortKey};
-use crate::domain::{BusinessId, Channel, NotificationStatus};
+use crate::domain::{BusinessId, Channel, NotificationStatus, Trigger};
 use crate::entities::Timestamp;
 use crate::entities::{notification, notification_attempt};
 
@@ -184,6 +184,34 @@ pub async fn list(
         .all(db)
         .await?;
     Ok(Paged { items, total })
+}
+
+/// The imported notifications of these businesses as (id, reminder, client, channel,
+/// occurrence): the keys `import-original` finds its rows again by.
+pub async fn find_imported_by_businesses(
+    db: &impl ConnectionTrait,
+    businesses: &[i64],
+) -> Result<Vec<(i64, i64, i64, Channel, Timestamp)>, DbErr> {
+    let mut found = Vec::new();
+    for chunk in businesses.chunks(500) {
+        found.extend(
+            notification::Entity::find()
+                .select_only()
+                .columns([
+                    notification::Column::Id,
+                    notification::Column::ReminderId,
+                    notification::Column::ClientId,
+                    notification::Column::Channel,
+                    notification::Column::OccurrenceAt,
+                ])
+                .filter(notification::Column::BusinessId.is_in(chunk.iter().copied()))
+                .filter(notification::Column::Trigger.eq(Trigger::Imported))
+                .into_tuple::<(i64, i64, i64, Channel, Timestamp)>()
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(found)
 }
 
 /// The attempts of a notification, oldest first.
