@@ -82,12 +82,15 @@ pub(super) async fn import_reminders(
                     .and_then(words_to_rrule)
             })
             .flatten();
-        if original.is_recurring && rule.is_none() {
-            table.change("recurrence_not_understood_sent_once");
+        match &rule {
+            None if original.is_recurring => table.change("recurrence_not_understood_sent_once"),
+            // As the original sent it, which RFC 5545 alone would not: worth a look.
+            Some(rule) if rule.clamped_to_month_end => table.change("month_end_day_clamped"),
+            _ => {}
         }
         let spec = match rule {
-            Some(rrule) => ScheduleSpec::Recurring(RecurringSchedule {
-                rrule,
+            Some(rule) => ScheduleSpec::Recurring(RecurringSchedule {
+                rrule: rule.rrule,
                 start: local,
                 timezone: Some(zone.name().to_owned()),
             }),

@@ -52,7 +52,8 @@ pub struct Reminder {
     pub notification_type: Option<String>,
     pub sender_identity_id: Option<i64>,
     pub is_recurring: bool,
-    /// `daily`, `weekly`, `monthly`, `yearly` or `every N days|weeks|months`.
+    /// `daily`, `weekly`, `monthly`, `yearly` or `every N days|weeks|months`; on its
+    /// `plus_tests` branch `DAILY`, `WEEKLY_MON`, `MONTHLY_31` or `YEARLY_12_25`.
     pub recurrence_pattern: Option<String>,
     /// The next time it is due (UTC).
     pub reminder_date: Option<DateTime<Utc>>,

@@ -6,9 +6,11 @@
 //! offset before the gap (02:30 → 03:30), an ambiguous autumn time takes its first instant —
 //! the rules of RFC 5545 §3.3.5 and of Python's `zoneinfo` with `fold=0`.
 //!
-//! The offsets of `before_due` (ISO 8601 durations) are read in `offset`.
+//! The offsets of `before_due` (ISO 8601 durations) are read in `offset`, the original
+//! service's recurrence words in `words`.
 
 mod offset;
+mod words;
 
 use std::str::FromStr;
 
@@ -18,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::FieldError;
 use offset::{Offset, parse_offset};
+pub use words::{WordsRule, words_to_rrule};
 
 /// When a reminder goes, tagged by `type`: `once`, `recurring` or `before_due`. Times are
 /// wall-clock times without offset (`YYYY-MM-DDTHH:MM[:SS]`, 1970 to 9999) in `timezone`; a
@@ -55,8 +58,8 @@ pub struct OnceSchedule {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecurringSchedule {
     /// RFC 5545 RRULE parts without DTSTART, e.g. `FREQ=MONTHLY;BYMONTHDAY=15`; FREQ is
-    /// DAILY, WEEKLY, MONTHLY or YEARLY. Words such as `monthly` or `every 2 weeks` are
-    /// read as rules too.
+    /// DAILY, WEEKLY, MONTHLY or YEARLY. Words such as `monthly`, `every 2 weeks`,
+    /// `WEEKLY_MON`, `MONTHLY_31` or `YEARLY_12_25` are read as rules too.
     pub rrule: String,
     /// Local date-time of the first occurrence (the rule's DTSTART), `YYYY-MM-DDTHH:MM[:SS]`
     /// without offset, e.g. `2027-01-15T09:00:00`.
@@ -149,42 +152,13 @@ pub fn resolve_local(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
 /// Frequencies refused: reminders repeat daily or less often.
 const REFUSED_FREQUENCIES: [&str; 3] = ["SECONDLY", "MINUTELY", "HOURLY"];
 
-/// The original's recurrence words as an RRULE: `daily`, `weekly`, `monthly`, `yearly`, and
-/// `every N days|weeks|months|years`.
-pub fn words_to_rrule(words: &str) -> Option<String> {
-    let lower = words.trim().to_ascii_lowercase();
-    let frequency = |unit: &str| match unit.trim_end_matches('s') {
-        "day" => Some("DAILY"),
-        "week" => Some("WEEKLY"),
-        "month" => Some("MONTHLY"),
-        "year" => Some("YEARLY"),
-        _ => None,
-    };
-    match lower.as_str() {
-        "daily" => return Some("FREQ=DAILY".into()),
-        "weekly" => return Some("FREQ=WEEKLY".into()),
-        "monthly" => return Some("FREQ=MONTHLY".into()),
-        "yearly" | "annually" => return Some("FREQ=YEARLY".into()),
-        _ => {}
-    }
-    let mut parts = lower.split_whitespace();
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some("every"), Some(unit), None, None) => Some(format!("FREQ={}", frequency(unit)?)),
-        (Some("every"), Some(count), Some(unit), None) => {
-            let count: u16 = count.parse().ok().filter(|n| *n >= 1)?;
-            Some(format!("FREQ={};INTERVAL={count}", frequency(unit)?))
-        }
-        _ => None,
-    }
-}
-
 fn normalise_rule(
     field: &str,
     zone: Tz,
     rule: &str,
     start: NaiveDateTime,
 ) -> Result<(String, String), FieldError> {
-    let translated = words_to_rrule(rule);
+    let translated = words_to_rrule(rule).map(|words| words.rrule);
     let rule = translated.as_deref().unwrap_or(rule);
     let upper = rule.trim().to_ascii_uppercase();
     let upper = upper
@@ -486,25 +460,6 @@ impl Schedule {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn the_original_recurrence_words_become_rrules() {
-        use super::words_to_rrule;
-        assert_eq!(words_to_rrule("Monthly").as_deref(), Some("FREQ=MONTHLY"));
-        assert_eq!(words_to_rrule("daily").as_deref(), Some("FREQ=DAILY"));
-        assert_eq!(
-            words_to_rrule("every 2 weeks").as_deref(),
-            Some("FREQ=WEEKLY;INTERVAL=2")
-        );
-        assert_eq!(
-            words_to_rrule("every 1 month").as_deref(),
-            Some("FREQ=MONTHLY;INTERVAL=1")
-        );
-        assert_eq!(words_to_rrule("every year").as_deref(), Some("FREQ=YEARLY"));
-        assert_eq!(words_to_rrule("every 0 days"), None);
-        assert_eq!(words_to_rrule("every 3 hours"), None);
-        assert_eq!(words_to_rrule("FREQ=DAILY"), None);
-    }
-
     use super::*;
 
     fn utc(text: &str) -> DateTime<Utc> {

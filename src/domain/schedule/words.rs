@@ -1,0 +1,314 @@
+//! The original service's recurrence words as RRULEs: its first releases' `monthly` and
+//! `every 2 weeks`, and its `plus_tests` branch's `DAILY`, `WEEKLY_MON` … `WEEKLY_SUN`,
+//! `MONTHLY_<day>` and `YEARLY_<month>_<day>`.
+//!
+//! A day some months lack (the 29th to 31st; 29 February) went out on the month's last day in
+//! the original. RFC 5545 skips such months instead, so the rule takes the days from the shortest
+//! length of that month up to the day named and keeps the last that exists (`BYSETPOS=-1`).
+
+/// An RRULE read from the original's recurrence words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WordsRule {
+    /// The RRULE parts, e.g. `FREQ=WEEKLY;BYDAY=MO`; the time of day is the start's.
+    pub rrule: String,
+    /// True when the words name a day that some months (or years) lack, which the rule moves
+    /// to the month's last day there: `MONTHLY_29` to `MONTHLY_31`, `YEARLY_2_29`.
+    pub clamped_to_month_end: bool,
+}
+
+impl WordsRule {
+    fn plain(rrule: impl Into<String>) -> Self {
+        Self {
+            rrule: rrule.into(),
+            clamped_to_month_end: false,
+        }
+    }
+}
+
+/// RRULE weekdays by the original's three-letter names.
+const WEEKDAYS: [(&str, &str); 7] = [
+    ("mon", "MO"),
+    ("tue", "TU"),
+    ("wed", "WE"),
+    ("thu", "TH"),
+    ("fri", "FR"),
+    ("sat", "SA"),
+    ("sun", "SU"),
+];
+
+/// Days every month has.
+const DAYS_IN_EVERY_MONTH: u8 = 28;
+
+/// The fewest days month `month` (1–12) has in any year.
+fn shortest_month(month: u8) -> u8 {
+    match month {
+        2 => DAYS_IN_EVERY_MONTH,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// `BYMONTHDAY` for `day` in a month that has at least `shortest` days: the day itself, or, when
+/// some of those months lack it, the days from `shortest` to it with the last one kept.
+fn month_day(day: u8, shortest: u8) -> WordsRule {
+    if day <= shortest {
+        return WordsRule::plain(format!("BYMONTHDAY={day}"));
+    }
+    let days: Vec<String> = (shortest..=day).map(|d| d.to_string()).collect();
+    WordsRule {
+        rrule: format!("BYMONTHDAY={};BYSETPOS=-1", days.join(",")),
+        clamped_to_month_end: true,
+    }
+}
+
+/// A day of the month as the original wrote it: 1 to 31.
+fn day_number(text: &str) -> Option<u8> {
+    text.parse().ok().filter(|day| (1..=31).contains(day))
+}
+
+/// `plus_tests`' patterns (lower-cased): `weekly_mon`, `monthly_31`, `yearly_12_25`.
+fn pattern_to_rrule(lower: &str) -> Option<WordsRule> {
+    if let Some(name) = lower.strip_prefix("weekly_") {
+        let (_, day) = WEEKDAYS.iter().find(|(word, _)| *word == name)?;
+        return Some(WordsRule::plain(format!("FREQ=WEEKLY;BYDAY={day}")));
+    }
+    if let Some(day) = lower.strip_prefix("monthly_") {
+        let by_day = month_day(day_number(day)?, DAYS_IN_EVERY_MONTH);
+        return Some(WordsRule {
+            rrule: format!("FREQ=MONTHLY;{}", by_day.rrule),
+            ..by_day
+        });
+    }
+    let (month, day) = lower.strip_prefix("yearly_")?.split_once('_')?;
+    let month: u8 = month.parse().ok().filter(|m| (1..=12).contains(m))?;
+    let by_day = month_day(day_number(day)?, shortest_month(month));
+    Some(WordsRule {
+        rrule: format!("FREQ=YEARLY;BYMONTH={month};{}", by_day.rrule),
+        ..by_day
+    })
+}
+
+/// The original's recurrence words as an RRULE: `daily`, `weekly`, `monthly`, `yearly`,
+/// `every N days|weeks|months|years`, and `WEEKLY_MON` … `WEEKLY_SUN`, `MONTHLY_<1–31>`,
+/// `YEARLY_<month>_<day>`, in any case. `None` for anything else (an RRULE among it).
+pub fn words_to_rrule(words: &str) -> Option<WordsRule> {
+    let lower = words.trim().to_ascii_lowercase();
+    let frequency = |unit: &str| match unit.trim_end_matches('s') {
+        "day" => Some("DAILY"),
+        "week" => Some("WEEKLY"),
+        "month" => Some("MONTHLY"),
+        "year" => Some("YEARLY"),
+        _ => None,
+    };
+    match lower.as_str() {
+        "daily" => return Some(WordsRule::plain("FREQ=DAILY")),
+        "weekly" => return Some(WordsRule::plain("FREQ=WEEKLY")),
+        "monthly" => return Some(WordsRule::plain("FREQ=MONTHLY")),
+        "yearly" | "annually" => return Some(WordsRule::plain("FREQ=YEARLY")),
+        _ => {}
+    }
+    if lower.contains('_') {
+        return pattern_to_rrule(&lower);
+    }
+    let mut parts = lower.split_whitespace();
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some("every"), Some(unit), None, None) => {
+            Some(WordsRule::plain(format!("FREQ={}", frequency(unit)?)))
+        }
+        (Some("every"), Some(count), Some(unit), None) => {
+            let count: u16 = count.parse().ok().filter(|n| *n >= 1)?;
+            Some(WordsRule::plain(format!(
+                "FREQ={};INTERVAL={count}",
+                frequency(unit)?
+            )))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Duration, Utc};
+
+    use super::super::{RecurringSchedule, Schedule, ScheduleSpec};
+    use super::*;
+
+    fn rule(words: &str) -> Option<String> {
+        words_to_rrule(words).map(|words| words.rrule)
+    }
+
+    /// The first `count` occurrences (UTC, as RFC 3339 text) of `words` from a local start.
+    fn first(words: &str, start: &str, count: usize) -> Vec<String> {
+        let schedule = schedule(words, start);
+        schedule
+            .occurrences(DateTime::<Utc>::UNIX_EPOCH, None, count)
+            .iter()
+            .map(|at| at.format("%Y-%m-%dT%H:%M").to_string())
+            .collect()
+    }
+
+    fn schedule(words: &str, start: &str) -> Schedule {
+        Schedule::parse(
+            &ScheduleSpec::Recurring(RecurringSchedule {
+                rrule: words.into(),
+                start: start.into(),
+                timezone: Some("UTC".into()),
+            }),
+            chrono_tz::UTC,
+        )
+        .unwrap_or_else(|errors| panic!("{words}: {errors:?}"))
+    }
+
+    #[test]
+    fn the_original_recurrence_words_become_rrules() {
+        assert_eq!(rule("Monthly").as_deref(), Some("FREQ=MONTHLY"));
+        assert_eq!(rule("daily").as_deref(), Some("FREQ=DAILY"));
+        assert_eq!(
+            rule("every 2 weeks").as_deref(),
+            Some("FREQ=WEEKLY;INTERVAL=2")
+        );
+        assert_eq!(
+            rule("every 1 month").as_deref(),
+            Some("FREQ=MONTHLY;INTERVAL=1")
+        );
+        assert_eq!(rule("every year").as_deref(), Some("FREQ=YEARLY"));
+        assert_eq!(rule("every 0 days"), None);
+        assert_eq!(rule("every 3 hours"), None);
+        assert_eq!(rule("FREQ=DAILY"), None);
+    }
+
+    #[test]
+    fn the_plus_tests_patterns_become_rrules() {
+        let cases = [
+            ("DAILY", "FREQ=DAILY", false),
+            ("WEEKLY_MON", "FREQ=WEEKLY;BYDAY=MO", false),
+            ("WEEKLY_TUE", "FREQ=WEEKLY;BYDAY=TU", false),
+            ("WEEKLY_WED", "FREQ=WEEKLY;BYDAY=WE", false),
+            ("WEEKLY_THU", "FREQ=WEEKLY;BYDAY=TH", false),
+            ("WEEKLY_FRI", "FREQ=WEEKLY;BYDAY=FR", false),
+            ("WEEKLY_SAT", "FREQ=WEEKLY;BYDAY=SA", false),
+            ("WEEKLY_SUN", "FREQ=WEEKLY;BYDAY=SU", false),
+            ("MONTHLY_1", "FREQ=MONTHLY;BYMONTHDAY=1", false),
+            ("MONTHLY_28", "FREQ=MONTHLY;BYMONTHDAY=28", false),
+            (
+                "MONTHLY_29",
+                "FREQ=MONTHLY;BYMONTHDAY=28,29;BYSETPOS=-1",
+                true,
+            ),
+            (
+                "MONTHLY_30",
+                "FREQ=MONTHLY;BYMONTHDAY=28,29,30;BYSETPOS=-1",
+                true,
+            ),
+            (
+                "MONTHLY_31",
+                "FREQ=MONTHLY;BYMONTHDAY=28,29,30,31;BYSETPOS=-1",
+                true,
+            ),
+            (
+                "YEARLY_12_25",
+                "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=25",
+                false,
+            ),
+            ("YEARLY_1_31", "FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=31", false),
+            (
+                "YEARLY_2_29",
+                "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=28,29;BYSETPOS=-1",
+                true,
+            ),
+            (
+                "YEARLY_4_31",
+                "FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=30,31;BYSETPOS=-1",
+                true,
+            ),
+        ];
+        for (words, expected, clamped) in cases {
+            assert_eq!(
+                words_to_rrule(words),
+                Some(WordsRule {
+                    rrule: expected.to_owned(),
+                    clamped_to_month_end: clamped,
+                }),
+                "{words}"
+            );
+        }
+        for unknown in [
+            "WEEKLY_MONDAY",
+            "MONTHLY_0",
+            "MONTHLY_32",
+            "MONTHLY_",
+            "YEARLY_13_1",
+            "YEARLY_12",
+            "YEARLY_2_30_1",
+            "HOURLY_1",
+        ] {
+            assert_eq!(words_to_rrule(unknown), None, "{unknown}");
+        }
+    }
+
+    #[test]
+    fn weekly_and_yearly_patterns_keep_the_start_time_of_day() {
+        // 2027-01-06 is a Wednesday.
+        assert_eq!(
+            first("WEEKLY_MON", "2027-01-06T09:30:00", 2),
+            ["2027-01-11T09:30", "2027-01-18T09:30"]
+        );
+        assert_eq!(
+            first("YEARLY_12_25", "2027-03-01T08:00:00", 2),
+            ["2027-12-25T08:00", "2028-12-25T08:00"]
+        );
+        assert_eq!(
+            first("MONTHLY_15", "2027-01-15T09:00:00", 2),
+            ["2027-01-15T09:00", "2027-02-15T09:00"]
+        );
+    }
+
+    #[test]
+    fn month_days_past_the_28th_fall_back_to_the_last_day_of_shorter_months() {
+        // 2027 is not a leap year, 2028 is.
+        assert_eq!(
+            first("MONTHLY_31", "2027-01-31T09:00:00", 5),
+            [
+                "2027-01-31T09:00",
+                "2027-02-28T09:00",
+                "2027-03-31T09:00",
+                "2027-04-30T09:00",
+                "2027-05-31T09:00"
+            ]
+        );
+        assert_eq!(
+            first("MONTHLY_31", "2028-01-31T09:00:00", 2),
+            ["2028-01-31T09:00", "2028-02-29T09:00"]
+        );
+        assert_eq!(
+            first("MONTHLY_30", "2027-01-30T09:00:00", 4),
+            [
+                "2027-01-30T09:00",
+                "2027-02-28T09:00",
+                "2027-03-30T09:00",
+                "2027-04-30T09:00"
+            ]
+        );
+        assert_eq!(
+            first("MONTHLY_29", "2027-01-29T09:00:00", 3),
+            ["2027-01-29T09:00", "2027-02-28T09:00", "2027-03-29T09:00"]
+        );
+        assert_eq!(
+            first("MONTHLY_29", "2028-01-29T09:00:00", 2),
+            ["2028-01-29T09:00", "2028-02-29T09:00"]
+        );
+        assert_eq!(
+            first("YEARLY_2_29", "2027-01-01T10:00:00", 3),
+            ["2027-02-28T10:00", "2028-02-29T10:00", "2029-02-28T10:00"]
+        );
+    }
+
+    #[test]
+    fn a_month_end_rule_is_still_held_to_the_minimum_interval() {
+        // The shortest gap (31 January to 28 February) is what the interval check compares.
+        let monthly = schedule("MONTHLY_31", "2027-01-31T09:00:00");
+        assert_eq!(monthly.shortest_gap(), Some(Duration::days(28)));
+        let leap = schedule("YEARLY_2_29", "2027-02-28T09:00:00");
+        assert_eq!(leap.shortest_gap(), Some(Duration::days(365)));
+    }
+}
