@@ -175,7 +175,7 @@ async fn rotate_keys(settings: Settings) -> anyhow::Result<()> {
 }
 
 /// Imports the original service's database and prints the report; fails (exit 1) if any row
-/// is unaccounted for.
+/// is unaccounted for, or, leaving the target untouched, if the source is not the original's.
 async fn import_original(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
     use reminder_backend::domain::{CountryCode, TimeZone};
     use reminder_backend::original::{self, Opener, Options};
@@ -207,6 +207,8 @@ async fn import_original(settings: Settings, args: ImportArgs) -> anyhow::Result
     let source = db::connect_existing(&source_url)
         .await
         .context("cannot open the original database")?;
+    // Before the target is created or migrated: a wrong --source leaves it as it was.
+    original::check_source(&source).await?;
     let target = db::connect(settings.database_url.expose_secret(), 1)
         .await
         .with_context(|| format!("cannot connect to {}", settings.database_url_for_logs()))?;

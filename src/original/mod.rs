@@ -9,11 +9,12 @@
 //!
 //! The users (businesses and owners) are imported in `accounts`, then `clients`,
 //! `sender_identities`, `reminders` (with their recipients) and `notifications`, each table's
-//! rows accounted for in its [`TableReport`]; `source` reads the original's tables and `sealed`
-//! opens its sealed values.
+//! rows accounted for in its [`TableReport`]; `layout` checks that the source is the original's,
+//! `source` reads its tables and `sealed` opens its sealed values.
 
 mod accounts;
 mod clients;
+mod layout;
 mod notifications;
 mod reminders;
 mod sealed;
@@ -28,6 +29,7 @@ use chrono_tz::Tz;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
+pub use layout::{SourceError, check_source};
 pub use sealed::{KeyError, Opened, Opener};
 
 use crate::domain::CountryCode;
@@ -206,8 +208,9 @@ fn first_sealed(source: &source::Source) -> Option<(&str, String)> {
 /// Reads the original database and writes ours; rolls back on any error (or on a dry run).
 ///
 /// # Errors
-/// Besides database errors, a [`KeyError`] before anything is written when the original holds
-/// sealed values that the key given cannot open (unless `skip_sealed`).
+/// Besides database errors, before anything is written: a [`SourceError`] when the source is not
+/// the original's database (see [`check_source`]), a [`KeyError`] when it holds sealed values
+/// that the key given cannot open (unless `skip_sealed`).
 pub async fn import(
     source_db: &DatabaseConnection,
     target: &DatabaseConnection,

@@ -2,13 +2,15 @@
 //!
 //! Its schema changed between releases (`clients.phone` became `phone_number`, notifications
 //! gained `user_id` and `message`, sender identities came late), so columns are read by name and
-//! a missing one reads as absent; only `users`, `clients` and `reminders` must exist. Enums are
+//! a missing one reads as absent; `layout` checks first that those every release had are there. Enums are
 //! stored by name (`EMAIL`, `PAYMENT`) and compared without regard to case.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, TryGetable};
+
+use super::layout::{SourceError, check_source, columns};
 
 /// A user of the original: one user was one firm.
 #[derive(Debug, Clone)]
@@ -159,38 +161,16 @@ fn instant(row: &QueryResult, name: &str) -> Option<DateTime<Utc>> {
         })
 }
 
-/// Whether the original database has this table (older layouts lack some).
-async fn exists(db: &impl ConnectionTrait, table: &str) -> Result<bool, DbErr> {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        sea_orm::DbBackend::Sqlite => {
-            format!("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '{table}'")
-        }
-        _ => format!(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{table}'"
-        ),
-    };
-    Ok(db
-        .query_one_raw(Statement::from_string(backend, sql))
-        .await?
-        .is_some())
-}
-
-/// The rows of a table that each `parse` reads, and how many rows it had. A missing optional
-/// table has none; any other failure to read is an error, never an empty table.
+/// The rows of a table that each `parse` reads, and how many rows it had. A missing table
+/// (optional: [`check_source`] found the required ones) has none; any other failure to read is
+/// an error, never an empty table.
 async fn table<T>(
     db: &impl ConnectionTrait,
     name: &'static str,
-    required: bool,
     rows_in: &mut BTreeMap<&'static str, usize>,
     parse: impl Fn(&QueryResult) -> Option<T>,
 ) -> Result<Vec<T>, DbErr> {
-    if !exists(db, name).await? {
-        if required {
-            return Err(DbErr::Custom(format!(
-                "the original database has no `{name}` table"
-            )));
-        }
+    if columns(db, name).await?.is_empty() {
         return Ok(Vec::new());
     }
     let statement = Statement::from_string(
@@ -202,10 +182,12 @@ async fn table<T>(
     Ok(rows.iter().filter_map(parse).collect())
 }
 
-/// Reads every table the import uses.
-pub async fn read(db: &impl ConnectionTrait) -> Result<Source, DbErr> {
+/// Checks that `db` is the original's (see [`check_source`]), then reads every table the
+/// import uses.
+pub async fn read(db: &impl ConnectionTrait) -> Result<Source, SourceError> {
+    check_source(db).await?;
     let mut rows_in = BTreeMap::new();
-    let users = table(db, "users", true, &mut rows_in, |row| {
+    let users = table(db, "users", &mut rows_in, |row| {
         Some(User {
             id: id(row, "id")?,
             username: text(row, "username"),
@@ -220,7 +202,7 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Source, DbErr> {
         })
     })
     .await?;
-    let clients = table(db, "clients", true, &mut rows_in, |row| {
+    let clients = table(db, "clients", &mut rows_in, |row| {
         Some(Client {
             id: id(row, "id")?,
             user_id: id(row, "user_id"),
@@ -232,7 +214,7 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Source, DbErr> {
         })
     })
     .await?;
-    let reminders = table(db, "reminders", true, &mut rows_in, |row| {
+    let reminders = table(db, "reminders", &mut rows_in, |row| {
         Some(Reminder {
             id: id(row, "id")?,
             user_id: id(row, "user_id"),
@@ -249,14 +231,14 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Source, DbErr> {
         })
     })
     .await?;
-    let recipients = table(db, "reminder_recipients", false, &mut rows_in, |row| {
+    let recipients = table(db, "reminder_recipients", &mut rows_in, |row| {
         Some(Recipient {
             reminder_id: id(row, "reminder_id")?,
             client_id: id(row, "client_id")?,
         })
     })
     .await?;
-    let notifications = table(db, "notifications", false, &mut rows_in, |row| {
+    let notifications = table(db, "notifications", &mut rows_in, |row| {
         // A row without an id is one the original could not have written: left out.
         id(row, "id")?;
         Some(Notification {
@@ -271,7 +253,7 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Source, DbErr> {
         })
     })
     .await?;
-    let sender_identities = table(db, "sender_identities", false, &mut rows_in, |row| {
+    let sender_identities = table(db, "sender_identities", &mut rows_in, |row| {
         Some(SenderIdentity {
             id: id(row, "id")?,
             user_id: id(row, "user_id"),

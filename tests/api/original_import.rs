@@ -16,6 +16,7 @@ use crate::support::{Backend, TestApp, create_database, per_backend};
 mod accounts;
 mod history;
 mod recurrence;
+mod refused;
 mod sealed;
 
 /// The original's `SECRET_KEY` in this fixture; the phone numbers below were sealed by Python's
