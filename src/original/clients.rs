@@ -9,7 +9,7 @@ use sea_orm::Set;
 use super::shared::{owner_of, truncated};
 use super::source::Source;
 use super::{Opened, Options, Report, TableReport};
-use crate::domain::{BusinessId, Email, PhoneE164};
+use crate::domain::{BusinessId, Channel, ChannelSet, Email, PhoneE164};
 use crate::entities::Timestamp;
 use crate::repositories::clients;
 
@@ -73,6 +73,7 @@ pub(super) async fn import_clients(
         }
         let main_phone = phone(original.phone.as_deref(), table);
         let whatsapp_phone = phone(original.whatsapp_phone.as_deref(), table);
+        let secondary_phone = phone(original.secondary_phone.as_deref(), table);
         let mut row = crate::services::clients::blank_row(BusinessId(business));
         row.name = Set(truncated(
             original
@@ -82,8 +83,16 @@ pub(super) async fn import_clients(
             200,
         ));
         row.email = Set(email.clone());
-        let reachable_phone = main_phone.clone().or_else(|| whatsapp_phone.clone());
+        // A client here has one number: the main one, else the second, else the WhatsApp one.
+        let reachable_phone = main_phone
+            .clone()
+            .or_else(|| secondary_phone.clone())
+            .or_else(|| whatsapp_phone.clone());
+        if secondary_phone.is_some() && secondary_phone != reachable_phone {
+            table.change("secondary_phone_not_kept");
+        }
         row.phone = Set(reachable_phone.clone());
+        row.preferred_channels = Set(preferred_channels(original.preferred_contact.as_deref()));
         // The original sent WhatsApp to clients who gave a WhatsApp number.
         row.whatsapp_opt_in = Set(whatsapp_phone.is_some());
         row.external_ref = Set(Some(format!("original-client-{}", original.id)));
@@ -101,4 +110,13 @@ pub(super) async fn import_clients(
         table.imported += 1;
     }
     Ok(imported)
+}
+
+/// The original's `preferred_contact_method` (`EMAIL`, `SMS` or `WHATSAPP`) as this service's
+/// preferred channels: the one it names, or none (all of a reminder's channels) when it names
+/// none we know.
+fn preferred_channels(method: Option<&str>) -> ChannelSet {
+    let channel =
+        method.and_then(|method| Channel::parse(&method.trim().to_ascii_lowercase()).ok());
+    ChannelSet::from(channel.into_iter().collect::<Vec<_>>())
 }

@@ -188,6 +188,7 @@ fn first_sealed(source: &source::Source) -> Option<(&str, String)> {
         [
             (&client.phone, "phone_number"),
             (&client.whatsapp_phone, "whatsapp_phone_number"),
+            (&client.secondary_phone, "secondary_phone_number"),
         ]
         .into_iter()
         .map(move |(value, column)| (value, format!("client {}'s {column}", client.id)))

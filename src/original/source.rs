@@ -38,6 +38,10 @@ pub struct Client {
     /// Plain, or sealed with Fernet under a key derived from the original's `SECRET_KEY`.
     pub phone: Option<String>,
     pub whatsapp_phone: Option<String>,
+    /// A second number, sealed like the first.
+    pub secondary_phone: Option<String>,
+    /// `EMAIL`, `SMS` or `WHATSAPP`: how the client asked to be reached.
+    pub preferred_contact: Option<String>,
     pub created_at: Option<DateTime<Utc>>,
 }
 
@@ -210,6 +214,8 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Source, SourceError> {
             email: text(row, "email"),
             phone: text(row, "phone_number").or_else(|| text(row, "phone")),
             whatsapp_phone: text(row, "whatsapp_phone_number"),
+            secondary_phone: text(row, "secondary_phone_number"),
+            preferred_contact: text(row, "preferred_contact_method"),
             created_at: instant(row, "created_at"),
         })
     })

@@ -128,14 +128,14 @@ fn rows(now: DateTime<Utc>) -> Vec<String> {
         ),
         format!(
             "INSERT INTO clients (id, user_id, name, email, phone_number, whatsapp_phone_number,
-             preferred_contact_method, created_at) VALUES
-             (1, 1, 'Ann', 'ann@client.test', '{SEALED_ANN}', NULL, 'EMAIL', {sent}),
-             (2, 1, 'Ben', 'ben@client.test', '333 765 4321', '{SEALED_BEN_WHATSAPP}', 'WHATSAPP', {sent}),
-             (3, 1, 'Cat', 'cat@@bad', '12', NULL, 'SMS', {sent}),
-             (4, 1, 'Dan', 'ann@client.test', NULL, NULL, 'EMAIL', {sent}),
-             (5, 2, 'Eve', 'eve@client.test', NULL, NULL, 'EMAIL', {sent}),
-             (6, 3, 'Zoe', 'zoe@client.test', NULL, NULL, 'EMAIL', {sent}),
-             (7, 99, 'Orphan', 'orphan@client.test', NULL, NULL, 'EMAIL', {sent})"
+             secondary_phone_number, preferred_contact_method, created_at) VALUES
+             (1, 1, 'Ann', 'ann@client.test', '{SEALED_ANN}', NULL, '333 999 8888', 'EMAIL', {sent}),
+             (2, 1, 'Ben', 'ben@client.test', '333 765 4321', '{SEALED_BEN_WHATSAPP}', NULL, 'WHATSAPP', {sent}),
+             (3, 1, 'Cat', 'cat@@bad', '12', NULL, NULL, 'SMS', {sent}),
+             (4, 1, 'Dan', 'ann@client.test', NULL, NULL, '333 111 2222', NULL, {sent}),
+             (5, 2, 'Eve', 'eve@client.test', NULL, NULL, NULL, 'EMAIL', {sent}),
+             (6, 3, 'Zoe', 'zoe@client.test', NULL, NULL, NULL, 'EMAIL', {sent}),
+             (7, 99, 'Orphan', 'orphan@client.test', NULL, NULL, NULL, 'EMAIL', {sent})"
         ),
         "INSERT INTO sender_identities (id, user_id, identity_type, email, phone_number,
          display_name, is_verified, is_default) VALUES
@@ -249,7 +249,7 @@ fn expected_report(dry_run: bool) -> Value {
                   "changed": {"disabled_in_the_original": 1}},
         "clients": {"read": 7, "imported": 5, "skipped": {"owner_not_imported": 2},
                     "changed": {"invalid_email_dropped": 1, "invalid_phone_dropped": 1,
-                                "shared_email_dropped": 1}},
+                                "secondary_phone_not_kept": 1, "shared_email_dropped": 1}},
         "sender_identities": {"read": 4, "imported": 2,
                               "skipped": {"duplicate": 1, "invalid_address": 1},
                               "changed": {"to_verify": 2}},
@@ -375,6 +375,13 @@ async fn import_from_sqlite_into(backend: Backend) {
     assert_eq!(client("Cat")["email"], Value::Null);
     assert_eq!(client("Cat")["phone"], Value::Null);
     assert_eq!(client("Dan")["email"], Value::Null);
+    // A second number is kept when there is no first; the preferred method becomes the
+    // preferred channel.
+    assert_eq!(client("Dan")["phone"], "+393331112222");
+    assert_eq!(client("Dan")["preferred_channels"], json!([]));
+    assert_eq!(client("Ann")["preferred_channels"], json!(["email"]));
+    assert_eq!(client("Ben")["preferred_channels"], json!(["whatsapp"]));
+    assert_eq!(client("Cat")["preferred_channels"], json!(["sms"]));
 
     // Sender identities wait for their codes.
     let identities = app.get_json("/sender-identities", &token).await;
