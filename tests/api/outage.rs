@@ -259,7 +259,7 @@ async fn a_database_restart_mid_dispatch_sends_each_once(kind: Kind) {
     let total = 3_000;
     let mut server = PrivateServer::create(kind).unwrap_or_else(|| {
         panic!(
-            "{kind:?}'s programs are not installed; run scripts/test.sh, which leaves the outage \
+            "{kind:?}'s programs are not installed; run scripts/test-env.sh, which leaves the outage \
              cases out where they cannot run and reports them as skipped"
         )
     });
@@ -390,7 +390,7 @@ async fn wait_until_stalled(process: &Process) -> usize {
 async fn a_full_sqlite_disk_mid_dispatch_sends_each_once() {
     let total = 3_000;
     let disk = SmallDisk::mount().expect(
-        "a tmpfs cannot be mounted here (needs root); run scripts/test.sh, which leaves the \
+        "a tmpfs cannot be mounted here (needs root); run scripts/test-env.sh, which leaves the \
          outage cases out where they cannot run and reports them as skipped",
     );
     let url = format!("sqlite://{}/app.db", disk.dir.path().display());

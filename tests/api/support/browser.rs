@@ -1,7 +1,7 @@
 //! A real headless Chromium for the console's journeys: Debian's `chromium` driven through its
 //! `chromedriver` over WebDriver (fantoccini), one driver per test on a free port. Nothing is
 //! downloaded; without the two programs (`CHROMEDRIVER`, default `/usr/bin/chromedriver`) a
-//! browser test fails, and `scripts/test.sh` leaves them out and reports them as skipped.
+//! browser test fails, and `scripts/test-env.sh` leaves them out and reports them as skipped.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,14 +17,14 @@ pub struct Browser {
 
 impl Browser {
     /// Starts chromedriver and a headless Chromium at desktop size; fails when they are not
-    /// installed (`scripts/test.sh` then leaves the browser journeys out, as skipped).
+    /// installed (`scripts/test-env.sh` then leaves the browser journeys out, as skipped).
     pub async fn start() -> Self {
         let driver_path =
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         assert!(
             std::path::Path::new(&driver_path).exists() && std::path::Path::new(&chromium).exists(),
-            "{driver_path} or {chromium} is not installed; run scripts/test.sh, which leaves the \
+            "{driver_path} or {chromium} is not installed; run scripts/test-env.sh, which leaves the \
              browser journeys out and reports them as skipped"
         );
         let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -2,7 +2,7 @@
 //!
 //! Every case runs on SQLite, MySQL/MariaDB and PostgreSQL, each in its own new database on the
 //! servers `TEST_MYSQL_URL` / `TEST_POSTGRES_URL` name (`.ci/run` sets both); without them
-//! `scripts/test.sh` leaves those cases out and reports them as skipped.
+//! `scripts/test-env.sh` leaves those cases out and reports them as skipped.
 //!
 //! Test apps run with `DISABLE_SCHEDULER=true`: a test moves the clock and drives the scheduler
 //! itself ([`TestApp::dispatch_until_idle`]), so when it ends the outbox is in a known state.
@@ -272,7 +272,7 @@ pub(crate) async fn create_database(server_url: &str, name: &str) -> String {
 
 /// The server a MySQL/MariaDB or PostgreSQL case makes its database on (`TEST_MYSQL_URL`,
 /// `TEST_POSTGRES_URL`). A case whose server is not named fails rather than pass unrun:
-/// `scripts/test.sh` leaves such cases out and reports them as skipped.
+/// `scripts/test-env.sh` leaves such cases out and reports them as skipped.
 pub fn server_url(backend: Backend) -> String {
     let variable = match backend {
         Backend::MySql => "TEST_MYSQL_URL",
@@ -281,7 +281,7 @@ pub fn server_url(backend: Backend) -> String {
     };
     std::env::var(variable).unwrap_or_else(|_| {
         panic!(
-            "{variable} is not set, so this {backend:?} case cannot run; run scripts/test.sh, \
+            "{variable} is not set, so this {backend:?} case cannot run; run scripts/test-env.sh, \
              which leaves such cases out and reports them as skipped"
         )
     })

@@ -1,5 +1,5 @@
 //! Test servers written in Python (aiosmtpd's SMTP server, moto's S3), run as child processes
-//! from the interpreter in `SMTP_TEST_PYTHON` (`scripts/test.sh` makes a virtualenv with both).
+//! from the interpreter in `SMTP_TEST_PYTHON` (`scripts/test-env.sh` makes a virtualenv with both).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ fn python() -> String {
     std::env::var("SMTP_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
 }
 
-/// Fails unless `module` can be imported (`scripts/test.sh` installs the modules the tests
+/// Fails unless `module` can be imported (`scripts/test-env.sh` installs the modules the tests
 /// use into the virtualenv it names in `SMTP_TEST_PYTHON`).
 pub fn require_module(module: &str) {
     let available = Command::new(python())
@@ -19,7 +19,7 @@ pub fn require_module(module: &str) {
         .is_ok_and(|status| status.success());
     assert!(
         available,
-        "{module} is not installed for {} (run scripts/test.sh, or set SMTP_TEST_PYTHON)",
+        "{module} is not installed for {} (run scripts/test-env.sh, or set SMTP_TEST_PYTHON)",
         python()
     );
 }

@@ -11,7 +11,7 @@ pub struct S3Server {
 }
 
 impl S3Server {
-    /// Starts a server with an empty bucket; fails when moto is missing (`scripts/test.sh`
+    /// Starts a server with an empty bucket; fails when moto is missing (`scripts/test-env.sh`
     /// installs it).
     pub fn start() -> Self {
         super::python::require_module("moto.server");

@@ -15,7 +15,7 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     /// Starts a server (requiring this login when given); fails when aiosmtpd is missing
-    /// (`scripts/test.sh` installs it).
+    /// (`scripts/test-env.sh` installs it).
     pub fn start(login: Option<(&str, &str)>) -> Self {
         super::python::require_module("aiosmtpd");
         let dir = tempfile::tempdir().expect("mail dir");
