@@ -155,10 +155,15 @@ fn smtp(r: &mut Reader, rate_per_second: f64, production: bool) -> Option<SmtpAc
             r.check_strict::<()>(missing, production, Err(message))
         });
     }
-    let from_email = r.text("EMAIL_FROM").and_then(|from| {
-        let parsed = Mailbox::parse(&from).map_err(|message| format!("{from:?} {message}"));
-        r.check_strict("EMAIL_FROM", production, parsed)
-    });
+    // Checked only when there is an SMTP server to send from, as the other SMTP settings are.
+    let from_email = r
+        .only_if(used, |r| {
+            r.text("EMAIL_FROM").map(|from| {
+                let parsed = Mailbox::parse(&from).map_err(|message| format!("{from:?} {message}"));
+                r.check_strict("EMAIL_FROM", production, parsed)
+            })
+        })
+        .flatten();
     Some(SmtpAccount {
         host: host?,
         port: port.unwrap_or(tls.default_port()),

@@ -105,13 +105,14 @@ pub(super) async fn columns(db: &impl ConnectionTrait, table: &str) -> Result<Ve
             [Value::from(table)],
         ),
     };
-    Ok(db
-        .query_all_raw(statement)
+    db.query_all_raw(statement)
         .await?
         .iter()
-        .filter_map(|row| row.try_get::<String>("", "name").ok())
-        .map(|name| name.to_ascii_lowercase())
-        .collect())
+        .map(|row| {
+            row.try_get::<String>("", "name")
+                .map(|name| name.to_ascii_lowercase())
+        })
+        .collect()
 }
 
 /// Checks that `db` has the original's tables and the columns the import reads.

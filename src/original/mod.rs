@@ -173,6 +173,7 @@ pub fn source_url(original: &str) -> anyhow::Result<String> {
 
 /// The tables an import fills in bulk, whose planner statistics it brings up to date.
 const IMPORTED_TABLES: &[&str] = &[
+    "businesses",
     "users",
     "clients",
     "sender_identities",

@@ -135,8 +135,17 @@ fn client_zone(client: &client::Model, business: &business::Model) -> Tz {
         .unwrap_or(chrono_tz::UTC)
 }
 
+/// The business's sender address for templates (`{{ business.email_from }}`): the address only,
+/// whether or not the setting carries a name. Read once per occurrence, not per client.
+fn sender_address(business: &business::Model) -> String {
+    super::accounts::business_mailbox(business)
+        .map(|mailbox| mailbox.address().to_string())
+        .unwrap_or_default()
+}
+
 fn context(
     business: &business::Model,
+    email_from: &str,
     reminder: &reminder::Model,
     client: &client::Model,
     due: DateTime<Utc>,
@@ -158,10 +167,7 @@ fn context(
         },
         business: BusinessView {
             name: business.name.clone(),
-            // The address only, whether or not the setting carries a name.
-            email_from: super::accounts::business_mailbox(business)
-                .map(|mailbox| mailbox.address().to_string())
-                .unwrap_or_default(),
+            email_from: email_from.to_owned(),
             timezone: business.timezone.clone(),
         },
         reminder: ReminderView {
@@ -331,10 +337,11 @@ pub fn build(
         .as_ref()
         .or(business.whatsapp_template.as_ref());
     let senders = reminder.sender_identity_ids.clone().unwrap_or_default();
+    let email_from = sender_address(business);
     let mut rows = Vec::with_capacity(clients.len() * 2);
     for client in clients {
         let zone = client_zone(client, business);
-        let mut context = context(business, reminder, client, due, links);
+        let mut context = context(business, &email_from, reminder, client, due, links);
         let payment = payments.get(&client.id);
         for (channel, not_preferred) in channels_for(channels, client) {
             // A client who paid hears no more about it; a refund makes them due again.
@@ -482,7 +489,14 @@ pub fn preview(
     documents: &[String],
     links: &Links,
 ) -> (Vec<PreviewMessage>, PreviewLinks) {
-    let mut context = context(business, reminder, client, due, links);
+    let mut context = context(
+        business,
+        &sender_address(business),
+        reminder,
+        client,
+        due,
+        links,
+    );
     if reminder.payment_amount.is_some() {
         context.payment_link = links.example("pay");
     }

@@ -501,15 +501,7 @@ async fn import_from_the_originals_mysql() {
         .await
         .unwrap();
     assert_eq!(as_json(&report), expected_report(false));
-    let token = app
-        .login("alice@rossi.test", OLD_PASSWORD)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = app.sign_in("alice@rossi.test", OLD_PASSWORD).await.token;
     let clients = app.get_json("/clients?limit=50", &token).await;
     let ann = clients["items"]
         .as_array()

@@ -170,7 +170,28 @@ pub async fn requeue_unknown(
     if rows.is_empty() {
         return Ok(0);
     }
-    let attempts = rows.iter().map(|row| notification_attempt::ActiveModel {
+    // One claim's rows are only those it still holds: a row whose lease lapsed and which another
+    // node took is that node's, and gets no attempt here.
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let ids: Vec<i64> = match claimed_by {
+        Some(token) => {
+            notification::Entity::find()
+                .select_only()
+                .column(notification::Column::Id)
+                .filter(notification::Column::Id.is_in(ids))
+                .filter(notification::Column::Status.eq(NotificationStatus::Sending))
+                .filter(notification::Column::ClaimToken.eq(token))
+                .into_tuple::<i64>()
+                .all(db)
+                .await?
+        }
+        None => ids,
+    };
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let held = rows.iter().filter(|row| ids.contains(&row.id));
+    let attempts = held.map(|row| notification_attempt::ActiveModel {
         notification_id: sea_orm::Set(row.id),
         business_id: sea_orm::Set(row.business_id),
         attempted_at: sea_orm::Set(now.into()),
@@ -189,7 +210,6 @@ pub async fn requeue_unknown(
     notification_attempt::Entity::insert_many(attempts)
         .exec_without_returning(db)
         .await?;
-    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let requeued = hand_back(now, claimed_by, &ids)
         .col_expr(
             notification::Column::NextAttemptAt,

@@ -6,7 +6,7 @@ use chrono::{Duration, SubsecRound};
 use reminder_backend::clock::Clock;
 use reminder_backend::original;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{OLD_PASSWORD, options, original_on_sqlite};
 use crate::support::{Backend, TestApp};
@@ -21,15 +21,7 @@ async fn an_imported_notification_keeps_its_attempt_through_a_resend() {
     original::import(&source, &app.state.db, &options(false), now)
         .await
         .unwrap();
-    let token = app
-        .login("alice@rossi.test", OLD_PASSWORD)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = app.sign_in("alice@rossi.test", OLD_PASSWORD).await.token;
     let history = app.get_json("/notifications?limit=50", &token).await;
     let id_with = |status: &str| {
         history["items"]

@@ -58,25 +58,10 @@ async fn month_end_patterns_fall_back_to_the_last_day_and_are_flagged() {
         json!({"read": 3, "imported": 3, "skipped": {},
                "changed": {"month_end_day_clamped": 2}})
     );
-    let token = app
-        .login("alice@rossi.test", OLD_PASSWORD)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = app.sign_in("alice@rossi.test", OLD_PASSWORD).await.token;
     let listed = app.get_json("/reminders?limit=50", &token).await;
-    let reminder = |title: &str| {
-        listed["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["title"] == title)
-            .unwrap()
-            .clone()
-    };
+    let reminder =
+        |title: &str| super::by_title(listed["items"].as_array().unwrap(), title).clone();
     let upcoming = |id: &Value, limit: u32| {
         let path = format!("/reminders/{id}/occurrences?limit={limit}");
         let app = &app;
