@@ -101,6 +101,7 @@ impl Application {
             db,
             settings: Arc::new(settings),
             jwt,
+            token_cache: crate::security::token_cache::TokenCache::default(),
             secrets,
             clock: dependencies.clock,
             channels,

@@ -15,6 +15,7 @@ use crate::limits::Limiters;
 use crate::payments::stripe::StripeClient;
 use crate::security::crypto::SecretBox;
 use crate::security::jwt::JwtKeys;
+use crate::security::token_cache::TokenCache;
 
 /// What every request handler, service and scheduler loop shares.
 pub struct AppState {
@@ -24,6 +25,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Access-token keys.
     pub jwt: JwtKeys,
+    /// Access tokens checked in the last second, and who they speak for.
+    pub token_cache: TokenCache,
     /// Seals and opens secrets stored in the database.
     pub secrets: SecretBox,
     /// The time.

@@ -87,7 +87,7 @@ pub struct Seeded {
     pub owner_email: String,
 }
 
-/// A business with `count` clients.
+/// A business with `count` clients, each with an e-mail address and a phone number.
 pub async fn seed_clients(state: &AppState, count: usize) -> Seeded {
     let owner_email = format!("bench-{}@example.com", uuid::Uuid::new_v4().simple());
     let (_, business) = auth::register(
@@ -109,6 +109,7 @@ pub async fn seed_clients(state: &AppState, count: usize) -> Seeded {
             let mut row = reminder_backend::services::clients::blank_row(business_id);
             row.name = Set(format!("Client {n}"));
             row.email = Set(Some(format!("client{n}@bench.example.com")));
+            row.phone = Set(Some(format!("+4420{:08}", 71_000_000 + n)));
             row
         })
         .collect();

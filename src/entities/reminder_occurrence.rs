@@ -17,6 +17,9 @@ pub struct Model {
     pub outcome: OccurrenceOutcome,
     pub notification_count: i32,
     pub created_at: Timestamp,
+    /// While its fan-out is under way, the last client id planned (clients are planned in id
+    /// order, a chunk per transaction); null once every assigned client has been planned.
+    pub planned_through: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

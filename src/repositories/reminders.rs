@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, LockBehavior, LockType, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -193,6 +193,35 @@ pub async fn clients_of_many(
                 .await?,
         );
     }
+    assigned_by_links(db, links).await
+}
+
+/// The next `limit` clients assigned to a reminder after client id `after`, in id order: the
+/// next chunk of a fan-out under way. With them, where the following chunk starts: the last
+/// client id read, when `limit` were read (none: this chunk is the last).
+pub async fn clients_after(
+    db: &impl ConnectionTrait,
+    reminder_id: i64,
+    after: i64,
+    limit: u64,
+) -> Result<(Assigned, Option<i64>), DbErr> {
+    let links = reminder_client::Entity::find()
+        .filter(reminder_client::Column::ReminderId.eq(reminder_id))
+        .filter(reminder_client::Column::ClientId.gt(after))
+        .order_by_asc(reminder_client::Column::ClientId)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let full = u64::try_from(links.len()).is_ok_and(|read| read == limit);
+    let next = links.last().map(|link| link.client_id).filter(|_| full);
+    Ok((assigned_by_links(db, links).await?, next))
+}
+
+/// The clients (in id order) and own documents the links name.
+async fn assigned_by_links(
+    db: &impl ConnectionTrait,
+    links: Vec<reminder_client::Model>,
+) -> Result<Assigned, DbErr> {
     let client_ids: Vec<i64> = links.iter().map(|link| link.client_id).collect();
     let clients: HashMap<i64, client::Model> = super::clients::find_many_any(db, &client_ids)
         .await?
@@ -343,6 +372,58 @@ pub async fn claim_due(
             .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
     query.all(db).await
+}
+
+/// An occurrence whose fan-out is under way, locked for this transaction (other nodes' planners
+/// skip it), oldest first.
+pub async fn claim_unfinished_fan_out(
+    db: &impl ConnectionTrait,
+) -> Result<Option<reminder_occurrence::Model>, DbErr> {
+    let mut query = reminder_occurrence::Entity::find()
+        .filter(reminder_occurrence::Column::PlannedThrough.is_not_null())
+        .order_by_asc(reminder_occurrence::Column::Id)
+        .limit(1);
+    if Backend::from(db.get_database_backend()) != Backend::Sqlite {
+        QuerySelect::query(&mut query)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    query.one(db).await
+}
+
+/// A reminder of any business, locked for this transaction (a pause or cancel waits for it).
+pub async fn find_any_locked(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<reminder::Model>, DbErr> {
+    let mut query = reminder::Entity::find_by_id(id);
+    if Backend::from(db.get_database_backend()) != Backend::Sqlite {
+        QuerySelect::query(&mut query).lock(LockType::Update);
+    }
+    query.one(db).await
+}
+
+/// Records a chunk of an occurrence's fan-out: `added` more notifications, planned through
+/// client `through` (none: every client has been planned).
+pub async fn advance_fan_out(
+    db: &impl ConnectionTrait,
+    occurrence_id: i64,
+    through: Option<i64>,
+    added: u64,
+) -> Result<(), DbErr> {
+    reminder_occurrence::Entity::update_many()
+        .col_expr(
+            reminder_occurrence::Column::PlannedThrough,
+            Expr::value(through),
+        )
+        .col_expr(
+            reminder_occurrence::Column::NotificationCount,
+            Expr::col(reminder_occurrence::Column::NotificationCount)
+                .add(i32::try_from(added).unwrap_or(i32::MAX)),
+        )
+        .filter(reminder_occurrence::Column::Id.eq(occurrence_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The earliest `next_run_at` of any active reminder.

@@ -58,12 +58,7 @@ async fn run_planner(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
         let now = state.clock.now();
         beat(&state.heartbeat.planner, "planner");
         let next = match plan_due(&state, now).await {
-            Ok(outcome) => {
-                if outcome.notifications > 0 {
-                    state.wake_dispatcher();
-                }
-                reminders::earliest_due(&state.db).await.unwrap_or(None)
-            }
+            Ok(_) => reminders::earliest_due(&state.db).await.unwrap_or(None),
             Err(error) => {
                 tracing::error!(error = ?error, "planning failed; will retry");
                 None

@@ -1,6 +1,13 @@
 //! The planner: turns due occurrences of active reminders into notifications, in one
 //! transaction per batch, and moves each reminder to its next occurrence.
 //!
+//! A reminder for many clients is fanned out a chunk of [`FAN_OUT_CHUNK`] clients per
+//! transaction: its first chunk goes with its batch, the rest follow one transaction each, and
+//! the dispatcher is woken after every commit, so the first messages leave while the rest are
+//! still being written. How far a fan-out has got is kept with its occurrence
+//! (`planned_through`), so after a crash the next pass carries on from there; notifications have
+//! unique keys, so a chunk planned twice adds nothing.
+//!
 //! After downtime, occurrences missed by at most `MISFIRE_GRACE_SECONDS` are coalesced into one
 //! send (the latest); older ones are recorded as `missed`. Running it twice plans nothing twice:
 //! occurrences and notifications have unique keys, and a claimed reminder is locked.
@@ -9,7 +16,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::{BusinessId, OccurrenceOutcome, Trigger};
+use sea_orm::Set;
+
+use crate::domain::{BusinessId, OccurrenceOutcome, ReminderStatus, Trigger};
 use crate::entities::{business, client, reminder};
 use crate::repositories::{businesses, notifications, reminders};
 use crate::services::documents;
@@ -22,6 +31,8 @@ use crate::state::AppState;
 const BATCH: u64 = 100;
 /// Past occurrences looked at per reminder (older ones beyond this are not recorded one by one).
 const MAX_PAST: usize = 1000;
+/// Clients of one occurrence planned per transaction.
+pub const FAN_OUT_CHUNK: usize = 500;
 
 /// What one planning pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +45,8 @@ pub struct PlanOutcome {
     pub missed: usize,
 }
 
-/// Plans every reminder due by `now`, batch after batch.
+/// Plans every reminder due by `now`, batch after batch, then the rest of every fan-out under
+/// way; wakes this process's dispatcher after each transaction that queued notifications.
 pub async fn plan_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<PlanOutcome> {
     let mut total = PlanOutcome::default();
     loop {
@@ -43,8 +55,73 @@ pub async fn plan_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Pl
         total.notifications += outcome.notifications;
         total.missed += outcome.missed;
         if outcome.reminders < usize::try_from(BATCH).unwrap_or(usize::MAX) {
-            return Ok(total);
+            break;
         }
+    }
+    total.notifications += continue_fan_outs(state, now).await?;
+    Ok(total)
+}
+
+/// Plans the next chunk of each occurrence whose fan-out is under way, a chunk per transaction,
+/// until none is left; returns the notifications created. A fan-out stops early when its
+/// reminder was paused, cancelled or deleted meanwhile (which cancelled what it had queued).
+async fn continue_fan_outs(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    let links = crate::services::unsubscribe::Links::of(state);
+    let mut created = 0;
+    loop {
+        let txn = crate::db::begin_write(&state.db).await?;
+        let Some(occurrence) = reminders::claim_unfinished_fan_out(&txn).await? else {
+            txn.commit().await?;
+            return Ok(created);
+        };
+        let after = occurrence.planned_through.unwrap_or(i64::MAX);
+        let reminder = reminders::find_any_locked(&txn, occurrence.reminder_id)
+            .await?
+            .filter(|r| !matches!(r.status, ReminderStatus::Paused | ReminderStatus::Cancelled));
+        let business = match &reminder {
+            Some(r) => businesses::find(&txn, BusinessId(r.business_id)).await?,
+            None => None,
+        };
+        let (Some(reminder), Some(business)) = (reminder, business) else {
+            reminders::advance_fan_out(&txn, occurrence.id, None, 0).await?;
+            txn.commit().await?;
+            continue;
+        };
+        let chunk = FAN_OUT_CHUNK as u64;
+        let (assigned, through) = reminders::clients_after(&txn, reminder.id, after, chunk).await?;
+        let clients = assigned
+            .clients
+            .get(&reminder.id)
+            .map_or(&[][..], Vec::as_slice);
+        let carried = documents::carried(
+            &txn,
+            &[(&reminder, clients)],
+            &assigned.own_documents,
+            state.settings.document_max_bytes,
+            now,
+        )
+        .await?;
+        let composed = compose(
+            &txn,
+            &links,
+            &business,
+            &reminder,
+            clients,
+            carried.get(&reminder.id).unwrap_or(&HashMap::new()),
+            Occurrence {
+                at: occurrence.occurrence_at.into(),
+                trigger: Trigger::Schedule,
+                now,
+            },
+        )
+        .await?;
+        let added = notifications::insert_new(&txn, composed.notifications).await?;
+        reminders::advance_fan_out(&txn, occurrence.id, through, added).await?;
+        txn.commit().await?;
+        if added > 0 {
+            state.wake_dispatcher();
+        }
+        created += added;
     }
 }
 
@@ -62,15 +139,16 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
     let mut business_cache: HashMap<i64, business::Model> = HashMap::new();
     let grace = Duration::seconds(state.settings.scheduler.misfire_grace_seconds);
     let links = crate::services::unsubscribe::Links::of(state);
-    let batch: Vec<(&reminder::Model, &[client::Model])> = due
-        .iter()
-        .map(|r| {
-            (
-                r,
-                assigned.clients.get(&r.id).map_or(&[][..], Vec::as_slice),
-            )
-        })
-        .collect();
+    // Each reminder's first chunk of clients (in id order); the rest follow in their own
+    // transactions.
+    let first_chunk = |id: i64| -> &[client::Model] {
+        assigned
+            .clients
+            .get(&id)
+            .map_or(&[][..], |all| &all[..all.len().min(FAN_OUT_CHUNK)])
+    };
+    let batch: Vec<(&reminder::Model, &[client::Model])> =
+        due.iter().map(|r| (r, first_chunk(r.id))).collect();
     let carried = documents::carried(
         &txn,
         &batch,
@@ -97,11 +175,8 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
         };
         let plan = plan_reminder(reminder, now, grace);
         if let Some(send_at) = plan.send_at {
-            let clients = assigned
-                .clients
-                .get(&reminder.id)
-                .map_or(&[][..], Vec::as_slice);
-            let composed = compose(
+            let clients = first_chunk(reminder.id);
+            let mut composed = compose(
                 &txn,
                 &links,
                 business,
@@ -115,6 +190,10 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
                 },
             )
             .await?;
+            let assigned_count = assigned.clients.get(&reminder.id).map_or(0, Vec::len);
+            if assigned_count > clients.len() {
+                composed.record.planned_through = Set(clients.last().map(|c| c.id));
+            }
             rows.extend(composed.notifications);
             occurrences.push(composed.record);
         }
@@ -156,6 +235,9 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
     outcome.notifications = notifications::insert_new(&txn, rows).await?;
     reminders::record_occurrences(&txn, occurrences).await?;
     txn.commit().await?;
+    if outcome.notifications > 0 {
+        state.wake_dispatcher();
+    }
     if outcome.reminders > 0 {
         tracing::info!(
             elapsed_ms = timer.elapsed().as_millis(),

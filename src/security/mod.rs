@@ -1,11 +1,12 @@
 //! Password hashing and policy, access tokens (JWT), opaque refresh tokens, secrets sealed at
-//! rest, provider webhook signatures and the addresses connections on a tenant's behalf may
+//! rest, the per-process cache of checked access tokens, provider webhook signatures and the addresses connections on a tenant's behalf may
 //! reach.
 
 pub mod crypto;
 pub mod egress;
 pub mod jwt;
 pub mod password;
+pub mod token_cache;
 pub mod tokens;
 pub mod webhook_signatures;
 

@@ -360,14 +360,19 @@ pub async fn logout(state: &AppState, claims: &crate::security::jwt::Claims) -> 
         refresh_tokens::revoke_family(&txn, family, now).await?;
     }
     txn.commit().await?;
+    state.token_cache.forget_all();
     tracing::info!("signed out");
     Ok(())
 }
 
-/// Who a valid access token speaks for: the token's signature and expiry, its revocation (its
-/// own `jti` or its whole session, as signing out and password changes write), and the user —
-/// still active, with the role they hold now (read from the database, not the token). The API's
-/// bearer tokens and the console's session cookie both go through here.
+/// Who a valid access token speaks for: the token's signature and expiry (on every request),
+/// its revocation (its own `jti` or its whole session, as signing out and password changes
+/// write), and the user — still active, with the role they hold now (read from the database,
+/// not the token). The last two are read at most once per [`TokenCache::TTL`] per token and
+/// process (see [`crate::security::token_cache`]). The API's bearer tokens and the console's
+/// session cookie both go through here.
+///
+/// [`TokenCache::TTL`]: crate::security::token_cache::TokenCache::TTL
 pub async fn authenticate(
     state: &AppState,
     access_token: &str,
@@ -376,6 +381,10 @@ pub async fn authenticate(
         .jwt
         .verify(access_token)
         .ok_or_else(|| ServiceError::Unauthorized("The token is invalid or has expired.".into()))?;
+    if let Some(actor) = state.token_cache.get(&claims.jti) {
+        return Ok((actor, claims));
+    }
+    let ticket = state.token_cache.ticket();
     if crate::repositories::revoked_tokens::is_revoked(
         &state.db,
         &claims.jti,
@@ -401,5 +410,6 @@ pub async fn authenticate(
         business: BusinessId(user.business_id),
         role: user.role,
     };
+    state.token_cache.keep(ticket, &claims.jti, actor);
     Ok((actor, claims))
 }

@@ -41,7 +41,8 @@ pub struct ResetConfirmation {
 }
 
 /// Ends every sign-in session of a user but `keep`: their refresh tokens are revoked, and their
-/// access tokens are refused from the next request on, on every node.
+/// access tokens are refused on every node (within the token cache's bound; the caller forgets
+/// this node's cache once the change is committed).
 pub async fn end_sessions(
     db: &impl ConnectionTrait,
     state: &AppState,
@@ -227,6 +228,7 @@ pub async fn confirm_reset(state: &AppState, confirmation: ResetConfirmation) ->
     password_resets::expire_for_user(&txn, user_id, now).await?;
     let ended = end_sessions(&txn, state, user_id, None, now).await?;
     txn.commit().await?;
+    state.token_cache.forget_all();
     throttle::clear(&state.db, &format!("account:{email}")).await?;
     tracing::info!(
         user_id = user_id.0,

@@ -284,6 +284,7 @@ pub async fn update(
             .ok_or(ServiceError::NotFound)?
     };
     txn.commit().await?;
+    state.token_cache.forget_all();
     Ok(saved)
 }
 
@@ -320,5 +321,6 @@ pub async fn delete(state: &AppState, actor: &Actor, id: UserId) -> ServiceResul
     )
     .await?;
     txn.commit().await?;
+    state.token_cache.forget_all();
     Ok(())
 }

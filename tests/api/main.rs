@@ -21,6 +21,7 @@ mod conventions;
 mod delivery;
 mod documents;
 mod email;
+mod fan_out;
 mod hardening;
 mod harness;
 mod health;

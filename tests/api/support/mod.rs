@@ -786,6 +786,27 @@ pub async fn json_body(response: Response, status: StatusCode) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|error| panic!("{error}: {text}"))
 }
 
+/// `GET /users/me` with `token` on `node` until it is refused, as a revocation made on another
+/// node must be within the token cache's bound (`TokenCache::TTL`, checked here with a margin
+/// for a loaded machine); the refusal's problem.
+pub async fn refused_within_the_token_cache_bound(node: &TestApp, token: &str) -> Value {
+    let bound = reminder_backend::security::token_cache::TokenCache::TTL;
+    let started = std::time::Instant::now();
+    loop {
+        let response = node.get("/users/me", token).await;
+        if response.status() == StatusCode::UNAUTHORIZED {
+            return problem(response, StatusCode::UNAUTHORIZED).await;
+        }
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(
+            started.elapsed() < bound + std::time::Duration::from_secs(3),
+            "a revoked token still works after {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// Reads a problem body and checks its media type and status.
 pub async fn problem(response: Response, status: StatusCode) -> Value {
     assert_eq!(response.status(), status);
