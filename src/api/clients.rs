@@ -47,7 +47,7 @@ pub struct ClientQuery {
     params(ClientQuery, ListWindow<ClientSortKey>),
     responses(
         (status = 200, description = "A page of clients", body = ListResponse<ClientResponse>),
-        (status = 422, description = "`limit` or `offset` out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` or `offset` out of range, or `after` not a client of the business or given with `offset` or `sort=email`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(super) async fn list_clients(
@@ -63,9 +63,10 @@ pub(super) async fn list_clients(
         window.sort,
         window.page.limit,
         window.page.offset,
+        window.after,
     )
     .await?;
-    Ok(window.answer(paged, ClientResponse::from))
+    Ok(window.answer_by_key(paged, |c| c.id, ClientResponse::from))
 }
 
 /// Adds a client.

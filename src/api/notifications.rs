@@ -69,7 +69,7 @@ pub struct NotificationQuery {
     get, path = "/notifications", tag = "notifications", security(("oauth2" = [])), params(NotificationQuery, ListWindow<NotificationSortKey>),
     responses(
         (status = 200, description = "A page of notifications", body = ListResponse<NotificationResponse>),
-        (status = 422, description = "Unknown `status` or `channel`, a bad date-time, or `limit` or `offset` out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown `status` or `channel`, a bad date-time, `limit` or `offset` out of range, or `after` not a notification of the business or given with `offset`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(super) async fn list_notifications(
@@ -104,9 +104,10 @@ pub(super) async fn list_notifications(
         window.sort,
         window.page.limit,
         window.page.offset,
+        window.after,
     )
     .await?;
-    Ok(window.answer(paged, NotificationResponse::from))
+    Ok(window.answer_by_key(paged, |n| n.id, NotificationResponse::from))
 }
 
 /// One notification with its attempts.

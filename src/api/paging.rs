@@ -1,6 +1,8 @@
 //! Lists as integrators page and sort them: `?limit=&offset=&sort=` read once for every list,
 //! and the answer `{items, total, limit, offset}` with a `Link` header (RFC 8288) to the
-//! `first`, `prev`, `next` and `last` pages of the same query.
+//! `first`, `prev`, `next` and `last` pages of the same query. The long lists (clients,
+//! notifications) also page by key: `?after=<id>` continues after that item in the same order,
+//! at the same cost however deep, and their `next` link carries it on.
 
 use std::sync::Arc;
 
@@ -27,6 +29,7 @@ struct WindowQuery {
     limit: Option<u64>,
     offset: Option<u64>,
     sort: Option<String>,
+    after: Option<i64>,
 }
 
 /// Which page of a list, in which order (keys `K`), and where it was asked for.
@@ -36,6 +39,8 @@ pub struct ListWindow<K> {
     pub page: Page,
     /// The order asked for, else the list's default.
     pub sort: Sort<K>,
+    /// Keyset paging: the page continues after the item with this id (`offset` is then 0).
+    pub after: Option<i64>,
     /// The request's path and query, for the links to other pages.
     path: String,
     query: Vec<(String, String)>,
@@ -57,6 +62,9 @@ impl<K: SortKey> FromRequestParts<Arc<AppState>> for ListWindow<K> {
                 .map_err(|message| ApiError::invalid("sort", message))?,
             None => Sort::default(),
         };
+        if let Some(after) = window.after {
+            check_after::<K>(after, &sort, page)?;
+        }
         let uri = parts
             .extensions
             .get::<OriginalUri>()
@@ -67,6 +75,7 @@ impl<K: SortKey> FromRequestParts<Arc<AppState>> for ListWindow<K> {
         Ok(Self {
             page,
             sort,
+            after: window.after,
             path: uri.path().to_owned(),
             query,
             base: state
@@ -78,26 +87,105 @@ impl<K: SortKey> FromRequestParts<Arc<AppState>> for ListWindow<K> {
     }
 }
 
+/// `after` is only for lists and orders that page by key, and not with `offset`.
+fn check_after<K: SortKey>(after: i64, sort: &Sort<K>, page: Page) -> Result<(), ApiError> {
+    if K::KEYSET.is_empty() {
+        return Err(ApiError::invalid(
+            "after",
+            "this list pages by offset only; use offset",
+        ));
+    }
+    if !K::KEYSET.contains(&sort.key) {
+        return Err(ApiError::invalid(
+            "after",
+            format!(
+                "pages only the orders {}; use offset for sort={sort}",
+                keyset_orders::<K>()
+            ),
+        ));
+    }
+    if page.offset > 0 {
+        return Err(ApiError::invalid(
+            "after",
+            "cannot be combined with offset: give one or the other",
+        ));
+    }
+    if after <= 0 {
+        return Err(ApiError::invalid("after", "must be an item's id"));
+    }
+    Ok(())
+}
+
+/// The `sort` values keyset paging takes, for messages and the document.
+fn keyset_orders<K: SortKey>() -> String {
+    K::KEYS
+        .iter()
+        .filter(|(_, key)| K::KEYSET.contains(key))
+        .map(|(name, _)| format!("`{name}`, `-{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Where a link points: an offset, or (keyset paging) after an item's id.
+#[derive(Debug, Clone, Copy)]
+enum Position {
+    Offset(u64),
+    After(i64),
+}
+
 impl<K> ListWindow<K> {
     /// The answer for a page of rows, each converted.
     pub fn answer<R, T>(&self, paged: Paged<R>, convert: impl Fn(R) -> T) -> Listed<T> {
+        self.respond(paged, None, convert)
+    }
+
+    /// The answer for a page of a list that pages by key: `id` gives a row's id, for the
+    /// `next` link of a page asked for by key.
+    pub fn answer_by_key<R, T>(
+        &self,
+        paged: Paged<R>,
+        id: impl Fn(&R) -> i64,
+        convert: impl Fn(R) -> T,
+    ) -> Listed<T> {
+        let full = u64::try_from(paged.items.len()).is_ok_and(|n| n == self.page.limit);
+        let last_id = paged.items.last().map(id).filter(|_| full);
+        self.respond(paged, last_id, convert)
+    }
+
+    fn respond<R, T>(
+        &self,
+        paged: Paged<R>,
+        last_id: Option<i64>,
+        convert: impl Fn(R) -> T,
+    ) -> Listed<T> {
         let body = ListResponse::from_page(paged, self.page, convert);
-        let link = HeaderValue::from_str(&self.links(body.total)).ok();
+        let link = HeaderValue::from_str(&self.links(body.total, last_id)).ok();
         Listed { body, link }
     }
 
-    /// The `Link` header's value for a list of `total` rows.
-    fn links(&self, total: u64) -> String {
+    /// The `Link` header's value for a list of `total` rows. A page asked for by key links to
+    /// the next by key (when it was full: `last_id` is its last row), and to the first and last
+    /// by offset.
+    fn links(&self, total: u64, last_id: Option<i64>) -> String {
         let Page { limit, offset } = self.page;
         let last = total.saturating_sub(1) / limit * limit;
-        let mut links = vec![(0, "first")];
-        if offset > 0 {
-            links.push((offset.saturating_sub(limit).min(last), "prev"));
+        let mut links = vec![(Position::Offset(0), "first")];
+        if self.after.is_some() {
+            if let Some(id) = last_id {
+                links.push((Position::After(id), "next"));
+            }
+        } else {
+            if offset > 0 {
+                links.push((
+                    Position::Offset(offset.saturating_sub(limit).min(last)),
+                    "prev",
+                ));
+            }
+            if offset + limit < total {
+                links.push((Position::Offset(offset + limit), "next"));
+            }
         }
-        if offset + limit < total {
-            links.push((offset + limit, "next"));
-        }
-        links.push((last, "last"));
+        links.push((Position::Offset(last), "last"));
         links
             .into_iter()
             .map(|(at, rel)| format!("<{}>; rel=\"{rel}\"", self.url_at(at)))
@@ -105,16 +193,19 @@ impl<K> ListWindow<K> {
             .join(", ")
     }
 
-    /// This request's URL with `offset` set to `at` (and `limit` to the page size).
-    fn url_at(&self, at: u64) -> String {
+    /// This request's URL at `at` (and `limit` the page size).
+    fn url_at(&self, at: Position) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
         for (name, value) in &self.query {
-            if name != "offset" && name != "limit" {
+            if !matches!(name.as_str(), "offset" | "limit" | "after") {
                 query.append_pair(name, value);
             }
         }
         query.append_pair("limit", &self.page.limit.to_string());
-        query.append_pair("offset", &at.to_string());
+        match at {
+            Position::Offset(offset) => query.append_pair("offset", &offset.to_string()),
+            Position::After(id) => query.append_pair("after", &id.to_string()),
+        };
         format!("{}{}?{}", self.base, self.path, query.finish())
     }
 }
@@ -129,7 +220,7 @@ impl<K: SortKey> utoipa::IntoParams for ListWindow<K> {
                 .maximum(Some(maximum as f64))
         };
         let keys: Vec<&str> = K::KEYS.iter().map(|(name, _)| *name).collect();
-        vec![
+        let mut params = vec![
             ParameterBuilder::new()
                 .name("limit")
                 .parameter_in(ParameterIn::Query)
@@ -167,7 +258,24 @@ impl<K: SortKey> utoipa::IntoParams for ListWindow<K> {
                         .enum_values(Some(Sort::<K>::values())),
                 ))
                 .build(),
-        ]
+        ];
+        if !K::KEYSET.is_empty() {
+            params.push(
+                ParameterBuilder::new()
+                    .name("after")
+                    .parameter_in(ParameterIn::Query)
+                    .description(Some(format!(
+                        "Keyset paging, for deep pages: the id of the last item of the previous \
+                         page; this page continues after it in the same order, at the same cost \
+                         however deep (`offset` grows with the depth). With `sort` {}; not with \
+                         `offset`. The `next` link carries it on.",
+                        keyset_orders::<K>()
+                    )))
+                    .schema(Some(integer(1, i64::MAX as u64)))
+                    .build(),
+            );
+        }
+        params
     }
 }
 

@@ -60,6 +60,7 @@ impl SortKey for ClientSortKey {
         ("email", Self::Email),
     ];
     const DEFAULT_DESCENDING: bool = false;
+    const KEYSET: &'static [Self] = &[Self::Added, Self::Name];
 }
 
 /// The order of a list of clients: `created_at` (the default), `name` or `email`, with a
@@ -67,7 +68,8 @@ impl SortKey for ClientSortKey {
 pub type ClientSort = Sort<ClientSortKey>;
 
 /// The business's clients matching `search` (name, e-mail or phone, ignoring case), a page of
-/// them in `sort`'s order.
+/// them in `sort`'s order: `limit` after skipping `offset`, or after the client `after` (keyset
+/// paging; `sort` must be one of [`ClientSortKey::KEYSET`](SortKey::KEYSET)).
 pub async fn list(
     db: &impl ConnectionTrait,
     business: BusinessId,
@@ -75,6 +77,7 @@ pub async fn list(
     sort: ClientSort,
     limit: u64,
     offset: u64,
+    after: Option<&client::Model>,
 ) -> Result<Paged<client::Model>, DbErr> {
     let mut query = client::Entity::find().filter(client::Column::BusinessId.eq(business.0));
     if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
@@ -86,6 +89,9 @@ pub async fn list(
         ClientSortKey::Name => Some(client::Column::Name),
         ClientSortKey::Email => Some(client::Column::Email),
     };
+    if let Some(anchor) = after {
+        query = sort.after(query, column, client::Column::Id, anchor);
+    }
     let items = sort
         .apply(query, column, client::Column::Id)
         .limit(limit)

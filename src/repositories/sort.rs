@@ -1,7 +1,9 @@
 //! The order of a list: one of the list's keys, ascending or (`-key`) descending. Ties are
 //! broken by id in the same direction, so a page boundary never splits or repeats rows.
 
-use sea_orm::{EntityTrait, Order, QueryOrder, Select};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, ModelTrait, Order, QueryFilter, QueryOrder, Select,
+};
 
 /// What a list may be ordered by.
 pub trait SortKey: Copy + Eq + std::fmt::Debug + 'static {
@@ -9,6 +11,9 @@ pub trait SortKey: Copy + Eq + std::fmt::Debug + 'static {
     const KEYS: &'static [(&'static str, Self)];
     /// Whether the default order is descending (newest first).
     const DEFAULT_DESCENDING: bool;
+    /// The keys a page may continue after a row by (keyset paging, `after=`): those of
+    /// columns that are never null. None: the list pages by offset only.
+    const KEYSET: &'static [Self] = &[];
 }
 
 /// A list's order.
@@ -58,6 +63,38 @@ impl<K: SortKey> Sort<K> {
             None => query,
         };
         query.order_by(id, order())
+    }
+}
+
+impl<K: SortKey> Sort<K> {
+    /// `query` narrowed to the rows that come after `anchor` in this order, ordered by
+    /// `column` (none: by id alone), then by `id` (keyset paging: the page after `anchor` costs
+    /// the same however deep it lies). Only for keys in [`SortKey::KEYSET`], whose columns are
+    /// never null.
+    pub fn after<E: EntityTrait>(
+        &self,
+        query: Select<E>,
+        column: Option<E::Column>,
+        id: E::Column,
+        anchor: &E::Model,
+    ) -> Select<E> {
+        let beyond = |column: E::Column| {
+            let value = anchor.get(column);
+            if self.descending {
+                column.lt(value)
+            } else {
+                column.gt(value)
+            }
+        };
+        let condition = match column {
+            None => Condition::all().add(beyond(id)),
+            Some(column) => Condition::any().add(beyond(column)).add(
+                Condition::all()
+                    .add(column.eq(anchor.get(column)))
+                    .add(beyond(id)),
+            ),
+        };
+        query.filter(condition)
     }
 }
 

@@ -253,7 +253,8 @@ fn conflict_or(error: sea_orm::DbErr) -> ServiceError {
     }
 }
 
-/// Clients of the actor's business; `search` matches name, e-mail or phone.
+/// Clients of the actor's business; `search` matches name, e-mail or phone. With `after`, the
+/// page continues after that client in `sort`'s order (keyset paging).
 pub async fn list(
     state: &AppState,
     actor: &Actor,
@@ -261,8 +262,26 @@ pub async fn list(
     sort: ClientSort,
     limit: u64,
     offset: u64,
+    after: Option<i64>,
 ) -> ServiceResult<Paged<client::Model>> {
-    Ok(clients::list(&state.db, actor.business, search, sort, limit, offset).await?)
+    let anchor = match after {
+        Some(id) => Some(
+            clients::find(&state.db, actor.business, ClientId(id))
+                .await?
+                .ok_or_else(|| ServiceError::invalid("after", "is not a client of the business"))?,
+        ),
+        None => None,
+    };
+    Ok(clients::list(
+        &state.db,
+        actor.business,
+        search,
+        sort,
+        limit,
+        offset,
+        anchor.as_ref(),
+    )
+    .await?)
 }
 
 /// The names of the actor's clients among `ids`, by id (others' and unknown ids are left out).

@@ -9,7 +9,8 @@ pub use crate::repositories::notifications::{NotificationSort, NotificationSortK
 use crate::repositories::{Paged, clients};
 use crate::state::AppState;
 
-/// The history of the business.
+/// The history of the business. With `after`, the page continues after that notification in
+/// `sort`'s order (keyset paging).
 pub async fn list(
     state: &AppState,
     actor: &Actor,
@@ -17,8 +18,28 @@ pub async fn list(
     sort: NotificationSort,
     limit: u64,
     offset: u64,
+    after: Option<i64>,
 ) -> ServiceResult<Paged<notification::Model>> {
-    Ok(notifications::list(&state.db, actor.business, filter, sort, limit, offset).await?)
+    let anchor = match after {
+        Some(id) => Some(
+            notifications::find(&state.db, actor.business, id)
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::invalid("after", "is not a notification of the business")
+                })?,
+        ),
+        None => None,
+    };
+    Ok(notifications::list(
+        &state.db,
+        actor.business,
+        filter,
+        sort,
+        limit,
+        offset,
+        anchor.as_ref(),
+    )
+    .await?)
 }
 
 /// One notification with its attempts.

@@ -92,6 +92,7 @@ pub(super) async fn list(
         sort,
         PAGE_SIZE,
         (page - 1) * PAGE_SIZE,
+        None,
     )
     .await?;
     render(&ClientsPage {
@@ -291,6 +292,7 @@ pub(super) async fn show(
         Default::default(),
         CLIENT_HISTORY,
         0,
+        None,
     )
     .await?
     .items

@@ -189,6 +189,7 @@ async fn page(
         services::clients::ClientSort::default(),
         CLIENTS_SHOWN,
         0,
+        None,
     )
     .await?;
     render(&DocumentsPage {

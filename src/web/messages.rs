@@ -89,6 +89,7 @@ pub(super) async fn list(
         Default::default(),
         PAGE_SIZE,
         (page - 1) * PAGE_SIZE,
+        None,
     )
     .await?;
     let zone = chrome.zone();

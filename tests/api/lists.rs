@@ -181,3 +181,69 @@ async fn every_list_pages_and_sorts_as_documented(app: TestApp) {
     }
 }
 db_test!(every_list_pages_and_sorts_as_documented);
+
+/// Ids of a page's items.
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// Keyset paging: each page continues after the id given, in the same order as offset paging,
+/// and its `next` link carries `after` on until the list ends.
+async fn clients_page_by_key_in_every_keyed_order(app: TestApp) {
+    let owner = app.owner("Keyset").await;
+    // Names repeat, so name order leans on ids to break ties.
+    for name in ["Gus", "Abe", "Fay", "Abe", "Cy", "Eve", "Abe"] {
+        app.client(&owner, json!({"name": name})).await;
+    }
+    for sort in ["created_at", "-created_at", "name", "-name"] {
+        let whole = ids(&app
+            .get_json(&format!("/clients?sort={sort}&limit=200"), &owner.token)
+            .await);
+        assert_eq!(whole.len(), 7);
+        let first = ids(&app
+            .get_json(&format!("/clients?sort={sort}&limit=3"), &owner.token)
+            .await);
+        let mut walked = first.clone();
+        let mut next = Some(format!("/clients?sort={sort}&limit=3&after={}", first[2]));
+        while let Some(path) = next {
+            let response = app.get(&path, &owner.token).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let page_links = links(&response);
+            assert!(link(&page_links, "prev").is_none(), "{path}");
+            next = link(&page_links, "next").map(|url| {
+                assert!(url.contains("after=") && !url.contains("offset="), "{url}");
+                url.strip_prefix("http://reminders.test/api/v1")
+                    .unwrap()
+                    .to_owned()
+            });
+            let page: Value = response.json().await.unwrap();
+            assert_eq!(page["total"], 7);
+            walked.extend(ids(&page));
+        }
+        assert_eq!(walked, whole, "sort={sort}");
+    }
+
+    let anchor = ids(&app.get_json("/clients", &owner.token).await)[0];
+    let stranger = app.owner("Stranger").await;
+    for (path, token) in [
+        (format!("/clients?after={anchor}&offset=3"), &owner.token),
+        (format!("/clients?after={anchor}&sort=email"), &owner.token),
+        (format!("/clients?after={anchor}"), &stranger.token),
+        ("/clients?after=0".to_owned(), &owner.token),
+        ("/notifications?after=999999999".to_owned(), &owner.token),
+        (format!("/users?after={anchor}"), &owner.token),
+    ] {
+        let refused = problem(
+            app.get(&path, token).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(error_fields(&refused), ["after"], "{path}");
+    }
+}
+db_test!(clients_page_by_key_in_every_keyed_order);

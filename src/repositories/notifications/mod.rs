@@ -132,6 +132,7 @@ impl SortKey for NotificationSortKey {
         ("status", Self::Status),
     ];
     const DEFAULT_DESCENDING: bool = true;
+    const KEYSET: &'static [Self] = &[Self::OccurrenceAt, Self::Created, Self::Status];
 }
 
 /// The order of the history: `occurrence_at` (default newest first), `created_at` or `status`.
@@ -145,6 +146,7 @@ pub async fn list(
     sort: NotificationSort,
     limit: u64,
     offset: u64,
+    after: Option<&notification::Model>,
 ) -> Result<Paged<notification::Model>, DbErr> {
     let mut query =
         notification::Entity::find().filter(notification::Column::BusinessId.eq(business.0));
@@ -177,6 +179,9 @@ pub async fn list(
         NotificationSortKey::Created => None,
         NotificationSortKey::Status => Some(notification::Column::Status),
     };
+    if let Some(anchor) = after {
+        query = sort.after(query, column, notification::Column::Id, anchor);
+    }
     let items = sort
         .apply(query, column, notification::Column::Id)
         .limit(limit)

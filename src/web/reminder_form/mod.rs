@@ -126,6 +126,7 @@ async fn page(
         services::clients::ClientSort::default(),
         CLIENTS_FOUND,
         0,
+        None,
     )
     .await?;
     let chosen_ids: HashSet<i64> = chosen.iter().map(|c| c.id).collect();
