@@ -40,8 +40,9 @@ enum Command {
     /// `ENCRYPTION_KEY_PREVIOUS` until this has run.
     RotateKeys,
     /// Import the original FastAPI service's database (MySQL or SQLite) into ours: users become
-    /// businesses and owners, with their clients, sender identities, reminders, recipients and
-    /// notification history. One transaction; prints a JSON report accounting for every row.
+    /// businesses and owners, with their clients, sender identities, SMTP servers, reminders,
+    /// recipients and notification history. One transaction; prints a JSON report accounting
+    /// for every row.
     ImportOriginal(ImportArgs),
 }
 
@@ -51,7 +52,7 @@ struct ImportArgs {
     /// `sqlite:///path/to/app.db`.
     #[arg(long, env = "ORIGINAL_DATABASE_URL", hide_env_values = true)]
     source: String,
-    /// The original's `SECRET_KEY`, to open the phone numbers it sealed.
+    /// The original's `SECRET_KEY`, to open the phone numbers and SMTP passwords it sealed.
     #[arg(
         long = "original-secret-key-env",
         default_value = "ORIGINAL_SECRET_KEY"
@@ -69,8 +70,8 @@ struct ImportArgs {
     /// Import, report, then roll everything back.
     #[arg(long)]
     dry_run: bool,
-    /// Import without the values the original sealed (phone numbers) instead of refusing when
-    /// its key is missing or wrong; the report counts each one left out.
+    /// Import without the values the original sealed (phone numbers, SMTP passwords) instead of
+    /// refusing when its key is missing or wrong; the report counts each one left out.
     #[arg(long)]
     skip_sealed: bool,
 }
@@ -94,7 +95,12 @@ async fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
-    telemetry::init(settings.log_format);
+    if matches!(cli.command, Some(Command::ImportOriginal(_))) {
+        // Its stdout is the JSON report.
+        telemetry::init_on_stderr(settings.log_format);
+    } else {
+        telemetry::init(settings.log_format);
+    }
     settings.log_warnings();
     settings.load_generated_keys()?;
     match cli.command.unwrap_or(Command::Serve {
@@ -175,7 +181,8 @@ async fn rotate_keys(settings: Settings) -> anyhow::Result<()> {
 }
 
 /// Imports the original service's database and prints the report; fails (exit 1) if any row
-/// is unaccounted for, or, leaving the target untouched, if the source is not the original's.
+/// is unaccounted for, or, leaving the target untouched, if the source is not the original's or
+/// the key does not open its sealed values.
 async fn import_original(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
     use reminder_backend::domain::{CountryCode, TimeZone};
     use reminder_backend::original::{self, Opener, Options};
@@ -199,6 +206,7 @@ async fn import_original(settings: Settings, args: ImportArgs) -> anyhow::Result
         timezone,
         country,
         opener: Opener::new(secret.as_ref(), salt.as_deref())?,
+        secrets: reminder_backend::startup::secret_box(&settings),
         misfire_grace: chrono::Duration::seconds(settings.scheduler.misfire_grace_seconds),
         dry_run: args.dry_run,
         skip_sealed: args.skip_sealed,
@@ -207,13 +215,15 @@ async fn import_original(settings: Settings, args: ImportArgs) -> anyhow::Result
     let source = db::connect_existing(&source_url)
         .await
         .context("cannot open the original database")?;
-    // Before the target is created or migrated: a wrong --source leaves it as it was.
-    original::check_source(&source).await?;
+    // Before the target is created or migrated: a wrong --source or key leaves it as it was.
+    let checked = original::check(&source, &options).await?;
     let target = db::connect(settings.database_url.expose_secret(), 1)
         .await
         .with_context(|| format!("cannot connect to {}", settings.database_url_for_logs()))?;
     db::migrate(&target).await?;
-    let report = original::import(&source, &target, &options, chrono::Utc::now()).await?;
+    let report = checked
+        .import_into(&target, &options, chrono::Utc::now())
+        .await?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     if !report.balanced() {
         anyhow::bail!("some rows are neither imported nor skipped with a reason");

@@ -6,6 +6,7 @@
 //! Columns that changed between the original's releases (`clients.phone` → `phone_number`,
 //! `full_name` → `first_name`/`last_name`, notifications' `user_id` and `message`, sender
 //! identities' `value` → `email`/`phone_number`) are not required; those every release had are.
+//! Tables that came late (`sender_identities`, `email_configurations`) are read when present.
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 
@@ -87,6 +88,21 @@ const EXPECTED: &[Expected] = &[
         columns: &["id", "user_id", "identity_type"],
         one_of: &[],
     },
+    Expected {
+        table: "email_configurations",
+        required: false,
+        columns: &[
+            "id",
+            "user_id",
+            "smtp_host",
+            "smtp_port",
+            "smtp_user",
+            "smtp_password",
+            "email_from",
+            "is_active",
+        ],
+        one_of: &[],
+    },
 ];
 
 /// The columns of `table` in lower case; none when there is no such table.
@@ -120,7 +136,7 @@ pub(super) async fn columns(db: &impl ConnectionTrait, table: &str) -> Result<Ve
 /// # Errors
 /// [`SourceError::OurOwnDatabase`] for this service's database, [`SourceError::NotTheOriginal`]
 /// naming every table and column missing, or a database error.
-pub async fn check_source(db: &impl ConnectionTrait) -> Result<(), SourceError> {
+pub(super) async fn check_source(db: &impl ConnectionTrait) -> Result<(), SourceError> {
     if !columns(db, "businesses").await?.is_empty()
         && !columns(db, "seaql_migrations").await?.is_empty()
     {

@@ -3,17 +3,22 @@
 //!
 //! Each original user becomes a business and its owner (bcrypt hash kept, upgraded to argon2id at
 //! the first sign-in); clients, sender identities (unverified: they must confirm a code here),
-//! reminders (one channel each, recurrence words turned into RRULEs in the chosen zone), their
-//! recipients and the notification history follow. A user whose e-mail already has an account
-//! here is left out with everything of theirs, so running it twice imports nothing twice.
+//! the SMTP server of its e-mail configurations, reminders (one channel each, recurrence words
+//! turned into RRULEs in the chosen zone), their recipients and the notification history follow.
+//! A user whose e-mail already has an account here is left out with everything of theirs, so
+//! running it twice imports nothing twice.
 //!
-//! The users (businesses and owners) are imported in `accounts`, then `clients`,
-//! `sender_identities`, `reminders` (with their recipients) and `notifications`, each table's
-//! rows accounted for in its [`TableReport`]; `layout` checks that the source is the original's,
-//! `source` reads its tables and `sealed` opens its sealed values.
+//! [`check`] reads the source before the target is opened: `layout` checks that it is the
+//! original's, `source` reads its tables and `key_check` tries the key on its sealed values
+//! (`sealed` opens them). [`Checked::import_into`] then imports the users (businesses and owners)
+//! in `accounts`, then `clients`, `sender_identities`, `email_configurations`, `reminders` (with
+//! their recipients) and `notifications`, each table's rows accounted for in its
+//! [`TableReport`].
 
 mod accounts;
 mod clients;
+mod email_configurations;
+mod key_check;
 mod layout;
 mod notifications;
 mod reminders;
@@ -29,10 +34,11 @@ use chrono_tz::Tz;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
-pub use layout::{SourceError, check_source};
+pub use layout::SourceError;
 pub use sealed::{KeyError, Opened, Opener};
 
 use crate::domain::CountryCode;
+use crate::security::crypto::SecretBox;
 
 /// How to read what the original left implicit.
 pub struct Options {
@@ -40,8 +46,10 @@ pub struct Options {
     pub timezone: Tz,
     /// The region of phone numbers written without a country code.
     pub country: Option<CountryCode>,
-    /// Opens its sealed phone numbers.
+    /// Opens its sealed values (phone numbers, SMTP passwords).
     pub opener: Opener,
+    /// Seals the SMTP passwords again, under our `ENCRYPTION_KEY`.
+    pub secrets: SecretBox,
     /// Leave sealed values unopened (`--skip-sealed`) instead of refusing to import when the
     /// key is missing or wrong.
     pub skip_sealed: bool,
@@ -68,7 +76,8 @@ pub enum SealedValues {
     /// The original database holds none.
     #[default]
     NoneFound,
-    /// The key opened the first one; each other is opened or counted unreadable in its table.
+    /// The key opened one of the first few whole ones (or none was whole); each is opened or
+    /// counted unreadable in its table.
     Opened,
     /// Left unopened as asked (`--skip-sealed`); each is counted in its table.
     Skipped,
@@ -120,6 +129,8 @@ pub struct Report {
     pub sealed_values: SealedValues,
     /// Businesses (and owners) created, one per imported user.
     pub businesses_created: usize,
+    /// Businesses given their own SMTP account, from an e-mail configuration.
+    pub smtp_accounts_created: usize,
     /// Owners imported disabled because anyone could sign in as them, by e-mail:
     /// `default_admin_disabled` (the original's built-in admin) or
     /// `well_known_password_disabled` (a password such as `admin` or `changeme`).
@@ -127,6 +138,7 @@ pub struct Report {
     pub users: TableReport,
     pub clients: TableReport,
     pub sender_identities: TableReport,
+    pub email_configurations: TableReport,
     pub reminders: TableReport,
     pub reminder_recipients: TableReport,
     pub notifications: TableReport,
@@ -139,6 +151,7 @@ impl Report {
             &self.users,
             &self.clients,
             &self.sender_identities,
+            &self.email_configurations,
             &self.reminders,
             &self.reminder_recipients,
             &self.notifications,
@@ -183,120 +196,134 @@ const IMPORTED_TABLES: &[&str] = &[
     "notification_attempts",
 ];
 
-/// The first value the original sealed, and which row and column hold it.
-fn first_sealed(source: &source::Source) -> Option<(&str, String)> {
-    let clients = source.clients.iter().flat_map(|client| {
-        [
-            (&client.phone, "phone_number"),
-            (&client.whatsapp_phone, "whatsapp_phone_number"),
-            (&client.secondary_phone, "secondary_phone_number"),
-        ]
-        .into_iter()
-        .map(move |(value, column)| (value, format!("client {}'s {column}", client.id)))
-    });
-    let identities = source.sender_identities.iter().flat_map(|identity| {
-        [
-            (&identity.phone_number, "phone_number"),
-            (&identity.value, "value"),
-        ]
-        .into_iter()
-        .map(move |(value, column)| (value, format!("sender identity {}'s {column}", identity.id)))
-    });
-    clients
-        .chain(identities)
-        .find_map(|(value, what)| Some((value.as_deref().filter(|v| sealed::is_sealed(v))?, what)))
+/// The original's database, read and checked: what [`Checked::import_into`] writes.
+pub struct Checked {
+    source: source::Source,
+    sealed_values: SealedValues,
 }
 
-/// Reads the original database and writes ours; rolls back on any error (or on a dry run).
+/// Reads the original's database in one pass, before the target is opened: checks that it is
+/// the original's (its tables and columns) and that the key opens its sealed values.
 ///
 /// # Errors
-/// Besides database errors, before anything is written: a [`SourceError`] when the source is not
-/// the original's database (see [`check_source`]), a [`KeyError`] when it holds sealed values
-/// that the key given cannot open (unless `skip_sealed`).
+/// Besides database errors: a [`SourceError`] when the source is not the original's database, a
+/// [`KeyError`] when it holds sealed values that the key given cannot open (unless
+/// `skip_sealed`).
+pub async fn check(source_db: &DatabaseConnection, options: &Options) -> anyhow::Result<Checked> {
+    let source = source::read(source_db).await?;
+    let sealed_values = key_check::check_key(&source, options)?;
+    Ok(Checked {
+        source,
+        sealed_values,
+    })
+}
+
+/// Checks the original's database (see [`check`]) and imports it.
+///
+/// # Errors
+/// As [`check`] and [`Checked::import_into`].
 pub async fn import(
     source_db: &DatabaseConnection,
     target: &DatabaseConnection,
     options: &Options,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Report> {
-    let source = source::read(source_db).await?;
-    let sealed_values = match first_sealed(&source) {
-        None => SealedValues::NoneFound,
-        Some(_) if options.skip_sealed => SealedValues::Skipped,
-        Some((value, what)) => {
-            // A known-plaintext check: a wrong key would otherwise read as every sealed value
-            // being unreadable, indistinguishable from damaged rows.
-            options.opener.check(value, &what)?;
-            SealedValues::Opened
-        }
-    };
-    let rows_in = |table: &str| source.rows_in.get(table).copied().unwrap_or_default();
-    let mut report = Report {
-        dry_run: options.dry_run,
-        sealed_values,
-        businesses_created: 0,
-        disabled_accounts: BTreeMap::new(),
-        users: TableReport::of(rows_in("users"), source.users.len()),
-        clients: TableReport::of(rows_in("clients"), source.clients.len()),
-        sender_identities: TableReport::of(
-            rows_in("sender_identities"),
-            source.sender_identities.len(),
-        ),
-        reminders: TableReport::of(rows_in("reminders"), source.reminders.len()),
-        reminder_recipients: TableReport::of(
-            rows_in("reminder_recipients"),
-            source.recipients.len(),
-        ),
-        notifications: TableReport::of(rows_in("notifications"), source.notifications.len()),
-    };
+    check(source_db, options)
+        .await?
+        .import_into(target, options, now)
+        .await
+}
 
-    let guessable = accounts::with_well_known_passwords(&source).await?;
-    let txn = crate::db::begin_write(target).await?;
-    let owners =
-        accounts::import_accounts(&txn, &source, options, &guessable, &mut report, now).await?;
-    let imported_clients =
-        clients::import_clients(&txn, &source, options, &owners, &mut report, now).await?;
-    let identities =
-        sender_identities::import_identities(&txn, &source, options, &owners, &mut report, now)
-            .await?;
-    let imported_reminders = reminders::import_reminders(
-        &txn,
-        &source,
-        options,
-        &owners,
-        &identities,
-        &mut report,
-        now,
-    )
-    .await?;
-    reminders::import_recipients(
-        &txn,
-        &source,
-        &imported_clients,
-        &imported_reminders,
-        &mut report,
-        now,
-    )
-    .await?;
-    notifications::import_notifications(
-        &txn,
-        &source,
-        &imported_clients,
-        &imported_reminders,
-        &mut report,
-        now,
-    )
-    .await?;
+impl Checked {
+    /// Writes ours from the checked source; rolls back on any error (or on a dry run).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn import_into(
+        &self,
+        target: &DatabaseConnection,
+        options: &Options,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Report> {
+        let source = &self.source;
+        let rows_in = |table: &str| source.rows_in.get(table).copied().unwrap_or_default();
+        let mut report = Report {
+            dry_run: options.dry_run,
+            sealed_values: self.sealed_values,
+            users: TableReport::of(rows_in("users"), source.users.len()),
+            clients: TableReport::of(rows_in("clients"), source.clients.len()),
+            sender_identities: TableReport::of(
+                rows_in("sender_identities"),
+                source.sender_identities.len(),
+            ),
+            email_configurations: TableReport::of(
+                rows_in("email_configurations"),
+                source.email_configurations.len(),
+            ),
+            reminders: TableReport::of(rows_in("reminders"), source.reminders.len()),
+            reminder_recipients: TableReport::of(
+                rows_in("reminder_recipients"),
+                source.recipients.len(),
+            ),
+            notifications: TableReport::of(rows_in("notifications"), source.notifications.len()),
+            ..Report::default()
+        };
 
-    if options.dry_run {
-        txn.rollback().await?;
-    } else {
-        txn.commit().await?;
-        // The import stands either way: without fresh statistics the first queries may only be
-        // slower until the database's own analysis comes round.
-        if let Err(error) = crate::db::analyze(target, IMPORTED_TABLES).await {
-            tracing::warn!(error = %error, "refreshing the planner's statistics failed");
+        let guessable = accounts::with_well_known_passwords(source).await?;
+        let txn = crate::db::begin_write(target).await?;
+        let owners =
+            accounts::import_accounts(&txn, source, options, &guessable, &mut report, now).await?;
+        let imported_clients =
+            clients::import_clients(&txn, source, options, &owners, &mut report, now).await?;
+        let identities =
+            sender_identities::import_identities(&txn, source, options, &owners, &mut report, now)
+                .await?;
+        let configurations = email_configurations::import_email_configurations(
+            &txn,
+            source,
+            options,
+            &owners,
+            &identities,
+            &mut report,
+            now,
+        )
+        .await?;
+        let senders = reminders::Senders {
+            identities: &identities,
+            configurations: &configurations,
+        };
+        let imported_reminders =
+            reminders::import_reminders(&txn, source, options, &owners, &senders, &mut report, now)
+                .await?;
+        reminders::import_recipients(
+            &txn,
+            source,
+            &imported_clients,
+            &imported_reminders,
+            &mut report,
+            now,
+        )
+        .await?;
+        notifications::import_notifications(
+            &txn,
+            source,
+            &imported_clients,
+            &imported_reminders,
+            &mut report,
+            now,
+        )
+        .await?;
+
+        if options.dry_run {
+            txn.rollback().await?;
+        } else {
+            txn.commit().await?;
+            // The import stands either way: without fresh statistics the first queries may only
+            // be slower until the database's own analysis comes round.
+            if let Err(error) = crate::db::analyze(target, IMPORTED_TABLES).await {
+                tracing::warn!(error = %error, "refreshing the planner's statistics failed");
+            }
         }
+        Ok(report)
     }
-    Ok(report)
 }

@@ -10,10 +10,10 @@ use sea_orm::Set;
 use super::clients::ImportedClient;
 use super::sender_identities::ImportedIdentity;
 use super::shared::{channel_of, owner_of, truncated};
-use super::source::Source;
-use super::{Options, Report};
+use super::source::{Reminder, Source};
+use super::{Options, Report, TableReport};
 use crate::domain::schedule::{
-    OnceSchedule, RecurringSchedule, Schedule, ScheduleSpec, words_to_rrule,
+    OnceSchedule, RecurringSchedule, Schedule, ScheduleSpec, words_to_rrule_from,
 };
 use crate::domain::{
     BusinessId, Channel, ChannelSet, ReminderKind, ReminderStatus, SendersByChannel,
@@ -27,6 +27,51 @@ pub(super) struct ImportedReminder {
     pub(super) id: i64,
     pub(super) business: i64,
     pub(super) channel: Channel,
+}
+
+/// The identities a reminder may name: those imported from the original's sender identities
+/// and those its e-mail configurations' addresses became, each by original id.
+pub(super) struct Senders<'a> {
+    pub(super) identities: &'a HashMap<i64, ImportedIdentity>,
+    pub(super) configurations: &'a HashMap<i64, ImportedIdentity>,
+}
+
+impl Senders<'_> {
+    /// The identity `original` sends from here: its sender identity when that was imported for
+    /// this business and channel, else the address of the e-mail configuration it names.
+    fn of(
+        &self,
+        original: &Reminder,
+        business: i64,
+        channel: Channel,
+        table: &mut TableReport,
+    ) -> Option<SendersByChannel> {
+        let named = original
+            .sender_identity_id
+            .and_then(|id| self.identities.get(&id))
+            .and_then(|identity| {
+                if identity.business != business {
+                    // The source's own rows disagree: never name another business's identity.
+                    table.change("sender_identity_of_another_user");
+                    None
+                } else if identity.channel == channel {
+                    Some(identity.id)
+                } else {
+                    table.change("sender_identity_not_for_channel");
+                    None
+                }
+            });
+        let configured = || {
+            original
+                .email_configuration_id
+                .and_then(|id| self.configurations.get(&id))
+                .filter(|identity| identity.business == business && identity.channel == channel)
+                .map(|identity| identity.id)
+        };
+        named
+            .or_else(configured)
+            .map(|id| SendersByChannel(BTreeMap::from([(channel, id)])))
+    }
 }
 
 fn kind_of(name: Option<&str>) -> ReminderKind {
@@ -44,7 +89,7 @@ pub(super) async fn import_reminders(
     source: &Source,
     options: &Options,
     owners: &HashMap<i64, i64>,
-    identities: &HashMap<i64, ImportedIdentity>,
+    senders: &Senders<'_>,
     report: &mut Report,
     now: DateTime<Utc>,
 ) -> anyhow::Result<HashMap<i64, ImportedReminder>> {
@@ -64,11 +109,8 @@ pub(super) async fn import_reminders(
             table.change("channel_unknown_email_used");
             Channel::Email
         });
-        let local = due
-            .with_timezone(&zone)
-            .naive_local()
-            .format("%Y-%m-%dT%H:%M:%S")
-            .to_string();
+        let local_due = due.with_timezone(&zone).naive_local();
+        let local = local_due.format("%Y-%m-%dT%H:%M:%S").to_string();
         let once = ScheduleSpec::Once(OnceSchedule {
             at: local.clone(),
             timezone: Some(zone.name().to_owned()),
@@ -79,12 +121,12 @@ pub(super) async fn import_reminders(
                 original
                     .recurrence_pattern
                     .as_deref()
-                    .and_then(words_to_rrule)
+                    .and_then(|words| words_to_rrule_from(words, local_due.date()))
             })
             .flatten();
         match &rule {
             None if original.is_recurring => table.change("recurrence_not_understood_sent_once"),
-            // As the original sent it, which RFC 5545 alone would not: worth a look.
+            // That day or the month's last day, which RFC 5545 alone would not do: worth a look.
             Some(rule) if rule.clamped_to_month_end => table.change("month_end_day_clamped"),
             _ => {}
         }
@@ -125,21 +167,7 @@ pub(super) async fn import_reminders(
             body = literal;
             table.change("text_kept_literally");
         }
-        let senders = original
-            .sender_identity_id
-            .and_then(|id| identities.get(&id))
-            .and_then(|identity| {
-                if identity.business != business {
-                    // The source's own rows disagree: never name another business's identity.
-                    table.change("sender_identity_of_another_user");
-                    None
-                } else if identity.channel == channel {
-                    Some(SendersByChannel(BTreeMap::from([(channel, identity.id)])))
-                } else {
-                    table.change("sender_identity_not_for_channel");
-                    None
-                }
-            });
+        let sends_from = senders.of(original, business, channel, table);
         let saved = reminders::insert(
             txn,
             reminder::ActiveModel {
@@ -151,7 +179,7 @@ pub(super) async fn import_reminders(
                 body: Set(body),
                 whatsapp_template: Set(None),
                 schedule: Set(schedule.to_spec()),
-                sender_identity_ids: Set(senders),
+                sender_identity_ids: Set(sends_from),
                 timezone: Set(schedule.zone().name().to_owned()),
                 payment_amount: Set(None),
                 payment_currency: Set(None),

@@ -28,19 +28,48 @@ pub enum KeyError {
          was imported"
     )]
     Missing(String),
-    /// The first sealed value does not open: the key (or salt) is not the one that sealed it.
+    /// None of the first sealed values opens: the key (or salt) is not the one that sealed them.
     #[error(
-        "the original's SECRET_KEY given is wrong: {0} does not open with it (or with the \
-         ENCRYPTION_SALT given); set ORIGINAL_SECRET_KEY (and ORIGINAL_ENCRYPTION_SALT) to the \
+        "the original's SECRET_KEY given is wrong: {first} does not open with it (or with the \
+         ENCRYPTION_SALT given){}; set ORIGINAL_SECRET_KEY (and ORIGINAL_ENCRYPTION_SALT) to the \
          original's, or pass --skip-sealed to import without the sealed values; nothing was \
-         imported"
+         imported",
+        nor_the_others(*.tried)
     )]
-    Wrong(String),
+    Wrong {
+        /// The first sealed value tried, named by row and column.
+        first: String,
+        /// How many were tried, none opening.
+        tried: usize,
+    },
+}
+
+fn nor_the_others(tried: usize) -> String {
+    match tried {
+        0 | 1 => String::new(),
+        2 => ", nor does the next sealed value".to_owned(),
+        _ => format!(", nor do the next {} sealed values", tried - 1),
+    }
 }
 
 /// Whether a stored value is one the original sealed (`v1:` + token, or a bare token).
 pub fn is_sealed(stored: &str) -> bool {
     stored.starts_with(VERSION_PREFIX) || stored.starts_with(TOKEN_START)
+}
+
+/// Bytes of a Fernet token besides its ciphertext: version, timestamp, IV and HMAC.
+const TOKEN_OVERHEAD: usize = 1 + 8 + 16 + 32;
+
+/// Whether a sealed value is a whole Fernet token (its ciphertext whole AES blocks). One cut
+/// short — the original's `VARCHAR(100)` phone columns are 3 characters too narrow for its
+/// `v1:` tokens, which a MySQL server not in strict mode cut to fit — opens under no key.
+pub fn is_whole(stored: &str) -> bool {
+    let token = stored.strip_prefix(VERSION_PREFIX).unwrap_or(stored);
+    base64::engine::general_purpose::URL_SAFE
+        .decode(token)
+        .is_ok_and(|bytes| {
+            bytes.len() > TOKEN_OVERHEAD && (bytes.len() - TOKEN_OVERHEAD).is_multiple_of(16)
+        })
 }
 
 /// Opens the original's sealed values.
@@ -101,19 +130,29 @@ impl Opener {
             .map_or(Opened::Unreadable, Opened::Unsealed)
     }
 
-    /// Checks the key on a sealed value (`what` names it for the error): Fernet authenticates
-    /// each token, so one that does not open under this key was sealed under another.
+    /// Checks the key on sealed values (each named by row and column, for the error): Fernet
+    /// authenticates each token, so when none opens they were sealed under another key, while one
+    /// that does not open beside one that does is a damaged row.
     ///
     /// # Errors
-    /// [`KeyError::Missing`] without a key, [`KeyError::Wrong`] when the value does not open.
-    pub fn check(&self, sealed: &str, what: &str) -> Result<(), KeyError> {
+    /// [`KeyError::Missing`] without a key, [`KeyError::Wrong`] when none of them opens.
+    pub fn check(&self, sealed: &[(&str, String)]) -> Result<(), KeyError> {
+        let Some((_, first)) = sealed.first() else {
+            return Ok(());
+        };
         if self.fernet.is_none() {
-            return Err(KeyError::Missing(what.to_owned()));
+            return Err(KeyError::Missing(first.clone()));
         }
-        match self.open(sealed) {
-            Opened::Unreadable => Err(KeyError::Wrong(what.to_owned())),
-            Opened::Plain(_) | Opened::Unsealed(_) | Opened::Skipped => Ok(()),
+        if sealed
+            .iter()
+            .any(|(value, _)| self.open(value) != Opened::Unreadable)
+        {
+            return Ok(());
         }
+        Err(KeyError::Wrong {
+            first: first.clone(),
+            tried: sealed.len(),
+        })
     }
 }
 
@@ -141,7 +180,11 @@ mod tests {
             opener.open("+39 333 1234567"),
             Opened::Plain("+39 333 1234567".into())
         );
-        assert!(opener.check(SEALED, "client 1's phone").is_ok());
+        assert!(
+            opener
+                .check(&[(SEALED, "client 1's phone".to_owned())])
+                .is_ok()
+        );
     }
 
     #[test]
@@ -150,17 +193,47 @@ mod tests {
         assert_eq!(wrong.open(SEALED), Opened::Unreadable);
         assert_eq!(wrong.open(&format!("v1:{SEALED}")), Opened::Unreadable);
         assert!(matches!(
-            wrong.check(SEALED, "client 1's phone"),
-            Err(KeyError::Wrong(_))
+            wrong.check(&[(SEALED, "client 1's phone".to_owned())]),
+            Err(KeyError::Wrong { tried: 1, .. })
         ));
         let none = Opener::new(None, None).unwrap();
         assert_eq!(none.open(SEALED), Opened::Unreadable);
         assert!(matches!(
-            none.check(SEALED, "client 1's phone"),
+            none.check(&[(SEALED, "client 1's phone".to_owned())]),
             Err(KeyError::Missing(_))
         ));
         // A salt given explicitly changes the key.
         let salted = Opener::new(Some(&SecretString::from(SECRET)), Some("c2FsdA==")).unwrap();
         assert_eq!(salted.open(SEALED), Opened::Unreadable);
+    }
+
+    #[test]
+    fn a_token_cut_to_a_narrow_column_is_not_whole() {
+        assert!(is_whole(SEALED));
+        assert!(is_whole(&format!("v1:{SEALED}")));
+        let cut: String = format!("v1:{SEALED}").chars().take(100).collect();
+        assert!(!is_whole(&cut));
+        assert!(!is_whole("v1:not-a-token"));
+    }
+
+    #[test]
+    fn a_damaged_value_beside_one_that_opens_is_not_a_wrong_key() {
+        let opener = Opener::new(Some(&SecretString::from(SECRET)), None).unwrap();
+        let damaged = format!("v1:{}", SEALED.replace("qQm5", "qQm6"));
+        assert_eq!(opener.open(&damaged), Opened::Unreadable);
+        let values = [
+            (damaged.as_str(), "client 1's phone_number".to_owned()),
+            (SEALED, "client 2's phone_number".to_owned()),
+        ];
+        assert!(opener.check(&values).is_ok());
+        let wrong = Opener::new(Some(&SecretString::from("another-key")), None).unwrap();
+        let refused = wrong.check(&values).unwrap_err().to_string();
+        assert!(
+            refused.starts_with(
+                "the original's SECRET_KEY given is wrong: client 1's phone_number does not \
+                 open with it (or with the ENCRYPTION_SALT given), nor does the next sealed value;"
+            ),
+            "{refused}"
+        );
     }
 }

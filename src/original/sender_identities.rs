@@ -19,6 +19,52 @@ pub(super) struct ImportedIdentity {
     pub(super) id: i64,
     pub(super) business: i64,
     pub(super) channel: Channel,
+    /// As stored: an e-mail address lowercased, a number in E.164.
+    pub(super) address: String,
+}
+
+/// An identity to add, unverified: the firm proves it here with a code, whatever the original
+/// recorded.
+pub(super) struct Unverified<'a> {
+    pub(super) business: i64,
+    pub(super) channel: Channel,
+    pub(super) address: String,
+    pub(super) display_name: Option<&'a str>,
+    pub(super) is_default: bool,
+}
+
+/// Adds an identity that must confirm a code before it sends.
+pub(super) async fn insert_unverified(
+    txn: &impl sea_orm::ConnectionTrait,
+    identity: Unverified<'_>,
+    now: DateTime<Utc>,
+) -> Result<ImportedIdentity, sea_orm::DbErr> {
+    let saved = sender_identities::insert(
+        txn,
+        sender_identity::ActiveModel {
+            business_id: Set(identity.business),
+            channel: Set(identity.channel),
+            address: Set(identity.address.clone()),
+            display_name: Set(identity.display_name.map(|name| truncated(name, 200))),
+            phone_number_id: Set(None),
+            is_default: Set(identity.is_default),
+            verified_at: Set(None),
+            code_hash: Set(None),
+            code_sent_at: Set(None),
+            code_expires_at: Set(None),
+            code_attempts: Set(0),
+            created_at: Set(Timestamp(now)),
+            updated_at: Set(Timestamp(now)),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(ImportedIdentity {
+        id: saved.id,
+        business: identity.business,
+        channel: identity.channel,
+        address: identity.address,
+    })
 }
 
 /// Imported identities by original id.
@@ -91,36 +137,15 @@ pub(super) async fn import_identities(
             continue;
         }
         let is_default = original.is_default && defaults.insert((business, channel));
-        let saved = sender_identities::insert(
-            txn,
-            sender_identity::ActiveModel {
-                business_id: Set(business),
-                channel: Set(channel),
-                address: Set(address),
-                display_name: Set(original.display_name.as_deref().map(|n| truncated(n, 200))),
-                phone_number_id: Set(None),
-                is_default: Set(is_default),
-                // Proved here by a code, whatever the original recorded.
-                verified_at: Set(None),
-                code_hash: Set(None),
-                code_sent_at: Set(None),
-                code_expires_at: Set(None),
-                code_attempts: Set(0),
-                created_at: Set(Timestamp(now)),
-                updated_at: Set(Timestamp(now)),
-                ..Default::default()
-            },
-        )
-        .await?;
+        let identity = Unverified {
+            business,
+            channel,
+            address,
+            display_name: original.display_name.as_deref(),
+            is_default,
+        };
+        imported.insert(original.id, insert_unverified(txn, identity, now).await?);
         table.change("to_verify");
-        imported.insert(
-            original.id,
-            ImportedIdentity {
-                id: saved.id,
-                business,
-                channel,
-            },
-        );
         table.imported += 1;
     }
     Ok(imported)

@@ -1,14 +1,16 @@
 //! Reading the original service's tables (MySQL/MariaDB or SQLite, as SQLAlchemy wrote them).
 //!
 //! Its schema changed between releases (`clients.phone` became `phone_number`, notifications
-//! gained `user_id` and `message`, sender identities came late), so columns are read by name and
-//! a missing one reads as absent; `layout` checks first that those every release had are there. Enums are
-//! stored by name (`EMAIL`, `PAYMENT`) and compared without regard to case.
+//! gained `user_id` and `message`, sender identities and e-mail configurations came late), so
+//! columns are read by name and a missing one reads as absent; `layout` checks first that those
+//! every release had are there. Enums are stored by name (`EMAIL`, `PAYMENT`) and compared
+//! without regard to case.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, TryGetable};
+use secrecy::SecretString;
 
 use super::layout::{SourceError, check_source, columns};
 
@@ -57,6 +59,8 @@ pub struct Reminder {
     /// `EMAIL`, `SMS` or `WHATSAPP`.
     pub notification_type: Option<String>,
     pub sender_identity_id: Option<i64>,
+    /// The e-mail configuration (SMTP account) it was sent through, on later releases.
+    pub email_configuration_id: Option<i64>,
     pub is_recurring: bool,
     /// `daily`, `weekly`, `monthly`, `yearly` or `every N days|weeks|months`; on its
     /// `plus_tests` branch `DAILY`, `WEEKLY_MON`, `MONTHLY_31` or `YEARLY_12_25`.
@@ -103,6 +107,22 @@ pub struct SenderIdentity {
     pub is_default: bool,
 }
 
+/// An SMTP account of a user, and the address it sent from (later releases only).
+#[derive(Debug, Clone)]
+pub struct EmailConfiguration {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<i64>,
+    pub smtp_user: Option<String>,
+    /// Sealed like the phone numbers; kept out of `Debug` all the same.
+    pub smtp_password: Option<SecretString>,
+    pub email_from: Option<String>,
+    pub is_active: bool,
+    /// When it was last changed, else created: the newer wins a tie.
+    pub changed_at: Option<DateTime<Utc>>,
+}
+
 /// Everything read from the original database.
 #[derive(Debug, Default)]
 pub struct Source {
@@ -112,6 +132,7 @@ pub struct Source {
     pub recipients: Vec<Recipient>,
     pub notifications: Vec<Notification>,
     pub sender_identities: Vec<SenderIdentity>,
+    pub email_configurations: Vec<EmailConfiguration>,
     /// Rows in each table, read or not (a row without an id cannot be read).
     pub rows_in: BTreeMap<&'static str, usize>,
 }
@@ -127,7 +148,7 @@ fn text(row: &QueryResult, name: &str) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
-fn id(row: &QueryResult, name: &str) -> Option<i64> {
+fn integer(row: &QueryResult, name: &str) -> Option<i64> {
     column::<i64>(row, name).or_else(|| column::<i32>(row, name).map(i64::from))
 }
 
@@ -193,7 +214,7 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Source, SourceError> {
     let mut rows_in = BTreeMap::new();
     let users = table(db, "users", &mut rows_in, |row| {
         Some(User {
-            id: id(row, "id")?,
+            id: integer(row, "id")?,
             username: text(row, "username"),
             email: text(row, "email"),
             hashed_password: text(row, "hashed_password"),
@@ -208,8 +229,8 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Source, SourceError> {
     .await?;
     let clients = table(db, "clients", &mut rows_in, |row| {
         Some(Client {
-            id: id(row, "id")?,
-            user_id: id(row, "user_id"),
+            id: integer(row, "id")?,
+            user_id: integer(row, "user_id"),
             name: text(row, "name"),
             email: text(row, "email"),
             phone: text(row, "phone_number").or_else(|| text(row, "phone")),
@@ -222,13 +243,14 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Source, SourceError> {
     .await?;
     let reminders = table(db, "reminders", &mut rows_in, |row| {
         Some(Reminder {
-            id: id(row, "id")?,
-            user_id: id(row, "user_id"),
+            id: integer(row, "id")?,
+            user_id: integer(row, "user_id"),
             title: text(row, "title"),
             description: text(row, "description"),
             reminder_type: text(row, "reminder_type"),
             notification_type: text(row, "notification_type"),
-            sender_identity_id: id(row, "sender_identity_id"),
+            sender_identity_id: integer(row, "sender_identity_id"),
+            email_configuration_id: integer(row, "email_configuration_id"),
             is_recurring: flag(row, "is_recurring", false),
             recurrence_pattern: text(row, "recurrence_pattern"),
             reminder_date: instant(row, "reminder_date"),
@@ -239,17 +261,17 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Source, SourceError> {
     .await?;
     let recipients = table(db, "reminder_recipients", &mut rows_in, |row| {
         Some(Recipient {
-            reminder_id: id(row, "reminder_id")?,
-            client_id: id(row, "client_id")?,
+            reminder_id: integer(row, "reminder_id")?,
+            client_id: integer(row, "client_id")?,
         })
     })
     .await?;
     let notifications = table(db, "notifications", &mut rows_in, |row| {
         // A row without an id is one the original could not have written: left out.
-        id(row, "id")?;
+        integer(row, "id")?;
         Some(Notification {
-            reminder_id: id(row, "reminder_id"),
-            client_id: id(row, "client_id"),
+            reminder_id: integer(row, "reminder_id"),
+            client_id: integer(row, "client_id"),
             message: text(row, "message"),
             notification_type: text(row, "notification_type"),
             status: text(row, "status"),
@@ -261,14 +283,28 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Source, SourceError> {
     .await?;
     let sender_identities = table(db, "sender_identities", &mut rows_in, |row| {
         Some(SenderIdentity {
-            id: id(row, "id")?,
-            user_id: id(row, "user_id"),
+            id: integer(row, "id")?,
+            user_id: integer(row, "user_id"),
             identity_type: text(row, "identity_type"),
             email: text(row, "email"),
             phone_number: text(row, "phone_number"),
             value: text(row, "value"),
             display_name: text(row, "display_name"),
             is_default: flag(row, "is_default", false),
+        })
+    })
+    .await?;
+    let email_configurations = table(db, "email_configurations", &mut rows_in, |row| {
+        Some(EmailConfiguration {
+            id: integer(row, "id")?,
+            user_id: integer(row, "user_id"),
+            smtp_host: text(row, "smtp_host"),
+            smtp_port: integer(row, "smtp_port"),
+            smtp_user: text(row, "smtp_user"),
+            smtp_password: text(row, "smtp_password").map(SecretString::from),
+            email_from: text(row, "email_from"),
+            is_active: flag(row, "is_active", true),
+            changed_at: instant(row, "updated_at").or_else(|| instant(row, "created_at")),
         })
     })
     .await?;
@@ -279,6 +315,7 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Source, SourceError> {
         recipients,
         notifications,
         sender_identities,
+        email_configurations,
         rows_in,
     })
 }

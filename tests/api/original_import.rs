@@ -3,7 +3,7 @@
 //! each of our backends; every row imported or skipped with a reason, then checked through the
 //! API: old passwords sign in, sealed phone numbers opened, schedules and history carried over.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use reminder_backend::clock::Clock;
 use reminder_backend::original::{self, Opener, Options, Report};
 use reqwest::StatusCode;
@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 use crate::support::{Backend, TestApp, create_database, per_backend};
 
 mod accounts;
+mod email_configurations;
 mod history;
+mod plus_tests;
 mod recurrence;
 mod refused;
 mod sealed;
@@ -28,8 +30,10 @@ const SEALED_BEN_WHATSAPP: &str = "gAAAAABrC_41aLdcNkGWNTLv-cR7fveGP0RmYq3v8TKYe
 const BCRYPT: &str = "$2b$04$cy75EUz/.I6kmLEuU18d0OOyYYURc2oykOeiJ5oGB6B5DAwKVqbGW";
 const OLD_PASSWORD: &str = "Old-Password-2025";
 
-/// The original's tables in their latest layout. MySQL got native enums from SQLAlchemy's
-/// `Enum`; SQLite got `VARCHAR` columns.
+/// The original's tables in the layout of its latest branch (`event_driven_architecture`:
+/// sender identities with `email` and `phone_number`, notifications naming theirs). MySQL got
+/// native enums from SQLAlchemy's `Enum`; SQLite got `VARCHAR` columns. `plus_tests` has its
+/// own, exact, fixture in `plus_tests.rs`.
 fn schema(mysql: bool) -> Vec<String> {
     let enumeration = |values: &[&str]| {
         if mysql {
@@ -67,6 +71,14 @@ fn schema(mysql: bool) -> Vec<String> {
              whatsapp_phone_number VARCHAR(255), address VARCHAR(500), notes TEXT,
              preferred_contact_method {channel}, is_active BOOLEAN DEFAULT 1,
              created_at DATETIME DEFAULT CURRENT_TIMESTAMP, updated_at DATETIME NULL)"
+        ),
+        format!(
+            "CREATE TABLE email_configurations (id {pk}, user_id INTEGER NOT NULL,
+             configuration_name VARCHAR(255) NOT NULL, smtp_host VARCHAR(255) NOT NULL,
+             smtp_port INTEGER NOT NULL, smtp_user VARCHAR(255) NOT NULL,
+             smtp_password VARCHAR(500) NOT NULL, email_from VARCHAR(255) NOT NULL,
+             is_active BOOLEAN DEFAULT 1, created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+             updated_at DATETIME NULL)"
         ),
         format!(
             "CREATE TABLE sender_identities (id {pk}, user_id INTEGER NOT NULL,
@@ -117,6 +129,10 @@ fn rows(now: DateTime<Utc>) -> Vec<String> {
             .unwrap()
             .and_utc())
     };
+    // A monthly reminder from a day every month has (from the 29th it would be clamped).
+    let monthly = (10..)
+        .find(|days| (now + Duration::days(*days)).day() <= 28)
+        .unwrap();
     let sent = at(now - Duration::days(20));
     vec![
         format!(
@@ -156,7 +172,7 @@ fn rows(now: DateTime<Utc>) -> Vec<String> {
              (6, 2, 'Eve chat', NULL, 'NOTIFICATION', 'WHATSAPP', 4, 0, NULL, {}, 1, {sent}),
              (7, 3, 'Not theirs', 'x', 'DEADLINE', 'EMAIL', 1, 0, NULL, {}, 1, {sent}),
              (8, 1, 'Just due', 'Due now.', 'DEADLINE', 'EMAIL', 1, 0, NULL, {}, 1, {sent})",
-            day(10),
+            day(monthly),
             day(3),
             at(now - Duration::days(30)),
             day(5),
@@ -227,11 +243,13 @@ async fn original_sqlite_with(dir: &tempfile::TempDir, rows: &[String]) -> Datab
     reminder_backend::db::connect_existing(&url).await.unwrap()
 }
 
-fn options(dry_run: bool) -> Options {
+/// The import's options for `app`: SMTP passwords are sealed again under its key.
+fn options(app: &TestApp, dry_run: bool) -> Options {
     Options {
         timezone: chrono_tz::Europe::Rome,
         country: reminder_backend::domain::CountryCode::parse("IT").ok(),
         opener: Opener::new(Some(&SecretString::from(ORIGINAL_SECRET)), None).unwrap(),
+        secrets: app.state.secrets.clone(),
         misfire_grace: Duration::hours(1),
         dry_run,
         skip_sealed: false,
@@ -244,6 +262,7 @@ fn expected_report(dry_run: bool) -> Value {
         "dry_run": dry_run,
         "sealed_values": "opened",
         "businesses_created": 2,
+        "smtp_accounts_created": 0,
         "disabled_accounts": {},
         "users": {"read": 3, "imported": 2, "skipped": {"no_valid_email": 1},
                   "changed": {"disabled_in_the_original": 1}},
@@ -253,6 +272,7 @@ fn expected_report(dry_run: bool) -> Value {
         "sender_identities": {"read": 4, "imported": 2,
                               "skipped": {"duplicate": 1, "invalid_address": 1},
                               "changed": {"to_verify": 2}},
+        "email_configurations": {"read": 0, "imported": 0, "skipped": {}, "changed": {}},
         "reminders": {"read": 8, "imported": 7, "skipped": {"owner_not_imported": 1},
                       "changed": {"recurrence_not_understood_sent_once": 1,
                                   "text_kept_literally": 1}},
@@ -289,7 +309,7 @@ async fn import_from_sqlite_into(backend: Backend) {
     let source = original_on_sqlite(&dir, now).await;
 
     // A dry run reports the same and leaves nothing behind.
-    let dry = original::import(&source, &app.state.db, &options(true), now)
+    let dry = original::import(&source, &app.state.db, &options(&app, true), now)
         .await
         .unwrap();
     assert_eq!(as_json(&dry), expected_report(true));
@@ -300,7 +320,7 @@ async fn import_from_sqlite_into(backend: Backend) {
         StatusCode::UNAUTHORIZED
     );
 
-    let report = original::import(&source, &app.state.db, &options(false), now)
+    let report = original::import(&source, &app.state.db, &options(&app, false), now)
         .await
         .unwrap();
     assert!(report.balanced());
@@ -468,7 +488,7 @@ async fn import_from_sqlite_into(backend: Backend) {
     assert_eq!(sent[0].body, "Due now.");
 
     // Run again: everyone is already here, nothing is imported twice.
-    let again = original::import(&source, &app.state.db, &options(false), now)
+    let again = original::import(&source, &app.state.db, &options(&app, false), now)
         .await
         .unwrap();
     assert!(again.balanced());
@@ -497,7 +517,7 @@ async fn import_from_the_originals_mysql() {
     let source = reminder_backend::db::connect_existing(&original::source_url(&pymysql).unwrap())
         .await
         .unwrap();
-    let report = original::import(&source, &app.state.db, &options(false), now)
+    let report = original::import(&source, &app.state.db, &options(&app, false), now)
         .await
         .unwrap();
     assert_eq!(as_json(&report), expected_report(false));

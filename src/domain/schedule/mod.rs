@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::FieldError;
 use offset::{Offset, parse_offset};
-pub use words::{WordsRule, words_to_rrule};
+pub use words::{WordsRule, words_to_rrule, words_to_rrule_from};
 
 /// When a reminder goes, tagged by `type`: `once`, `recurring` or `before_due`. Times are
 /// wall-clock times without offset (`YYYY-MM-DDTHH:MM[:SS]`, 1970 to 9999) in `timezone`; a

@@ -3,8 +3,12 @@
 //! `MONTHLY_<day>` and `YEARLY_<month>_<day>`.
 //!
 //! A day some months lack (the 29th to 31st; 29 February) went out on the month's last day in
-//! the original. RFC 5545 skips such months instead, so the rule takes the days from the shortest
-//! length of that month up to the day named and keeps the last that exists (`BYSETPOS=-1`).
+//! the original's patterns. RFC 5545 skips such months instead, so the rule takes the days from
+//! the shortest length of that month up to the day named and keeps the last that exists
+//! (`BYSETPOS=-1`). Read from a reminder's start ([`words_to_rrule_from`]), the first releases'
+//! `monthly` and `yearly` from such a day get the same rule.
+
+use chrono::{Datelike, NaiveDate};
 
 /// An RRULE read from the original's recurrence words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,7 +16,8 @@ pub struct WordsRule {
     /// The RRULE parts, e.g. `FREQ=WEEKLY;BYDAY=MO`; the time of day is the start's.
     pub rrule: String,
     /// True when the words name a day that some months (or years) lack, which the rule moves
-    /// to the month's last day there: `MONTHLY_29` to `MONTHLY_31`, `YEARLY_2_29`.
+    /// to the month's last day there: `MONTHLY_29` to `MONTHLY_31`, `YEARLY_2_29` (and, read
+    /// from a start on such a day, `monthly` or `yearly`).
     pub clamped_to_month_end: bool,
 }
 
@@ -88,11 +93,8 @@ fn pattern_to_rrule(lower: &str) -> Option<WordsRule> {
     })
 }
 
-/// The original's recurrence words as an RRULE: `daily`, `weekly`, `monthly`, `yearly`,
-/// `every N days|weeks|months|years`, and `WEEKLY_MON` … `WEEKLY_SUN`, `MONTHLY_<1–31>`,
-/// `YEARLY_<month>_<day>`, in any case. `None` for anything else (an RRULE among it).
-pub fn words_to_rrule(words: &str) -> Option<WordsRule> {
-    let lower = words.trim().to_ascii_lowercase();
+/// A frequency and interval in words: `monthly`, `every 2 weeks`, `every year`.
+fn plain_words(lower: &str) -> Option<(&'static str, Option<u16>)> {
     let frequency = |unit: &str| match unit.trim_end_matches('s') {
         "day" => Some("DAILY"),
         "week" => Some("WEEKLY"),
@@ -100,30 +102,71 @@ pub fn words_to_rrule(words: &str) -> Option<WordsRule> {
         "year" => Some("YEARLY"),
         _ => None,
     };
-    match lower.as_str() {
-        "daily" => return Some(WordsRule::plain("FREQ=DAILY")),
-        "weekly" => return Some(WordsRule::plain("FREQ=WEEKLY")),
-        "monthly" => return Some(WordsRule::plain("FREQ=MONTHLY")),
-        "yearly" | "annually" => return Some(WordsRule::plain("FREQ=YEARLY")),
+    match lower {
+        "daily" => return Some(("DAILY", None)),
+        "weekly" => return Some(("WEEKLY", None)),
+        "monthly" => return Some(("MONTHLY", None)),
+        "yearly" | "annually" => return Some(("YEARLY", None)),
         _ => {}
+    }
+    let mut parts = lower.split_whitespace();
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some("every"), Some(unit), None, None) => Some((frequency(unit)?, None)),
+        (Some("every"), Some(count), Some(unit), None) => {
+            let count: u16 = count.parse().ok().filter(|n| *n >= 1)?;
+            Some((frequency(unit)?, Some(count)))
+        }
+        _ => None,
+    }
+}
+
+fn frequency_rule(frequency: &str, interval: Option<u16>) -> String {
+    match interval {
+        Some(count) => format!("FREQ={frequency};INTERVAL={count}"),
+        None => format!("FREQ={frequency}"),
+    }
+}
+
+/// The original's recurrence words as an RRULE: `daily`, `weekly`, `monthly`, `yearly`,
+/// `every N days|weeks|months|years`, and `WEEKLY_MON` … `WEEKLY_SUN`, `MONTHLY_<1–31>`,
+/// `YEARLY_<month>_<day>`, in any case. `None` for anything else (an RRULE among it).
+pub fn words_to_rrule(words: &str) -> Option<WordsRule> {
+    let lower = words.trim().to_ascii_lowercase();
+    if let Some((frequency, interval)) = plain_words(&lower) {
+        return Some(WordsRule::plain(frequency_rule(frequency, interval)));
     }
     if lower.contains('_') {
         return pattern_to_rrule(&lower);
     }
-    let mut parts = lower.split_whitespace();
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some("every"), Some(unit), None, None) => {
-            Some(WordsRule::plain(format!("FREQ={}", frequency(unit)?)))
+    None
+}
+
+/// The words of a reminder that starts on `start`, as [`words_to_rrule`] reads them, except that
+/// a month day some months lack is kept as that day or the month's last day: `monthly` and
+/// `every N months` from the 29th–31st, `yearly` and `every N years` from 29 February (RFC
+/// 5545's plain `FREQ=MONTHLY` would skip the months without that day). Such a rule is flagged
+/// [`WordsRule::clamped_to_month_end`].
+pub fn words_to_rrule_from(words: &str, start: NaiveDate) -> Option<WordsRule> {
+    let lower = words.trim().to_ascii_lowercase();
+    let Some((frequency, interval)) = plain_words(&lower) else {
+        return words_to_rrule(words);
+    };
+    let day = u8::try_from(start.day()).ok()?;
+    let by_day = match frequency {
+        "MONTHLY" if day > DAYS_IN_EVERY_MONTH => month_day(day, DAYS_IN_EVERY_MONTH),
+        "YEARLY" if start.month() == 2 && day == 29 => {
+            let by_day = month_day(day, shortest_month(2));
+            WordsRule {
+                rrule: format!("BYMONTH=2;{}", by_day.rrule),
+                ..by_day
+            }
         }
-        (Some("every"), Some(count), Some(unit), None) => {
-            let count: u16 = count.parse().ok().filter(|n| *n >= 1)?;
-            Some(WordsRule::plain(format!(
-                "FREQ={};INTERVAL={count}",
-                frequency(unit)?
-            )))
-        }
-        _ => None,
-    }
+        _ => return Some(WordsRule::plain(frequency_rule(frequency, interval))),
+    };
+    Some(WordsRule {
+        rrule: format!("{};{}", frequency_rule(frequency, interval), by_day.rrule),
+        ..by_day
+    })
 }
 
 #[cfg(test)]
@@ -300,6 +343,71 @@ mod tests {
         assert_eq!(
             first("YEARLY_2_29", "2027-01-01T10:00:00", 3),
             ["2027-02-28T10:00", "2028-02-29T10:00", "2029-02-28T10:00"]
+        );
+    }
+
+    fn from(words: &str, start: &str) -> Option<WordsRule> {
+        words_to_rrule_from(words, start.parse().unwrap())
+    }
+
+    #[test]
+    fn older_words_from_a_day_some_months_lack_keep_it_or_the_months_last_day() {
+        let clamped = |rrule: &str| {
+            Some(WordsRule {
+                rrule: rrule.to_owned(),
+                clamped_to_month_end: true,
+            })
+        };
+        assert_eq!(
+            from("monthly", "2027-01-31"),
+            clamped("FREQ=MONTHLY;BYMONTHDAY=28,29,30,31;BYSETPOS=-1")
+        );
+        assert_eq!(
+            from("Every 2 months", "2027-01-30"),
+            clamped("FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=28,29,30;BYSETPOS=-1")
+        );
+        assert_eq!(
+            from("every month", "2027-03-29"),
+            clamped("FREQ=MONTHLY;BYMONTHDAY=28,29;BYSETPOS=-1")
+        );
+        assert_eq!(
+            from("yearly", "2028-02-29"),
+            clamped("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=28,29;BYSETPOS=-1")
+        );
+        assert_eq!(
+            from("every 4 years", "2028-02-29"),
+            clamped("FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=28,29;BYSETPOS=-1")
+        );
+        // Days every month has, and other words, read as without a start.
+        for (words, start) in [
+            ("monthly", "2027-01-28"),
+            ("yearly", "2027-01-31"),
+            ("every 2 weeks", "2027-01-31"),
+            ("daily", "2027-01-31"),
+            ("MONTHLY_15", "2027-01-31"),
+            ("MONTHLY_31", "2027-01-15"),
+            ("fortnightly", "2027-01-31"),
+        ] {
+            assert_eq!(from(words, start), words_to_rrule(words), "{words} {start}");
+        }
+    }
+
+    #[test]
+    fn monthly_from_the_31st_goes_out_on_the_last_day_of_shorter_months() {
+        let rule = from("monthly", "2027-01-31").unwrap().rrule;
+        assert_eq!(
+            first(&rule, "2027-01-31T09:00:00", 4),
+            [
+                "2027-01-31T09:00",
+                "2027-02-28T09:00",
+                "2027-03-31T09:00",
+                "2027-04-30T09:00"
+            ]
+        );
+        let leap = from("yearly", "2028-02-29").unwrap().rrule;
+        assert_eq!(
+            first(&leap, "2028-02-29T09:00:00", 2),
+            ["2028-02-29T09:00", "2029-02-28T09:00"]
         );
     }
 

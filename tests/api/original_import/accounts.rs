@@ -34,7 +34,7 @@ async fn the_default_admin_and_well_known_passwords_are_imported_disabled() {
     let report = original::import(
         &source,
         &app.state.db,
-        &super::options(false),
+        &super::options(&app, false),
         app.clock.now(),
     )
     .await

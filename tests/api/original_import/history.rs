@@ -18,7 +18,7 @@ async fn an_imported_notification_keeps_its_attempt_through_a_resend() {
     let now = app.clock.now();
     let dir = tempfile::tempdir().unwrap();
     let source = original_on_sqlite(&dir, now).await;
-    original::import(&source, &app.state.db, &options(false), now)
+    original::import(&source, &app.state.db, &options(&app, false), now)
         .await
         .unwrap();
     let token = app.sign_in("alice@rossi.test", OLD_PASSWORD).await.token;

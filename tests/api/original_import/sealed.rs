@@ -65,11 +65,12 @@ async fn original_with_sealed_phones(dir: &tempfile::TempDir) -> DatabaseConnect
     super::original_sqlite_with(dir, &rows).await
 }
 
-fn options(secret: Option<&str>, skip_sealed: bool) -> Options {
+fn options(app: &TestApp, secret: Option<&str>, skip_sealed: bool) -> Options {
     Options {
         timezone: chrono_tz::Europe::Rome,
         country: reminder_backend::domain::CountryCode::parse("IT").ok(),
         opener: Opener::new(secret.map(SecretString::from).as_ref(), None).unwrap(),
+        secrets: app.state.secrets.clone(),
         misfire_grace: chrono::Duration::hours(1),
         dry_run: false,
         skip_sealed,
@@ -115,7 +116,7 @@ async fn every_phone_the_original_sealed_arrives_normalised() {
     let report = original::import(
         &source,
         &app.state.db,
-        &options(Some(ORIGINAL_SECRET), false),
+        &options(&app, Some(ORIGINAL_SECRET), false),
         app.clock.now(),
     )
     .await
@@ -156,6 +157,62 @@ async fn every_phone_the_original_sealed_arrives_normalised() {
     assert_eq!(identities["items"][0]["address"], "+393330000001");
 }
 
+/// `sealed` with one character of its token changed: it no longer opens under any key.
+fn damaged(sealed: &str) -> String {
+    let mut chars: Vec<char> = sealed.chars().collect();
+    chars[30] = if chars[30] == 'A' { 'B' } else { 'A' };
+    chars.into_iter().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_first_value_is_counted_unreadable_not_taken_for_a_wrong_key() {
+    // Arrange: the first sealed value is damaged, the next one opens.
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let now = at(chrono::Utc::now());
+    let rows = [
+        format!(
+            "INSERT INTO users (id, username, email, hashed_password, is_active, created_at)
+             VALUES (1, 'alice', 'alice@rossi.test', '{BCRYPT}', 1, {now})"
+        ),
+        format!(
+            "INSERT INTO clients (id, user_id, name, phone_number, created_at) VALUES
+             (1, 1, 'Damaged', '{}', {now}),
+             (2, 1, 'Fine', '{}', {now})",
+            damaged(&seal_as_the_original("+39 333 111 2222")),
+            seal_as_the_original("+39 333 111 2223"),
+        ),
+    ];
+    let source = super::original_sqlite_with(&dir, &rows).await;
+
+    // Act
+    let report = original::import(
+        &source,
+        &app.state.db,
+        &options(&app, Some(ORIGINAL_SECRET), false),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+
+    // Assert
+    let report = serde_json::to_value(&report).unwrap();
+    assert_eq!(report["sealed_values"], "opened");
+    assert_eq!(
+        report["clients"],
+        json!({"read": 2, "imported": 2, "skipped": {},
+               "changed": {"sealed_phone_unreadable": 1}})
+    );
+    let token = token(&app).await;
+    assert_eq!(
+        phones(&app, &token).await,
+        [
+            ("Damaged".to_owned(), Value::Null, json!(false)),
+            ("Fine".to_owned(), json!("+393331112223"), json!(false)),
+        ]
+    );
+}
+
 /// Nothing of the original's arrived: no owner signs in, no client was written.
 async fn assert_nothing_imported(app: &TestApp) {
     assert_eq!(
@@ -186,13 +243,16 @@ async fn a_wrong_or_missing_key_stops_the_import_before_it_writes() {
     let wrong = original::import(
         &source,
         &app.state.db,
-        &options(Some("not-the-originals-key"), false),
+        &options(&app, Some("not-the-originals-key"), false),
         app.clock.now(),
     )
     .await
     .unwrap_err();
     assert!(
-        matches!(wrong.downcast_ref::<KeyError>(), Some(KeyError::Wrong(_))),
+        matches!(
+            wrong.downcast_ref::<KeyError>(),
+            Some(KeyError::Wrong { .. })
+        ),
         "{wrong:#}"
     );
     assert!(
@@ -206,7 +266,7 @@ async fn a_wrong_or_missing_key_stops_the_import_before_it_writes() {
     let missing = original::import(
         &source,
         &app.state.db,
-        &options(None, false),
+        &options(&app, None, false),
         app.clock.now(),
     )
     .await
@@ -234,7 +294,7 @@ async fn skip_sealed_imports_without_the_sealed_values_and_says_so() {
     let report = original::import(
         &source,
         &app.state.db,
-        &options(Some("not-the-originals-key"), true),
+        &options(&app, Some("not-the-originals-key"), true),
         app.clock.now(),
     )
     .await
