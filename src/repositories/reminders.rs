@@ -103,7 +103,6 @@ pub async fn client_ids(db: &impl ConnectionTrait, reminder_id: i64) -> Result<V
         .unwrap_or_default())
 }
 
-/// Ids of the clients assigned to each of several reminders, ascending, in one query per 500.
 /// How many clients each of these reminders has (reminders without any are left out).
 pub async fn client_counts(
     db: &impl ConnectionTrait,
@@ -125,6 +124,7 @@ pub async fn client_counts(
     Ok(counts)
 }
 
+/// Ids of the clients assigned to each of several reminders, ascending, in one query per 500.
 pub async fn client_ids_of_many(
     db: &impl ConnectionTrait,
     reminder_ids: &[i64],
@@ -194,6 +194,29 @@ pub async fn clients_of_many(
         );
     }
     assigned_by_links(db, links).await
+}
+
+/// The first `chunk` clients (in id order) of each of several reminders, and how many each has
+/// in all: what the planner writes with a batch (the rest of a larger one follows a chunk per
+/// transaction, read with [`clients_after`]).
+pub async fn first_clients_of_many(
+    db: &impl ConnectionTrait,
+    reminder_ids: &[i64],
+    chunk: u64,
+) -> Result<(Assigned, HashMap<i64, i64>), DbErr> {
+    let counts = client_counts(db, reminder_ids).await?;
+    let (large, small): (Vec<i64>, Vec<i64>) = reminder_ids.iter().partition(|id| {
+        counts
+            .get(id)
+            .is_some_and(|n| u64::try_from(*n).is_ok_and(|n| n > chunk))
+    });
+    let mut assigned = clients_of_many(db, &small).await?;
+    for id in large {
+        let (first, _) = clients_after(db, id, i64::MIN, chunk).await?;
+        assigned.clients.extend(first.clients);
+        assigned.own_documents.extend(first.own_documents);
+    }
+    Ok((assigned, counts))
 }
 
 /// The next `limit` clients assigned to a reminder after client id `after`, in id order: the

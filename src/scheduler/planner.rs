@@ -135,18 +135,15 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
     };
     // Everything the batch needs is loaded up front, a few queries for the whole batch.
     let reminder_ids: Vec<i64> = due.iter().map(|r| r.id).collect();
-    let assigned = reminders::clients_of_many(&txn, &reminder_ids).await?;
+    let (assigned, assigned_counts) =
+        reminders::first_clients_of_many(&txn, &reminder_ids, FAN_OUT_CHUNK as u64).await?;
     let mut business_cache: HashMap<i64, business::Model> = HashMap::new();
     let grace = Duration::seconds(state.settings.scheduler.misfire_grace_seconds);
     let links = crate::services::unsubscribe::Links::of(state);
     // Each reminder's first chunk of clients (in id order); the rest follow in their own
     // transactions.
-    let first_chunk = |id: i64| -> &[client::Model] {
-        assigned
-            .clients
-            .get(&id)
-            .map_or(&[][..], |all| &all[..all.len().min(FAN_OUT_CHUNK)])
-    };
+    let first_chunk =
+        |id: i64| -> &[client::Model] { assigned.clients.get(&id).map_or(&[][..], Vec::as_slice) };
     let batch: Vec<(&reminder::Model, &[client::Model])> =
         due.iter().map(|r| (r, first_chunk(r.id))).collect();
     let carried = documents::carried(
@@ -190,8 +187,8 @@ async fn plan_batch(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Plan
                 },
             )
             .await?;
-            let assigned_count = assigned.clients.get(&reminder.id).map_or(0, Vec::len);
-            if assigned_count > clients.len() {
+            let assigned_count = assigned_counts.get(&reminder.id).copied().unwrap_or(0);
+            if usize::try_from(assigned_count).is_ok_and(|count| count > clients.len()) {
                 composed.record.planned_through = Set(clients.last().map(|c| c.id));
             }
             rows.extend(composed.notifications);
