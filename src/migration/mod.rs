@@ -23,6 +23,7 @@ mod m20261129_000015_channel_lists_as_json;
 mod m20261129_000016_list_indexes;
 mod m20261129_000017_message_hours;
 mod m20261130_000018_send_started;
+mod m20261201_000019_original_profiles;
 
 /// Applies the migrations in order; the applied set is kept in `seaql_migrations`.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000016_list_indexes::Migration),
             Box::new(m20261129_000017_message_hours::Migration),
             Box::new(m20261130_000018_send_started::Migration),
+            Box::new(m20261201_000019_original_profiles::Migration),
         ]
     }
 }
