@@ -7,7 +7,7 @@
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -19,7 +19,10 @@ const MAX_PROBLEM_BYTES: usize = 64 * 1024;
 
 /// Rewrites a problem response of the original's paths into the original's envelope.
 pub async fn translate_errors(request: Request, next: Next) -> Response {
-    let noun = Noun::of_path(request.uri().path());
+    let mut noun = Noun::of_path(request.uri().path());
+    noun.writing = matches!(*request.method(), Method::PUT)
+        || (request.method() == Method::POST
+            && (request.uri().path().ends_with('/') || noun.registering));
     let response = next.run(request).await;
     let is_problem = response
         .headers()
@@ -49,6 +52,10 @@ struct Noun {
     code: &'static str,
     name: &'static str,
     signing_in: bool,
+    registering: bool,
+    /// A create or an update, whose conflicts are a duplicate (`…_ALREADY_EXISTS`); other
+    /// conflicts (a delete or an action refused in the row's state) are `INVALID_OPERATION`.
+    writing: bool,
 }
 
 impl Noun {
@@ -57,7 +64,15 @@ impl Noun {
             code,
             name,
             signing_in: false,
+            registering: false,
+            writing: false,
         };
+        if path.ends_with("/users/register") {
+            return Self {
+                registering: true,
+                ..noun("USER", "User")
+            };
+        }
         if path.ends_with("/auth/login") {
             return Self {
                 signing_in: true,
@@ -108,11 +123,12 @@ fn original_body(status: StatusCode, problem: &Value, noun: Noun) -> Value {
             &format!("{} not found", noun.name),
             Value::Null,
         ),
-        StatusCode::CONFLICT => envelope(
+        StatusCode::CONFLICT if noun.writing => envelope(
             &format!("{}_ALREADY_EXISTS", noun.code),
             detail,
             Value::Null,
         ),
+        StatusCode::CONFLICT => envelope("INVALID_OPERATION", detail, Value::Null),
         StatusCode::TOO_MANY_REQUESTS => envelope("RATE_LIMIT_EXCEEDED", detail, Value::Null),
         StatusCode::INTERNAL_SERVER_ERROR => envelope(
             "INTERNAL_SERVER_ERROR",

@@ -142,6 +142,11 @@ async fn a_reminder_lives_through_the_originals_paths(app: TestApp) {
         .expect(&app, Method::GET, &path, None, StatusCode::OK)
         .await;
     assert_eq!(after["is_active"], false);
+    // Sending a deleted one is refused as an operation, not as a duplicate.
+    let refused = firm
+        .send(&app, Method::POST, &format!("{path}/send-now"), None)
+        .await;
+    original_error(refused, StatusCode::CONFLICT, "INVALID_OPERATION").await;
 }
 db_test!(a_reminder_lives_through_the_originals_paths);
 
