@@ -284,7 +284,15 @@ async fn sign_in(
     api: Option<&str>,
 ) -> ServiceResult<TokenPair> {
     let settings = &state.settings;
-    let email = username.trim().to_lowercase();
+    let mut email = username.trim().to_lowercase();
+    // The original's paths sign in by username too: counted against the account's e-mail, so
+    // trying both names gives no more guesses.
+    if api.is_some()
+        && users::find_by_email(&state.db, &email).await?.is_none()
+        && let Some(user) = users::find_by_username(&state.db, username.trim()).await?
+    {
+        email = user.email;
+    }
     let account_key = Key::account(settings, &email);
     let address_key = address.map(|address| Key::address(settings, address));
     let keys: Vec<&Key> = std::iter::once(&account_key)
@@ -300,10 +308,7 @@ async fn sign_in(
     )
     .await?;
 
-    let account = match users::find_by_email(&state.db, &email).await? {
-        None if api.is_some() => users::find_by_username(&state.db, username.trim()).await?,
-        found => found,
-    };
+    let account = users::find_by_email(&state.db, &email).await?;
     let stored_hash = account
         .as_ref()
         .map(|user| user.password_hash.clone())
