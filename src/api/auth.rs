@@ -43,7 +43,7 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         (status = 429, description = "Too many refused attempts from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub(super) async fn register(
+async fn register(
     State(state): State<Arc<AppState>>,
     ClientAddress(address): ClientAddress,
     ApiJson(request): ApiJson<RegisterRequest>,
@@ -71,6 +71,19 @@ pub struct TokenForm {
     pub scope: Option<String>,
 }
 
+impl TokenForm {
+    /// A 422 for a grant other than `password` (absent or blank is the password grant).
+    pub(super) fn check_grant(&self) -> ApiResult<()> {
+        match self.grant_type.as_deref().filter(|g| !g.is_empty()) {
+            Some(grant) if grant != "password" => Err(super::error::ApiError::invalid(
+                "grant_type",
+                "only the password grant is supported",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Signs in with e-mail and password.
 ///
 /// The OAuth2 password grant, form-encoded: answers an access token for
@@ -87,19 +100,12 @@ pub struct TokenForm {
         (status = 429, description = "Too many failures; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub(super) async fn issue_token(
+async fn issue_token(
     State(state): State<Arc<AppState>>,
     ClientAddress(address): ClientAddress,
     ApiForm(form): ApiForm<TokenForm>,
 ) -> ApiResult<Json<TokenPair>> {
-    if let Some(grant) = form.grant_type.as_deref().filter(|g| !g.is_empty())
-        && grant != "password"
-    {
-        return Err(super::error::ApiError::invalid(
-            "grant_type",
-            "only the password grant is supported",
-        ));
-    }
+    form.check_grant()?;
     Ok(Json(
         auth::login(&state, &form.username, form.password, address).await?,
     ))

@@ -15,6 +15,11 @@ tokio::task_local! {
     pub static REQUEST_ID: String;
 }
 
+/// Marks an error response whose body is already final, in another format than ours (the
+/// original service's envelope on its paths): it is not rewritten into a problem.
+#[derive(Debug, Clone, Copy)]
+pub struct FinalErrorBody;
+
 /// An RFC 9457 problem body.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {

@@ -20,7 +20,7 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
-use super::error::{ApiError, PROBLEM_JSON, REQUEST_ID, problem_response};
+use super::error::{ApiError, FinalErrorBody, PROBLEM_JSON, REQUEST_ID, problem_response};
 use crate::config::Settings;
 use crate::state::AppState;
 
@@ -201,6 +201,7 @@ async fn problem_for_bare_errors(response: Response) -> Response {
             value.as_bytes().starts_with(PROBLEM_JSON.as_bytes())
                 || value.as_bytes().starts_with(b"text/html")
         });
+    let answered = answered || response.extensions().get::<FinalErrorBody>().is_some();
     if !(status.is_client_error() || status.is_server_error()) || answered {
         return response;
     }

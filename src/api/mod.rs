@@ -122,6 +122,10 @@ pub fn app(state: Arc<AppState>, console: Router<Arc<AppState>>) -> Router {
         .merge(docs)
         .merge(compat::router(&state))
         .merge(console)
+        .layer(axum::middleware::from_fn_with_state(
+            compat::Dispatch::new(&state),
+            compat::dispatch,
+        ))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
     middleware::wrap(router, &state.settings).with_state(state)
 }

@@ -96,6 +96,7 @@ pub(super) async fn list_notifications(
         from: query.from,
         to: query.to,
         unread: query.unread,
+        statuses: Vec::new(),
     };
     let paged = notifications::list(
         &state,

@@ -20,6 +20,11 @@ pub struct Model {
     /// `owner`, `admin` or `member`.
     pub role: Role,
     pub is_active: bool,
+    /// The name the original service's users signed in with, as written; unique per
+    /// installation (case ignored). Only the original's paths and the importer set it.
+    pub username: Option<String>,
+    /// A contact number as the original service took it at registration (not used to send).
+    pub phone: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

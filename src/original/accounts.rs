@@ -126,9 +126,19 @@ pub(super) async fn import_accounts(
             },
         )
         .await?;
+        // Its username signs in here too (the original's paths), unless an account has it.
+        let username = match user.username.as_deref().map(str::trim) {
+            Some(name) if users::find_by_username(txn, name).await?.is_some() => {
+                report.users.change("username_taken");
+                None
+            }
+            Some(name) if (3..=191).contains(&name.chars().count()) => Some(name.to_owned()),
+            _ => None,
+        };
         users::insert(
             txn,
             crate::entities::user::ActiveModel {
+                username: Set(username),
                 business_id: Set(saved.id),
                 email: Set(email.as_str().to_owned()),
                 full_name: Set(truncated(

@@ -103,6 +103,32 @@ pub async fn client_ids(db: &impl ConnectionTrait, reminder_id: i64) -> Result<V
         .unwrap_or_default())
 }
 
+/// The statuses of the business's reminders a client is assigned to, one per reminder.
+pub async fn statuses_of_client(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    client: ClientId,
+) -> Result<Vec<ReminderStatus>, DbErr> {
+    let ids: Vec<i64> = reminder_client::Entity::find()
+        .select_only()
+        .column(reminder_client::Column::ReminderId)
+        .filter(reminder_client::Column::BusinessId.eq(business.0))
+        .filter(reminder_client::Column::ClientId.eq(client.0))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut statuses = Vec::new();
+    for chunk in ids.chunks(500) {
+        let found = reminder::Entity::find()
+            .filter(reminder::Column::BusinessId.eq(business.0))
+            .filter(reminder::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        statuses.extend(found.into_iter().map(|row| row.status));
+    }
+    Ok(statuses)
+}
+
 /// How many clients each of these reminders has (reminders without any are left out).
 pub async fn client_counts(
     db: &impl ConnectionTrait,

@@ -1,8 +1,9 @@
 //! `users`.
 
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::Paged;
@@ -49,6 +50,32 @@ pub async fn find_by_email(
 ) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find()
         .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await
+}
+
+/// The account with this username (case ignored), whatever its business.
+pub async fn find_by_username(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(
+            Expr::expr(Func::lower(Expr::col(user::Column::Username))).eq(username.to_lowercase()),
+        )
+        .one(db)
+        .await
+}
+
+/// The business's first owner: who the original service called the firm's user.
+pub async fn first_owner(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::BusinessId.eq(business.0))
+        .filter(user::Column::Role.eq(Role::Owner))
+        .order_by_asc(user::Column::Id)
         .one(db)
         .await
 }

@@ -24,7 +24,14 @@ pub struct Claims {
     /// The sign-in session (refresh token family) it belongs to, so logout ends both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// `original` when signed in through the original service's `/auth/login`: on the paths
+    /// both APIs share, its requests get the original's answers (`api::compat`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
 }
+
+/// [`Claims::api`] of a token signed in through the original service's path.
+pub const ORIGINAL_API: &str = "original";
 
 /// Signs and checks access tokens.
 #[derive(Clone)]
@@ -67,8 +74,23 @@ impl JwtKeys {
         expires_at: DateTime<Utc>,
         session: Option<&str>,
     ) -> anyhow::Result<String> {
+        self.issue_for_api(user, business, now, expires_at, session, None)
+    }
+
+    /// Issues a token belonging to a sign-in session, for the API named (`None`: ours;
+    /// [`ORIGINAL_API`]: the original service's).
+    pub fn issue_for_api(
+        &self,
+        user: UserId,
+        business: BusinessId,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        session: Option<&str>,
+        api: Option<&str>,
+    ) -> anyhow::Result<String> {
         let claims = Claims {
             sid: session.map(str::to_owned),
+            api: api.map(str::to_owned),
             sub: user.0.to_string(),
             bid: business.0,
             iat: now.timestamp(),

@@ -11,7 +11,7 @@ use super::{ServiceError, ServiceResult};
 use crate::domain::{BusinessId, Channel, ChannelSet, Email, Role, TimeZone, UserId, Validation};
 use crate::entities::{business, user};
 use crate::repositories::{businesses, refresh_tokens, users};
-use crate::security::{password, tokens};
+use crate::security::{jwt, password, tokens};
 use crate::state::AppState;
 
 /// `POST /auth/register`.
@@ -81,14 +81,70 @@ pub async fn hash_password(password_text: String) -> ServiceResult<String> {
         .map_err(ServiceError::Internal)
 }
 
+/// What the original service's registration carried beyond ours: a username to sign in with
+/// and a contact number. Only its paths give them.
+#[derive(Debug, Clone, Default)]
+pub struct OriginalProfile {
+    /// 3 to 191 characters, unique per installation (case ignored), kept as written.
+    pub username: Option<String>,
+    /// A contact number, up to 20 characters as the original took it; not used to send.
+    pub phone: Option<String>,
+}
+
+/// A username as kept: trimmed, 3 to 191 characters, no control characters.
+fn username_text(value: &str) -> Result<String, String> {
+    let name = value.trim();
+    if name.chars().count() < 3 {
+        Err("must be at least 3 characters".into())
+    } else if name.chars().count() > 191 {
+        Err("must be at most 191 characters".into())
+    } else if name.chars().any(char::is_control) {
+        Err("must not contain control characters".into())
+    } else {
+        Ok(name.to_owned())
+    }
+}
+
+/// A contact number as the original took it: trimmed, at most 20 characters; blank is none.
+fn phone_text(value: &str) -> Result<Option<String>, String> {
+    let phone = value.trim();
+    if phone.chars().count() > 20 {
+        Err("must be at most 20 characters".into())
+    } else if phone.chars().any(char::is_control) {
+        Err("must not contain control characters".into())
+    } else {
+        Ok((!phone.is_empty()).then(|| phone.to_owned()))
+    }
+}
+
 /// Creates a business and its owner.
-#[tracing::instrument(skip_all)]
 pub async fn register(
     state: &AppState,
     request: RegisterRequest,
     address: Option<IpAddr>,
 ) -> ServiceResult<(user::Model, business::Model)> {
+    register_with_profile(state, request, OriginalProfile::default(), address).await
+}
+
+/// Creates a business and its owner with what the original service's registration carried
+/// (`profile`). A username already taken is a 409 counted like an e-mail already taken.
+#[tracing::instrument(skip_all)]
+pub async fn register_with_profile(
+    state: &AppState,
+    request: RegisterRequest,
+    profile: OriginalProfile,
+    address: Option<IpAddr>,
+) -> ServiceResult<(user::Model, business::Model)> {
     let mut validation = Validation::new();
+    let username = profile
+        .username
+        .as_deref()
+        .and_then(|name| validation.check("username", username_text(name)));
+    let phone = profile
+        .phone
+        .as_deref()
+        .and_then(|phone| validation.check("phone_number", phone_text(phone)))
+        .flatten();
     let business_name =
         validation.check("business_name", required_text(&request.business_name, 200));
     let email = validate_new_user(
@@ -106,8 +162,14 @@ pub async fn register(
     else {
         return Err(ServiceError::invalid("body", "invalid registration"));
     };
-    let password_hash = hash_password(request.password).await?;
     let now = Utc::now();
+    if let Some(name) = &username
+        && users::find_by_username(&state.db, name).await?.is_some()
+    {
+        count_refusal(state, address, now).await?;
+        return Err(username_taken());
+    }
+    let password_hash = hash_password(request.password).await?;
 
     let txn = crate::db::begin_write(&state.db).await?;
     let business = businesses::insert(
@@ -144,6 +206,20 @@ pub async fn register(
         }
         Err(error) => return Err(error),
     };
+    let owner = if username.is_some() || phone.is_some() {
+        let mut row = owner.into_active_model();
+        row.username = Set(username);
+        row.phone = Set(phone);
+        users::update(&txn, row).await.map_err(|error| {
+            if super::is_unique_violation(&error) {
+                username_taken()
+            } else {
+                error.into()
+            }
+        })?
+    } else {
+        owner
+    };
     txn.commit().await?;
     tracing::info!(
         business_id = business.id,
@@ -151,6 +227,10 @@ pub async fn register(
         "business registered"
     );
     Ok((owner, business))
+}
+
+fn username_taken() -> ServiceError {
+    ServiceError::Conflict("An account with this username already exists.".into())
 }
 
 /// Counts a refused registration (an address already in use) against the caller's address,
@@ -174,15 +254,45 @@ async fn count_refusal(
 }
 
 /// Signs in with e-mail and password; failures are limited per account and per address.
-#[tracing::instrument(skip_all)]
 pub async fn login(
     state: &AppState,
     username: &str,
     password_text: String,
     address: Option<IpAddr>,
 ) -> ServiceResult<TokenPair> {
+    sign_in(state, username, password_text, address, None).await
+}
+
+/// Signs in through the original service's path: with the e-mail or, failing that, the
+/// username, limited as [`login`] is; the access token is marked for the original's API
+/// ([`jwt::ORIGINAL_API`]).
+pub async fn login_original(
+    state: &AppState,
+    name: &str,
+    password_text: String,
+    address: Option<IpAddr>,
+) -> ServiceResult<TokenPair> {
+    sign_in(state, name, password_text, address, Some(jwt::ORIGINAL_API)).await
+}
+
+#[tracing::instrument(skip_all)]
+async fn sign_in(
+    state: &AppState,
+    username: &str,
+    password_text: String,
+    address: Option<IpAddr>,
+    api: Option<&str>,
+) -> ServiceResult<TokenPair> {
     let settings = &state.settings;
-    let email = username.trim().to_lowercase();
+    let mut email = username.trim().to_lowercase();
+    // The original's paths sign in by username too: counted against the account's e-mail, so
+    // trying both names gives no more guesses.
+    if api.is_some()
+        && users::find_by_email(&state.db, &email).await?.is_none()
+        && let Some(user) = users::find_by_username(&state.db, username.trim()).await?
+    {
+        email = user.email;
+    }
     let account_key = Key::account(settings, &email);
     let address_key = address.map(|address| Key::address(settings, address));
     let keys: Vec<&Key> = std::iter::once(&account_key)
@@ -238,7 +348,7 @@ pub async fn login(
         tracing::warn!(user_id = user.id, error = %error, "password hash not upgraded");
     }
     let family = uuid::Uuid::new_v4().to_string();
-    issue_pair(state, &user, &family).await
+    issue_pair(state, &user, &family, api).await
 }
 
 /// Replaces a bcrypt hash imported from the original service with an argon2id one, now that
@@ -310,25 +420,27 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> ServiceResult<Tok
     let user = users::find_active_by_id(&state.db, UserId(token.user_id))
         .await?
         .ok_or_else(refused)?;
-    issue_pair(state, &user, &token.family_id).await
+    issue_pair(state, &user, &token.family_id, None).await
 }
 
 async fn issue_pair(
     state: &AppState,
     user: &user::Model,
     family: &str,
+    api: Option<&str>,
 ) -> ServiceResult<TokenPair> {
     let settings = &state.settings;
     let now = Utc::now();
     let access_ttl = Duration::minutes(settings.access_token_expire_minutes);
     let access_token = state
         .jwt
-        .issue_in_session(
+        .issue_for_api(
             UserId(user.id),
             BusinessId(user.business_id),
             now,
             now + access_ttl,
             Some(family),
+            api,
         )
         .map_err(ServiceError::Internal)?;
     let refresh_token = tokens::random_token();

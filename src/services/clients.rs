@@ -316,17 +316,39 @@ pub async fn many(
     Ok(found)
 }
 
+/// The statuses of the reminders a client of the business is on, one per reminder.
+pub async fn reminder_statuses(
+    state: &AppState,
+    actor: &Actor,
+    id: ClientId,
+) -> ServiceResult<Vec<crate::domain::ReminderStatus>> {
+    Ok(crate::repositories::reminders::statuses_of_client(&state.db, actor.business, id).await?)
+}
+
 /// Adds a client.
-#[tracing::instrument(skip_all, fields(business_id = actor.business.0))]
 pub async fn create(
     state: &AppState,
     actor: &Actor,
     request: CreateClientRequest,
 ) -> ServiceResult<client::Model> {
+    create_from(state, actor, request.into()).await
+}
+
+/// Adds a client with the fields `request` sets (a name among them); the others take their
+/// defaults.
+#[tracing::instrument(skip_all, fields(business_id = actor.business.0))]
+pub async fn create_from(
+    state: &AppState,
+    actor: &Actor,
+    request: UpdateClientRequest,
+) -> ServiceResult<client::Model> {
     let region = phone_region(&state.db, actor.business).await?;
     let mut row = blank_row(actor.business);
     let mut validation = Validation::new();
-    apply_changes(&mut validation, &mut row, &request.into(), region);
+    if request.name.is_none() {
+        validation.push("name", "is required");
+    }
+    apply_changes(&mut validation, &mut row, &request, region);
     validation.finish().map_err(ServiceError::Validation)?;
     ensure_unique(&state.db, actor.business, &row, None).await?;
     clients::insert(&state.db, row).await.map_err(conflict_or)

@@ -131,6 +131,16 @@ pub async fn create(
 }
 
 /// Inserts an active user; an e-mail already registered anywhere is a 409.
+/// The id of the business's first owner (the original service's one user per firm), if any.
+pub async fn first_owner_id(
+    state: &AppState,
+    business: crate::domain::BusinessId,
+) -> ServiceResult<Option<i64>> {
+    Ok(users::first_owner(&state.db, business)
+        .await?
+        .map(|owner| owner.id))
+}
+
 pub(crate) async fn insert_user(
     db: &impl sea_orm::ConnectionTrait,
     business: crate::domain::BusinessId,

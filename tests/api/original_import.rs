@@ -378,6 +378,14 @@ async fn import_from_sqlite_into(backend: Backend) {
         sign_in(&app, "bob@solo.test", OLD_PASSWORD).await.status(),
         StatusCode::UNAUTHORIZED
     );
+    // The original's username signs in through its path.
+    let by_username = app
+        .request(reqwest::Method::POST, "/auth/login")
+        .form(&[("username", "alice"), ("password", OLD_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_username.status(), StatusCode::OK);
 
     let business = app.get_json("/business", &token).await;
     assert_eq!(business["name"], "Rossi & Partners");

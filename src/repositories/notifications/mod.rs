@@ -54,6 +54,8 @@ use crate::entities::{notification, notification_attempt};
 pub struct NotificationFilter {
     /// One status.
     pub status: Option<NotificationStatus>,
+    /// Any of these statuses; empty: any.
+    pub statuses: Vec<NotificationStatus>,
     /// One channel.
     pub channel: Option<Channel>,
     /// One client.
@@ -152,6 +154,9 @@ pub async fn list(
         notification::Entity::find().filter(notification::Column::BusinessId.eq(business.0));
     if let Some(status) = filter.status {
         query = query.filter(notification::Column::Status.eq(status));
+    }
+    if !filter.statuses.is_empty() {
+        query = query.filter(notification::Column::Status.is_in(filter.statuses.iter().copied()));
     }
     if let Some(channel) = filter.channel {
         query = query.filter(notification::Column::Channel.eq(channel));
