@@ -5,8 +5,6 @@
 //! Ours has more states; each is shown as the original's nearest: `sending` as `PENDING`,
 //! `delivered` and `read` as `SENT`, `skipped` as `CANCELLED` (its reason in `error_message`).
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use axum::Json;
@@ -102,17 +100,8 @@ async fn shown(
     let user_id = firm_user_id(state, actor.business, actor.user.0).await?;
     let client_ids: Vec<i64> = rows.iter().map(|row| row.client_id).collect();
     let names = clients::names(state, actor, &client_ids).await?;
-    let mut titles: HashMap<i64, String> = HashMap::new();
-    for row in &rows {
-        if let Entry::Vacant(slot) = titles.entry(row.reminder_id) {
-            slot.insert(
-                reminders::get(state, actor, row.reminder_id)
-                    .await?
-                    .reminder
-                    .title,
-            );
-        }
-    }
+    let reminder_ids: Vec<i64> = rows.iter().map(|row| row.reminder_id).collect();
+    let titles = reminders::titles(state, actor, &reminder_ids).await?;
     Ok(rows
         .into_iter()
         .map(|row| OriginalNotification {

@@ -106,6 +106,16 @@ pub(super) async fn with_clients(
     })
 }
 
+/// The titles of the actor's reminders among `ids`, by id (others' and unknown ids are left
+/// out).
+pub async fn titles(
+    state: &AppState,
+    actor: &Actor,
+    ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, String>> {
+    Ok(reminders::titles(&state.db, actor.business, ids).await?)
+}
+
 /// One reminder.
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> ServiceResult<ReminderWithClients> {
     let reminder = reminders::find(&state.db, actor.business, id)
