@@ -7,10 +7,11 @@ WORKDIR /src
 # 1. Dependencies only: the manifests with stand-in sources, so this layer is reused until
 #    Cargo.toml or Cargo.lock change.
 COPY Cargo.toml Cargo.lock ./
+COPY .cargo ./.cargo
 RUN mkdir -p src benches \
     && echo 'fn main() {}' > src/main.rs \
     && touch src/lib.rs \
-    && echo 'fn main() {}' > benches/engine.rs \
+    && for bench in engine console api; do echo 'fn main() {}' > benches/$bench.rs; done \
     && cargo build --release --locked \
     && rm -rf src benches
 # 2. The application.

@@ -98,6 +98,12 @@ fn closes_if_out_of_step(
 ) -> futures_util::future::BoxFuture<'_, Result<bool, sea_orm::sqlx::Error>> {
     use sea_orm::sqlx::Connection;
     Box::pin(async move {
+        // The driver counts a transaction down only when its worker has run the rollback, so
+        // a connection counting none has none open or queued and needs no round trip (which
+        // would double the cost of every read on its own).
+        if !connection.is_in_transaction() {
+            return Ok(true);
+        }
         // Runs after the rollback queued when the transaction was dropped.
         connection.ping().await?;
         Ok(!connection.is_in_transaction())
