@@ -13,7 +13,9 @@
 //!
 //! `BENCH_CLIENTS` (default 5000), `BENCH_SECONDS` per load (default 5), `BENCH_CONNECTIONS`
 //! (default `32`, comma-separated), `BENCH_IMPORT_ROWS` (default 100000) size it;
-//! `BENCH_PARTS` (default `reads,fanout,import`) picks the parts.
+//! `BENCH_PARTS` (default `reads,fanout,import`) picks the parts; `BENCH_SERVER_LOG` (default
+//! `info`) is the server's `RUST_LOG`, e.g. `info,reminder_backend::scheduler=debug` to see each
+//! dispatch pass's timings in `server.log`.
 #![allow(
     clippy::expect_used,
     clippy::cast_precision_loss,
@@ -64,7 +66,10 @@ impl Server {
             .env("PORT", port.to_string())
             .env("SECRET_KEY", "api-benchmark-secret-key-0123456789abcdef")
             .env("LOG_FORMAT", "json")
-            .env("RUST_LOG", "info")
+            .env(
+                "RUST_LOG",
+                std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .current_dir(dir)
             .stdout(log)
             .stderr(Stdio::inherit())

@@ -14,6 +14,7 @@ pub mod db;
 pub mod documents;
 pub mod domain;
 pub mod entities;
+pub mod fresh_cache;
 pub mod http;
 pub mod limits;
 pub mod metrics;

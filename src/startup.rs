@@ -102,6 +102,7 @@ impl Application {
             settings: Arc::new(settings),
             jwt,
             token_cache: crate::security::token_cache::TokenCache::default(),
+            list_totals: crate::repositories::list_totals::ListTotals::default(),
             secrets,
             clock: dependencies.clock,
             channels,

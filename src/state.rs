@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::limits::Limiters;
 use crate::payments::stripe::StripeClient;
+use crate::repositories::list_totals::ListTotals;
 use crate::security::crypto::SecretBox;
 use crate::security::jwt::JwtKeys;
 use crate::security::token_cache::TokenCache;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Access tokens checked in the last second, and who they speak for.
     pub token_cache: TokenCache,
+    /// Totals of long lists counted in the last second.
+    pub list_totals: ListTotals,
     /// Seals and opens secrets stored in the database.
     pub secrets: SecretBox,
     /// The time.

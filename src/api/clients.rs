@@ -197,5 +197,5 @@ pub(super) async fn import_clients(
     actor: Actor,
     CsvBody(body): CsvBody,
 ) -> ApiResult<Json<ImportReport>> {
-    Ok(Json(import::import_csv(&state, &actor, &body).await?))
+    Ok(Json(import::import_csv(&state, &actor, body).await?))
 }

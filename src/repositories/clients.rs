@@ -3,10 +3,9 @@
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Iterable,
-    PaginatorTrait, QueryFilter, QuerySelect,
+    PaginatorTrait, QueryFilter, QuerySelect, Select,
 };
 
-use super::Paged;
 use super::sort::{Sort, SortKey};
 use crate::domain::{BusinessId, ClientId};
 use crate::entities::client;
@@ -67,10 +66,28 @@ impl SortKey for ClientSortKey {
 /// leading `-` for descending.
 pub type ClientSort = Sort<ClientSortKey>;
 
-/// The business's clients matching `search` (name, e-mail or phone, ignoring case), a page of
-/// them in `sort`'s order: `limit` after skipping `offset`, or after the client `after` (keyset
-/// paging; `sort` must be one of [`ClientSortKey::KEYSET`](SortKey::KEYSET)).
-pub async fn list(
+/// The business's clients matching `search` (name, e-mail or phone, ignoring case).
+fn matching(business: BusinessId, search: Option<&str>) -> Select<client::Entity> {
+    let query = client::Entity::find().filter(client::Column::BusinessId.eq(business.0));
+    match search.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(search) => query.filter(search_condition(search)),
+        None => query,
+    }
+}
+
+/// How many of the business's clients match `search`.
+pub async fn count(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    search: Option<&str>,
+) -> Result<u64, DbErr> {
+    matching(business, search).count(db).await
+}
+
+/// A page of the business's clients matching `search`, in `sort`'s order: `limit` after
+/// skipping `offset`, or after the client `after` (keyset paging; `sort` must be one of
+/// [`ClientSortKey::KEYSET`](SortKey::KEYSET)).
+pub async fn page(
     db: &impl ConnectionTrait,
     business: BusinessId,
     search: Option<&str>,
@@ -78,12 +95,8 @@ pub async fn list(
     limit: u64,
     offset: u64,
     after: Option<&client::Model>,
-) -> Result<Paged<client::Model>, DbErr> {
-    let mut query = client::Entity::find().filter(client::Column::BusinessId.eq(business.0));
-    if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
-        query = query.filter(search_condition(search));
-    }
-    let total = query.clone().count(db).await?;
+) -> Result<Vec<client::Model>, DbErr> {
+    let mut query = matching(business, search);
     let column = match sort.key {
         ClientSortKey::Added => None,
         ClientSortKey::Name => Some(client::Column::Name),
@@ -92,13 +105,11 @@ pub async fn list(
     if let Some(anchor) = after {
         query = sort.after(query, column, client::Column::Id, anchor);
     }
-    let items = sort
-        .apply(query, column, client::Column::Id)
+    sort.apply(query, column, client::Column::Id)
         .limit(limit)
         .offset(offset)
         .all(db)
-        .await?;
-    Ok(Paged { items, total })
+        .await
 }
 
 fn search_condition(search: &str) -> Condition {
@@ -177,6 +188,19 @@ pub async fn opt_out(
         .exec(db)
         .await?;
     Ok(result.rows_affected > 0)
+}
+
+/// Whether the business has any client.
+pub async fn any(db: &impl ConnectionTrait, business: BusinessId) -> Result<bool, DbErr> {
+    Ok(client::Entity::find()
+        .filter(client::Column::BusinessId.eq(business.0))
+        .select_only()
+        .column(client::Column::Id)
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .is_some())
 }
 
 /// Clients of the business with any of these e-mails.

@@ -7,6 +7,7 @@ pub mod clients;
 pub mod document_links;
 pub mod documents;
 pub mod idempotency;
+pub mod list_totals;
 pub mod login_throttle;
 pub mod message_hours;
 pub mod notifications;

@@ -15,6 +15,7 @@ use crate::domain::{
     Actor, BusinessId, ChannelSet, ClientId, CountryCode, Email, PhoneE164, TimeZone, Validation,
 };
 use crate::entities::client;
+use crate::repositories::list_totals::TotalKey;
 use crate::repositories::{Paged, businesses, clients};
 
 pub use crate::repositories::clients::{ClientSort, ClientSortKey};
@@ -272,7 +273,15 @@ pub async fn list(
         ),
         None => None,
     };
-    Ok(clients::list(
+    let filter = search.map(str::trim).unwrap_or_default().to_owned();
+    let total = state
+        .list_totals
+        .get_or_count(
+            TotalKey::new(actor.business, "clients", filter),
+            clients::count(&state.db, actor.business, search),
+        )
+        .await?;
+    let items = clients::page(
         &state.db,
         actor.business,
         search,
@@ -281,7 +290,8 @@ pub async fn list(
         offset,
         anchor.as_ref(),
     )
-    .await?)
+    .await?;
+    Ok(Paged { items, total })
 }
 
 /// The names of the actor's clients among `ids`, by id (others' and unknown ids are left out).
@@ -351,7 +361,9 @@ pub async fn create_from(
     apply_changes(&mut validation, &mut row, &request, region);
     validation.finish().map_err(ServiceError::Validation)?;
     ensure_unique(&state.db, actor.business, &row, None).await?;
-    clients::insert(&state.db, row).await.map_err(conflict_or)
+    let created = clients::insert(&state.db, row).await.map_err(conflict_or)?;
+    state.list_totals.forget_all();
+    Ok(created)
 }
 
 /// Changes a client.
@@ -373,7 +385,10 @@ pub async fn update(
     }
     ensure_unique(&state.db, actor.business, &row, Some(current.id)).await?;
     row.updated_at = Set(Utc::now().into());
-    clients::update(&state.db, row).await.map_err(conflict_or)
+    let updated = clients::update(&state.db, row).await.map_err(conflict_or)?;
+    // A search by the old name or address no longer finds the client.
+    state.list_totals.forget_all();
+    Ok(updated)
 }
 
 /// Deletes a client.
@@ -396,6 +411,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: ClientId) -> ServiceRes
     )
     .await?;
     txn.commit().await?;
+    state.list_totals.forget_all();
     for document in &documents {
         state.documents.remove_object(document).await;
     }

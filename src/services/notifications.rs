@@ -4,6 +4,7 @@ use super::messages::skip_reason;
 use super::{ServiceError, ServiceResult};
 use crate::domain::{Actor, ClientId, NotificationStatus};
 use crate::entities::{notification, notification_attempt};
+use crate::repositories::list_totals::TotalKey;
 use crate::repositories::notifications::{self, NotificationFilter};
 pub use crate::repositories::notifications::{NotificationSort, NotificationSortKey};
 use crate::repositories::{Paged, clients};
@@ -30,7 +31,17 @@ pub async fn list(
         ),
         None => None,
     };
-    Ok(notifications::list(
+    let count = notifications::count(&state.db, actor.business, filter);
+    // Counts by status are what a caller watches to see sends progress: always exact.
+    let by_status =
+        filter.status.is_some() || !filter.statuses.is_empty() || filter.unread.is_some();
+    let total = if by_status {
+        count.await?
+    } else {
+        let key = TotalKey::new(actor.business, "notifications", format!("{filter:?}"));
+        state.list_totals.get_or_count(key, count).await?
+    };
+    let items = notifications::page(
         &state.db,
         actor.business,
         filter,
@@ -39,7 +50,8 @@ pub async fn list(
         offset,
         anchor.as_ref(),
     )
-    .await?)
+    .await?;
+    Ok(Paged { items, total })
 }
 
 /// One notification with its attempts.

@@ -162,7 +162,7 @@ pub(super) async fn submit(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
     };
     if intent == "import" {
-        return match services::import::import_csv(&state, &staff.actor, text.as_bytes()).await {
+        return match services::import::import_csv(&state, &staff.actor, text.into()).await {
             Ok(report) => Ok(page(&state, &staff, None, None, Some(report))
                 .await?
                 .into_response()),

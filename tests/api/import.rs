@@ -295,3 +295,39 @@ async fn crlf_files_report_the_lines_of_their_rows(app: TestApp) {
     assert_eq!(lines, [3, 5], "{report}");
 }
 db_test!(crlf_files_report_the_lines_of_their_rows);
+
+/// Into a business with no clients yet, rows skip the lookup of stored clients unless an earlier
+/// chunk of the same file wrote their e-mail or reference: those still update, not duplicate.
+async fn later_chunks_update_clients_written_by_earlier_ones(app: TestApp) {
+    let owner = app.owner("Chunks").await;
+    let rows = 1_200;
+    let mut csv = String::from("name,email,external_ref,timezone\n");
+    for n in 0..rows {
+        writeln!(csv, "Client {n},client{n}@chunks.example.com,REF-{n},").unwrap();
+    }
+    // Past the first chunks: one row by e-mail, one by reference alone, one clashing reference.
+    csv.push_str(",client3@chunks.example.com,,Europe/Paris\n");
+    csv.push_str("Renamed,,REF-7,\n");
+    csv.push_str("Thief,thief@chunks.example.com,REF-9,\n");
+    let response = import(&app, &owner, csv).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["created"], rows, "{report}");
+    assert_eq!(report["updated"], 2, "{report}");
+    assert_eq!(
+        report["errors"],
+        json!([{"row": rows + 4, "field": "external_ref", "message": "belongs to another client"}])
+    );
+    let all = app.get_json("/clients?limit=1", &owner.token).await;
+    assert_eq!(all["total"], rows);
+    let three = app
+        .get_json("/clients?limit=1&q=client3@chunks", &owner.token)
+        .await;
+    assert_eq!(three["items"][0]["name"], "Client 3");
+    assert_eq!(three["items"][0]["timezone"], "Europe/Paris");
+    let seven = app
+        .get_json("/clients?limit=5&q=client7@chunks", &owner.token)
+        .await;
+    assert_eq!(seven["items"][0]["name"], "Renamed");
+}
+db_test!(later_chunks_update_clients_written_by_earlier_ones);

@@ -417,7 +417,7 @@ pub(super) async fn bulk_import(
         .is_some_and(|value| value.trim_start().to_ascii_lowercase().contains("csv"));
     if csv {
         let CsvBody(body) = CsvBody::from_request(request, &state).await?;
-        return Ok(Json(import::import_csv(&state, &actor, &body).await?).into_response());
+        return Ok(Json(import::import_csv(&state, &actor, body).await?).into_response());
     }
     let ApiJson(items) = ApiJson::<Vec<ClientCreate>>::from_request(request, &state).await?;
     let region = region(&state, &actor).await?;

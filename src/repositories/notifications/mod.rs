@@ -40,10 +40,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, Select,
 };
 
-use super::Paged;
 use super::sort::{Sort, SortKey};
 use crate::domain::{BusinessId, Channel, NotificationStatus, Trigger};
 use crate::entities::Timestamp;
@@ -140,16 +139,8 @@ impl SortKey for NotificationSortKey {
 /// The order of the history: `occurrence_at` (default newest first), `created_at` or `status`.
 pub type NotificationSort = Sort<NotificationSortKey>;
 
-/// The history, in `sort`'s order.
-pub async fn list(
-    db: &impl ConnectionTrait,
-    business: BusinessId,
-    filter: &NotificationFilter,
-    sort: NotificationSort,
-    limit: u64,
-    offset: u64,
-    after: Option<&notification::Model>,
-) -> Result<Paged<notification::Model>, DbErr> {
+/// The business's notifications that `filter` lets through.
+fn matching(business: BusinessId, filter: &NotificationFilter) -> Select<notification::Entity> {
     let mut query =
         notification::Entity::find().filter(notification::Column::BusinessId.eq(business.0));
     if let Some(status) = filter.status {
@@ -178,7 +169,30 @@ pub async fn list(
         Some(false) => query = query.filter(notification::Column::InboxReadAt.is_not_null()),
         None => {}
     }
-    let total = query.clone().count(db).await?;
+    query
+}
+
+/// How many of the business's notifications `filter` lets through.
+pub async fn count(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    filter: &NotificationFilter,
+) -> Result<u64, DbErr> {
+    matching(business, filter).count(db).await
+}
+
+/// A page of the history, in `sort`'s order: `limit` after skipping `offset`, or after the
+/// notification `after` (keyset paging).
+pub async fn page(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    filter: &NotificationFilter,
+    sort: NotificationSort,
+    limit: u64,
+    offset: u64,
+    after: Option<&notification::Model>,
+) -> Result<Vec<notification::Model>, DbErr> {
+    let mut query = matching(business, filter);
     let column = match sort.key {
         NotificationSortKey::OccurrenceAt => Some(notification::Column::OccurrenceAt),
         NotificationSortKey::Created => None,
@@ -187,13 +201,11 @@ pub async fn list(
     if let Some(anchor) = after {
         query = sort.after(query, column, notification::Column::Id, anchor);
     }
-    let items = sort
-        .apply(query, column, notification::Column::Id)
+    sort.apply(query, column, notification::Column::Id)
         .limit(limit)
         .offset(offset)
         .all(db)
-        .await?;
-    Ok(Paged { items, total })
+        .await
 }
 
 /// The imported notifications of these businesses as (id, reminder, client, channel,
