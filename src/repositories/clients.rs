@@ -209,14 +209,29 @@ pub async fn find_by_emails(
     business: BusinessId,
     emails: &[String],
 ) -> Result<Vec<client::Model>, DbErr> {
-    if emails.is_empty() {
-        return Ok(Vec::new());
+    find_by_keys(db, business, client::Column::Email, emails).await
+}
+
+/// Clients of the business whose `column` holds one of `keys`, a statement per run of keys
+/// within [`crate::db::BYTES_PER_STATEMENT`].
+async fn find_by_keys(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    column: client::Column,
+    keys: &[String],
+) -> Result<Vec<client::Model>, DbErr> {
+    let mut found = Vec::new();
+    let runs = crate::db::statement_runs(keys.iter().collect(), 500, |key| key.len() + 8);
+    for run in runs {
+        found.extend(
+            client::Entity::find()
+                .filter(client::Column::BusinessId.eq(business.0))
+                .filter(column.is_in(run.into_iter().cloned()))
+                .all(db)
+                .await?,
+        );
     }
-    client::Entity::find()
-        .filter(client::Column::BusinessId.eq(business.0))
-        .filter(client::Column::Email.is_in(emails.iter().cloned()))
-        .all(db)
-        .await
+    Ok(found)
 }
 
 /// Clients of the business with any of these external references.
@@ -225,14 +240,7 @@ pub async fn find_by_external_refs(
     business: BusinessId,
     refs: &[String],
 ) -> Result<Vec<client::Model>, DbErr> {
-    if refs.is_empty() {
-        return Ok(Vec::new());
-    }
-    client::Entity::find()
-        .filter(client::Column::BusinessId.eq(business.0))
-        .filter(client::Column::ExternalRef.is_in(refs.iter().cloned()))
-        .all(db)
-        .await
+    find_by_keys(db, business, client::Column::ExternalRef, refs).await
 }
 
 /// Inserts a client.
@@ -252,9 +260,7 @@ pub async fn insert_many(
         return Ok(());
     }
     let per_statement = crate::db::rows_per_statement(client::Column::iter().count());
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(per_statement).collect();
+    for chunk in crate::db::statement_runs(rows, per_statement, crate::db::row_bytes) {
         client::Entity::insert_many(chunk)
             .exec_without_returning(db)
             .await?;

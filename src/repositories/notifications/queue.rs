@@ -27,14 +27,8 @@ pub async fn insert_new(
     rows: Vec<notification::ActiveModel>,
 ) -> Result<u64, DbErr> {
     let mut inserted = 0;
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows
-            .by_ref()
-            .take(crate::db::rows_per_statement(
-                notification::Column::iter().count(),
-            ))
-            .collect();
+    let per_statement = crate::db::rows_per_statement(notification::Column::iter().count());
+    for chunk in crate::db::statement_runs(rows, per_statement, crate::db::row_bytes) {
         inserted += notification::Entity::insert_many(chunk)
             .on_conflict(
                 OnConflict::columns([
