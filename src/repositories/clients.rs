@@ -96,20 +96,21 @@ pub async fn page(
     offset: u64,
     after: Option<&client::Model>,
 ) -> Result<Vec<client::Model>, DbErr> {
-    let mut query = matching(business, search);
     let column = match sort.key {
         ClientSortKey::Added => None,
         ClientSortKey::Name => Some(client::Column::Name),
         ClientSortKey::Email => Some(client::Column::Email),
     };
-    if let Some(anchor) = after {
-        query = sort.after(query, column, client::Column::Id, anchor);
-    }
-    sort.apply(query, column, client::Column::Id)
-        .limit(limit)
-        .offset(offset)
-        .all(db)
-        .await
+    sort.from_anchor(
+        matching(business, search),
+        column,
+        client::Column::Id,
+        after,
+    )
+    .limit(limit)
+    .offset(offset)
+    .all(db)
+    .await
 }
 
 fn search_condition(search: &str) -> Condition {

@@ -96,6 +96,21 @@ impl<K: SortKey> Sort<K> {
         };
         query.filter(condition)
     }
+
+    /// `query` in this order, from the row after `anchor` when there is one ([`Sort::after`]).
+    pub fn from_anchor<E: EntityTrait>(
+        &self,
+        query: Select<E>,
+        column: Option<E::Column>,
+        id: E::Column,
+        anchor: Option<&E::Model>,
+    ) -> Select<E> {
+        let query = match anchor {
+            Some(anchor) => self.after(query, column, id, anchor),
+            None => query,
+        };
+        self.apply(query, column, id)
+    }
 }
 
 impl<K: SortKey> std::str::FromStr for Sort<K> {

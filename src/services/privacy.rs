@@ -52,6 +52,8 @@ pub async fn erase(state: &AppState, actor: &Actor, id: ClientId) -> ServiceResu
     )
     .await?;
     txn.commit().await?;
+    // The erased name and address no longer match a search.
+    state.list_totals.forget_all();
     for document in &documents {
         state.documents.remove_object(document).await;
     }

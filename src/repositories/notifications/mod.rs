@@ -192,20 +192,21 @@ pub async fn page(
     offset: u64,
     after: Option<&notification::Model>,
 ) -> Result<Vec<notification::Model>, DbErr> {
-    let mut query = matching(business, filter);
     let column = match sort.key {
         NotificationSortKey::OccurrenceAt => Some(notification::Column::OccurrenceAt),
         NotificationSortKey::Created => None,
         NotificationSortKey::Status => Some(notification::Column::Status),
     };
-    if let Some(anchor) = after {
-        query = sort.after(query, column, notification::Column::Id, anchor);
-    }
-    sort.apply(query, column, notification::Column::Id)
-        .limit(limit)
-        .offset(offset)
-        .all(db)
-        .await
+    sort.from_anchor(
+        matching(business, filter),
+        column,
+        notification::Column::Id,
+        after,
+    )
+    .limit(limit)
+    .offset(offset)
+    .all(db)
+    .await
 }
 
 /// The imported notifications of these businesses as (id, reminder, client, channel,

@@ -64,12 +64,13 @@ impl Matching {
         )
     }
 
-    /// Notes the keys of rows a committed chunk wrote.
-    fn written(&mut self, keys: impl IntoIterator<Item = (Option<String>, Option<String>)>) {
+    /// Notes the e-mails and references of the rows a chunk writes, when later chunks
+    /// look only those up.
+    fn written<'a>(&mut self, rows: impl IntoIterator<Item = &'a client::ActiveModel>) {
         if let Self::WrittenEarlier { emails, refs } = self {
-            for (email, reference) in keys {
-                emails.extend(email);
-                refs.extend(reference);
+            for row in rows {
+                emails.extend(row.email.try_as_ref().cloned().flatten());
+                refs.extend(row.external_ref.try_as_ref().cloned().flatten());
             }
         }
     }
@@ -180,14 +181,10 @@ pub(super) async fn write_chunk(
         merge(&mut slots[index].model, &row.values);
     }
 
+    matching.written(slots.iter().map(|slot| &slot.model));
     let now = Utc::now();
     let mut new_rows = Vec::new();
-    let mut keys = Vec::with_capacity(slots.len());
     for mut slot in slots {
-        keys.push((
-            slot.model.email.try_as_ref().cloned().flatten(),
-            slot.model.external_ref.try_as_ref().cloned().flatten(),
-        ));
         if slot.is_new {
             new_rows.push(slot);
         } else if slot.model.is_changed() {
@@ -223,6 +220,5 @@ pub(super) async fn write_chunk(
         Err(error) => return Err(error.into()),
     }
     txn.commit().await?;
-    matching.written(keys);
     Ok(())
 }
