@@ -70,6 +70,11 @@ impl Server {
                 "RUST_LOG",
                 std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "info".into()),
             )
+            .envs(
+                ["DISPATCH_CONCURRENCY", "DISPATCH_BATCH_SIZE"]
+                    .into_iter()
+                    .filter_map(|name| Some((name, std::env::var(name).ok()?))),
+            )
             .current_dir(dir)
             .stdout(log)
             .stderr(Stdio::inherit())

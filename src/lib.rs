@@ -28,4 +28,5 @@ pub mod services;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod token_cache;
 pub mod web;

@@ -101,7 +101,7 @@ impl Application {
             db,
             settings: Arc::new(settings),
             jwt,
-            token_cache: crate::security::token_cache::TokenCache::default(),
+            token_cache: crate::token_cache::TokenCache::default(),
             list_totals: crate::repositories::list_totals::ListTotals::default(),
             secrets,
             clock: dependencies.clock,

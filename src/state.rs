@@ -16,7 +16,7 @@ use crate::payments::stripe::StripeClient;
 use crate::repositories::list_totals::ListTotals;
 use crate::security::crypto::SecretBox;
 use crate::security::jwt::JwtKeys;
-use crate::security::token_cache::TokenCache;
+use crate::token_cache::TokenCache;
 
 /// What every request handler, service and scheduler loop shares.
 pub struct AppState {

@@ -321,9 +321,11 @@ impl Page {
     }
 }
 
-/// The signed-in caller and the access token they presented (for logout).
+/// The signed-in caller, their account as checked, and the access token they presented (for
+/// logout).
 pub struct Session {
     pub actor: Actor,
+    pub user: std::sync::Arc<crate::entities::user::Model>,
     pub claims: Claims,
 }
 
@@ -354,8 +356,12 @@ impl FromRequestParts<Arc<AppState>> for Session {
                 scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
             })
             .ok_or_else(|| ApiError::Unauthorized("A bearer token is required.".into()))?;
-        let (actor, claims) = crate::services::auth::authenticate(state, token).await?;
-        Ok(Self { actor, claims })
+        let (caller, claims) = crate::services::auth::authenticate(state, token).await?;
+        Ok(Self {
+            actor: caller.actor,
+            user: caller.user,
+            claims,
+        })
     }
 }
 

@@ -6,7 +6,6 @@ pub mod crypto;
 pub mod egress;
 pub mod jwt;
 pub mod password;
-pub mod token_cache;
 pub mod tokens;
 pub mod webhook_signatures;
 

@@ -13,6 +13,7 @@ use crate::entities::{business, user};
 use crate::repositories::{businesses, refresh_tokens, users};
 use crate::security::{jwt, password, tokens};
 use crate::state::AppState;
+use crate::token_cache::Caller;
 
 /// `POST /auth/register`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -481,20 +482,20 @@ pub async fn logout(state: &AppState, claims: &crate::security::jwt::Claims) -> 
 /// its revocation (its own `jti` or its whole session, as signing out and password changes
 /// write), and the user — still active, with the role they hold now (read from the database,
 /// not the token). The last two are read at most once per [`TokenCache::TTL`] per token and
-/// process (see [`crate::security::token_cache`]). The API's bearer tokens and the console's
-/// session cookie both go through here.
+/// process (see [`crate::token_cache`]), and the user's account comes with the
+/// answer. The API's bearer tokens and the console's session cookie both go through here.
 ///
-/// [`TokenCache::TTL`]: crate::security::token_cache::TokenCache::TTL
+/// [`TokenCache::TTL`]: crate::token_cache::TokenCache::TTL
 pub async fn authenticate(
     state: &AppState,
     access_token: &str,
-) -> ServiceResult<(crate::domain::Actor, crate::security::jwt::Claims)> {
+) -> ServiceResult<(Caller, crate::security::jwt::Claims)> {
     let claims = state
         .jwt
         .verify(access_token)
         .ok_or_else(|| ServiceError::Unauthorized("The token is invalid or has expired.".into()))?;
-    if let Some(actor) = state.token_cache.get(&claims.jti) {
-        return Ok((actor, claims));
+    if let Some(caller) = state.token_cache.get(&claims.jti) {
+        return Ok((caller, claims));
     }
     let ticket = state.token_cache.ticket();
     if crate::repositories::revoked_tokens::is_revoked(
@@ -517,11 +518,14 @@ pub async fn authenticate(
         .ok_or_else(|| {
             ServiceError::Unauthorized("The account no longer exists or is disabled.".into())
         })?;
-    let actor = crate::domain::Actor {
-        user: UserId(user.id),
-        business: BusinessId(user.business_id),
-        role: user.role,
+    let caller = Caller {
+        actor: crate::domain::Actor {
+            user: UserId(user.id),
+            business: BusinessId(user.business_id),
+            role: user.role,
+        },
+        user: std::sync::Arc::new(user),
     };
-    state.token_cache.keep(ticket, &claims.jti, actor);
-    Ok((actor, claims))
+    state.token_cache.keep(ticket, &claims.jti, caller.clone());
+    Ok((caller, claims))
 }

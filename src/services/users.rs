@@ -82,13 +82,6 @@ pub async fn list(
     Ok(users::list(&state.db, actor.business, sort, limit, offset).await?)
 }
 
-/// One user of the actor's business.
-pub async fn get(state: &AppState, actor: &Actor, id: UserId) -> ServiceResult<user::Model> {
-    users::find(&state.db, actor.business, id)
-        .await?
-        .ok_or(ServiceError::NotFound)
-}
-
 /// Adds a user to the actor's business.
 #[tracing::instrument(skip_all, fields(business_id = actor.business.0))]
 pub async fn create(

@@ -52,12 +52,12 @@ impl FromRequestParts<Arc<AppState>> for Staff {
                 .map(|cookie| cookie.value().to_owned())
                 .ok_or(WebError::SignIn)?,
         };
-        let (actor, claims) = auth::authenticate(state, &token)
+        let (caller, claims) = auth::authenticate(state, &token)
             .await
             .map_err(|_| WebError::SignIn)?;
         let csrf = csrf::session_token(state, &claims);
         Ok(Self {
-            actor,
+            actor: caller.actor,
             claims,
             csrf,
         })

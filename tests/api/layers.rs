@@ -23,14 +23,14 @@ fn documented_layers(root: &Path) -> BTreeMap<String, u32> {
     layers
 }
 
-/// The files of a top-level module (`src/name.rs` or everything under `src/name/`).
+/// The files of a top-level module: `src/name.rs` and everything under `src/name/`.
 fn files_of(src: &Path, module: &str) -> Vec<std::path::PathBuf> {
     let single = src.join(format!("{module}.rs"));
-    if single.exists() {
-        return vec![single];
-    }
-    let mut files = Vec::new();
-    let mut folders = vec![src.join(module)];
+    let mut files: Vec<_> = single.exists().then_some(single).into_iter().collect();
+    let mut folders: Vec<_> = Some(src.join(module))
+        .filter(|folder| folder.is_dir())
+        .into_iter()
+        .collect();
     while let Some(folder) = folders.pop() {
         for entry in std::fs::read_dir(folder).unwrap() {
             let path = entry.unwrap().path();

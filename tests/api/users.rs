@@ -196,6 +196,46 @@ async fn a_removed_or_disabled_user_is_signed_out_at_once(app: TestApp) {
 }
 db_test!(a_removed_or_disabled_user_is_signed_out_at_once);
 
+/// `/users/me` answers from the token check a node keeps for a second: a change made through
+/// the node shows at once, and on another node that checked the token a moment ago within
+/// the check's bound.
+async fn a_renamed_user_sees_the_new_name_at_once_here_and_soon_everywhere(app: TestApp) {
+    let owner = app.owner("Renames").await;
+    let member = app
+        .staff(&owner, "renamed@renames.example.com", "member")
+        .await;
+    let second = app.another_node().await;
+    for node in [&app, &second] {
+        assert_eq!(
+            node.get_json("/users/me", &member.token).await["full_name"],
+            "Staff"
+        );
+    }
+    let renamed = app
+        .patch(
+            &format!("/users/{}", member.user_id),
+            &owner.token,
+            json!({"full_name": "Renamed"}),
+        )
+        .await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    assert_eq!(
+        app.get_json("/users/me", &member.token).await["full_name"],
+        "Renamed"
+    );
+    let bound = reminder_backend::token_cache::TokenCache::TTL;
+    let started = std::time::Instant::now();
+    while second.get_json("/users/me", &member.token).await["full_name"] != "Renamed" {
+        assert!(
+            started.elapsed() < bound + std::time::Duration::from_secs(3),
+            "the other node still shows the old name after {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+db_test!(a_renamed_user_sees_the_new_name_at_once_here_and_soon_everywhere);
+
 async fn another_business_users_are_not_found(app: TestApp) {
     let alpha = app.owner("Alpha").await;
     let beta = app.owner("Beta").await;

@@ -13,10 +13,9 @@ use serde_json::{Value, json};
 use super::super::auth::TokenForm;
 use super::super::error::{ApiError, ApiResult};
 use super::super::extract::{ApiForm, ApiJson, ClientAddress, Session};
-use crate::domain::Actor;
 use crate::entities::user;
 use crate::services::auth::{self, OriginalProfile, RegisterRequest, TokenPair};
-use crate::services::{business, users};
+use crate::services::business;
 use crate::state::AppState;
 
 /// The original's `UserCreate`.
@@ -152,11 +151,13 @@ pub(super) async fn login(
 /// `GET /auth/me`: the caller as the original's `User`.
 pub(super) async fn read_me(
     State(state): State<Arc<AppState>>,
-    actor: Actor,
+    session: Session,
 ) -> ApiResult<Json<OriginalUser>> {
-    let user = users::get(&state, &actor, actor.user).await?;
-    let business = business::get(&state, &actor).await?;
-    Ok(Json(OriginalUser::of(user, business.name)))
+    let business = business::get(&state, &session.actor).await?;
+    Ok(Json(OriginalUser::of(
+        session.user.as_ref().clone(),
+        business.name,
+    )))
 }
 
 /// `POST /auth/logout`: as ours (the token and its session end), answered as the original did.

@@ -790,7 +790,7 @@ pub async fn json_body(response: Response, status: StatusCode) -> Value {
 /// node must be within the token cache's bound (`TokenCache::TTL`, checked here with a margin
 /// for a loaded machine); the refusal's problem.
 pub async fn refused_within_the_token_cache_bound(node: &TestApp, token: &str) -> Value {
-    let bound = reminder_backend::security::token_cache::TokenCache::TTL;
+    let bound = reminder_backend::token_cache::TokenCache::TTL;
     let started = std::time::Instant::now();
     loop {
         let response = node.get("/users/me", token).await;

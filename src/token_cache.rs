@@ -7,14 +7,26 @@
 //! everything it kept — and on every other node within [`TokenCache::TTL`], when its entry is
 //! checked again. A token's signature and expiry are checked on every request, before the cache.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::domain::Actor;
+use crate::entities::user;
 use crate::fresh_cache::{FreshCache, Ticket};
+
+/// Who a checked access token speaks for.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The user, business and role the token acts as (the role held now, not the token's).
+    pub actor: Actor,
+    /// Their account as read by the check: a change made through this node is seen at once,
+    /// one made through another within [`TokenCache::TTL`].
+    pub user: Arc<user::Model>,
+}
 
 /// Recently checked access tokens (by `jti`) and who they speak for.
 #[derive(Debug)]
-pub struct TokenCache(FreshCache<String, Actor>);
+pub struct TokenCache(FreshCache<String, Caller>);
 
 impl Default for TokenCache {
     fn default() -> Self {
@@ -29,7 +41,7 @@ impl TokenCache {
     pub const MAX_ENTRIES: usize = 10_000;
 
     /// Who the token `jti` speaks for, when it was checked within [`TokenCache::TTL`].
-    pub fn get(&self, jti: &str) -> Option<Actor> {
+    pub fn get(&self, jti: &str) -> Option<Caller> {
         self.0.get(jti)
     }
 
@@ -39,12 +51,12 @@ impl TokenCache {
     }
 
     /// Keeps a check's answer, unless something was forgotten since `ticket` was taken.
-    pub fn keep(&self, ticket: Ticket, jti: &str, actor: Actor) {
-        self.0.keep(ticket, jti.to_owned(), actor);
+    pub fn keep(&self, ticket: Ticket, jti: &str, caller: Caller) {
+        self.0.keep(ticket, jti.to_owned(), caller);
     }
 
-    /// Forgets every answer: called after a change that may end or narrow a token's access
-    /// has been committed.
+    /// Forgets every answer: called after a change to a user (their access, password or
+    /// account) has been committed.
     pub fn forget_all(&self) {
         self.0.forget_all();
     }
@@ -55,11 +67,27 @@ mod tests {
     use super::*;
     use crate::domain::{BusinessId, Role, UserId};
 
-    fn actor() -> Actor {
-        Actor {
-            user: UserId(1),
-            business: BusinessId(2),
-            role: Role::Owner,
+    fn caller() -> Caller {
+        let at = chrono::Utc::now().into();
+        Caller {
+            actor: Actor {
+                user: UserId(1),
+                business: BusinessId(2),
+                role: Role::Owner,
+            },
+            user: Arc::new(user::Model {
+                id: 1,
+                business_id: 2,
+                email: "owner@example.com".into(),
+                full_name: "Owner".into(),
+                password_hash: String::new(),
+                role: Role::Owner,
+                is_active: true,
+                username: None,
+                phone: None,
+                created_at: at,
+                updated_at: at,
+            }),
         }
     }
 
@@ -68,9 +96,9 @@ mod tests {
         let cache = TokenCache::default();
         let ticket = cache.ticket();
         cache.forget_all();
-        cache.keep(ticket, "a", actor());
+        cache.keep(ticket, "a", caller());
         assert!(cache.get("a").is_none());
-        cache.keep(cache.ticket(), "a", actor());
-        assert_eq!(cache.get("a").map(|a| a.user), Some(UserId(1)));
+        cache.keep(cache.ticket(), "a", caller());
+        assert_eq!(cache.get("a").map(|c| c.actor.user), Some(UserId(1)));
     }
 }
