@@ -4,12 +4,18 @@
 use std::time::Duration;
 
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
 };
 use sea_orm_migration::MigratorTrait;
 
 use crate::migration::Migrator;
+
+mod write;
+
+pub use write::{WriteTransaction, begin_write};
+
+/// How long a SQLite writer waits for the write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The three supported databases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +82,7 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
             opts.create_if_missing(true)
                 .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(BUSY_TIMEOUT)
                 .foreign_keys(true)
                 // Erased personal data is overwritten, not left in free pages.
                 .pragma("secure_delete", "ON")
@@ -209,18 +215,6 @@ pub async fn analyze(db: &impl ConnectionTrait, tables: &[&str]) -> Result<(), D
     Ok(())
 }
 
-/// Begins a transaction that will write. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes fails outright with
-/// `SQLITE_BUSY` when another writer committed in between, instead of waiting. Other backends
-/// begin as usual.
-pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
-    })
-    .await
-}
-
 /// The PostgreSQL advisory lock taken while migrating (any constant unique to this program).
 const MIGRATION_LOCK_KEY: i64 = 0x5245_4d49_4e44_4552;
 
@@ -271,7 +265,7 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         }
         Backend::Sqlite => {}
     }
-    let applied = Migrator::up(&txn, None).await;
+    let applied = Migrator::up(&*txn, None).await;
     let released = if backend == Backend::MySql {
         txn.execute_unprepared(&format!("DO RELEASE_LOCK('{MIGRATION_LOCK_NAME}')"))
             .await

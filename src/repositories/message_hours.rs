@@ -83,7 +83,7 @@ pub async fn refresh(
         return Ok(());
     }
     let txn = begin_write(db).await?;
-    let state = lock_state(&txn, business).await?;
+    let state = lock_state(&*txn, business).await?;
     let mut rebuilt_at = state.rebuilt_at;
     let changed = if *state.rebuilt_at <= now - REBUILD_EVERY {
         None
