@@ -191,17 +191,23 @@ pub async fn opt_out(
     Ok(result.rows_affected > 0)
 }
 
-/// Whether the business has any client.
-pub async fn any(db: &impl ConnectionTrait, business: BusinessId) -> Result<bool, DbErr> {
-    Ok(client::Entity::find()
+/// The e-mails and external references of the business's clients, when it has at most `most`
+/// clients; `None` when it has more.
+pub async fn keys_of_at_most(
+    db: &impl ConnectionTrait,
+    business: BusinessId,
+    most: u64,
+) -> Result<Option<Vec<(Option<String>, Option<String>)>>, DbErr> {
+    let keys = client::Entity::find()
         .filter(client::Column::BusinessId.eq(business.0))
         .select_only()
-        .column(client::Column::Id)
-        .limit(1)
-        .into_tuple::<i64>()
-        .one(db)
-        .await?
-        .is_some())
+        .column(client::Column::Email)
+        .column(client::Column::ExternalRef)
+        .limit(most + 1)
+        .into_tuple::<(Option<String>, Option<String>)>()
+        .all(db)
+        .await?;
+    Ok((keys.len() as u64 <= most).then_some(keys))
 }
 
 /// Clients of the business with any of these e-mails.

@@ -19,40 +19,56 @@ use crate::services::{ServiceResult, is_unique_violation};
 
 /// Which rows may match a stored client, so that the others skip the lookup.
 pub(super) enum Matching {
-    /// The business had clients when the import began: any row may match one.
+    /// The business had too many clients to hold their keys: any row may match one.
     Any,
-    /// It had none: only a row sharing an e-mail or reference with a row an earlier chunk of
-    /// this import wrote can match (a client added meanwhile through the API shows as a clash
-    /// when inserting, and the row is refused rather than lost).
-    WrittenEarlier {
+    /// Only a row sharing an e-mail or reference (case ignored, as MySQL compares them) with a
+    /// client stored when the import began, or with a row an earlier chunk of this import
+    /// wrote, can match. A client added meanwhile through the API shows as a clash when
+    /// inserting, and the row is refused rather than lost.
+    Known {
         emails: HashSet<String>,
         refs: HashSet<String>,
     },
 }
 
 impl Matching {
+    /// Clients a business may have for the import to hold their keys (about 100 bytes each).
+    const KNOWN_MOST: u64 = 200_000;
+
     /// How an import into `business` starts.
     pub async fn start(db: &DatabaseConnection, actor: &Actor) -> ServiceResult<Self> {
-        Ok(if clients::any(db, actor.business).await? {
-            Self::Any
-        } else {
-            Self::WrittenEarlier {
-                emails: HashSet::new(),
-                refs: HashSet::new(),
-            }
-        })
+        let Some(stored) = clients::keys_of_at_most(db, actor.business, Self::KNOWN_MOST).await?
+        else {
+            return Ok(Self::Any);
+        };
+        let mut known = Self::Known {
+            emails: HashSet::new(),
+            refs: HashSet::new(),
+        };
+        for (email, reference) in stored {
+            known.note(email.as_deref(), reference.as_deref());
+        }
+        Ok(known)
+    }
+
+    /// Notes a written client's e-mail and reference.
+    fn note(&mut self, email: Option<&str>, reference: Option<&str>) {
+        if let Self::Known { emails, refs } = self {
+            emails.extend(email.map(str::to_lowercase));
+            refs.extend(reference.map(str::to_lowercase));
+        }
     }
 
     /// The e-mails and references of `rows` worth looking up.
     fn keys(&self, rows: &[ParsedRow]) -> (Vec<String>, Vec<String>) {
-        let wanted = |key: &Option<String>, earlier: Option<&HashSet<String>>| {
+        let wanted = |key: &Option<String>, known: Option<&HashSet<String>>| {
             key.as_ref()
-                .filter(|key| earlier.is_none_or(|set| set.contains(*key)))
+                .filter(|key| known.is_none_or(|set| set.contains(&key.to_lowercase())))
                 .cloned()
         };
         let (emails, refs) = match self {
             Self::Any => (None, None),
-            Self::WrittenEarlier { emails, refs } => (Some(emails), Some(refs)),
+            Self::Known { emails, refs } => (Some(emails), Some(refs)),
         };
         (
             rows.iter()
@@ -64,14 +80,15 @@ impl Matching {
         )
     }
 
-    /// Notes the e-mails and references of the rows a chunk writes, when later chunks
-    /// look only those up.
+    /// Notes the e-mails and references of the rows a chunk writes, for later chunks.
     fn written<'a>(&mut self, rows: impl IntoIterator<Item = &'a client::ActiveModel>) {
-        if let Self::WrittenEarlier { emails, refs } = self {
-            for row in rows {
-                emails.extend(row.email.try_as_ref().cloned().flatten());
-                refs.extend(row.external_ref.try_as_ref().cloned().flatten());
-            }
+        if matches!(self, Self::Any) {
+            return;
+        }
+        for row in rows {
+            let email = row.email.try_as_ref().and_then(Option::as_deref);
+            let reference = row.external_ref.try_as_ref().and_then(Option::as_deref);
+            self.note(email, reference);
         }
     }
 }
