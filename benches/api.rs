@@ -37,7 +37,9 @@ use reminder_backend::startup::Role;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
 use serde_json::{Value, json};
 
-use support::{PASSWORD, Seeded, database_urls, env_usize, seed_clients, state_for};
+use support::{
+    PASSWORD, Seeded, database_urls, drop_databases, env_usize, seed_clients, state_for,
+};
 
 /// The tables the seed fills, analysed after it.
 const SEEDED_TABLES: &[&str] = &["clients", "notifications"];
@@ -428,7 +430,8 @@ async fn main() {
         std::thread::available_parallelism().map_or(1, usize::from)
     );
     let http = reqwest::Client::new();
-    for (label, url) in database_urls().await {
+    let databases = database_urls().await;
+    for (label, url) in databases.clone() {
         let dir: PathBuf = std::env::temp_dir().join(format!(
             "reminder-api-bench-{}-{}",
             std::process::id(),
@@ -460,4 +463,5 @@ async fn main() {
         let (rss, peak) = server.memory_mib();
         eprintln!("  server RSS at the end {rss:.0} MiB, peak {peak:.0} MiB");
     }
+    drop_databases(&databases).await;
 }

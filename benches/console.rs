@@ -30,7 +30,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use support::{
-    PASSWORD, Seeded, database_urls, env_usize, once_reminder, pending, seed_clients, state_for,
+    PASSWORD, Seeded, database_urls, drop_databases, env_usize, once_reminder, pending,
+    seed_clients, state_for,
 };
 
 /// Reminders seeded, each for this many clients with a payment.
@@ -246,7 +247,8 @@ async fn main() {
         "staff console benchmark: {client_count} clients, {REMINDERS} reminders with payments, {messages} messages over 30 days, {rounds} rounds per page, {} cores",
         std::thread::available_parallelism().map_or(1, usize::from)
     );
-    for (label, url) in database_urls().await {
+    let databases = database_urls().await;
+    for (label, url) in databases.clone() {
         let app = state_for(&url, Role::Serve).await;
         let state = app.state();
         let port = app.port();
@@ -335,4 +337,5 @@ async fn main() {
         let _ = stop.send(());
         let _ = server.await;
     }
+    drop_databases(&databases).await;
 }

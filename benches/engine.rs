@@ -31,7 +31,10 @@ use reminder_backend::startup::Role;
 use reminder_backend::state::AppState;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use support::{Seeded, database_urls, env_usize, once_reminder, pending, seed_clients, state_for};
+use support::{
+    Seeded, database_urls, drop_databases, env_usize, once_reminder, pending, seed_clients,
+    state_for,
+};
 
 fn rss_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -195,7 +198,8 @@ async fn main() {
         "reminder engine benchmark: {count} notifications, {pending_count} pending, {} cores",
         std::thread::available_parallelism().map_or(1, usize::from)
     );
-    for (label, url) in database_urls().await {
+    let databases = database_urls().await;
+    for (label, url) in databases.clone() {
         let state = state_for(&url, Role::Worker).await.state();
         let Seeded {
             business_id,
@@ -228,4 +232,5 @@ async fn main() {
             "  memory                {rss} MiB RSS, {peak} MiB peak, with {pending_count} notifications pending"
         );
     }
+    drop_databases(&databases).await;
 }

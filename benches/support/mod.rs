@@ -58,6 +58,33 @@ pub async fn database_urls() -> Vec<(String, String)> {
     urls
 }
 
+/// Drops the databases [`database_urls`] created (and SQLite's file), so that a later run does
+/// not share the servers with their autovacuum and purge.
+pub async fn drop_databases(urls: &[(String, String)]) {
+    for (_, url) in urls {
+        if let Some(file) = url.strip_prefix("sqlite://") {
+            if let Some(dir) = std::path::Path::new(file).parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            continue;
+        }
+        let Some((server, name)) = url.rsplit_once('/') else {
+            continue;
+        };
+        let statement = if url.starts_with("postgres") {
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        } else {
+            format!("DROP DATABASE IF EXISTS {name}")
+        };
+        let db = sea_orm::Database::connect(server)
+            .await
+            .expect("database server");
+        sea_orm::ConnectionTrait::execute_unprepared(&db, &statement)
+            .await
+            .expect("drop database");
+    }
+}
+
 pub async fn state_for(url: &str, role: Role) -> Application {
     let values: HashMap<String, String> = [
         ("ENV", "testing"),
