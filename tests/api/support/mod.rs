@@ -790,17 +790,32 @@ pub async fn json_body(response: Response, status: StatusCode) -> Value {
 /// node must be within the token cache's bound (`TokenCache::TTL`, checked here with a margin
 /// for a loaded machine); the refusal's problem.
 pub async fn refused_within_the_token_cache_bound(node: &TestApp, token: &str) -> Value {
+    settled_within_the_token_cache_bound(node, token, async |response: Response| {
+        if response.status() == StatusCode::UNAUTHORIZED {
+            return Some(problem(response, StatusCode::UNAUTHORIZED).await);
+        }
+        assert_eq!(response.status(), StatusCode::OK);
+        None
+    })
+    .await
+}
+
+/// Asks `node` for `/users/me` with `token` until `settled` makes something of the answer,
+/// which must happen within the token cache's bound (with 3 s to spare for a slow machine).
+pub async fn settled_within_the_token_cache_bound<T>(
+    node: &TestApp,
+    token: &str,
+    mut settled: impl AsyncFnMut(Response) -> Option<T>,
+) -> T {
     let bound = reminder_backend::token_cache::TokenCache::TTL;
     let started = std::time::Instant::now();
     loop {
-        let response = node.get("/users/me", token).await;
-        if response.status() == StatusCode::UNAUTHORIZED {
-            return problem(response, StatusCode::UNAUTHORIZED).await;
+        if let Some(answer) = settled(node.get("/users/me", token).await).await {
+            return answer;
         }
-        assert_eq!(response.status(), StatusCode::OK);
         assert!(
             started.elapsed() < bound + std::time::Duration::from_secs(3),
-            "a revoked token still works after {:?}",
+            "the other node's answer did not change within {:?}",
             started.elapsed()
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
