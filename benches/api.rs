@@ -73,9 +73,13 @@ impl Server {
                 std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "info".into()),
             )
             .envs(
-                ["DISPATCH_CONCURRENCY", "DISPATCH_BATCH_SIZE"]
-                    .into_iter()
-                    .filter_map(|name| Some((name, std::env::var(name).ok()?))),
+                [
+                    "DATABASE_MAX_CONNECTIONS",
+                    "DISPATCH_CONCURRENCY",
+                    "DISPATCH_BATCH_SIZE",
+                ]
+                .into_iter()
+                .filter_map(|name| Some((name, std::env::var(name).ok()?))),
             )
             .current_dir(dir)
             .stdout(log)
