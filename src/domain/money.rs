@@ -26,6 +26,36 @@ const ISO_4217: [&str; 166] = [
     "wst", "xaf", "xcd", "xcg", "xof", "xpf", "yer", "zar", "zmw", "zwg",
 ];
 
+/// The largest amount accepted, in minor units.
+const MOST_MINOR_UNITS: i64 = 9_999_999_999;
+
+/// What is wrong with an amount and its currency: each field (`amount`, `currency`) named with
+/// its message.
+pub type MoneyProblems = Vec<(&'static str, String)>;
+
+/// An amount written in major units (`125.50`) as minor units, for a currency with `decimals`
+/// digits after the point; `None` when it is not such a number.
+fn minor_units(text: &str, decimals: usize) -> Option<i64> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty()
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !fraction.chars().all(|c| c.is_ascii_digit())
+        || fraction.len() > decimals
+        || whole.len() > 12
+    {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let fraction: i64 = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<decimals$}").parse().ok()?
+    };
+    whole
+        .checked_mul(10_i64.pow(u32::try_from(decimals).ok()?))?
+        .checked_add(fraction)
+}
+
 /// A positive amount in minor units (pence, cents) of a currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Money {
@@ -34,17 +64,26 @@ pub struct Money {
 }
 
 impl Money {
-    /// Checks a positive amount and a three-letter currency code.
-    pub fn new(amount: i64, currency: &str) -> Result<Self, (&'static str, String)> {
-        if amount <= 0 || amount > 9_999_999_999 {
-            return Err((
+    /// Checks a positive amount and a three-letter currency code; when either is wrong, says
+    /// what is wrong with each.
+    pub fn new(amount: i64, currency: &str) -> Result<Self, MoneyProblems> {
+        let mut problems = MoneyProblems::new();
+        if amount <= 0 || amount > MOST_MINOR_UNITS {
+            problems.push((
                 "amount",
-                "must be a positive number of minor units (pence, cents), at most 9999999999"
-                    .into(),
+                format!(
+                    "must be a positive number of minor units (pence, cents), at most {MOST_MINOR_UNITS}"
+                ),
             ));
         }
-        let currency = Self::currency_code(currency).map_err(|message| ("currency", message))?;
-        Ok(Self { amount, currency })
+        match Self::currency_code(currency) {
+            Ok(currency) if problems.is_empty() => Ok(Self { amount, currency }),
+            Ok(_) => Err(problems),
+            Err(message) => {
+                problems.push(("currency", message));
+                Err(problems)
+            }
+        }
     }
 
     /// A currency as stored: an ISO 4217 code, lowercased.
@@ -60,47 +99,30 @@ impl Money {
     }
 
     /// Reads an amount as people write it, in major units (`125`, `125.5`, `125.00`), for a
-    /// currency: at most two decimals, none for zero-decimal currencies such as `jpy`.
-    pub fn parse_major(text: &str, currency: &str) -> Result<Self, (&'static str, String)> {
+    /// currency: at most two decimals, none for zero-decimal currencies such as `jpy`. When
+    /// either is wrong, says what is wrong with each.
+    pub fn parse_major(text: &str, currency: &str) -> Result<Self, MoneyProblems> {
         let code = currency.trim().to_ascii_lowercase();
         let decimals = if ZERO_DECIMAL.contains(&code.as_str()) {
             0
         } else {
             2
         };
-        let refuse = || {
-            (
-                "amount",
-                format!(
-                    "{:?} is not an amount such as 125{}",
-                    text.trim(),
-                    if decimals == 0 { "" } else { " or 125.50" }
-                ),
-            )
-        };
-        let text = text.trim();
-        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-        if whole.is_empty()
-            || !whole.chars().all(|c| c.is_ascii_digit())
-            || !fraction.chars().all(|c| c.is_ascii_digit())
-            || fraction.len() > decimals
-            || whole.len() > 12
-        {
-            return Err(refuse());
+        if let Some(minor) = minor_units(text.trim(), decimals) {
+            return Self::new(minor, &code);
         }
-        let whole: i64 = whole.parse().map_err(|_| refuse())?;
-        let fraction: i64 = if fraction.is_empty() {
-            0
-        } else {
-            format!("{fraction:0<decimals$}")
-                .parse()
-                .map_err(|_| refuse())?
-        };
-        let minor = whole
-            .checked_mul(10_i64.pow(decimals as u32))
-            .and_then(|minor| minor.checked_add(fraction))
-            .ok_or_else(refuse)?;
-        Self::new(minor, &code)
+        let mut problems = vec![(
+            "amount",
+            format!(
+                "{:?} is not an amount such as 125{}",
+                text.trim(),
+                if decimals == 0 { "" } else { " or 125.50" }
+            ),
+        )];
+        if let Err(message) = Self::currency_code(&code) {
+            problems.push(("currency", message));
+        }
+        Err(problems)
     }
 
     /// Minor units.
@@ -152,5 +174,45 @@ mod tests {
         assert!(Money::new(100, "pounds").is_err());
         assert!(Money::new(100, "zzz").is_err());
         assert!(Money::new(100, "CHF").is_ok());
+    }
+
+    /// The fields a refusal names, in order.
+    fn fields(refused: Result<Money, super::MoneyProblems>) -> Vec<&'static str> {
+        refused
+            .expect_err("refused")
+            .into_iter()
+            .map(|(field, _)| field)
+            .collect()
+    }
+
+    #[test]
+    fn a_wrong_amount_and_a_wrong_currency_are_both_reported() {
+        assert_eq!(fields(Money::new(0, "zzz")), ["amount", "currency"]);
+        assert_eq!(fields(Money::new(0, "gbp")), ["amount"]);
+        assert_eq!(fields(Money::new(100, "pounds")), ["currency"]);
+        assert_eq!(
+            fields(Money::parse_major("ten", "zzz")),
+            ["amount", "currency"]
+        );
+        assert_eq!(
+            fields(Money::parse_major("0", "zzz")),
+            ["amount", "currency"]
+        );
+        assert_eq!(fields(Money::parse_major("12.5", "jpy")), ["amount"]);
+        assert_eq!(fields(Money::parse_major("12.50", "pounds")), ["currency"]);
+    }
+
+    #[test]
+    fn amounts_are_read_as_people_write_them() {
+        let read = |text: &str, currency: &str| Money::parse_major(text, currency).unwrap();
+        assert_eq!(read("125", "gbp").amount(), 12_500);
+        assert_eq!(read(" 125.5 ", "GBP").amount(), 12_550);
+        assert_eq!(read("0.05", "eur").amount(), 5);
+        assert_eq!(read("500", "jpy").amount(), 500);
+        assert_eq!(read("99999999.99", "usd").amount(), 9_999_999_999);
+        assert!(Money::parse_major("100000000", "usd").is_err());
+        assert!(Money::parse_major("1.234", "usd").is_err());
+        assert!(Money::parse_major("-1", "usd").is_err());
+        assert!(Money::parse_major(".5", "usd").is_err());
     }
 }

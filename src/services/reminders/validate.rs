@@ -111,13 +111,9 @@ pub(super) fn apply(
                 row.payment_description =
                     Set(payment.description.clone().filter(|d| !d.trim().is_empty()));
             }
-            Err((field, message)) => {
-                validation.push(&format!("payment.{field}"), message);
-                // A bad amount is found first; the currency is reported with it.
-                if field == "amount"
-                    && let Err(message) = Money::currency_code(&payment.currency)
-                {
-                    validation.push("payment.currency", message);
+            Err(problems) => {
+                for (field, message) in problems {
+                    validation.push(&format!("payment.{field}"), message);
                 }
             }
         },

@@ -225,8 +225,12 @@ impl Draft {
                 currency: money.currency().to_owned(),
                 description: None,
             }),
-            Err((field, message)) => {
-                errors.push(FieldError::new(format!("payment.{field}"), message));
+            Err(problems) => {
+                errors.extend(
+                    problems.into_iter().map(|(field, message)| {
+                        FieldError::new(format!("payment.{field}"), message)
+                    }),
+                );
                 None
             }
         }
