@@ -126,7 +126,10 @@ const SQLITE_TEXT: &[Item<'static>] = &[
 /// tenth of the server's time serving a page of clients. `None` for NULL or any other form,
 /// which the general decoding then reads.
 fn as_sqlite_stores_it<I: ColIdx>(row: &SqliteRow, index: I) -> Option<Timestamp> {
-    let text: &str = row.try_get(index.as_sqlx_sqlite_index()).ok()?;
+    // As an option, a NULL is no error to build and throw away.
+    let text: &str = row
+        .try_get::<Option<&str>, _>(index.as_sqlx_sqlite_index())
+        .ok()??;
     let mut parsed = Parsed::new();
     chrono::format::parse(&mut parsed, text, SQLITE_TEXT.iter()).ok()?;
     let naive = parsed.to_naive_datetime_with_offset(0).ok()?;
@@ -166,6 +169,22 @@ mod tests {
             ("'2099-12-31T23:59:58+00:00'", at(0)),
             ("4102444798", at(0)),
         ];
+        let null = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT NULL AS at",
+            ))
+            .await
+            .expect("query")
+            .expect("a row");
+        assert!(matches!(
+            null.try_get_nullable::<Timestamp>("", "at"),
+            Err(TryGetError::Null(_))
+        ));
+        assert_eq!(
+            null.try_get::<Option<Timestamp>>("", "at").expect("NULL"),
+            None
+        );
         for (stored, expected) in cases {
             let row = db
                 .query_one_raw(Statement::from_string(
