@@ -26,6 +26,7 @@ mod m20261130_000018_send_started;
 mod m20261130_000019_fan_out_progress;
 mod m20261130_000020_original_profiles;
 mod m20261130_000021_client_list_indexes;
+mod m20261130_000022_unindexed_claim_token;
 
 /// Applies the migrations in order; the applied set is kept in `seaql_migrations`.
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000019_fan_out_progress::Migration),
             Box::new(m20261130_000020_original_profiles::Migration),
             Box::new(m20261130_000021_client_list_indexes::Migration),
+            Box::new(m20261130_000022_unindexed_claim_token::Migration),
         ]
     }
 }

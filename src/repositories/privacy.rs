@@ -178,7 +178,10 @@ pub async fn erase(
             .filter(notification::Column::BusinessId.eq(business.0))
             .filter(notification::Column::ClientId.eq(id.0))
     };
-    of_client()
+    // One being sent gives up its claim, so the dispatcher's outcome for it changes nothing.
+    super::notifications::unclaim(now)
+        .filter(notification::Column::BusinessId.eq(business.0))
+        .filter(notification::Column::ClientId.eq(id.0))
         .col_expr(
             notification::Column::Status,
             Expr::value(NotificationStatus::Cancelled),

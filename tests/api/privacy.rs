@@ -1,7 +1,14 @@
 //! A client's data: the export holds everything stored about them; erasure leaves no personal
-//! data in any table (the SQLite database file is read to check) while the counts remain.
+//! data in any table (the SQLite database file is read to check) while the counts remain. A
+//! message being sent when its client is erased stays cancelled.
 
+use reminder_backend::clock::Clock;
+use reminder_backend::domain::NotificationStatus;
+use reminder_backend::entities::notification;
+use reminder_backend::repositories::notifications::{self as queue, Accepted};
+use reminder_backend::scheduler::plan_due;
 use reqwest::StatusCode;
+use sea_orm::EntityTrait;
 use serde_json::json;
 
 use crate::support::{TestApp, db_test, problem};
@@ -105,4 +112,62 @@ async fn export_holds_everything_and_erasure_leaves_no_personal_data(app: TestAp
         }
     }
 }
+/// The erasure takes the message out of its claim: the provider's acceptance, recorded after,
+/// changes nothing (the dispatcher records a claim's outcomes by the claim's token alone).
+async fn a_message_being_sent_when_its_client_is_erased_stays_cancelled(app: TestApp) {
+    let owner = app.owner("Private Ltd").await;
+    let client = app
+        .client(&owner, json!({"name": NAME, "email": EMAIL}))
+        .await;
+    app.reminder(
+        &owner,
+        json!({
+            "title": "Fees",
+            "channels": ["email"],
+            "body": "Dear {{ client.name }}",
+            "schedule": {"type": "once", "at": app.local_in(1, "09:00:00")},
+            "client_ids": [client["id"]],
+        }),
+    )
+    .await;
+    app.arrive(1);
+    let now = app.clock.now();
+    plan_due(&app.state, now).await.unwrap();
+    let token = uuid::Uuid::new_v4().to_string();
+    let claimed = queue::claim_due(
+        &app.state.db,
+        now,
+        10,
+        &token,
+        now + chrono::Duration::minutes(5),
+    )
+    .await
+    .unwrap();
+    assert_eq!(claimed.len(), 1);
+
+    let erase = format!("/clients/{}?erase=true", client["id"]);
+    assert_eq!(
+        app.delete(&erase, &owner.token).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let accepted = Accepted {
+        id: claimed[0].id,
+        provider: "smtp",
+        provider_message_id: "accepted-after-erasure",
+    };
+    let recorded = queue::mark_sent(&app.state.db, &token, &[accepted], now)
+        .await
+        .unwrap();
+    assert_eq!(recorded, 0);
+    let stored = notification::Entity::find_by_id(claimed[0].id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, NotificationStatus::Cancelled);
+    assert_eq!(stored.provider_message_id, None);
+    assert_eq!(stored.claim_token, None);
+}
+
 db_test!(export_holds_everything_and_erasure_leaves_no_personal_data);
+db_test!(a_message_being_sent_when_its_client_is_erased_stays_cancelled);

@@ -15,9 +15,12 @@ pub use queue::{
 pub use reports::{DeliveryReport, apply_report, find_by_provider_message, find_for_occurrence};
 pub use usage::sent_in;
 
-/// An update that gives up a claim: no token, no lease, touched `now`. Every write that ends a
-/// claim (sent, settled, handed back, taken over) starts from it.
-fn unclaim(now: DateTime<Utc>) -> sea_orm::UpdateMany<notification::Entity> {
+/// An update that gives up a claim: no token, no lease, touched `now`. Every write that takes a
+/// notification out of `sending` starts from it (sent, settled, handed back, taken over,
+/// cancelled by an erasure), so a claim token is held by `sending` rows only.
+pub(in crate::repositories) fn unclaim(
+    now: DateTime<Utc>,
+) -> sea_orm::UpdateMany<notification::Entity> {
     notification::Entity::update_many()
         .col_expr(
             notification::Column::ClaimToken,
@@ -32,6 +35,17 @@ fn unclaim(now: DateTime<Utc>) -> sea_orm::UpdateMany<notification::Entity> {
             Expr::value(Option::<Timestamp>::None),
         )
         .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
+}
+
+/// The rows among `ids` that the claim `token` still holds. The token alone says so (see
+/// [`unclaim`]): a filter on `sending` as well would let PostgreSQL find the rows by walking
+/// every `sending` row through a status index, since its statistics, taken while none were
+/// being sent, count them as one; by id the claim's rows are found by their primary key.
+/// `claim_token` has no index for the same reason (migration `…000022`).
+fn held_by(token: &str, ids: impl IntoIterator<Item = i64>) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(notification::Column::Id.is_in(ids))
+        .add(notification::Column::ClaimToken.eq(token))
 }
 
 use std::collections::HashMap;

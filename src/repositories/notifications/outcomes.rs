@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, QueryFilter};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Iterable, QueryFilter};
 
 use crate::domain::NotificationStatus;
 use crate::entities::Timestamp;
@@ -91,9 +91,7 @@ pub async fn mark_sent(
                 notification::Column::ErrorMessage,
                 Expr::value(Option::<String>::None),
             )
-            .filter(notification::Column::Id.is_in(chunk.iter().map(|sent| sent.id)))
-            .filter(notification::Column::ClaimToken.eq(token))
-            .filter(notification::Column::Status.eq(NotificationStatus::Sending))
+            .filter(super::held_by(token, chunk.iter().map(|sent| sent.id)))
             .exec(db)
             .await?
             .rows_affected;
@@ -135,9 +133,7 @@ pub async fn settle(
         );
     }
     let changed = update
-        .filter(notification::Column::Id.eq(id))
-        .filter(notification::Column::ClaimToken.eq(token))
-        .filter(notification::Column::Status.eq(NotificationStatus::Sending))
+        .filter(super::held_by(token, [id]))
         .exec(db)
         .await?
         .rows_affected;

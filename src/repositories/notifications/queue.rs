@@ -172,9 +172,7 @@ pub async fn requeue_unknown(
             notification::Entity::find()
                 .select_only()
                 .column(notification::Column::Id)
-                .filter(notification::Column::Id.is_in(ids))
-                .filter(notification::Column::Status.eq(NotificationStatus::Sending))
-                .filter(notification::Column::ClaimToken.eq(token))
+                .filter(super::held_by(token, ids))
                 .into_tuple::<i64>()
                 .all(db)
                 .await?
@@ -255,16 +253,16 @@ fn hand_back(
     claimed_by: Option<&str>,
     ids: &[i64],
 ) -> sea_orm::UpdateMany<notification::Entity> {
-    let update = super::unclaim(now)
-        .col_expr(
-            notification::Column::Status,
-            Expr::value(NotificationStatus::Pending),
-        )
-        .filter(notification::Column::Status.eq(NotificationStatus::Sending))
-        .filter(notification::Column::Id.is_in(ids.iter().copied()));
+    let update = super::unclaim(now).col_expr(
+        notification::Column::Status,
+        Expr::value(NotificationStatus::Pending),
+    );
+    let ids = ids.iter().copied();
     match claimed_by {
-        Some(token) => update.filter(notification::Column::ClaimToken.eq(token)),
-        None => update,
+        Some(token) => update.filter(super::held_by(token, ids)),
+        None => update
+            .filter(notification::Column::Status.eq(NotificationStatus::Sending))
+            .filter(notification::Column::Id.is_in(ids)),
     }
 }
 
@@ -283,9 +281,7 @@ pub async fn mark_started(
             notification::Column::SendStartedAt,
             Expr::value(Timestamp(now)),
         )
-        .filter(notification::Column::ClaimToken.eq(token))
-        .filter(notification::Column::Status.eq(NotificationStatus::Sending))
-        .filter(notification::Column::Id.is_in(ids.iter().copied()))
+        .filter(super::held_by(token, ids.iter().copied()))
         .exec(db)
         .await?;
     Ok(())
