@@ -56,6 +56,17 @@ fn minor_units(text: &str, decimals: usize) -> Option<i64> {
         .checked_add(fraction)
 }
 
+/// What an amount out of range is told, in major units of a currency with `decimals` digits
+/// after the point.
+fn out_of_range_in_major(decimals: usize) -> String {
+    let most = if decimals == 0 {
+        MOST_MINOR_UNITS.to_string()
+    } else {
+        format!("{}.{:02}", MOST_MINOR_UNITS / 100, MOST_MINOR_UNITS % 100)
+    };
+    format!("must be more than 0 and at most {most}")
+}
+
 /// A positive amount in minor units (pence, cents) of a currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Money {
@@ -109,7 +120,16 @@ impl Money {
             2
         };
         if let Some(minor) = minor_units(text.trim(), decimals) {
-            return Self::new(minor, &code);
+            // Out of range, the amount is explained in the units it was written in.
+            return Self::new(minor, &code).map_err(|problems| {
+                problems
+                    .into_iter()
+                    .map(|(field, message)| match field {
+                        "amount" => (field, out_of_range_in_major(decimals)),
+                        _ => (field, message),
+                    })
+                    .collect()
+            });
         }
         let mut problems = vec![(
             "amount",
@@ -214,5 +234,19 @@ mod tests {
         assert!(Money::parse_major("1.234", "usd").is_err());
         assert!(Money::parse_major("-1", "usd").is_err());
         assert!(Money::parse_major(".5", "usd").is_err());
+    }
+
+    #[test]
+    fn an_amount_out_of_range_is_explained_in_the_units_it_was_written_in() {
+        let problems = |text: &str, currency: &str| Money::parse_major(text, currency).unwrap_err();
+        let expected =
+            |most: &str| vec![("amount", format!("must be more than 0 and at most {most}"))];
+        assert_eq!(problems("0", "gbp"), expected("99999999.99"));
+        assert_eq!(problems("0.00", "eur"), expected("99999999.99"));
+        assert_eq!(problems("100000000", "usd"), expected("99999999.99"));
+        assert_eq!(problems("0", "jpy"), expected("9999999999"));
+        let both = problems("0", "xx");
+        assert_eq!(both[0], expected("99999999.99")[0]);
+        assert_eq!(both[1].0, "currency");
     }
 }
