@@ -173,15 +173,13 @@ pub async fn erase(
     if !erased {
         return Ok(false);
     }
-    let of_client = || {
-        notification::Entity::update_many()
+    let of_client = |update: sea_orm::UpdateMany<notification::Entity>| {
+        update
             .filter(notification::Column::BusinessId.eq(business.0))
             .filter(notification::Column::ClientId.eq(id.0))
     };
     // One being sent gives up its claim, so the dispatcher's outcome for it changes nothing.
-    super::notifications::unclaim(now)
-        .filter(notification::Column::BusinessId.eq(business.0))
-        .filter(notification::Column::ClientId.eq(id.0))
+    of_client(super::notifications::unclaim(now))
         .col_expr(
             notification::Column::Status,
             Expr::value(NotificationStatus::Cancelled),
@@ -193,7 +191,7 @@ pub async fn erase(
         )
         .exec(db)
         .await?;
-    of_client()
+    of_client(notification::Entity::update_many())
         .col_expr(
             notification::Column::Recipient,
             Expr::value(Option::<String>::None),
