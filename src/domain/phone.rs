@@ -8,26 +8,37 @@
 
 use std::fmt;
 
-use phonenumber::{Mode, country};
+use rlibphonenumber::{PHONE_NUMBER_UTIL, PhoneNumber, PhoneNumberFormat, Region};
 
-/// An ISO 3166 alpha-2 region, used to read numbers written without `+<country code>`.
+/// An ISO 3166 alpha-2 region, used to read numbers written without `+<country code>`;
+/// displayed as its two letters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CountryCode(country::Id);
+pub struct CountryCode(Region);
 
 impl CountryCode {
     /// Parses `GB`, `us`, …
     pub fn parse(input: &str) -> Result<Self, String> {
-        input
-            .trim()
-            .to_ascii_uppercase()
-            .parse::<country::Id>()
+        // Any two letters name a `Region`; a country is one libphonenumber numbers.
+        Region::from_code(input.trim())
+            .ok()
+            .filter(|region| {
+                *region != Region::World
+                    && PHONE_NUMBER_UTIL
+                        .get_country_code_for_region(*region)
+                        .is_some()
+            })
             .map(Self)
-            .map_err(|_| format!("{input:?} is not an ISO 3166 alpha-2 country code"))
+            .ok_or_else(|| {
+                format!(
+                    "{input:?} is not the ISO 3166 alpha-2 code of a country with phone numbers"
+                )
+            })
     }
+}
 
-    /// The two-letter code.
-    pub fn as_str(&self) -> &str {
-        self.0.as_ref()
+impl fmt::Display for CountryCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_region_str().as_str())
     }
 }
 
@@ -47,26 +58,26 @@ impl PhoneE164 {
             return Err("must not be empty".into());
         }
         let international = trimmed.starts_with('+');
-        let number = phonenumber::parse(region.map(|r| r.0), trimmed).map_err(|_| {
+        let number = PhoneNumber::parse(trimmed, region.map(|r| r.0)).map_err(|_| {
             if region.is_none() && !international {
                 format!("cannot be read as a phone number: write it in international (E.164) form, e.g. {EXAMPLE}, or set the business's default_country to read national numbers")
             } else {
                 format!("cannot be read as a phone number: write it in international (E.164) form, e.g. {EXAMPLE}")
             }
         })?;
-        if !phonenumber::is_valid(&number) {
+        if !number.is_valid() {
             return Err(match region {
                 Some(region) if !international => format!(
                     "is not a valid phone number in {} (the business's default_country): write a number of another country in international (E.164) form, e.g. {EXAMPLE}",
-                    region.as_str()
+                    region
                 ),
                 _ => format!(
                     "is not a valid phone number: no range in use for +{} contains it, by libphonenumber's metadata",
-                    number.code().value()
+                    number.country_code
                 ),
             });
         }
-        Ok(Self(number.format().mode(Mode::E164).to_string()))
+        Ok(Self(number.format_as(PhoneNumberFormat::E164).into_owned()))
     }
 
     /// The E.164 string.
@@ -109,6 +120,17 @@ mod tests {
                 .as_str(),
             "+442079460958"
         );
+    }
+
+    #[test]
+    fn a_country_is_one_with_phone_numbers() {
+        assert_eq!(CountryCode::parse(" gb ").unwrap().to_string(), "GB");
+        for not_one in ["XX", "001", "G", "GBR", "", "1a"] {
+            assert!(
+                CountryCode::parse(not_one).is_err(),
+                "{not_one:?} was accepted"
+            );
+        }
     }
 
     #[test]

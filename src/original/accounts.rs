@@ -117,7 +117,7 @@ pub(super) async fn import_accounts(
                 timezone: Set(options.timezone.name().to_owned()),
                 default_channels: Set(ChannelSet::from(vec![Channel::Email])),
                 email_from: Set(Some(email.as_str().to_owned())),
-                default_country: Set(options.country.map(|c| c.as_str().to_owned())),
+                default_country: Set(options.country.map(|c| c.to_string())),
                 quiet_hours_start: Set(None),
                 quiet_hours_end: Set(None),
                 created_at: Set(created),

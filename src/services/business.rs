@@ -117,7 +117,7 @@ pub async fn update(
     match &request.default_country {
         Some(Some(code)) => {
             if let Some(code) = validation.check("default_country", CountryCode::parse(code)) {
-                row.default_country = Set(Some(code.as_str().to_owned()));
+                row.default_country = Set(Some(code.to_string()));
             }
         }
         Some(None) => row.default_country = Set(None),

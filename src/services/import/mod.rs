@@ -1,22 +1,60 @@
 //! CSV import of clients: rows are read one at a time from the uploaded bytes and written in
 //! chunks, each chunk in one transaction. A row whose e-mail (or, without one, external_ref)
-//! matches an existing client updates it; blank cells leave existing values alone.
+//! matches an existing client updates it; blank cells leave existing values alone. On MySQL and
+//! PostgreSQL a chunk of new clients only is written alongside the one before it (the
+//! database's work on two connections); any chunk that may update a client waits its turn.
 
 mod parse;
 mod write;
 
 use bytes::Bytes;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
 use self::write::{Matching, write_chunk};
 use super::clients::phone_region;
 use super::{ServiceError, ServiceResult};
+use crate::db::Backend;
 use crate::domain::Actor;
 use crate::state::AppState;
 
 /// Rows written per transaction.
 const CHUNK: usize = 500;
+
+/// Chunks of new clients written at once, each in its own transaction on its own connection,
+/// where the database takes concurrent writers (MySQL, PostgreSQL; SQLite has one writer).
+const WRITERS: usize = 2;
+
+/// How many chunks may be written at once on `db`.
+fn concurrent_writers(db: &DatabaseConnection) -> usize {
+    match Backend::from(db.get_database_backend()) {
+        Backend::Sqlite => 1,
+        Backend::MySql | Backend::Postgres => WRITERS,
+    }
+}
+
+/// Waits for one chunk being written and adds what it did to `report`.
+async fn finish_chunk<F>(
+    state: &AppState,
+    writing: &mut FuturesUnordered<F>,
+    report: &mut ImportReport,
+) -> ServiceResult<()>
+where
+    F: Future<Output = ServiceResult<ImportReport>>,
+{
+    let Some(written) = writing.next().await else {
+        return Ok(());
+    };
+    state.list_totals.forget_all();
+    let written = written?;
+    report.created += written.created;
+    report.updated += written.updated;
+    report.errors.extend(written.errors);
+    Ok(())
+}
 
 /// The mark some editors put before UTF-8 text.
 const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
@@ -71,7 +109,7 @@ impl ImportReport {
 }
 
 /// Imports clients from CSV bytes with a header row. The rows are read and checked on a
-/// blocking thread while the previous chunk is written.
+/// blocking thread while earlier chunks are written.
 #[tracing::instrument(skip_all, fields(business_id = actor.business.0, bytes = body.len()))]
 pub async fn import_csv(
     state: &AppState,
@@ -114,11 +152,27 @@ pub async fn import_csv(
     let (sender, mut chunks) = mpsc::channel(1);
     let reading =
         tokio::task::spawn_blocking(move || parse::read_rows(&body, &headers, region, &sender));
+    let writers = concurrent_writers(&state.db);
+    let mut writing = FuturesUnordered::new();
     while let Some(chunk) = chunks.recv().await {
         report.errors.extend(chunk.errors);
-        let written = write_chunk(&state.db, actor, chunk.rows, &mut matching, &mut report).await;
-        state.list_totals.forget_all();
-        written?;
+        let lookups = matching.keys(&chunk.rows);
+        // A chunk that may change stored clients (or those an earlier chunk writes) waits for
+        // the chunks before it, as if written one after the other; one of new clients only
+        // may go alongside them.
+        let room = if lookups.0.is_empty() && lookups.1.is_empty() {
+            writers
+        } else {
+            1
+        };
+        while writing.len() >= room {
+            finish_chunk(state, &mut writing, &mut report).await?;
+        }
+        matching.note_rows(&chunk.rows);
+        writing.push(write_chunk(&state.db, actor, chunk.rows, lookups));
+    }
+    while !writing.is_empty() {
+        finish_chunk(state, &mut writing, &mut report).await?;
     }
     reading.await.map_err(|error| {
         ServiceError::Internal(anyhow::Error::new(error).context("reading the CSV rows stopped"))

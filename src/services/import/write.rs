@@ -59,8 +59,9 @@ impl Matching {
         }
     }
 
-    /// The e-mails and references of `rows` worth looking up.
-    fn keys(&self, rows: &[ParsedRow]) -> (Vec<String>, Vec<String>) {
+    /// The e-mails and references of `rows` worth looking up; none when no row can match a
+    /// client stored or being written.
+    pub fn keys(&self, rows: &[ParsedRow]) -> (Vec<String>, Vec<String>) {
         let wanted = |key: &Option<String>, known: Option<&HashSet<String>>| {
             key.as_ref()
                 .filter(|key| known.is_none_or(|set| set.contains(&key.to_lowercase())))
@@ -80,15 +81,12 @@ impl Matching {
         )
     }
 
-    /// Notes the e-mails and references of the rows a chunk writes, for later chunks.
-    fn written<'a>(&mut self, rows: impl IntoIterator<Item = &'a client::ActiveModel>) {
-        if matches!(self, Self::Any) {
-            return;
-        }
+    /// Notes the e-mails and references of the rows a chunk is about to write, for later
+    /// chunks: a later row sharing one is looked up (a superset of what the chunk stores, as a
+    /// refused row's keys are noted too; a needless lookup finds nothing).
+    pub fn note_rows(&mut self, rows: &[ParsedRow]) {
         for row in rows {
-            let email = row.email.try_as_ref().and_then(Option::as_deref);
-            let reference = row.external_ref.try_as_ref().and_then(Option::as_deref);
-            self.note(email, reference);
+            self.note(row.email.as_deref(), row.external_ref.as_deref());
         }
     }
 }
@@ -117,18 +115,18 @@ struct Slot {
     line: u64,
 }
 
-/// Writes `rows` in one transaction, counting what was done in `report`.
+/// Writes `rows` in one transaction, looking up stored clients by `emails` and `refs` only;
+/// returns what was done.
 pub(super) async fn write_chunk(
     db: &DatabaseConnection,
     actor: &Actor,
     rows: Vec<ParsedRow>,
-    matching: &mut Matching,
-    report: &mut ImportReport,
-) -> ServiceResult<()> {
+    (emails, refs): (Vec<String>, Vec<String>),
+) -> ServiceResult<ImportReport> {
+    let mut report = ImportReport::default();
     if rows.is_empty() {
-        return Ok(());
+        return Ok(report);
     }
-    let (emails, refs) = matching.keys(&rows);
     let txn = crate::db::begin_write(db).await?;
     let mut existing: HashMap<i64, client::Model> = HashMap::new();
     for found in clients::find_by_emails(&txn, actor.business, &emails)
@@ -198,7 +196,6 @@ pub(super) async fn write_chunk(
         merge(&mut slots[index].model, &row.values);
     }
 
-    matching.written(slots.iter().map(|slot| &slot.model));
     let now = Utc::now();
     let mut new_rows = Vec::new();
     for mut slot in slots {
@@ -237,5 +234,5 @@ pub(super) async fn write_chunk(
         Err(error) => return Err(error.into()),
     }
     txn.commit().await?;
-    Ok(())
+    Ok(report)
 }
