@@ -45,9 +45,18 @@ async fn finish_chunk<F>(
 where
     F: Future<Output = ServiceResult<ImportReport>>,
 {
-    let Some(written) = writing.next().await else {
-        return Ok(());
-    };
+    match writing.next().await {
+        Some(written) => add_chunk(state, written, report),
+        None => Ok(()),
+    }
+}
+
+/// Adds what a written chunk did to `report`.
+fn add_chunk(
+    state: &AppState,
+    written: ServiceResult<ImportReport>,
+    report: &mut ImportReport,
+) -> ServiceResult<()> {
     state.list_totals.forget_all();
     let written = written?;
     report.created += written.created;
@@ -154,7 +163,18 @@ pub async fn import_csv(
         tokio::task::spawn_blocking(move || parse::read_rows(&body, &headers, region, &sender));
     let writers = concurrent_writers(&state.db);
     let mut writing = FuturesUnordered::new();
-    while let Some(chunk) = chunks.recv().await {
+    loop {
+        // Chunks being written go on while the next is read.
+        let chunk = tokio::select! {
+            chunk = chunks.recv() => chunk,
+            Some(written) = writing.next() => {
+                add_chunk(state, written, &mut report)?;
+                continue;
+            }
+        };
+        let Some(chunk) = chunk else {
+            break;
+        };
         report.errors.extend(chunk.errors);
         let lookups = matching.keys(&chunk.rows);
         // A chunk that may change stored clients (or those an earlier chunk writes) waits for
