@@ -41,6 +41,12 @@ impl Backend {
             )),
         }
     }
+
+    /// Whether write transactions on several connections make progress at once (SQLite has a
+    /// single writer: a second one only waits for the lock).
+    pub fn writes_concurrently(self) -> bool {
+        self != Self::Sqlite
+    }
 }
 
 impl From<DbBackend> for Backend {

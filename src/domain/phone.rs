@@ -38,7 +38,7 @@ impl CountryCode {
 
 impl fmt::Display for CountryCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.as_region_str().as_str())
+        fmt::Display::fmt(&self.0, f)
     }
 }
 

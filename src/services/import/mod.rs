@@ -10,7 +10,6 @@ mod write;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
@@ -25,31 +24,8 @@ use crate::state::AppState;
 const CHUNK: usize = 500;
 
 /// Chunks of new clients written at once, each in its own transaction on its own connection,
-/// where the database takes concurrent writers (MySQL, PostgreSQL; SQLite has one writer).
+/// where the database takes concurrent writers.
 const WRITERS: usize = 2;
-
-/// How many chunks may be written at once on `db`.
-fn concurrent_writers(db: &DatabaseConnection) -> usize {
-    match Backend::from(db.get_database_backend()) {
-        Backend::Sqlite => 1,
-        Backend::MySql | Backend::Postgres => WRITERS,
-    }
-}
-
-/// Waits for one chunk being written and adds what it did to `report`.
-async fn finish_chunk<F>(
-    state: &AppState,
-    writing: &mut FuturesUnordered<F>,
-    report: &mut ImportReport,
-) -> ServiceResult<()>
-where
-    F: Future<Output = ServiceResult<ImportReport>>,
-{
-    match writing.next().await {
-        Some(written) => add_chunk(state, written, report),
-        None => Ok(()),
-    }
-}
 
 /// Adds what a written chunk did to `report`.
 fn add_chunk(
@@ -161,7 +137,11 @@ pub async fn import_csv(
     let (sender, mut chunks) = mpsc::channel(1);
     let reading =
         tokio::task::spawn_blocking(move || parse::read_rows(&body, &headers, region, &sender));
-    let writers = concurrent_writers(&state.db);
+    let writers = if Backend::from(state.db.get_database_backend()).writes_concurrently() {
+        WRITERS
+    } else {
+        1
+    };
     let mut writing = FuturesUnordered::new();
     loop {
         // Chunks being written go on while the next is read.
@@ -185,14 +165,16 @@ pub async fn import_csv(
         } else {
             1
         };
-        while writing.len() >= room {
-            finish_chunk(state, &mut writing, &mut report).await?;
+        while writing.len() >= room
+            && let Some(written) = writing.next().await
+        {
+            add_chunk(state, written, &mut report)?;
         }
         matching.note_rows(&chunk.rows);
         writing.push(write_chunk(&state.db, actor, chunk.rows, lookups));
     }
-    while !writing.is_empty() {
-        finish_chunk(state, &mut writing, &mut report).await?;
+    while let Some(written) = writing.next().await {
+        add_chunk(state, written, &mut report)?;
     }
     reading.await.map_err(|error| {
         ServiceError::Internal(anyhow::Error::new(error).context("reading the CSV rows stopped"))
