@@ -3,6 +3,7 @@
 pub mod audit_entry;
 pub mod business;
 pub mod client;
+pub mod dispatch_claim;
 pub mod document;
 pub mod document_content;
 pub mod document_link;

@@ -32,8 +32,6 @@ pub struct Model {
     pub lease_until: Option<Timestamp>,
     /// While `sending`: the claim that holds it.
     pub claim_token: Option<String>,
-    /// While `sending`: when its send began, so possibly reached a provider (unset: not yet).
-    pub send_started_at: Option<Timestamp>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub sent_at: Option<Timestamp>,

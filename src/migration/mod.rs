@@ -27,6 +27,7 @@ mod m20261130_000019_fan_out_progress;
 mod m20261130_000020_original_profiles;
 mod m20261130_000021_client_list_indexes;
 mod m20261130_000022_unindexed_claim_token;
+mod m20261201_000023_dispatch_claims;
 
 /// Applies the migrations in order; the applied set is kept in `seaql_migrations`.
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000020_original_profiles::Migration),
             Box::new(m20261130_000021_client_list_indexes::Migration),
             Box::new(m20261130_000022_unindexed_claim_token::Migration),
+            Box::new(m20261201_000023_dispatch_claims::Migration),
         ]
     }
 }

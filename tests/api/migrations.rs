@@ -1,11 +1,12 @@
 //! Migrations that convert stored data: rows written under the old schema read correctly, as
-//! typed values, after the migration, on every backend.
+//! typed values, after the migration, on every backend; a claim being sent across an upgrade
+//! keeps what it had started.
 
 use chrono::Utc;
 use reminder_backend::domain::{Channel, ChannelSet};
-use reminder_backend::entities::{Timestamp, business, client, reminder};
+use reminder_backend::entities::{Timestamp, business, client, dispatch_claim, reminder};
 use reminder_backend::migration::Migrator;
-use sea_orm::sea_query::{Alias, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use sea_orm_migration::MigratorTrait;
 
@@ -187,4 +188,144 @@ async fn channel_lists_become_json_arrays(backend: Backend) {
 per_backend!(
     channel_lists_become_json_arrays,
     channel_lists_become_json_arrays
+);
+
+/// A notification row of the schema before migration 23, claimed under `token`, its send
+/// started or not.
+fn claimed_notification(
+    id: i64,
+    token: &str,
+    started: bool,
+) -> Vec<(&'static str, sea_orm::Value)> {
+    let now = || sea_orm::Value::from(Timestamp(Utc::now()));
+    vec![
+        ("id", id.into()),
+        ("business_id", 1.into()),
+        ("reminder_id", 1.into()),
+        ("client_id", id.into()),
+        ("channel", "email".into()),
+        ("occurrence_at", now()),
+        ("trigger", "scheduled".into()),
+        ("status", "sending".into()),
+        ("body", "Due".into()),
+        ("attempt_count", 1.into()),
+        ("next_attempt_at", now()),
+        ("lease_until", now()),
+        ("claim_token", token.into()),
+        (
+            "send_started_at",
+            if started {
+                now()
+            } else {
+                sea_orm::Value::from(Option::<Timestamp>::None)
+            },
+        ),
+        ("created_at", now()),
+        ("updated_at", now()),
+    ]
+}
+
+async fn a_claim_started_before_the_upgrade_keeps_what_it_started(backend: Backend) {
+    let (db, _dir) = empty_database(backend).await;
+    Migrator::up(&db, Some(22))
+        .await
+        .expect("migrations up to 22");
+    let now = || sea_orm::Value::from(Timestamp(Utc::now()));
+    insert(
+        &db,
+        "businesses",
+        &[
+            ("id", 1.into()),
+            ("name", "Old Firm".into()),
+            ("timezone", "Europe/London".into()),
+            ("default_channels", "[\"email\"]".into()),
+            ("created_at", now()),
+            ("updated_at", now()),
+        ],
+    )
+    .await;
+    for id in 1..=3i64 {
+        insert(
+            &db,
+            "clients",
+            &[
+                ("id", id.into()),
+                ("business_id", 1.into()),
+                ("name", format!("Client {id}").into()),
+                ("whatsapp_opt_in", false.into()),
+                ("preferred_channels", "[]".into()),
+                ("opted_out_email", false.into()),
+                ("opted_out_sms", false.into()),
+                ("opted_out_whatsapp", false.into()),
+                ("created_at", now()),
+                ("updated_at", now()),
+            ],
+        )
+        .await;
+    }
+    insert(
+        &db,
+        "reminders",
+        &[
+            ("id", 1.into()),
+            ("business_id", 1.into()),
+            ("title", "VAT".into()),
+            ("kind", "deadline".into()),
+            ("channels", "[\"email\"]".into()),
+            ("body", "Due".into()),
+            (
+                "schedule",
+                r#"{"type":"once","at":"2027-01-15T09:00:00"}"#.into(),
+            ),
+            ("timezone", "Europe/London".into()),
+            ("status", "active".into()),
+            ("created_at", now()),
+            ("updated_at", now()),
+        ],
+    )
+    .await;
+    // A node's claim of three, the first two started, when the upgrade comes.
+    let token = uuid::Uuid::new_v4().to_string();
+    for (id, started) in [(1, true), (2, true), (3, false)] {
+        insert(
+            &db,
+            "notifications",
+            &claimed_notification(id, &token, started),
+        )
+        .await;
+    }
+
+    Migrator::up(&db, None).await.expect("the rest migrates");
+    let claims = dispatch_claim::Entity::find()
+        .all(&db)
+        .await
+        .expect("claims read");
+    assert_eq!(
+        claims,
+        [dispatch_claim::Model {
+            token: token.clone(),
+            started_through: 2
+        }]
+    );
+
+    // And back: each notification says again whether it had started.
+    Migrator::down(&db, Some(1)).await.expect("down one step");
+    let started: Vec<i64> = db
+        .query_all(
+            &Query::select()
+                .column(Alias::new("id"))
+                .from(Alias::new("notifications"))
+                .and_where(Expr::col(Alias::new("send_started_at")).is_not_null())
+                .to_owned(),
+        )
+        .await
+        .expect("select")
+        .iter()
+        .map(|row| row.try_get::<i64>("", "id").expect("id"))
+        .collect();
+    assert_eq!(started, [1, 2]);
+}
+per_backend!(
+    a_claim_started_before_the_upgrade_keeps_what_it_started,
+    a_claim_started_before_the_upgrade_keeps_what_it_started
 );

@@ -1,14 +1,18 @@
 //! The dispatcher's crash window: a claim is kept while its sends take longer than the lease,
-//! and a send cut off before its outcome came back is handed back as outcome unknown, sent
-//! again, and counted. (Processes killed for real are in `scale`.)
+//! a send cut off before its outcome came back is handed back as outcome unknown, sent again,
+//! and counted, and a batch whose node died is taken over, what it had started as outcome
+//! unknown and the rest as never tried. (Processes killed for real are in `scale`.)
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reminder_backend::clock::Clock;
-use reminder_backend::entities::notification;
+use reminder_backend::db::begin_write;
+use reminder_backend::entities::{dispatch_claim, notification};
+use reminder_backend::repositories::notifications as queue;
 use reminder_backend::scheduler::{DispatchOutcome, dispatch_once, plan_due};
 use sea_orm::EntityTrait;
+use serde_json::json;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -47,6 +51,15 @@ async fn stored(app: &TestApp, id: i64) -> notification::Model {
         .unwrap()
 }
 
+/// Asserts that every claim has been forgotten: each batch ended, or was taken over.
+async fn no_claim_left(app: &TestApp) {
+    let claims = dispatch_claim::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(claims.is_empty(), "claims left behind: {claims:?}");
+}
+
 async fn a_send_longer_than_the_lease_keeps_its_claim(app: TestApp) {
     let (_, id) = one_due(&app).await;
     let gate = app.transport.hold();
@@ -80,6 +93,7 @@ async fn a_send_longer_than_the_lease_keeps_its_claim(app: TestApp) {
     let outcome = first.await.unwrap();
     assert_eq!(outcome.sent, 1);
     assert_eq!(app.transport.sent().len(), 1, "sent once");
+    no_claim_left(&app).await;
 }
 db_test!(
     a_send_longer_than_the_lease_keeps_its_claim,
@@ -100,6 +114,7 @@ async fn a_send_cut_off_by_shutdown_is_handed_back_as_outcome_unknown(app: TestA
     let handed_back = stored(&app, id).await;
     assert_eq!(handed_back.status.as_str(), "pending");
     assert!(handed_back.claim_token.is_none());
+    no_claim_left(&app).await;
     let after = scrape(&app).await;
     assert_eq!(
         sample(&after, "notifications_outcome_unknown_total")
@@ -135,6 +150,78 @@ db_test!(
     a_send_cut_off_by_shutdown_is_handed_back_as_outcome_unknown,
     [("SHUTDOWN_GRACE_SECONDS", "1")]
 );
+
+/// A node that died midway through a batch, as a SIGKILL leaves it: the notifications it had
+/// started are sent again with an attempt saying their first outcome is unknown; the rest go
+/// back as never tried, their attempt uncounted; nothing of the claim is left behind.
+async fn a_batch_whose_node_died_midway_is_taken_over(app: TestApp) {
+    let owner = app.owner("Crashed Node Ltd").await;
+    let mut client_ids = Vec::new();
+    for name in ["Ann", "Bob", "Cat", "Dan", "Eve"] {
+        client_ids.push(app.email_client(&owner, name).await["id"].clone());
+    }
+    app.reminder(
+        &owner,
+        json!({
+            "title": "t",
+            "channels": ["email"],
+            "body": "x",
+            "schedule": {"type": "once", "at": app.local_in(1, "09:00:00")},
+            "client_ids": client_ids,
+        }),
+    )
+    .await;
+    app.arrive(1);
+    plan_due(&app.state, app.clock.now()).await.unwrap();
+
+    // The dead node claimed all five and had started the first two.
+    let now = app.clock.now();
+    let token = uuid::Uuid::new_v4().to_string();
+    let txn = begin_write(&app.state.db).await.unwrap();
+    let claimed = queue::claim_due(&txn, now, 100, &token, now + chrono::Duration::seconds(10))
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    let ids: Vec<i64> = claimed.iter().map(|row| row.id).collect();
+    assert_eq!(ids.len(), 5);
+    let txn = begin_write(&app.state.db).await.unwrap();
+    queue::mark_started(&txn, &token, &ids[..2]).await.unwrap();
+    txn.commit().await.unwrap();
+
+    app.clock.advance(chrono::Duration::seconds(11));
+    let (_stop, running) = watch::channel(false);
+    let outcome = dispatch_once(&app.state, &running).await.unwrap();
+    assert_eq!(
+        (outcome.reclaimed, outcome.unknown, outcome.sent),
+        (5, 2, 5)
+    );
+    for (n, id) in ids.iter().enumerate() {
+        let history = app
+            .get_json(&format!("/notifications/{id}"), &owner.token)
+            .await;
+        let attempts: Vec<(&str, &str)> = history["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["outcome"].as_str().unwrap(),
+                    a["error_code"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        let (expected, attempt_count): (&[_], i32) = if n < 2 {
+            (&[("lease_expired", "outcome_unknown"), ("sent", "")], 2)
+        } else {
+            (&[("sent", "")], 1)
+        };
+        assert_eq!(attempts, expected, "notification {n}");
+        assert_eq!(stored(&app, *id).await.attempt_count, attempt_count);
+    }
+    assert_eq!(app.transport.sent().len(), 5);
+    no_claim_left(&app).await;
+}
+db_test!(a_batch_whose_node_died_midway_is_taken_over);
 
 async fn a_clock_that_jumps_back_and_forth_sends_each_occurrence_once(app: TestApp) {
     let owner = app.owner("Jumpy Clock Ltd").await;

@@ -9,8 +9,8 @@ mod usage;
 
 pub use outcomes::{Accepted, Settlement, insert_attempts, mark_sent, settle};
 pub use queue::{
-    Reclaimed, cancel_pending, claim_due, earliest_pending, insert_new, mark_started, queue_depth,
-    reclaim_expired, release, renew_lease, requeue, requeue_unknown,
+    Reclaimed, cancel_pending, claim_due, earliest_pending, end_claim, insert_new, mark_started,
+    queue_depth, reclaim_expired, release, renew_lease, requeue, requeue_unknown,
 };
 pub use reports::{DeliveryReport, apply_report, find_by_provider_message, find_for_occurrence};
 pub use usage::sent_in;
@@ -28,10 +28,6 @@ pub(in crate::repositories) fn unclaim(
         )
         .col_expr(
             notification::Column::LeaseUntil,
-            Expr::value(Option::<Timestamp>::None),
-        )
-        .col_expr(
-            notification::Column::SendStartedAt,
             Expr::value(Option::<Timestamp>::None),
         )
         .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))

@@ -8,17 +8,19 @@
 //! a claim writes a fresh `claim_token` and a lease, and every later write is conditional on
 //! that token, so a node whose lease lapsed cannot overwrite the work of the node that took over.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::db::Backend;
 use crate::domain::{AttemptOutcome, BusinessId, NotificationStatus};
 use crate::entities::Timestamp;
-use crate::entities::{notification, notification_attempt};
+use crate::entities::{dispatch_claim, notification, notification_attempt};
 
 /// Inserts notifications; one that already exists for its (reminder, client, channel,
 /// occurrence) is left as it is. Returns how many were new.
@@ -70,10 +72,6 @@ pub async fn claim_due(
             .col_expr(
                 notification::Column::AttemptCount,
                 Expr::col(notification::Column::AttemptCount).add(1),
-            )
-            .col_expr(
-                notification::Column::SendStartedAt,
-                Expr::value(Option::<Timestamp>::None),
             )
             .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
             .filter(condition)
@@ -127,7 +125,8 @@ pub struct Reclaimed {
 }
 
 /// Hands notifications whose lease lapsed (their node died) back to the queue: those whose send
-/// had started with an attempt recorded as outcome unknown, the others as never tried.
+/// had started with an attempt recorded as outcome unknown, the others as never tried. A claim
+/// left holding none of them is forgotten.
 pub async fn reclaim_expired(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -140,16 +139,62 @@ pub async fn reclaim_expired(
         QuerySelect::query(&mut select)
             .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    let (started, untried): (Vec<_>, Vec<_>) = select
+    let lapsed = select.all(db).await?;
+    if lapsed.is_empty() {
+        return Ok(Reclaimed::default());
+    }
+    let tokens: Vec<String> = lapsed
+        .iter()
+        .filter_map(|row| row.claim_token.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let started_through: HashMap<String, i64> = dispatch_claim::Entity::find()
+        .filter(dispatch_claim::Column::Token.is_in(tokens.iter().cloned()))
         .all(db)
         .await?
         .into_iter()
-        .partition(|row| row.send_started_at.is_some());
+        .map(|claim| (claim.token, claim.started_through))
+        .collect();
+    let (started, untried): (Vec<_>, Vec<_>) = lapsed.into_iter().partition(|row| {
+        row.claim_token
+            .as_ref()
+            .and_then(|token| started_through.get(token))
+            .is_some_and(|through| row.id <= *through)
+    });
     let untried: Vec<i64> = untried.iter().map(|row| row.id).collect();
-    Ok(Reclaimed {
+    let reclaimed = Reclaimed {
         untried: hand_back_untried(db, None, &untried, now).await?,
         unknown: requeue_unknown(db, None, &started, now).await?,
-    })
+    };
+    forget_finished_claims(db, &tokens).await?;
+    Ok(reclaimed)
+}
+
+/// Forgets the claims among `tokens` that no longer hold a notification.
+async fn forget_finished_claims(db: &impl ConnectionTrait, tokens: &[String]) -> Result<(), DbErr> {
+    let holding: HashSet<String> = notification::Entity::find()
+        .select_only()
+        .column(notification::Column::ClaimToken)
+        .distinct()
+        .filter(notification::Column::Status.eq(NotificationStatus::Sending))
+        .filter(notification::Column::ClaimToken.is_in(tokens.iter().cloned()))
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let finished: Vec<&String> = tokens
+        .iter()
+        .filter(|token| !holding.contains(*token))
+        .collect();
+    if !finished.is_empty() {
+        dispatch_claim::Entity::delete_many()
+            .filter(dispatch_claim::Column::Token.is_in(finished))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Puts claimed notifications whose send started but whose outcome never came back (their node
@@ -266,22 +311,35 @@ fn hand_back(
     }
 }
 
-/// Marks claimed notifications as handed to their send, before any provider is called.
+/// Records that the claim `token` has handed its notifications through the largest of `ids` to
+/// their send, before any provider is called. A claim starts its notifications in id order, so
+/// one id per claim says which have started (`dispatch_claim`), and starting a group writes
+/// one row, not each notification.
 pub async fn mark_started(
     db: &impl ConnectionTrait,
     token: &str,
     ids: &[i64],
-    now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    if ids.is_empty() {
+    let Some(&through) = ids.iter().max() else {
         return Ok(());
-    }
-    notification::Entity::update_many()
-        .col_expr(
-            notification::Column::SendStartedAt,
-            Expr::value(Timestamp(now)),
-        )
-        .filter(super::held_by(token, ids.iter().copied()))
+    };
+    dispatch_claim::Entity::insert(dispatch_claim::ActiveModel {
+        token: Set(token.to_owned()),
+        started_through: Set(through),
+    })
+    .on_conflict(
+        OnConflict::column(dispatch_claim::Column::Token)
+            .update_column(dispatch_claim::Column::StartedThrough)
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Forgets the claim `token`, once it holds no notification: its batch is done.
+pub async fn end_claim(db: &impl ConnectionTrait, token: &str) -> Result<(), DbErr> {
+    dispatch_claim::Entity::delete_by_id(token.to_owned())
         .exec(db)
         .await?;
     Ok(())

@@ -1,8 +1,9 @@
 //! How a claimed batch goes out: a conveyor that records outcomes as they come back, so that a
 //! crash repeats at most the sends in flight.
 //!
-//! A notification is *started* (its `send_started_at` written) before its send may call a
-//! provider, and counts as in flight until its outcome is recorded. At most `concurrency` are in
+//! A notification is *started* (its claim's started-through id moved past it) before its send
+//! may call a provider, and counts as in flight until its outcome is recorded. The batch starts
+//! in id order, the order it was claimed in, so that one id says which have started. At most `concurrency` are in
 //! flight at once, so a SIGKILL leaves at most that many whose outcome is unknown; the node that
 //! takes them over records each as "outcome unknown, sent again" (`queue::reclaim_expired`).
 //! Outcomes are recorded in small groups: once [`FLUSH_GROUP`] are waiting, [`FLUSH_AFTER`]
@@ -127,7 +128,9 @@ impl Belt<'_> {
             };
             let starting: Vec<notification::Model> =
                 self.waiting.drain(..room.min(self.waiting.len())).collect();
-            self.flush(&back, &starting).await?;
+            // The batch is done once this is recorded: the claim can go with it.
+            let done = self.in_flight.is_empty() && starting.is_empty() && self.waiting.is_empty();
+            self.flush(&back, &starting, done).await?;
             tally(outcome, &back);
             back.clear();
             for row in starting {
@@ -139,7 +142,7 @@ impl Belt<'_> {
             }
             if !self.gather(&mut back).await? {
                 // The grace period ran out with sends in flight.
-                self.flush(&back, &[]).await?;
+                self.flush(&back, &[], false).await?;
                 tally(outcome, &back);
                 break;
             }
@@ -189,7 +192,8 @@ impl Belt<'_> {
         }
     }
 
-    /// Records `back` and starts `starting`, in one transaction. While the database cannot be
+    /// Records `back` and starts `starting`, in one transaction that also ends the claim when
+    /// the batch is `done`. While the database cannot be
     /// reached it tries again (every [`RETRY_FIRST`], doubling up to [`RETRY_MOST`]) rather
     /// than give up outcomes that came back: recorded late, they still hold while the claim is
     /// this node's. It gives up when the process is stopping.
@@ -197,14 +201,15 @@ impl Belt<'_> {
         &self,
         back: &[(notification::Model, Finish)],
         starting: &[notification::Model],
+        done: bool,
     ) -> anyhow::Result<()> {
-        if back.is_empty() && starting.is_empty() {
+        if back.is_empty() && starting.is_empty() && !done {
             return Ok(());
         }
         let mut stop = self.stop.clone();
         let mut wait = RETRY_FIRST;
         loop {
-            let error = match self.record_and_start(back, starting).await {
+            let error = match self.record_and_start(back, starting, done).await {
                 Ok(()) => return Ok(()),
                 Err(error) => error,
             };
@@ -229,12 +234,15 @@ impl Belt<'_> {
         &self,
         back: &[(notification::Model, Finish)],
         starting: &[notification::Model],
+        done: bool,
     ) -> Result<(), sea_orm::DbErr> {
-        let now = self.now();
         let txn = begin_write(&self.state.db).await?;
-        finish::record(&txn, self.token, back, now).await?;
+        finish::record(&txn, self.token, back, self.now()).await?;
         let ids: Vec<i64> = starting.iter().map(|row| row.id).collect();
-        repo::mark_started(&txn, self.token, &ids, now).await?;
+        repo::mark_started(&txn, self.token, &ids).await?;
+        if done {
+            repo::end_claim(&txn, self.token).await?;
+        }
         txn.commit().await
     }
 
@@ -262,6 +270,7 @@ impl Belt<'_> {
         let txn = begin_write(&self.state.db).await?;
         outcome.released = repo::release(&txn, self.token, &unstarted, now).await?;
         let resent = repo::requeue_unknown(&txn, Some(self.token), &unknown, now).await?;
+        repo::end_claim(&txn, self.token).await?;
         txn.commit().await?;
         outcome.unknown += resent;
         tracing::warn!(
