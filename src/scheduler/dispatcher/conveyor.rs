@@ -236,8 +236,11 @@ impl Belt<'_> {
         starting: &[notification::Model],
         done: bool,
     ) -> Result<(), sea_orm::DbErr> {
+        // Taken before waiting for the write lock: when the outcomes came back, not when a
+        // writer ahead of this one let go.
+        let now = self.now();
         let txn = begin_write(&self.state.db).await?;
-        finish::record(&txn, self.token, back, self.now()).await?;
+        finish::record(&txn, self.token, back, now).await?;
         let ids: Vec<i64> = starting.iter().map(|row| row.id).collect();
         repo::mark_started(&txn, self.token, &ids).await?;
         if done {
