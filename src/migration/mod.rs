@@ -28,6 +28,7 @@ mod m20261130_000020_original_profiles;
 mod m20261130_000021_client_list_indexes;
 mod m20261130_000022_unindexed_claim_token;
 mod m20261201_000023_dispatch_claims;
+mod m20261201_000024_partial_indexes;
 
 /// Applies the migrations in order; the applied set is kept in `seaql_migrations`.
 pub struct Migrator;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000021_client_list_indexes::Migration),
             Box::new(m20261130_000022_unindexed_claim_token::Migration),
             Box::new(m20261201_000023_dispatch_claims::Migration),
+            Box::new(m20261201_000024_partial_indexes::Migration),
         ]
     }
 }

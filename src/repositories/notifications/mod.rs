@@ -33,6 +33,13 @@ pub(in crate::repositories) fn unclaim(
         .col_expr(notification::Column::UpdatedAt, Expr::value(Timestamp(now)))
 }
 
+/// `status = '…'` for the queue's reads, written into the statement rather than bound: the
+/// queue's indexes on PostgreSQL and SQLite hold only the rows in the state each serves
+/// (migration `…000024`), and a plan made for any bound status cannot use them.
+fn queue_state(status: NotificationStatus) -> sea_orm::sea_query::SimpleExpr {
+    Expr::cust(format!("status = '{}'", status.as_str()))
+}
+
 /// The rows among `ids` that the claim `token` still holds. The token alone says so (see
 /// [`unclaim`]): a filter on `sending` as well would let PostgreSQL find the rows by walking
 /// every `sending` row through a status index, since its statistics, taken while none were

@@ -82,7 +82,7 @@ pub async fn claim_due(
             let due = Query::select()
                 .column(notification::Column::Id)
                 .from(notification::Entity)
-                .and_where(notification::Column::Status.eq(NotificationStatus::Pending))
+                .and_where(super::queue_state(NotificationStatus::Pending))
                 .and_where(notification::Column::NextAttemptAt.lte(Timestamp(now)))
                 .order_by(notification::Column::NextAttemptAt, sea_orm::Order::Asc)
                 .limit(limit)
@@ -95,7 +95,7 @@ pub async fn claim_due(
             let mut select = notification::Entity::find()
                 .select_only()
                 .column(notification::Column::Id)
-                .filter(notification::Column::Status.eq(NotificationStatus::Pending))
+                .filter(super::queue_state(NotificationStatus::Pending))
                 .filter(notification::Column::NextAttemptAt.lte(Timestamp(now)))
                 .order_by_asc(notification::Column::NextAttemptAt)
                 .limit(limit);
@@ -109,7 +109,7 @@ pub async fn claim_due(
     }
     notification::Entity::find()
         .filter(notification::Column::ClaimToken.eq(token))
-        .filter(notification::Column::Status.eq(NotificationStatus::Sending))
+        .filter(super::queue_state(NotificationStatus::Sending))
         .order_by_asc(notification::Column::Id)
         .all(db)
         .await
@@ -132,7 +132,7 @@ pub async fn reclaim_expired(
     now: DateTime<Utc>,
 ) -> Result<Reclaimed, DbErr> {
     let mut select = notification::Entity::find()
-        .filter(notification::Column::Status.eq(NotificationStatus::Sending))
+        .filter(super::queue_state(NotificationStatus::Sending))
         .filter(notification::Column::LeaseUntil.lt(Timestamp(now)))
         .limit(1000);
     if Backend::from(db.get_database_backend()) != Backend::Sqlite {
@@ -177,7 +177,7 @@ async fn forget_finished_claims(db: &impl ConnectionTrait, tokens: &[String]) ->
         .select_only()
         .column(notification::Column::ClaimToken)
         .distinct()
-        .filter(notification::Column::Status.eq(NotificationStatus::Sending))
+        .filter(super::queue_state(NotificationStatus::Sending))
         .filter(notification::Column::ClaimToken.is_in(tokens.iter().cloned()))
         .into_tuple::<String>()
         .all(db)
@@ -357,7 +357,7 @@ pub async fn renew_lease(
             Expr::value(Timestamp(until)),
         )
         .filter(notification::Column::ClaimToken.eq(token))
-        .filter(notification::Column::Status.eq(NotificationStatus::Sending))
+        .filter(super::queue_state(NotificationStatus::Sending))
         .exec(db)
         .await?;
     Ok(result.rows_affected)
@@ -370,7 +370,7 @@ pub async fn earliest_pending(db: &impl ConnectionTrait) -> Result<Option<DateTi
         notification::Entity::find()
             .select_only()
             .column(column)
-            .filter(notification::Column::Status.eq(status))
+            .filter(super::queue_state(status))
             .filter(column.is_not_null())
             .order_by_asc(column)
             .limit(1)
@@ -466,10 +466,8 @@ pub async fn queue_depth(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
 ) -> Result<(u64, u64, Option<DateTime<Utc>>), DbErr> {
-    let pending = || {
-        notification::Entity::find()
-            .filter(notification::Column::Status.eq(NotificationStatus::Pending))
-    };
+    let pending =
+        || notification::Entity::find().filter(super::queue_state(NotificationStatus::Pending));
     let due = pending()
         .filter(notification::Column::NextAttemptAt.lte(Timestamp(now)))
         .count(db)
