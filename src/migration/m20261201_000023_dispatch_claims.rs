@@ -4,11 +4,13 @@
 //! message, with every index of `notifications` written again, between its claim and its
 //! outcome: about 41 µs of PostgreSQL's time per message in a fan-out (docs/BENCHMARKS.md).
 //! Claims started when the migration runs keep what they had started.
+//!
+//! `send_started_at` stays, no longer written or read, so that nodes of the version before keep
+//! working during a rolling upgrade (they read and write it); a later migration drops it once
+//! no such node can be left.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{big_integer, string_len};
-
-use super::{add_column, drop_column, timestamp_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -37,16 +39,10 @@ impl MigrationTrait for Migration {
                  AND send_started_at IS NOT NULL GROUP BY claim_token",
             )
             .await?;
-        drop_column(manager, "notifications", "send_started_at").await
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        add_column(
-            manager,
-            "notifications",
-            timestamp_null(manager, "send_started_at"),
-        )
-        .await?;
         manager
             .get_connection()
             .execute_unprepared(
