@@ -3,9 +3,10 @@
 //!
 //! A notification is *started* (its claim's started-through id moved past it) before its send
 //! may call a provider, and counts as in flight until its outcome is recorded. The batch starts
-//! in id order, the order it was claimed in, so that one id says which have started. At most `concurrency` are in
-//! flight at once, so a SIGKILL leaves at most that many whose outcome is unknown; the node that
-//! takes them over records each as "outcome unknown, sent again" (`queue::reclaim_expired`).
+//! in id order, the order it was claimed in, so that one id says which have started. At most
+//! `concurrency` are in flight at once, so a SIGKILL leaves at most that many whose outcome is
+//! unknown; the node that takes them over records each as "outcome unknown, sent again"
+//! (`queue::reclaim_expired`).
 //! Outcomes are recorded in small groups: once [`FLUSH_GROUP`] are waiting, [`FLUSH_AFTER`]
 //! after the first of them came back, or as soon as nothing else is in flight, whichever comes
 //! first. The same transaction starts as many of the batch's next notifications as there is
@@ -193,10 +194,10 @@ impl Belt<'_> {
     }
 
     /// Records `back` and starts `starting`, in one transaction that also ends the claim when
-    /// the batch is `done`. While the database cannot be
-    /// reached it tries again (every [`RETRY_FIRST`], doubling up to [`RETRY_MOST`]) rather
-    /// than give up outcomes that came back: recorded late, they still hold while the claim is
-    /// this node's. It gives up when the process is stopping.
+    /// the batch is `done`. While the database cannot be reached it tries again (every
+    /// [`RETRY_FIRST`], doubling up to [`RETRY_MOST`]) rather than give up outcomes that came
+    /// back: recorded late, they still hold while the claim is this node's. It gives up when
+    /// the process is stopping.
     async fn flush(
         &self,
         back: &[(notification::Model, Finish)],
